@@ -1,0 +1,311 @@
+//! Dataset operations: import, list, show, preview, profile, query, remove.
+
+use crate::error::{ApiError, ErrorCode};
+use datalab_data::{
+    ColumnSchema, DatasetProfile, Filter, ImportOptions, PROFILE_VERSION, PreviewRequest, Progress,
+    QueryOutput, SortOrder, snapshot_file_name,
+};
+use datalab_project::{DatasetId, DatasetRecord, NewDataset, Project};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// A dataset as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    pub id: DatasetId,
+    pub name: String,
+    pub rows: u64,
+    pub columns: Vec<ColumnSchema>,
+    pub source_path: String,
+    pub source_format: String,
+    pub source_sha256: String,
+    pub source_bytes: u64,
+    /// The snapshot's content hash: also its file name under `datasets/`.
+    pub snapshot_sha256: String,
+    pub snapshot_bytes: u64,
+    /// The options the import resolved (dialect, null markers, types).
+    pub import_options: serde_json::Value,
+    pub created_at: String,
+}
+
+impl DatasetInfo {
+    fn from_record(record: DatasetRecord) -> Result<DatasetInfo, ApiError> {
+        let fields = record.fields;
+        let columns = serde_json::from_str(&fields.schema_json).map_err(|e| {
+            ApiError::new(
+                ErrorCode::Internal,
+                format!(
+                    "dataset '{}' has an unreadable schema record: {e}",
+                    fields.name
+                ),
+            )
+        })?;
+        Ok(DatasetInfo {
+            id: record.id,
+            name: fields.name,
+            rows: fields.row_count,
+            columns,
+            source_path: fields.source_path,
+            source_format: fields.source_format,
+            source_sha256: fields.source_sha256,
+            source_bytes: fields.source_bytes,
+            snapshot_sha256: fields.snapshot_sha256,
+            snapshot_bytes: fields.snapshot_bytes,
+            import_options: serde_json::from_str(&fields.import_options)
+                .unwrap_or(serde_json::Value::Null),
+            created_at: record.created_at,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportRequest {
+    pub path: PathBuf,
+    /// The dataset's name; by default the file's name without extension.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub options: ImportOptions,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportOutcome {
+    pub dataset: DatasetInfo,
+    /// True when the same file, with the same options, was imported before:
+    /// nothing new was written and `dataset` is the earlier one.
+    pub already_imported: bool,
+    pub profile: DatasetProfile,
+}
+
+fn snapshot_path(project: &Project, sha256: &str) -> PathBuf {
+    project.datasets_dir().join(snapshot_file_name(sha256))
+}
+
+fn default_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "dataset".to_string())
+}
+
+fn check_name(name: &str) -> Result<(), ApiError> {
+    if name.trim().is_empty() || name.len() > 200 || name.chars().any(|c| c.is_control()) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("'{name}' cannot be a dataset name: use 1 to 200 visible characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Imports a file as a dataset: a snapshot, a record and its profile.
+/// Importing the same file with the same options again returns the earlier
+/// dataset. On any error nothing is left in the project.
+pub fn import_dataset(
+    project: &Project,
+    request: &ImportRequest,
+    progress: &dyn Progress,
+) -> Result<ImportOutcome, ApiError> {
+    if let Some(name) = &request.name {
+        check_name(name)?;
+    }
+    let source = datalab_data::prepare_import(&request.path, &request.options, progress)?;
+    let options_key = source.options_key();
+    if let Some(existing) = project.dataset_from_source(&source.sha256, &options_key)? {
+        let profile = profile_of(project, &existing, progress)?;
+        return Ok(ImportOutcome {
+            dataset: DatasetInfo::from_record(existing)?,
+            already_imported: true,
+            profile,
+        });
+    }
+    if let Some(name) = &request.name {
+        // Checked before the conversion, which may take minutes on a large file.
+        if project.find_dataset(name).is_ok() {
+            return Err(datalab_project::ProjectError::NameTaken {
+                kind: "dataset",
+                name: name.clone(),
+            }
+            .into());
+        }
+    }
+    let snapshot = datalab_data::write_snapshot(&source, &project.datasets_dir(), progress)?;
+    let name = match &request.name {
+        Some(name) => name.clone(),
+        None => project.free_dataset_name(&default_name(&request.path))?,
+    };
+    let source_path = request
+        .path
+        .canonicalize()
+        .unwrap_or_else(|_| request.path.clone());
+    let schema_json = serde_json::to_string(&snapshot.columns)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let new = NewDataset {
+        name,
+        source_path: source_path.to_string_lossy().to_string(),
+        source_format: source.format.as_str().to_string(),
+        source_sha256: source.sha256.clone(),
+        source_bytes: source.bytes,
+        import_options: options_key,
+        snapshot_sha256: snapshot.sha256.clone(),
+        snapshot_bytes: snapshot.bytes,
+        row_count: snapshot.rows,
+        column_count: snapshot.columns.len() as u64,
+        schema_json,
+    };
+    let record = match project.insert_dataset(&new) {
+        Ok(record) => record,
+        Err(error) => {
+            forget_snapshot(project, &snapshot.sha256);
+            return Err(error.into());
+        }
+    };
+    let profile = match profile_of(project, &record, progress) {
+        Ok(profile) => profile,
+        Err(error) => {
+            // A dataset without its profile is not what the user asked for: undo.
+            if project.delete_dataset(record.id).ok() == Some(false) {
+                forget_snapshot(project, &snapshot.sha256);
+            }
+            return Err(error);
+        }
+    };
+    Ok(ImportOutcome {
+        dataset: DatasetInfo::from_record(record)?,
+        already_imported: false,
+        profile,
+    })
+}
+
+/// Removes a snapshot file unless a dataset still refers to it.
+fn forget_snapshot(project: &Project, sha256: &str) {
+    if let Ok(None) = project.dataset_with_snapshot(sha256) {
+        let _ = std::fs::remove_file(snapshot_path(project, sha256));
+    }
+}
+
+/// The cached profile, computing and caching it first if needed.
+fn profile_of(
+    project: &Project,
+    record: &DatasetRecord,
+    progress: &dyn Progress,
+) -> Result<DatasetProfile, ApiError> {
+    // An unreadable cached profile is recomputed rather than reported.
+    let cached = project.cached_profile(record.id, PROFILE_VERSION)?;
+    if let Some(profile) = cached.and_then(|json| serde_json::from_str(&json).ok()) {
+        return Ok(profile);
+    }
+    let started = Instant::now();
+    let path = snapshot_path(project, &record.fields.snapshot_sha256);
+    let profile = datalab_data::profile_snapshot(&path, progress)?;
+    let json = serde_json::to_string(&profile)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let elapsed = started.elapsed().as_millis() as u64;
+    project.save_profile(record.id, PROFILE_VERSION, &json, elapsed)?;
+    Ok(profile)
+}
+
+pub fn list_datasets(project: &Project) -> Result<Vec<DatasetInfo>, ApiError> {
+    project
+        .datasets()?
+        .into_iter()
+        .map(DatasetInfo::from_record)
+        .collect()
+}
+
+/// One dataset, by name or id.
+pub fn show_dataset(project: &Project, dataset: &str) -> Result<DatasetInfo, ApiError> {
+    DatasetInfo::from_record(project.find_dataset(dataset)?)
+}
+
+/// The profile of a dataset (computed once, then read from the cache).
+pub fn profile_dataset(
+    project: &Project,
+    dataset: &str,
+    progress: &dyn Progress,
+) -> Result<DatasetProfile, ApiError> {
+    let record = project.find_dataset(dataset)?;
+    profile_of(project, &record, progress)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewDatasetRequest {
+    pub dataset: String,
+    #[serde(default)]
+    pub offset: u64,
+    pub limit: u64,
+    #[serde(default)]
+    pub sort: Option<(String, SortOrder)>,
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+}
+
+/// A page of a dataset's rows.
+pub fn preview_dataset(
+    project: &Project,
+    request: &PreviewDatasetRequest,
+) -> Result<QueryOutput, ApiError> {
+    let record = project.find_dataset(&request.dataset)?;
+    let path = snapshot_path(project, &record.fields.snapshot_sha256);
+    Ok(datalab_data::preview_snapshot(
+        &path,
+        &PreviewRequest {
+            offset: request.offset,
+            limit: request.limit,
+            sort: request.sort.clone(),
+            filters: request.filters.clone(),
+        },
+    )?)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryRequest {
+    /// SQL over the project's datasets, each a table named as the dataset.
+    pub sql: String,
+    pub limit: usize,
+}
+
+/// Runs SQL over the project's datasets.
+pub fn query_datasets(project: &Project, request: &QueryRequest) -> Result<QueryOutput, ApiError> {
+    let tables: Vec<(String, PathBuf)> = project
+        .datasets()?
+        .into_iter()
+        .map(|r| {
+            let path = snapshot_path(project, &r.fields.snapshot_sha256);
+            (r.fields.name, path)
+        })
+        .collect();
+    Ok(datalab_data::query_snapshots(
+        &tables,
+        &request.sql,
+        request.limit,
+    )?)
+}
+
+/// Removes a dataset: its record, its cached profile and, unless another
+/// dataset shares it, its snapshot file.
+pub fn remove_dataset(project: &Project, dataset: &str) -> Result<DatasetInfo, ApiError> {
+    let record = project.find_dataset(dataset)?;
+    let sha = record.fields.snapshot_sha256.clone();
+    let info = DatasetInfo::from_record(record.clone())?;
+    let shared = project.delete_dataset(record.id)?;
+    if !shared {
+        let path = snapshot_path(project, &sha);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(ApiError::new(
+                    ErrorCode::Io,
+                    format!(
+                        "dataset '{}' was removed, but its snapshot {} could not be deleted: {e}",
+                        info.name,
+                        path.display()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(info)
+}

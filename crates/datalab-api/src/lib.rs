@@ -1,0 +1,29 @@
+//! The one API surface of Data Lab.
+//!
+//! Every user operation is one function here, taking plain request types and
+//! returning plain response types (serde). The CLI, and later the desktop
+//! shell and the HTTP server, are thin transports over these functions, so
+//! they cannot drift apart. Engine errors arrive as [`ApiError`]: a stable
+//! `code` for programs and a `message` a person can act on.
+
+mod datasets;
+mod demo;
+mod error;
+mod project;
+
+pub use datalab_data::{
+    ColumnKind, ColumnProfile, ColumnSchema, Correlations, CsvDialect, DatasetProfile,
+    DistinctCount, Filter, FilterOp, Histogram, ImportOptions, NoProgress, NumericSummary,
+    PreviewRequest, Progress, QueryOutput, SortOrder, SourceFormat, Stage, Table, ValueCount,
+};
+pub use datalab_project::{DatasetId, Project};
+pub use datasets::{
+    DatasetInfo, ImportOutcome, ImportRequest, PreviewDatasetRequest, QueryRequest, import_dataset,
+    list_datasets, preview_dataset, profile_dataset, query_datasets, remove_dataset, show_dataset,
+};
+pub use demo::{DemoOutcome, SAMPLE_DATASETS, create_demo};
+pub use error::{ApiError, ErrorCode};
+pub use project::{ProjectSummary, discover_project, init_project, open_project, project_summary};
+
+/// The version of this Data Lab build.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,114 @@
+//! The command line, as clap types.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Data Lab: explore datasets, run experiments, compare models.
+#[derive(Debug, Parser)]
+#[command(name = "datalab", version, propagate_version = true)]
+pub struct Cli {
+    /// The project folder (default: the current folder or the nearest parent holding a project).
+    #[arg(long, global = true, env = "DATALAB_PROJECT", value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// Print JSON instead of tables, for scripts.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new project in DIR.
+    Init { dir: PathBuf },
+    /// Create (or refresh) the demo project with the sample datasets imported.
+    Demo {
+        /// Where to put it.
+        #[arg(default_value = "datalab-demo")]
+        dir: PathBuf,
+    },
+    /// Import and explore datasets.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Import a CSV/TSV, Parquet, NDJSON or JSON file as a dataset.
+    Import(ImportArgs),
+    /// List the datasets of the project.
+    List,
+    /// Show a dataset's columns and where it came from.
+    Show { dataset: String },
+    /// Show rows of a dataset: a page, sorted and filtered.
+    Head(HeadArgs),
+    /// Show a dataset's profile: statistics, top values, histograms, correlations.
+    Profile { dataset: String },
+    /// Run SQL over the project's datasets (each is a table named as the dataset).
+    Query {
+        sql: String,
+        /// The most rows to return.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Remove a dataset and its snapshot.
+    Remove { dataset: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// The dataset's name (default: the file name without extension).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// csv, tsv, parquet, ndjson or json (default: detected).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// The field delimiter, one character; \t for tab (default: detected).
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// The quote character, or "" for none (default: ").
+    #[arg(long)]
+    pub quote: Option<String>,
+    /// The first row names the columns (default: detected).
+    #[arg(long, conflicts_with = "no_header")]
+    pub header: bool,
+    /// The first row is data.
+    #[arg(long)]
+    pub no_header: bool,
+    /// A string read as a missing value; repeat for several. Replaces the
+    /// default list ("", NA, N/A, NaN, nan, NULL, null, None, #N/A).
+    #[arg(long = "null-value", value_name = "TEXT")]
+    pub null_values: Vec<String>,
+    /// A column's type instead of the inferred one, as COLUMN=KIND
+    /// (KIND: text, integer, float, boolean, date, datetime); repeat for several.
+    #[arg(long = "type", value_name = "COLUMN=KIND")]
+    pub types: Vec<String>,
+    /// Rows read to infer column types; 0 reads them all.
+    #[arg(long, value_name = "N")]
+    pub infer_rows: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct HeadArgs {
+    pub dataset: String,
+    /// How many rows.
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: u64,
+    /// Rows to skip first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// Sort by this column.
+    #[arg(long)]
+    pub sort: Option<String>,
+    /// Sort descending.
+    #[arg(long, requires = "sort")]
+    pub desc: bool,
+    /// Keep rows where a condition holds: COLUMN OP VALUE with OP one of
+    /// = != < <= > >= ~ (contains), or "COLUMN is null" / "COLUMN is not null".
+    /// Repeat for several (all must hold).
+    #[arg(long = "filter", value_name = "CONDITION")]
+    pub filters: Vec<String>,
+}

@@ -1,0 +1,255 @@
+//! `datalab`: the command line. A thin transport over `datalab-api`: it parses
+//! arguments into API requests, calls one API function per command, and
+//! prints the response as a table or as JSON (`--json`).
+//!
+//! Exit codes: 0 success; 1 internal error; 2 usage error; 3 bad input file
+//! or request; 4 not found; 5 project problem (none here, exists, newer
+//! schema); 6 project locked by another process; 130 cancelled.
+
+mod args;
+mod output;
+mod progress;
+
+use args::{Cli, Command, DatasetCommand, HeadArgs, ImportArgs};
+use clap::Parser;
+use datalab_api::{
+    self as api, ApiError, ColumnKind, ErrorCode, Filter, FilterOp, ImportOptions, ImportRequest,
+    PreviewDatasetRequest, Project, QueryRequest, SortOrder, SourceFormat,
+};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    let progress = progress::TerminalProgress::new(!json);
+    let cancel = progress.cancel_flag();
+    // The first Ctrl-C asks the running operation to stop cleanly.
+    let _ = ctrlc::set_handler(move || cancel.store(true, std::sync::atomic::Ordering::SeqCst));
+    match run(cli, &progress) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            progress.finish();
+            if json {
+                let body = serde_json::json!({ "error": error });
+                println!("{body}");
+            } else {
+                eprintln!("error: {}", error.message);
+            }
+            ExitCode::from(exit_code(error.code))
+        }
+    }
+}
+
+fn exit_code(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::BadInput | ErrorCode::InvalidRequest | ErrorCode::Query => 3,
+        ErrorCode::NotFound => 4,
+        ErrorCode::NotAProject | ErrorCode::ProjectExists | ErrorCode::NewerSchema => 5,
+        ErrorCode::NameTaken => 3,
+        ErrorCode::Locked => 6,
+        ErrorCode::Cancelled => 130,
+        ErrorCode::Io | ErrorCode::Internal => 1,
+    }
+}
+
+fn open(cli_project: &Option<std::path::PathBuf>) -> Result<Project, ApiError> {
+    match cli_project {
+        Some(dir) => api::open_project(dir),
+        None => {
+            let here = std::env::current_dir().map_err(|e| {
+                ApiError::new(
+                    ErrorCode::Io,
+                    format!("cannot read the current folder: {e}"),
+                )
+            })?;
+            api::discover_project(&here)
+        }
+    }
+}
+
+fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> {
+    let out = output::Output { json: cli.json };
+    match cli.command {
+        Command::Init { dir } => {
+            let (_, summary) = api::init_project(&dir)?;
+            out.project_created(&summary)
+        }
+        Command::Demo { dir } => {
+            let (project, outcome) = api::create_demo(&dir, progress)?;
+            progress.finish();
+            out.demo(&project, &outcome)
+        }
+        Command::Dataset(command) => {
+            let project = open(&cli.project)?;
+            match command {
+                DatasetCommand::Import(args) => {
+                    let request = import_request(args)?;
+                    let outcome = api::import_dataset(&project, &request, progress)?;
+                    progress.finish();
+                    out.imported(&outcome)
+                }
+                DatasetCommand::List => out.datasets(&api::list_datasets(&project)?),
+                DatasetCommand::Show { dataset } => {
+                    out.dataset(&api::show_dataset(&project, &dataset)?)
+                }
+                DatasetCommand::Head(args) => {
+                    let request = head_request(args)?;
+                    out.page(&api::preview_dataset(&project, &request)?, request.offset)
+                }
+                DatasetCommand::Profile { dataset } => {
+                    let profile = api::profile_dataset(&project, &dataset, progress)?;
+                    progress.finish();
+                    out.profile(&dataset, &profile)
+                }
+                DatasetCommand::Query { sql, limit } => {
+                    let result = api::query_datasets(&project, &QueryRequest { sql, limit })?;
+                    out.page(&result, 0)
+                }
+                DatasetCommand::Remove { dataset } => {
+                    let removed = api::remove_dataset(&project, &dataset)?;
+                    out.removed(&removed)
+                }
+            }
+        }
+    }
+}
+
+fn invalid(message: String) -> ApiError {
+    ApiError::new(ErrorCode::InvalidRequest, message)
+}
+
+fn import_request(args: ImportArgs) -> Result<ImportRequest, ApiError> {
+    let format = match &args.format {
+        None => None,
+        Some(name) => Some(SourceFormat::from_name(name).ok_or_else(|| {
+            invalid(format!(
+                "unknown format '{name}': use csv, tsv, parquet, ndjson or json"
+            ))
+        })?),
+    };
+    let delimiter = match (&args.delimiter, &args.format) {
+        (Some(d), _) => Some(d.clone()),
+        (None, Some(f)) if f.eq_ignore_ascii_case("tsv") => Some("\t".to_string()),
+        _ => None,
+    };
+    let mut column_types = std::collections::BTreeMap::new();
+    for spec in &args.types {
+        let (column, kind) = spec.rsplit_once('=').ok_or_else(|| {
+            invalid(format!(
+                "--type takes COLUMN=KIND, as in --type age=integer; got '{spec}'"
+            ))
+        })?;
+        let kind = ColumnKind::from_name(kind).ok_or_else(|| {
+            invalid(format!(
+                "unknown type '{kind}' in --type {spec}: use text, integer, float, boolean, date or datetime"
+            ))
+        })?;
+        column_types.insert(column.to_string(), kind);
+    }
+    let has_header = match (args.header, args.no_header) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    Ok(ImportRequest {
+        path: args.file,
+        name: args.name,
+        options: ImportOptions {
+            format,
+            delimiter,
+            quote: args.quote,
+            has_header,
+            null_values: (!args.null_values.is_empty()).then_some(args.null_values),
+            column_types,
+            infer_schema_rows: args.infer_rows,
+        },
+    })
+}
+
+fn head_request(args: HeadArgs) -> Result<PreviewDatasetRequest, ApiError> {
+    let filters = args
+        .filters
+        .iter()
+        .map(|f| parse_filter(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let order = if args.desc {
+        SortOrder::Descending
+    } else {
+        SortOrder::Ascending
+    };
+    Ok(PreviewDatasetRequest {
+        dataset: args.dataset,
+        offset: args.offset,
+        limit: args.limit,
+        sort: args.sort.map(|column| (column, order)),
+        filters,
+    })
+}
+
+/// Parses `col >= 3`, `name ~ ann`, `sex is null`, `sex is not null`.
+fn parse_filter(text: &str) -> Result<Filter, ApiError> {
+    let trimmed = text.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    for (suffix, op) in [
+        (" is not null", FilterOp::IsNotNull),
+        (" is null", FilterOp::IsNull),
+    ] {
+        if lower.ends_with(suffix) {
+            let column = trimmed[..trimmed.len() - suffix.len()].trim();
+            return Ok(Filter {
+                column: column.to_string(),
+                op,
+                value: None,
+            });
+        }
+    }
+    // Two-character operators first, so `<=` is not read as `<`.
+    const OPS: [(&str, FilterOp); 8] = [
+        ("!=", FilterOp::Ne),
+        ("<=", FilterOp::Le),
+        (">=", FilterOp::Ge),
+        ("==", FilterOp::Eq),
+        ("=", FilterOp::Eq),
+        ("<", FilterOp::Lt),
+        (">", FilterOp::Gt),
+        ("~", FilterOp::Contains),
+    ];
+    for (symbol, op) in OPS {
+        if let Some((column, value)) = trimmed.split_once(symbol) {
+            let column = column.trim();
+            if column.is_empty() {
+                break;
+            }
+            let value = value.trim().trim_matches(|c| c == '\'' || c == '"');
+            return Ok(Filter {
+                column: column.to_string(),
+                op,
+                value: Some(value.to_string()),
+            });
+        }
+    }
+    Err(invalid(format!(
+        "cannot read the filter '{text}': write COLUMN OP VALUE with OP one of = != < <= > >= ~, \
+         or COLUMN is null"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_parse() -> Result<(), ApiError> {
+        let f = parse_filter("bill_length_mm >= 40.5")?;
+        assert_eq!(
+            (f.column.as_str(), f.op, f.value.as_deref()),
+            ("bill_length_mm", FilterOp::Ge, Some("40.5"))
+        );
+        let f = parse_filter("species = 'Adelie'")?;
+        assert_eq!((f.op, f.value.as_deref()), (FilterOp::Eq, Some("Adelie")));
+        let f = parse_filter("sex is not null")?;
+        assert_eq!((f.column.as_str(), f.op), ("sex", FilterOp::IsNotNull));
+        assert!(parse_filter("nonsense").is_err());
+        Ok(())
+    }
+}

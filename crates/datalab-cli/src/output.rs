@@ -1,0 +1,334 @@
+//! Printing API responses: readable tables by default, JSON with `--json`.
+
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use datalab_api::{
+    ApiError, ColumnProfile, DatasetInfo, DatasetProfile, DemoOutcome, ErrorCode, ImportOutcome,
+    Project, ProjectSummary, QueryOutput,
+};
+use serde::Serialize;
+
+pub struct Output {
+    pub json: bool,
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<(), ApiError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.iter().map(Cell::new));
+    table
+}
+
+fn right(text: impl ToString) -> Cell {
+    Cell::new(text.to_string()).set_alignment(CellAlignment::Right)
+}
+
+/// Bytes as a person reads them.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A number short enough for a table cell.
+fn num(value: Option<f64>) -> String {
+    match value {
+        None => "-".into(),
+        Some(v) if v == v.trunc() && v.abs() < 1e15 => format!("{v:.0}"),
+        Some(v) if v.abs() >= 1e6 || v.abs() < 1e-3 => format!("{v:.3e}"),
+        Some(v) => format!("{v:.4}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string(),
+    }
+}
+
+fn cell_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "null".into(),
+        serde_json::Value::String(s) => {
+            if s.chars().count() > 60 {
+                let cut: String = s.chars().take(57).collect();
+                format!("{cut}...")
+            } else {
+                s.clone()
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+fn sparkline(counts: &[u64]) -> String {
+    let max = counts.iter().copied().max().unwrap_or(0).max(1);
+    counts
+        .iter()
+        .map(|&c| {
+            if c == 0 {
+                ' '
+            } else {
+                BARS[((c as f64 / max as f64) * 7.0).round() as usize]
+            }
+        })
+        .collect()
+}
+
+impl Output {
+    pub fn project_created(&self, summary: &ProjectSummary) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(summary);
+        }
+        println!("Created a Data Lab project in {}", summary.root.display());
+        println!(
+            "Next: datalab --project {} dataset import FILE",
+            summary.root.display()
+        );
+        Ok(())
+    }
+
+    pub fn demo(&self, _project: &Project, outcome: &DemoOutcome) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(outcome);
+        }
+        let verb = if outcome.created {
+            "Created"
+        } else {
+            "Refreshed"
+        };
+        println!(
+            "{verb} the demo project in {} ({} datasets)",
+            outcome.project.root.display(),
+            outcome.datasets.len()
+        );
+        self.datasets(&outcome.datasets)
+    }
+
+    pub fn imported(&self, outcome: &ImportOutcome) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(outcome);
+        }
+        let d = &outcome.dataset;
+        if outcome.already_imported {
+            println!(
+                "Already imported as '{}' (id {}): same file, same options; nothing new was written.",
+                d.name, d.id
+            );
+        } else {
+            println!(
+                "Imported '{}' (id {}): {} rows x {} columns, snapshot {} ({}).",
+                d.name,
+                d.id,
+                d.rows,
+                d.columns.len(),
+                &d.snapshot_sha256[..12.min(d.snapshot_sha256.len())],
+                human_bytes(d.snapshot_bytes)
+            );
+        }
+        println!("See its profile with: datalab dataset profile {}", d.name);
+        Ok(())
+    }
+
+    pub fn datasets(&self, datasets: &[DatasetInfo]) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(&datasets);
+        }
+        if datasets.is_empty() {
+            println!("No datasets yet. Import one with: datalab dataset import FILE");
+            return Ok(());
+        }
+        let mut t = table(&[
+            "id", "name", "rows", "columns", "format", "snapshot", "imported",
+        ]);
+        for d in datasets {
+            t.add_row(vec![
+                right(d.id),
+                Cell::new(&d.name),
+                right(d.rows),
+                right(d.columns.len()),
+                Cell::new(&d.source_format),
+                right(human_bytes(d.snapshot_bytes)),
+                Cell::new(&d.created_at),
+            ]);
+        }
+        println!("{t}");
+        Ok(())
+    }
+
+    pub fn dataset(&self, d: &DatasetInfo) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(d);
+        }
+        println!("{} (id {})", d.name, d.id);
+        println!("  rows       {}", d.rows);
+        println!(
+            "  source     {} ({}, {})",
+            d.source_path,
+            d.source_format,
+            human_bytes(d.source_bytes)
+        );
+        println!("  sha256     {}", d.source_sha256);
+        println!(
+            "  snapshot   datasets/{}.parquet ({})",
+            d.snapshot_sha256,
+            human_bytes(d.snapshot_bytes)
+        );
+        println!("  imported   {}", d.created_at);
+        println!("  options    {}", d.import_options);
+        let mut t = table(&["#", "column", "type", "storage"]);
+        for (i, c) in d.columns.iter().enumerate() {
+            t.add_row(vec![
+                right(i + 1),
+                Cell::new(&c.name),
+                Cell::new(format!("{:?}", c.kind).to_lowercase()),
+                Cell::new(&c.data_type),
+            ]);
+        }
+        println!("{t}");
+        Ok(())
+    }
+
+    pub fn page(&self, result: &QueryOutput, offset: u64) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(result);
+        }
+        let header: Vec<&str> = result
+            .table
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        let mut t = table(&header);
+        for row in &result.table.rows {
+            t.add_row(row.iter().map(|v| match v {
+                serde_json::Value::Number(_) => right(cell_text(v)),
+                _ => Cell::new(cell_text(v)),
+            }));
+        }
+        println!("{t}");
+        let shown = result.table.rows.len() as u64;
+        match result.total_rows {
+            Some(total) if shown > 0 => {
+                println!("rows {}-{} of {total}", offset + 1, offset + shown)
+            }
+            Some(total) => println!("no rows (of {total})"),
+            None => println!("{shown} rows shown; more were cut off by the limit"),
+        }
+        Ok(())
+    }
+
+    pub fn profile(&self, name: &str, p: &DatasetProfile) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(p);
+        }
+        println!(
+            "Profile of '{name}': {} rows x {} columns, snapshot {}",
+            p.rows,
+            p.columns.len(),
+            human_bytes(p.snapshot_bytes)
+        );
+        let mut t = table(&[
+            "column",
+            "type",
+            "nulls",
+            "distinct",
+            "min",
+            "q25",
+            "median",
+            "q75",
+            "max",
+            "mean",
+            "std",
+            "histogram / top values",
+        ]);
+        for c in &p.columns {
+            let mut row = vec![
+                Cell::new(&c.name),
+                Cell::new(format!("{:?}", c.kind).to_lowercase()),
+                right(c.nulls),
+                right(format!(
+                    "{}{}",
+                    if c.distinct.exact { "" } else { "~" },
+                    c.distinct.count
+                )),
+            ];
+            match &c.numeric {
+                Some(n) => {
+                    for v in [n.min, n.q25, n.median, n.q75, n.max, n.mean, n.std] {
+                        row.push(right(num(v)));
+                    }
+                }
+                None => row.extend((0..7).map(|_| right("-"))),
+            }
+            row.push(Cell::new(detail(c)));
+            t.add_row(row);
+        }
+        println!("{t}");
+        let corr = &p.correlations;
+        let mut pairs = Vec::new();
+        for i in 0..corr.columns.len() {
+            for j in i + 1..corr.columns.len() {
+                if let Some(r) = corr.matrix[i][j] {
+                    pairs.push((r, i, j));
+                }
+            }
+        }
+        pairs.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+        if !pairs.is_empty() {
+            println!("Strongest correlations (Pearson, {} rows):", corr.rows_used);
+            for (r, i, j) in pairs.iter().take(5) {
+                println!("  {:>6.3}  {} ~ {}", r, corr.columns[*i], corr.columns[*j]);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn removed(&self, d: &DatasetInfo) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(d);
+        }
+        println!("Removed dataset '{}' (id {}).", d.name, d.id);
+        Ok(())
+    }
+}
+
+/// A histogram as a sparkline, or the top values as `value (count)`.
+fn detail(c: &ColumnProfile) -> String {
+    if let Some(h) = c
+        .histogram
+        .as_ref()
+        .filter(|h| c.top_values.is_empty() || h.counts.len() > 3)
+    {
+        return sparkline(&h.counts);
+    }
+    c.top_values
+        .iter()
+        .take(3)
+        .map(|v| {
+            let value = if v.value.chars().count() > 16 {
+                format!("{}...", v.value.chars().take(13).collect::<String>())
+            } else {
+                v.value.clone()
+            };
+            format!("{value} ({})", v.count)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,81 @@
+//! A progress bar on the terminal for long operations (imports, profiles),
+//! and the Ctrl-C flag that cancels them.
+
+use datalab_api::{Progress, Stage};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub struct TerminalProgress {
+    enabled: bool,
+    bar: Mutex<Option<(Stage, ProgressBar)>>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl TerminalProgress {
+    pub fn new(enabled: bool) -> Self {
+        TerminalProgress {
+            enabled,
+            bar: Mutex::new(None),
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+
+    /// Clears the bar before the result is printed.
+    pub fn finish(&self) {
+        if let Some((_, bar)) = self.bar.lock().ok().and_then(|mut guard| guard.take()) {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn new_bar(stage: Stage, total: u64) -> ProgressBar {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        let (label, template) = match stage {
+            Stage::Checking => (
+                "checking",
+                "{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            ),
+            Stage::Converting => ("converting", "{msg:>10} {spinner} {elapsed}"),
+            Stage::Profiling => ("profiling", "{msg:>10} [{bar:30}] {pos}/{len} steps"),
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(label);
+        if stage == Stage::Converting {
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+        bar
+    }
+}
+
+impl Progress for TerminalProgress {
+    fn report(&self, stage: Stage, done: u64, total: u64) {
+        if !self.enabled {
+            return;
+        }
+        let Ok(mut guard) = self.bar.lock() else {
+            return;
+        };
+        let same_stage = matches!(&*guard, Some((s, _)) if *s == stage);
+        if !same_stage {
+            if let Some((_, old)) = guard.take() {
+                old.finish_and_clear();
+            }
+            *guard = Some((stage, Self::new_bar(stage, total)));
+        }
+        if let Some((_, bar)) = guard.as_ref() {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+}

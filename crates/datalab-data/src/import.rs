@@ -1,0 +1,479 @@
+//! Import: a source file becomes an immutable Parquet snapshot named by the
+//! SHA-256 of its content.
+//!
+//! Two steps, so the caller can recognise a file imported before without
+//! converting it again: [`prepare_import`] reads the source once (format,
+//! dialect, hash, structure), then [`write_snapshot`] converts it with polars'
+//! streaming engine, so a file larger than memory never has to fit in it.
+//! The snapshot is written under a temporary name and renamed into place;
+//! on any error nothing is left behind.
+
+use crate::error::DataError;
+use crate::format::{self, SourceFormat};
+use crate::progress::{Progress, Stage};
+use crate::scan::{self, SourceDigest};
+use crate::sniff::{self, CsvDialect};
+use crate::table::{ColumnKind, ColumnSchema, schema_of};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Strings read as missing values unless the user says otherwise (pandas' list, in short).
+pub const DEFAULT_NULL_VALUES: &[&str] = &[
+    "", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", "#N/A",
+];
+
+const DEFAULT_INFER_ROWS: usize = 10_000;
+const SNIFF_BYTES: usize = 64 << 10;
+
+/// What the user may say about a source; anything left out is detected.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ImportOptions {
+    pub format: Option<SourceFormat>,
+    /// One character, such as `,`, `;`, `|`, or `\t` for a tab.
+    pub delimiter: Option<String>,
+    /// One character, or an empty string for no quoting at all.
+    pub quote: Option<String>,
+    pub has_header: Option<bool>,
+    /// Strings read as missing values; replaces the default list when given.
+    pub null_values: Option<Vec<String>>,
+    /// Columns whose type is given instead of inferred.
+    pub column_types: BTreeMap<String, ColumnKind>,
+    /// How many rows to look at when inferring column types (all when 0).
+    pub infer_schema_rows: Option<usize>,
+}
+
+/// The options as they were resolved for a file: with the dialect detected.
+/// Serialised canonically, it tells two imports of one file apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ResolvedOptions {
+    format: SourceFormat,
+    dialect: Option<CsvDialect>,
+    null_values: Vec<String>,
+    column_types: BTreeMap<String, ColumnKind>,
+    infer_schema_rows: usize,
+}
+
+/// A source file read once and understood, ready to be converted.
+#[derive(Debug, Clone)]
+pub struct ScannedSource {
+    pub path: PathBuf,
+    pub format: SourceFormat,
+    pub sha256: String,
+    pub bytes: u64,
+    /// For delimited text, the dialect used.
+    pub dialect: Option<CsvDialect>,
+    resolved: ResolvedOptions,
+}
+
+impl ScannedSource {
+    /// The resolved options as canonical JSON, stored with the dataset.
+    pub fn options_key(&self) -> String {
+        serde_json::to_string(&self.resolved).unwrap_or_default()
+    }
+}
+
+/// A snapshot in place under the snapshot folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub sha256: String,
+    pub bytes: u64,
+    pub rows: u64,
+    pub columns: Vec<ColumnSchema>,
+}
+
+/// The file name of the snapshot with this content hash.
+pub fn snapshot_file_name(sha256: &str) -> String {
+    format!("{sha256}.parquet")
+}
+
+fn parse_char(what: &str, value: &str) -> Result<u8, DataError> {
+    let value = match value {
+        "\\t" | "tab" | "TAB" => "\t",
+        other => other,
+    };
+    match value.as_bytes() {
+        [byte] if byte.is_ascii() && *byte != b'\n' && *byte != b'\r' => Ok(*byte),
+        _ => Err(DataError::InvalidRequest(format!(
+            "the {what} must be one ASCII character (or \\t for a tab), not '{value}'"
+        ))),
+    }
+}
+
+/// Reads `path` once: detects its format and dialect, hashes it and checks
+/// its structure. Nothing is written.
+pub fn prepare_import(
+    path: &Path,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ScannedSource, DataError> {
+    let metadata = std::fs::metadata(path).map_err(|e| DataError::open(path, e))?;
+    if metadata.is_dir() {
+        return Err(DataError::UnsupportedFormat {
+            path: path.to_path_buf(),
+            what: "a folder".into(),
+        });
+    }
+    let head = read_head(path)?;
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    if text.iter().all(|b| b.is_ascii_whitespace()) && (metadata.len() as usize) <= head.len() {
+        return Err(DataError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let format = match options.format {
+        Some(format) => format,
+        None => format::detect(path, &head)?,
+    };
+    let dialect = match format {
+        SourceFormat::Csv => {
+            let delimiter = options
+                .delimiter
+                .as_deref()
+                .map(|d| parse_char("delimiter", d))
+                .transpose()?;
+            let quote = match options.quote.as_deref() {
+                None => None,
+                Some("") | Some("none") => Some(None),
+                Some(q) => Some(Some(parse_char("quote character", q)?)),
+            };
+            let complete = (metadata.len() as usize) <= head.len();
+            Some(sniff::sniff(
+                &head,
+                complete,
+                delimiter,
+                quote,
+                options.has_header,
+            ))
+        }
+        _ => None,
+    };
+    if format != SourceFormat::Parquet && head.iter().take(8192).any(|&b| b == 0) {
+        let line = 1 + head
+            .iter()
+            .take_while(|&&b| b != 0)
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        return Err(DataError::NotText {
+            path: path.to_path_buf(),
+            line,
+        });
+    }
+    let SourceDigest {
+        sha256,
+        bytes,
+        records,
+    } = scan::digest_file(path, dialect.as_ref(), progress)?;
+    if let (Some(dialect), Some(records)) = (&dialect, records) {
+        if records == 0 {
+            return Err(DataError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        if dialect.has_header && records == 1 {
+            return Err(DataError::NoRows {
+                path: path.to_path_buf(),
+            });
+        }
+    }
+    let resolved = ResolvedOptions {
+        format,
+        dialect: dialect.clone(),
+        null_values: options
+            .null_values
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NULL_VALUES.iter().map(|s| s.to_string()).collect()),
+        column_types: options.column_types.clone(),
+        infer_schema_rows: options.infer_schema_rows.unwrap_or(DEFAULT_INFER_ROWS),
+    };
+    Ok(ScannedSource {
+        path: path.to_path_buf(),
+        format,
+        sha256,
+        bytes,
+        dialect,
+        resolved,
+    })
+}
+
+fn read_head(path: &Path) -> Result<Vec<u8>, DataError> {
+    let file = std::fs::File::open(path).map_err(|e| DataError::open(path, e))?;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    file.take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| DataError::open(path, e))?;
+    Ok(head)
+}
+
+fn pl_path(path: &Path) -> PlRefPath {
+    PlRefPath::from(path.to_string_lossy().as_ref())
+}
+
+fn overrides(resolved: &ResolvedOptions) -> Option<SchemaRef> {
+    if resolved.column_types.is_empty() {
+        return None;
+    }
+    let schema: Schema = resolved
+        .column_types
+        .iter()
+        .map(|(name, kind)| Field::new(name.as_str().into(), kind.polars_type()))
+        .collect();
+    Some(Arc::new(schema))
+}
+
+/// Converts a scanned source into a snapshot in `snapshot_dir`.
+pub fn write_snapshot(
+    source: &ScannedSource,
+    snapshot_dir: &Path,
+    progress: &dyn Progress,
+) -> Result<Snapshot, DataError> {
+    if progress.cancelled() {
+        return Err(DataError::Cancelled);
+    }
+    progress.report(Stage::Converting, 0, source.bytes);
+    std::fs::create_dir_all(snapshot_dir).map_err(|e| DataError::Write {
+        path: snapshot_dir.to_path_buf(),
+        source: e,
+    })?;
+    // Same folder as the final name, so the rename cannot cross file systems.
+    let temp = tempfile::Builder::new()
+        .prefix(".incoming-")
+        .suffix(".parquet")
+        .tempfile_in(snapshot_dir)
+        .map_err(|e| DataError::Write {
+            path: snapshot_dir.to_path_buf(),
+            source: e,
+        })?
+        .into_temp_path();
+    convert(source, &temp).map_err(|e| explain(source, e))?;
+    if progress.cancelled() {
+        return Err(DataError::Cancelled);
+    }
+    let snapshot = describe_snapshot(&temp)?;
+    let digest = scan::digest_file(&temp, None, &crate::progress::NoProgress)?;
+    let final_path = snapshot_dir.join(snapshot_file_name(&digest.sha256));
+    if final_path.exists() {
+        // The same content is already there (another name for the same data).
+        drop(temp);
+    } else {
+        temp.persist(&final_path).map_err(|e| DataError::Write {
+            path: final_path.clone(),
+            source: e.error,
+        })?;
+    }
+    progress.report(Stage::Converting, source.bytes, source.bytes);
+    Ok(Snapshot {
+        sha256: digest.sha256,
+        bytes: digest.bytes,
+        ..snapshot
+    })
+}
+
+fn parquet_sink(lazy: LazyFrame, out: &Path) -> PolarsResult<()> {
+    lazy.sink(
+        SinkDestination::File {
+            target: SinkTarget::Path(pl_path(out)),
+        },
+        FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions::default())),
+        UnifiedSinkArgs::default(),
+    )?
+    .collect_with_engine(Engine::Streaming)?;
+    Ok(())
+}
+
+fn convert(source: &ScannedSource, out: &Path) -> PolarsResult<()> {
+    let resolved = &source.resolved;
+    let path = pl_path(&source.path);
+    match source.format {
+        SourceFormat::Csv => {
+            let dialect = source.dialect.clone().unwrap_or(CsvDialect {
+                delimiter: b',',
+                quote: Some(b'"'),
+                has_header: true,
+            });
+            let nulls = NullValues::AllColumns(
+                resolved
+                    .null_values
+                    .iter()
+                    .map(|s| s.as_str().into())
+                    .collect(),
+            );
+            let infer = match resolved.infer_schema_rows {
+                0 => None,
+                n => Some(n),
+            };
+            let lazy = LazyCsvReader::new(path)
+                .with_separator(dialect.delimiter)
+                .with_quote_char(dialect.quote)
+                .with_has_header(dialect.has_header)
+                .with_null_values(Some(nulls))
+                .with_infer_schema_length(infer)
+                .with_dtype_overwrite(overrides(resolved))
+                .with_truncate_ragged_lines(false)
+                .with_raise_if_empty(true)
+                .finish()?;
+            parquet_sink(lazy, out)
+        }
+        SourceFormat::Ndjson => {
+            let infer = std::num::NonZeroUsize::new(resolved.infer_schema_rows);
+            let lazy = LazyJsonLineReader::new(path)
+                .with_infer_schema_length(infer)
+                .with_schema_overwrite(overrides(resolved))
+                .finish()?;
+            parquet_sink(lazy, out)
+        }
+        SourceFormat::Json => {
+            let file = std::fs::File::open(&source.path)?;
+            let infer = std::num::NonZeroUsize::new(resolved.infer_schema_rows);
+            let mut frame = JsonReader::new(file)
+                .with_json_format(JsonFormat::Json)
+                .infer_schema_len(infer)
+                .finish()?;
+            if let Some(schema) = overrides(resolved) {
+                for (name, dtype) in schema.iter() {
+                    if let Some(column) = frame.column(name).ok().cloned() {
+                        frame.with_column(column.cast(dtype)?)?;
+                    }
+                }
+            }
+            let mut file = std::fs::File::create(out)?;
+            ParquetWriter::new(&mut file).finish(&mut frame)?;
+            Ok(())
+        }
+        SourceFormat::Parquet => {
+            // Re-encoding reads every page, so a damaged file is caught now.
+            let lazy = LazyFrame::scan_parquet(path, ScanArgsParquet::default())?;
+            parquet_sink(lazy, out)
+        }
+    }
+}
+
+/// Rows and columns of a written snapshot (from its footer).
+pub(crate) fn describe_snapshot(path: &Path) -> Result<Snapshot, DataError> {
+    let damaged = |e: PolarsError| DataError::Snapshot {
+        path: path.to_path_buf(),
+        detail: first_line(&e.to_string()),
+    };
+    let mut lazy =
+        LazyFrame::scan_parquet(pl_path(path), ScanArgsParquet::default()).map_err(damaged)?;
+    let schema = lazy.collect_schema().map_err(damaged)?;
+    let rows = lazy
+        .select([len().alias("rows")])
+        .collect()
+        .map_err(damaged)?
+        .column("rows")
+        .and_then(|c| c.get(0))
+        .map_err(damaged)?
+        .extract::<u64>()
+        .unwrap_or(0);
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    Ok(Snapshot {
+        sha256: String::new(),
+        bytes,
+        rows,
+        columns: schema_of(&schema),
+    })
+}
+
+pub(crate) fn first_line(message: &str) -> String {
+    message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(message)
+        .trim()
+        .to_string()
+}
+
+/// Turns a polars failure into a message about the user's file.
+fn explain(source: &ScannedSource, error: PolarsError) -> DataError {
+    let message = error.to_string();
+    let path = source.path.clone();
+    match source.format {
+        SourceFormat::Csv => {
+            if let Some((value, dtype, column)) = parse_failure(&message) {
+                let line = source
+                    .dialect
+                    .as_ref()
+                    .and_then(|d| {
+                        scan::line_of_value(&path, d, &column, &value)
+                            .ok()
+                            .flatten()
+                    })
+                    .unwrap_or(0);
+                return DataError::MixedTypes {
+                    path,
+                    line,
+                    column,
+                    value,
+                    expected: describe_dtype(&dtype),
+                };
+            }
+            DataError::Unparsable {
+                path,
+                detail: first_line(&message),
+            }
+        }
+        SourceFormat::Parquet => DataError::BadParquet {
+            path,
+            detail: first_line(&message),
+        },
+        SourceFormat::Json | SourceFormat::Ndjson => {
+            let line = json_error_line(&source.path, source.format);
+            DataError::BadJson {
+                path,
+                line,
+                detail: first_line(&message),
+            }
+        }
+    }
+}
+
+fn describe_dtype(dtype: &str) -> String {
+    match dtype {
+        "i64" | "i32" | "u64" | "u32" => "a whole number".into(),
+        "f64" | "f32" => "a number".into(),
+        "bool" => "true or false".into(),
+        "date" => "a date".into(),
+        other if other.starts_with("datetime") => "a date and time".into(),
+        other => format!("of type {other}"),
+    }
+}
+
+/// Picks value, dtype and column out of polars' "could not parse `v` as dtype `t` at column 'c'".
+fn parse_failure(message: &str) -> Option<(String, String, String)> {
+    let rest = message.split("could not parse `").nth(1)?;
+    let (value, rest) = rest.split_once("` as dtype `")?;
+    let (dtype, rest) = rest.split_once("` at column '")?;
+    let (column, _) = rest.split_once("' (column number")?;
+    Some((value.to_string(), dtype.to_string(), column.to_string()))
+}
+
+/// The line of the first JSON syntax error, found with serde_json (only on the error path).
+fn json_error_line(path: &Path, format: SourceFormat) -> Option<u64> {
+    let file = std::fs::File::open(path).ok()?;
+    let reader = std::io::BufReader::new(file);
+    match format {
+        SourceFormat::Json => {
+            let result: Result<serde::de::IgnoredAny, _> = serde_json::from_reader(reader);
+            result.err().map(|e| e.line() as u64)
+        }
+        _ => {
+            use std::io::BufRead;
+            for (index, line) in reader.lines().enumerate() {
+                let line = line.ok()?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                if serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&line)
+                    .is_err()
+                {
+                    return Some(index as u64 + 1);
+                }
+            }
+            None
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Datasets: import from CSV/TSV, Parquet, NDJSON and JSON into immutable,
+//! content-addressed Parquet snapshots; profiles; paged previews; SQL.
+//!
+//! This crate is the only one that knows polars. Everything it hands out is
+//! plain serde data (`Table`, `DatasetProfile`, `ColumnSchema`): no polars
+//! type crosses its boundary. It never touches the project database; the
+//! caller records what it returns.
+
+mod error;
+mod format;
+mod import;
+mod profile;
+mod progress;
+mod query;
+mod scan;
+mod sniff;
+mod table;
+
+pub use error::DataError;
+pub use format::SourceFormat;
+pub use import::{
+    ImportOptions, ScannedSource, Snapshot, prepare_import, snapshot_file_name, write_snapshot,
+};
+pub use profile::{
+    ColumnProfile, Correlations, DatasetProfile, DistinctCount, Histogram, NumericSummary,
+    ValueCount, profile_snapshot,
+};
+pub use progress::{NoProgress, Progress, Stage};
+pub use query::{
+    Filter, FilterOp, PreviewRequest, QueryOutput, SortOrder, preview_snapshot, query_snapshots,
+};
+pub use sniff::CsvDialect;
+pub use table::{ColumnKind, ColumnSchema, Table};
+
+/// Bumped whenever profiles computed by an older build should be recomputed.
+pub const PROFILE_VERSION: &str = "datalab-profile-1";

@@ -1,0 +1,248 @@
+//! Looking into snapshots: a page of rows (sorted, filtered) and SQL over
+//! one or more datasets. Only the requested rows are materialised.
+
+use crate::error::DataError;
+use crate::import::first_line;
+use crate::table::{ColumnKind, Table, schema_of};
+use polars::prelude::*;
+use polars::sql::SQLContext;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The most rows one page or query result may carry to a caller.
+pub const MAX_ROWS: usize = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    Ascending,
+    Descending,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// Text contains the value (case-sensitive).
+    Contains,
+    IsNull,
+    IsNotNull,
+}
+
+/// One condition on a column; a page keeps the rows meeting all of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Filter {
+    pub column: String,
+    pub op: FilterOp,
+    /// Compared as the column's type; unused by `is_null` and `is_not_null`.
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// Which rows of a dataset to show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewRequest {
+    pub offset: u64,
+    pub limit: u64,
+    #[serde(default)]
+    pub sort: Option<(String, SortOrder)>,
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+}
+
+/// Rows of a page or a query, and how many there were in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryOutput {
+    pub table: Table,
+    /// Rows matching (before the page or limit was taken), when known.
+    pub total_rows: Option<u64>,
+    /// True when a limit cut the result short.
+    pub truncated: bool,
+}
+
+fn scan(path: &Path) -> Result<LazyFrame, DataError> {
+    if !path.is_file() {
+        return Err(DataError::Snapshot {
+            path: path.to_path_buf(),
+            detail: "the file is missing".into(),
+        });
+    }
+    LazyFrame::scan_parquet(
+        PlRefPath::from(path.to_string_lossy().as_ref()),
+        ScanArgsParquet::default(),
+    )
+    .map_err(|e| DataError::Snapshot {
+        path: path.to_path_buf(),
+        detail: first_line(&e.to_string()),
+    })
+}
+
+fn polars_failure(error: PolarsError) -> DataError {
+    DataError::Query(first_line(&error.to_string()))
+}
+
+fn condition(filter: &Filter, kind: ColumnKind) -> Result<Expr, DataError> {
+    let column = col(filter.column.as_str());
+    if matches!(filter.op, FilterOp::IsNull | FilterOp::IsNotNull) {
+        return Ok(if filter.op == FilterOp::IsNull {
+            column.is_null()
+        } else {
+            column.is_not_null()
+        });
+    }
+    let raw = filter.value.clone().ok_or_else(|| {
+        DataError::InvalidRequest(format!("the filter on '{}' needs a value", filter.column))
+    })?;
+    let value = match kind {
+        ColumnKind::Integer | ColumnKind::Float => {
+            let number: f64 = raw.trim().parse().map_err(|_| {
+                DataError::InvalidRequest(format!(
+                    "column '{}' holds numbers; '{raw}' is not a number",
+                    filter.column
+                ))
+            })?;
+            lit(number)
+        }
+        ColumnKind::Boolean => match raw.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => lit(true),
+            "false" | "0" | "no" => lit(false),
+            _ => {
+                return Err(DataError::InvalidRequest(format!(
+                    "column '{}' holds true/false; '{raw}' is neither",
+                    filter.column
+                )));
+            }
+        },
+        _ => lit(raw.clone()),
+    };
+    let column = match kind {
+        ColumnKind::Text | ColumnKind::Integer | ColumnKind::Float | ColumnKind::Boolean => column,
+        // Dates and others compare as their text form, which sorts correctly for ISO dates.
+        _ => column.cast(DataType::String),
+    };
+    Ok(match filter.op {
+        FilterOp::Eq => column.eq(value),
+        FilterOp::Ne => column.neq(value),
+        FilterOp::Lt => column.lt(value),
+        FilterOp::Le => column.lt_eq(value),
+        FilterOp::Gt => column.gt(value),
+        FilterOp::Ge => column.gt_eq(value),
+        FilterOp::Contains => column
+            .cast(DataType::String)
+            .str()
+            .contains_literal(lit(raw)),
+        FilterOp::IsNull | FilterOp::IsNotNull => unreachable_op(),
+    })
+}
+
+/// Null checks return early above; this keeps the match exhaustive without a panic.
+fn unreachable_op() -> Expr {
+    lit(true)
+}
+
+/// A page of a snapshot.
+pub fn preview_snapshot(path: &Path, request: &PreviewRequest) -> Result<QueryOutput, DataError> {
+    if request.limit as usize > MAX_ROWS {
+        return Err(DataError::InvalidRequest(format!(
+            "a page holds at most {MAX_ROWS} rows; ask for fewer (got {})",
+            request.limit
+        )));
+    }
+    let mut lazy = scan(path)?;
+    let columns = schema_of(&*lazy.collect_schema().map_err(polars_failure)?);
+    let kind_of = |name: &str| -> Result<ColumnKind, DataError> {
+        columns
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.kind)
+            .ok_or_else(|| DataError::UnknownColumn {
+                name: name.to_string(),
+                available: columns
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    };
+    for filter in &request.filters {
+        let kind = kind_of(&filter.column)?;
+        lazy = lazy.filter(condition(filter, kind)?);
+    }
+    let total = lazy
+        .clone()
+        .select([len().alias("n")])
+        .collect()
+        .map_err(polars_failure)?
+        .column("n")
+        .and_then(|c| c.get(0))
+        .map_err(polars_failure)?
+        .extract::<u64>()
+        .unwrap_or(0);
+    if let Some((column, order)) = &request.sort {
+        kind_of(column)?;
+        let options = SortMultipleOptions::default()
+            .with_order_descending(*order == SortOrder::Descending)
+            .with_nulls_last(true)
+            .with_maintain_order(true);
+        lazy = lazy.sort([column.as_str()], options);
+    }
+    let frame = lazy
+        .slice(request.offset as i64, request.limit as IdxSize)
+        .collect()
+        .map_err(polars_failure)?;
+    Ok(QueryOutput {
+        truncated: request.offset + (frame.height() as u64) < total,
+        table: Table::from_frame(&frame),
+        total_rows: Some(total),
+    })
+}
+
+/// Runs a SQL query over snapshots registered under their dataset names,
+/// returning at most `limit` rows.
+pub fn query_snapshots(
+    tables: &[(String, PathBuf)],
+    sql: &str,
+    limit: usize,
+) -> Result<QueryOutput, DataError> {
+    if limit > MAX_ROWS {
+        return Err(DataError::InvalidRequest(format!(
+            "a query returns at most {MAX_ROWS} rows; ask for fewer (got {limit})"
+        )));
+    }
+    let mut context = SQLContext::new();
+    for (name, path) in tables {
+        context.register(name, scan(path)?);
+    }
+    let lazy = context.execute(sql).map_err(|e| {
+        let message = first_line(&e.to_string());
+        let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
+        if message.contains("not found") || message.contains("relation") {
+            DataError::Query(format!(
+                "{message}; the datasets you can query are: {} (quote names with dashes: \"my-data\")",
+                names.join(", ")
+            ))
+        } else {
+            DataError::Query(message)
+        }
+    })?;
+    let frame = lazy
+        .limit(limit as IdxSize + 1)
+        .collect()
+        .map_err(polars_failure)?;
+    let truncated = frame.height() > limit;
+    let frame = frame.head(Some(limit));
+    Ok(QueryOutput {
+        table: Table::from_frame(&frame),
+        total_rows: if truncated {
+            None
+        } else {
+            Some(frame.height() as u64)
+        },
+        truncated,
+    })
+}

@@ -1,0 +1,19 @@
+//! The project: a folder with a SQLite database (`datalab.sqlite`) that indexes
+//! everything, and large files beside it (`datasets/`, `runs/`, `exports/`).
+//!
+//! This crate is the only one that speaks SQL. It owns the schema and its
+//! forward-only migrations, the newtype ids, and typed queries over the
+//! records. It knows nothing of polars or linfa: values it does not need to
+//! understand (a dataset's schema, a profile) are stored as JSON text that the
+//! crate producing them defines.
+
+mod datasets;
+mod error;
+mod ids;
+pub mod migrations;
+mod project;
+
+pub use datasets::{DatasetRecord, NewDataset};
+pub use error::ProjectError;
+pub use ids::DatasetId;
+pub use project::{DATABASE_FILE, Project};

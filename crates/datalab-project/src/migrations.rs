@@ -1,0 +1,135 @@
+//! The schema, as numbered, forward-only migrations.
+//!
+//! `PRAGMA user_version` holds the version a database is at. A migration is
+//! never edited once released: change the schema by appending a new one. A
+//! database at a version newer than [`LATEST`] is refused rather than guessed
+//! at, since its tables may mean things this build does not know.
+
+use rusqlite::Connection;
+
+/// One step of the schema.
+#[derive(Debug)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every migration, in order. Versions are 1, 2, 3, ... with no gaps.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "datasets and their profiles",
+        sql: r#"
+CREATE TABLE datasets (
+    id               INTEGER PRIMARY KEY,
+    name             TEXT NOT NULL UNIQUE,
+    source_path      TEXT NOT NULL,
+    source_format    TEXT NOT NULL,
+    source_sha256    TEXT NOT NULL,
+    source_bytes     INTEGER NOT NULL,
+    import_options   TEXT NOT NULL,
+    snapshot_sha256  TEXT NOT NULL,
+    snapshot_bytes   INTEGER NOT NULL,
+    row_count        INTEGER NOT NULL,
+    column_count     INTEGER NOT NULL,
+    schema_json      TEXT NOT NULL,
+    created_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX datasets_by_source ON datasets (source_sha256, import_options);
+CREATE INDEX datasets_by_snapshot ON datasets (snapshot_sha256);
+
+CREATE TABLE dataset_profiles (
+    dataset_id      INTEGER PRIMARY KEY REFERENCES datasets (id) ON DELETE CASCADE,
+    engine_version  TEXT NOT NULL,
+    profile_json    TEXT NOT NULL,
+    compute_ms      INTEGER NOT NULL,
+    computed_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+"#,
+    },
+    Migration {
+        version: 2,
+        name: "project metadata and migration history",
+        sql: r#"
+CREATE TABLE project_meta (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
+INSERT INTO project_meta (key, value)
+    VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+
+CREATE TABLE schema_history (
+    version     INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    applied_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+"#,
+    },
+];
+
+/// The schema version this build writes.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// The version a database is at (0 for a new, empty one).
+pub fn current_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+}
+
+/// Brings a database up to `target`, one migration per transaction, so a
+/// failure leaves it at the last version that completed.
+///
+/// The caller checks that the database is not newer than `target`; here a
+/// newer database is left alone.
+pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
+    let from = current_version(conn)?;
+    for migration in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > from && m.version <= target)
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(migration.sql)?;
+        let has_history: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_history')",
+            [],
+            |row| row.get(0),
+        )?;
+        if has_history {
+            // Versions before the history table existed are recorded when it appears.
+            for earlier in MIGRATIONS.iter().filter(|m| m.version <= migration.version) {
+                tx.execute(
+                    "INSERT OR IGNORE INTO schema_history (version, name) VALUES (?1, ?2)",
+                    (earlier.version, earlier.name),
+                )?;
+            }
+        }
+        // PRAGMA does not take bound parameters; the version is our own integer.
+        tx.execute_batch(&format!("PRAGMA user_version = {}", migration.version))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_consecutive_from_one() {
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(migration.version, index as i64 + 1, "{}", migration.name);
+        }
+    }
+
+    #[test]
+    fn migrating_twice_changes_nothing() -> rusqlite::Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        migrate_to(&mut conn, LATEST)?;
+        migrate_to(&mut conn, LATEST)?;
+        assert_eq!(current_version(&conn)?, LATEST);
+        let history: i64 =
+            conn.query_row("SELECT count(*) FROM schema_history", [], |r| r.get(0))?;
+        assert_eq!(history, LATEST);
+        Ok(())
+    }
+}
