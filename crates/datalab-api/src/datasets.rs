@@ -2,13 +2,13 @@
 
 use crate::error::{ApiError, ErrorCode};
 use datalab_data::{
-    ColumnSchema, DatasetProfile, Filter, ImportOptions, PROFILE_VERSION, PreviewRequest, Progress,
-    QueryOutput, SortOrder, snapshot_file_name,
+    ColumnSchema, DatasetProfile, Filter, ImportOptions, ImportResult, NewSnapshot,
+    PROFILE_VERSION, PreviewRequest, Progress, QueryOutput, ScannedSource, Snapshot, SortOrder,
+    snapshot_file_name,
 };
-use datalab_project::{DatasetId, DatasetRecord, NewDataset, Project};
+use datalab_project::{DatasetId, DatasetRecord, NewDataset, Project, ProjectError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// A dataset as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,27 +110,66 @@ pub fn import_dataset(
     if let Some(name) = &request.name {
         check_name(name)?;
     }
-    let source = datalab_data::prepare_import(&request.path, &request.options, progress)?;
-    let options_key = source.options_key();
-    if let Some(existing) = project.dataset_from_source(&source.sha256, &options_key)? {
-        let profile = profile_of(project, &existing, progress)?;
-        return Ok(ImportOutcome {
-            dataset: DatasetInfo::from_record(existing)?,
-            already_imported: true,
-            profile,
-        });
-    }
-    if let Some(name) = &request.name {
-        // Checked before the conversion, which may take minutes on a large file.
-        if project.find_dataset(name).is_ok() {
-            return Err(datalab_project::ProjectError::NameTaken {
-                kind: "dataset",
-                name: name.clone(),
+    let result = datalab_data::import_file(
+        &request.path,
+        &request.options,
+        &project.datasets_dir(),
+        progress,
+        |source| -> Result<Option<DatasetRecord>, ApiError> {
+            let existing = project.dataset_from_source(&source.sha256, &source.options_key())?;
+            if let (None, Some(name)) = (&existing, &request.name) {
+                // Refused before the conversion, which may take minutes on a large file.
+                if project.find_dataset(name).is_ok() {
+                    return Err(ProjectError::NameTaken {
+                        kind: "dataset",
+                        name: name.clone(),
+                    }
+                    .into());
+                }
             }
-            .into());
+            Ok(existing)
+        },
+    )?;
+    let (source, snapshot, profile) = match result {
+        ImportResult::Known(existing) => {
+            let profile = profile_of(project, &existing, progress)?;
+            return Ok(ImportOutcome {
+                dataset: DatasetInfo::from_record(existing)?,
+                already_imported: true,
+                profile,
+            });
+        }
+        ImportResult::Imported(new) => {
+            let NewSnapshot {
+                source,
+                snapshot,
+                profile,
+            } = *new;
+            (source, snapshot, profile)
+        }
+    };
+    let recorded = record_import(project, request, &source, &snapshot, &profile);
+    match recorded {
+        Ok(record) => Ok(ImportOutcome {
+            dataset: DatasetInfo::from_record(record)?,
+            already_imported: false,
+            profile,
+        }),
+        Err(error) => {
+            forget_snapshot(project, &snapshot.sha256);
+            Err(error)
         }
     }
-    let snapshot = datalab_data::write_snapshot(&source, &project.datasets_dir(), progress)?;
+}
+
+/// Records an imported snapshot and its profile, or neither.
+fn record_import(
+    project: &Project,
+    request: &ImportRequest,
+    source: &ScannedSource,
+    snapshot: &Snapshot,
+    profile: &DatasetProfile,
+) -> Result<DatasetRecord, ApiError> {
     let name = match &request.name {
         Some(name) => name.clone(),
         None => project.free_dataset_name(&default_name(&request.path))?,
@@ -139,43 +178,27 @@ pub fn import_dataset(
         .path
         .canonicalize()
         .unwrap_or_else(|_| request.path.clone());
-    let schema_json = serde_json::to_string(&snapshot.columns)
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let internal = |e: serde_json::Error| ApiError::new(ErrorCode::Internal, e.to_string());
     let new = NewDataset {
         name,
         source_path: source_path.to_string_lossy().to_string(),
         source_format: source.format.as_str().to_string(),
         source_sha256: source.sha256.clone(),
         source_bytes: source.bytes,
-        import_options: options_key,
+        import_options: source.options_key(),
         snapshot_sha256: snapshot.sha256.clone(),
         snapshot_bytes: snapshot.bytes,
         row_count: snapshot.rows,
         column_count: snapshot.columns.len() as u64,
-        schema_json,
+        schema_json: serde_json::to_string(&snapshot.columns).map_err(internal)?,
     };
-    let record = match project.insert_dataset(&new) {
-        Ok(record) => record,
-        Err(error) => {
-            forget_snapshot(project, &snapshot.sha256);
-            return Err(error.into());
-        }
-    };
-    let profile = match profile_of(project, &record, progress) {
-        Ok(profile) => profile,
-        Err(error) => {
-            // A dataset without its profile is not what the user asked for: undo.
-            if project.delete_dataset(record.id).ok() == Some(false) {
-                forget_snapshot(project, &snapshot.sha256);
-            }
-            return Err(error);
-        }
-    };
-    Ok(ImportOutcome {
-        dataset: DatasetInfo::from_record(record)?,
-        already_imported: false,
-        profile,
-    })
+    let profile_json = serde_json::to_string(profile).map_err(internal)?;
+    Ok(project.insert_dataset_with_profile(
+        &new,
+        PROFILE_VERSION,
+        &profile_json,
+        profile.compute_ms,
+    )?)
 }
 
 /// Removes a snapshot file unless a dataset still refers to it.
@@ -196,13 +219,11 @@ fn profile_of(
     if let Some(profile) = cached.and_then(|json| serde_json::from_str(&json).ok()) {
         return Ok(profile);
     }
-    let started = Instant::now();
     let path = snapshot_path(project, &record.fields.snapshot_sha256);
     let profile = datalab_data::profile_snapshot(&path, progress)?;
     let json = serde_json::to_string(&profile)
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
-    let elapsed = started.elapsed().as_millis() as u64;
-    project.save_profile(record.id, PROFILE_VERSION, &json, elapsed)?;
+    project.save_profile(record.id, PROFILE_VERSION, &json, profile.compute_ms)?;
     Ok(profile)
 }
 

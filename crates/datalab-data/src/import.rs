@@ -10,6 +10,7 @@
 
 use crate::error::DataError;
 use crate::format::{self, SourceFormat};
+use crate::profile::DatasetProfile;
 use crate::progress::{Progress, Stage};
 use crate::scan::{self, SourceDigest};
 use crate::sniff::{self, CsvDialect};
@@ -103,13 +104,16 @@ fn parse_char(what: &str, value: &str) -> Result<u8, DataError> {
     }
 }
 
-/// Reads `path` once: detects its format and dialect, hashes it and checks
-/// its structure. Nothing is written.
-pub fn prepare_import(
-    path: &Path,
-    options: &ImportOptions,
-    progress: &dyn Progress,
-) -> Result<ScannedSource, DataError> {
+/// A source understood from its first bytes, before the full pass.
+struct Plan {
+    path: PathBuf,
+    format: SourceFormat,
+    bytes: u64,
+    dialect: Option<CsvDialect>,
+    resolved: ResolvedOptions,
+}
+
+fn plan(path: &Path, options: &ImportOptions) -> Result<Plan, DataError> {
     let metadata = std::fs::metadata(path).map_err(|e| DataError::open(path, e))?;
     if metadata.is_dir() {
         return Err(DataError::UnsupportedFormat {
@@ -162,23 +166,6 @@ pub fn prepare_import(
             line,
         });
     }
-    let SourceDigest {
-        sha256,
-        bytes,
-        records,
-    } = scan::digest_file(path, dialect.as_ref(), progress)?;
-    if let (Some(dialect), Some(records)) = (&dialect, records) {
-        if records == 0 {
-            return Err(DataError::Empty {
-                path: path.to_path_buf(),
-            });
-        }
-        if dialect.has_header && records == 1 {
-            return Err(DataError::NoRows {
-                path: path.to_path_buf(),
-            });
-        }
-    }
     let resolved = ResolvedOptions {
         format,
         dialect: dialect.clone(),
@@ -189,14 +176,193 @@ pub fn prepare_import(
         column_types: options.column_types.clone(),
         infer_schema_rows: options.infer_schema_rows.unwrap_or(DEFAULT_INFER_ROWS),
     };
-    Ok(ScannedSource {
+    Ok(Plan {
         path: path.to_path_buf(),
         format,
-        sha256,
-        bytes,
+        bytes: metadata.len(),
         dialect,
         resolved,
     })
+}
+
+/// The full pass over the source (hash and structure), completing the plan.
+fn digest(plan: &Plan, progress: &dyn Progress) -> Result<ScannedSource, DataError> {
+    let SourceDigest {
+        sha256,
+        bytes,
+        records,
+    } = scan::digest_file(&plan.path, plan.dialect.as_ref(), progress)?;
+    if let (Some(dialect), Some(records)) = (&plan.dialect, records) {
+        if records == 0 {
+            return Err(DataError::Empty {
+                path: plan.path.clone(),
+            });
+        }
+        if dialect.has_header && records == 1 {
+            return Err(DataError::NoRows {
+                path: plan.path.clone(),
+            });
+        }
+    }
+    Ok(ScannedSource {
+        path: plan.path.clone(),
+        format: plan.format,
+        sha256,
+        bytes,
+        dialect: plan.dialect.clone(),
+        resolved: plan.resolved.clone(),
+    })
+}
+
+/// Reads `path` once: detects its format and dialect, hashes it and checks
+/// its structure. Nothing is written.
+pub fn prepare_import(
+    path: &Path,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ScannedSource, DataError> {
+    digest(&plan(path, options)?, progress)
+}
+
+/// Sources up to this size are read into memory while the structure pass
+/// runs beside them, and profiled from memory; larger ones are streamed.
+const IN_MEMORY_BYTES: u64 = 1 << 30;
+
+/// What [`import_file`] did.
+#[derive(Debug)]
+pub enum ImportResult<T> {
+    /// The caller already knew this source (same bytes, same options):
+    /// nothing was written.
+    Known(T),
+    /// A new snapshot is in place, with its profile.
+    Imported(Box<NewSnapshot>),
+}
+
+/// A snapshot just written, what it came from, and its profile.
+#[derive(Debug)]
+pub struct NewSnapshot {
+    pub source: ScannedSource,
+    pub snapshot: Snapshot,
+    pub profile: DatasetProfile,
+}
+
+/// Imports `path` into a snapshot in `snapshot_dir` and profiles it.
+///
+/// `known` is asked, once the source is hashed, whether the caller has it
+/// already; if it answers `Some`, nothing is written. On error nothing is
+/// left in `snapshot_dir`.
+pub fn import_file<T, E: From<DataError>>(
+    path: &Path,
+    options: &ImportOptions,
+    snapshot_dir: &Path,
+    progress: &dyn Progress,
+    mut known: impl FnMut(&ScannedSource) -> Result<Option<T>, E>,
+) -> Result<ImportResult<T>, E> {
+    let plan = plan(path, options)?;
+    if plan.bytes > IN_MEMORY_BYTES {
+        let source = digest(&plan, progress)?;
+        if let Some(existing) = known(&source)? {
+            return Ok(ImportResult::Known(existing));
+        }
+        let snapshot = write_snapshot(&source, snapshot_dir, progress)?;
+        let file = snapshot_dir.join(snapshot_file_name(&snapshot.sha256));
+        let profile = match crate::profile::profile_snapshot(&file, progress) {
+            Ok(profile) => profile,
+            Err(error) => {
+                let _ = std::fs::remove_file(&file);
+                return Err(error.into());
+            }
+        };
+        return Ok(ImportResult::Imported(Box::new(NewSnapshot {
+            source,
+            snapshot,
+            profile,
+        })));
+    }
+    // Both passes read the file; running them side by side hides one behind the other.
+    let (scanned, frame) = std::thread::scope(|scope| {
+        let checker = scope.spawn(|| digest(&plan, progress));
+        let frame = read_frame(&plan);
+        let scanned = checker.join().unwrap_or_else(|_| {
+            Err(DataError::Unparsable {
+                path: plan.path.clone(),
+                detail: "the structure check stopped unexpectedly".into(),
+            })
+        });
+        (scanned, frame)
+    });
+    let source = scanned?;
+    if let Some(existing) = known(&source)? {
+        return Ok(ImportResult::Known(existing));
+    }
+    let frame = frame.map_err(|e| explain(&source, e))?;
+    if progress.cancelled() {
+        return Err(DataError::Cancelled.into());
+    }
+    progress.report(Stage::Converting, 0, source.bytes);
+    let (snapshot, file) = write_frame(frame.clone(), snapshot_dir)?;
+    let fail = |e: PolarsError| DataError::Unparsable {
+        path: source.path.clone(),
+        detail: first_line(&e.to_string()),
+    };
+    match crate::profile::profile_frame(frame, snapshot.bytes, progress, &fail) {
+        Ok(profile) => Ok(ImportResult::Imported(Box::new(NewSnapshot {
+            source,
+            snapshot,
+            profile,
+        }))),
+        Err(error) => {
+            let _ = std::fs::remove_file(&file);
+            Err(error.into())
+        }
+    }
+}
+
+/// The whole source as a frame, parsed with the plan's options.
+fn read_frame(plan: &Plan) -> PolarsResult<DataFrame> {
+    let resolved = &plan.resolved;
+    match plan.format {
+        SourceFormat::Csv => csv_reader(plan)?.collect(),
+        SourceFormat::Ndjson => ndjson_reader(plan)?.collect(),
+        SourceFormat::Json => read_json_array(&plan.path, resolved),
+        SourceFormat::Parquet => {
+            LazyFrame::scan_parquet(pl_path(&plan.path), ScanArgsParquet::default())?.collect()
+        }
+    }
+}
+
+/// Writes a frame as a snapshot (temporary name, hash, rename).
+fn write_frame(
+    mut frame: DataFrame,
+    snapshot_dir: &Path,
+) -> Result<(Snapshot, PathBuf), DataError> {
+    let temp = incoming_file(snapshot_dir)?;
+    let write_error = |e: PolarsError| DataError::Write {
+        path: temp.to_path_buf(),
+        source: std::io::Error::other(first_line(&e.to_string())),
+    };
+    {
+        let mut file = std::fs::File::create(&temp).map_err(|e| DataError::Write {
+            path: temp.to_path_buf(),
+            source: e,
+        })?;
+        ParquetWriter::new(&mut file)
+            .finish(&mut frame)
+            .map_err(write_error)?;
+    }
+    let rows = frame.height() as u64;
+    let columns = schema_of(frame.schema());
+    let digest = scan::digest_file(&temp, None, &crate::progress::NoProgress)?;
+    let file = place(temp, snapshot_dir, &digest.sha256)?;
+    Ok((
+        Snapshot {
+            sha256: digest.sha256,
+            bytes: digest.bytes,
+            rows,
+            columns,
+        },
+        file,
+    ))
 }
 
 fn read_head(path: &Path) -> Result<Vec<u8>, DataError> {
@@ -224,37 +390,33 @@ fn overrides(resolved: &ResolvedOptions) -> Option<SchemaRef> {
     Some(Arc::new(schema))
 }
 
-/// Converts a scanned source into a snapshot in `snapshot_dir`.
-pub fn write_snapshot(
-    source: &ScannedSource,
-    snapshot_dir: &Path,
-    progress: &dyn Progress,
-) -> Result<Snapshot, DataError> {
-    if progress.cancelled() {
-        return Err(DataError::Cancelled);
-    }
-    progress.report(Stage::Converting, 0, source.bytes);
+/// A temporary file for a snapshot being written, in the snapshot folder
+/// itself so the final rename cannot cross file systems. Removed when
+/// dropped unless placed.
+fn incoming_file(snapshot_dir: &Path) -> Result<tempfile::TempPath, DataError> {
     std::fs::create_dir_all(snapshot_dir).map_err(|e| DataError::Write {
         path: snapshot_dir.to_path_buf(),
         source: e,
     })?;
-    // Same folder as the final name, so the rename cannot cross file systems.
-    let temp = tempfile::Builder::new()
-        .prefix(".incoming-")
+    sweep_abandoned(snapshot_dir);
+    Ok(tempfile::Builder::new()
+        .prefix(INCOMING_PREFIX)
         .suffix(".parquet")
         .tempfile_in(snapshot_dir)
         .map_err(|e| DataError::Write {
             path: snapshot_dir.to_path_buf(),
             source: e,
         })?
-        .into_temp_path();
-    convert(source, &temp).map_err(|e| explain(source, e))?;
-    if progress.cancelled() {
-        return Err(DataError::Cancelled);
-    }
-    let snapshot = describe_snapshot(&temp)?;
-    let digest = scan::digest_file(&temp, None, &crate::progress::NoProgress)?;
-    let final_path = snapshot_dir.join(snapshot_file_name(&digest.sha256));
+        .into_temp_path())
+}
+
+/// Moves a finished temporary snapshot to its content-addressed name.
+fn place(
+    temp: tempfile::TempPath,
+    snapshot_dir: &Path,
+    sha256: &str,
+) -> Result<PathBuf, DataError> {
+    let final_path = snapshot_dir.join(snapshot_file_name(sha256));
     if final_path.exists() {
         // The same content is already there (another name for the same data).
         drop(temp);
@@ -264,12 +426,60 @@ pub fn write_snapshot(
             source: e.error,
         })?;
     }
+    Ok(final_path)
+}
+
+/// Converts a scanned source into a snapshot in `snapshot_dir` with polars'
+/// streaming engine: the source never has to fit in memory.
+pub fn write_snapshot(
+    source: &ScannedSource,
+    snapshot_dir: &Path,
+    progress: &dyn Progress,
+) -> Result<Snapshot, DataError> {
+    if progress.cancelled() {
+        return Err(DataError::Cancelled);
+    }
+    progress.report(Stage::Converting, 0, source.bytes);
+    let temp = incoming_file(snapshot_dir)?;
+    convert(source, &temp).map_err(|e| explain(source, e))?;
+    if progress.cancelled() {
+        return Err(DataError::Cancelled);
+    }
+    let snapshot = describe_snapshot(&temp)?;
+    let digest = scan::digest_file(&temp, None, &crate::progress::NoProgress)?;
+    place(temp, snapshot_dir, &digest.sha256)?;
     progress.report(Stage::Converting, source.bytes, source.bytes);
     Ok(Snapshot {
         sha256: digest.sha256,
         bytes: digest.bytes,
         ..snapshot
     })
+}
+
+const INCOMING_PREFIX: &str = ".incoming-";
+/// A temporary snapshot this old belongs to an import that was killed.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
+/// Removes temporary snapshots left by imports that were killed (a normal
+/// failure removes its own). Young ones may belong to an import running now.
+fn sweep_abandoned(snapshot_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(snapshot_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_incoming = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(INCOMING_PREFIX);
+        let age = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok());
+        if is_incoming && age.is_some_and(|age| age > ABANDONED_AFTER) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn parquet_sink(lazy: LazyFrame, out: &Path) -> PolarsResult<()> {
@@ -284,68 +494,82 @@ fn parquet_sink(lazy: LazyFrame, out: &Path) -> PolarsResult<()> {
     Ok(())
 }
 
-fn convert(source: &ScannedSource, out: &Path) -> PolarsResult<()> {
-    let resolved = &source.resolved;
-    let path = pl_path(&source.path);
-    match source.format {
-        SourceFormat::Csv => {
-            let dialect = source.dialect.clone().unwrap_or(CsvDialect {
-                delimiter: b',',
-                quote: Some(b'"'),
-                has_header: true,
-            });
-            let nulls = NullValues::AllColumns(
-                resolved
-                    .null_values
-                    .iter()
-                    .map(|s| s.as_str().into())
-                    .collect(),
-            );
-            let infer = match resolved.infer_schema_rows {
-                0 => None,
-                n => Some(n),
-            };
-            let lazy = LazyCsvReader::new(path)
-                .with_separator(dialect.delimiter)
-                .with_quote_char(dialect.quote)
-                .with_has_header(dialect.has_header)
-                .with_null_values(Some(nulls))
-                .with_infer_schema_length(infer)
-                .with_dtype_overwrite(overrides(resolved))
-                .with_truncate_ragged_lines(false)
-                .with_raise_if_empty(true)
-                .finish()?;
-            parquet_sink(lazy, out)
-        }
-        SourceFormat::Ndjson => {
-            let infer = std::num::NonZeroUsize::new(resolved.infer_schema_rows);
-            let lazy = LazyJsonLineReader::new(path)
-                .with_infer_schema_length(infer)
-                .with_schema_overwrite(overrides(resolved))
-                .finish()?;
-            parquet_sink(lazy, out)
-        }
-        SourceFormat::Json => {
-            let file = std::fs::File::open(&source.path)?;
-            let infer = std::num::NonZeroUsize::new(resolved.infer_schema_rows);
-            let mut frame = JsonReader::new(file)
-                .with_json_format(JsonFormat::Json)
-                .infer_schema_len(infer)
-                .finish()?;
-            if let Some(schema) = overrides(resolved) {
-                for (name, dtype) in schema.iter() {
-                    if let Some(column) = frame.column(name).ok().cloned() {
-                        frame.with_column(column.cast(dtype)?)?;
-                    }
-                }
+fn csv_reader(plan: &Plan) -> PolarsResult<LazyFrame> {
+    let resolved = &plan.resolved;
+    let dialect = plan.dialect.clone().unwrap_or(CsvDialect {
+        delimiter: b',',
+        quote: Some(b'"'),
+        has_header: true,
+    });
+    let nulls = NullValues::AllColumns(
+        resolved
+            .null_values
+            .iter()
+            .map(|s| s.as_str().into())
+            .collect(),
+    );
+    let infer = match resolved.infer_schema_rows {
+        0 => None,
+        n => Some(n),
+    };
+    LazyCsvReader::new(pl_path(&plan.path))
+        .with_separator(dialect.delimiter)
+        .with_quote_char(dialect.quote)
+        .with_has_header(dialect.has_header)
+        .with_null_values(Some(nulls))
+        .with_infer_schema_length(infer)
+        .with_dtype_overwrite(overrides(resolved))
+        .with_truncate_ragged_lines(false)
+        .with_raise_if_empty(true)
+        .finish()
+}
+
+fn ndjson_reader(plan: &Plan) -> PolarsResult<LazyFrame> {
+    let infer = std::num::NonZeroUsize::new(plan.resolved.infer_schema_rows);
+    LazyJsonLineReader::new(pl_path(&plan.path))
+        .with_infer_schema_length(infer)
+        .with_schema_overwrite(overrides(&plan.resolved))
+        .finish()
+}
+
+fn read_json_array(path: &Path, resolved: &ResolvedOptions) -> PolarsResult<DataFrame> {
+    let file = std::fs::File::open(path)?;
+    let infer = std::num::NonZeroUsize::new(resolved.infer_schema_rows);
+    let mut frame = JsonReader::new(file)
+        .with_json_format(JsonFormat::Json)
+        .infer_schema_len(infer)
+        .finish()?;
+    if let Some(schema) = overrides(resolved) {
+        for (name, dtype) in schema.iter() {
+            if let Some(column) = frame.column(name).ok().cloned() {
+                frame.with_column(column.cast(dtype)?)?;
             }
+        }
+    }
+    Ok(frame)
+}
+
+fn convert(source: &ScannedSource, out: &Path) -> PolarsResult<()> {
+    let plan = Plan {
+        path: source.path.clone(),
+        format: source.format,
+        bytes: source.bytes,
+        dialect: source.dialect.clone(),
+        resolved: source.resolved.clone(),
+    };
+    match source.format {
+        SourceFormat::Csv => parquet_sink(csv_reader(&plan)?, out),
+        SourceFormat::Ndjson => parquet_sink(ndjson_reader(&plan)?, out),
+        SourceFormat::Json => {
+            // polars has no streaming reader for a JSON array: it is read whole.
+            let mut frame = read_json_array(&source.path, &source.resolved)?;
             let mut file = std::fs::File::create(out)?;
             ParquetWriter::new(&mut file).finish(&mut frame)?;
             Ok(())
         }
         SourceFormat::Parquet => {
             // Re-encoding reads every page, so a damaged file is caught now.
-            let lazy = LazyFrame::scan_parquet(path, ScanArgsParquet::default())?;
+            let lazy = LazyFrame::scan_parquet(pl_path(&source.path), ScanArgsParquet::default())?;
             parquet_sink(lazy, out)
         }
     }

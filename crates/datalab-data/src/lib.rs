@@ -19,7 +19,8 @@ mod table;
 pub use error::DataError;
 pub use format::SourceFormat;
 pub use import::{
-    ImportOptions, ScannedSource, Snapshot, prepare_import, snapshot_file_name, write_snapshot,
+    ImportOptions, ImportResult, NewSnapshot, ScannedSource, Snapshot, import_file, prepare_import,
+    snapshot_file_name, write_snapshot,
 };
 pub use profile::{
     ColumnProfile, Correlations, DatasetProfile, DistinctCount, Histogram, NumericSummary,

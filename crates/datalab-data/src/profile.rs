@@ -28,6 +28,8 @@ const MAX_CORRELATED_COLUMNS: usize = 50;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetProfile {
     pub rows: u64,
+    /// How long computing the profile took.
+    pub compute_ms: u64,
     pub snapshot_bytes: u64,
     pub columns: Vec<ColumnProfile>,
     pub correlations: Correlations,
@@ -118,26 +120,60 @@ fn u64_at(frame: &DataFrame, name: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Snapshots up to this many cells are decoded once and profiled in memory;
+/// larger ones are scanned from the file for each step.
+const IN_MEMORY_CELLS: u64 = 200_000_000;
+
 /// Profiles the snapshot at `path`.
 pub fn profile_snapshot(path: &Path, progress: &dyn Progress) -> Result<DatasetProfile, DataError> {
-    let lazy = LazyFrame::scan_parquet(
+    let snapshot_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let mut lazy = LazyFrame::scan_parquet(
         PlRefPath::from(path.to_string_lossy().as_ref()),
         ScanArgsParquet::default(),
     )
     .map_err(damaged(path))?;
-    let schema = lazy.clone().collect_schema().map_err(damaged(path))?;
-    let columns = schema_of(&schema);
-    let steps = columns.len() as u64 + 2;
-    progress.report(Stage::Profiling, 0, steps);
-
-    // 1. Counts and summary statistics, all columns in one select.
+    let width = lazy.collect_schema().map_err(damaged(path))?.len() as u64;
     let rows_frame = lazy
         .clone()
         .select([len().alias("rows")])
         .collect()
         .map_err(damaged(path))?;
     let rows = u64_at(&rows_frame, "rows");
+    if rows.saturating_mul(width) <= IN_MEMORY_CELLS {
+        lazy = lazy.collect().map_err(damaged(path))?.lazy();
+    }
+    profile_lazy(lazy, rows, snapshot_bytes, progress, &damaged(path))
+}
+
+/// Profiles a frame already in memory (an import that just read it).
+pub(crate) fn profile_frame(
+    frame: DataFrame,
+    snapshot_bytes: u64,
+    progress: &dyn Progress,
+    fail: &dyn Fn(PolarsError) -> DataError,
+) -> Result<DatasetProfile, DataError> {
+    let rows = frame.height() as u64;
+    profile_lazy(frame.lazy(), rows, snapshot_bytes, progress, fail)
+}
+
+fn profile_lazy(
+    lazy: LazyFrame,
+    rows: u64,
+    snapshot_bytes: u64,
+    progress: &dyn Progress,
+    fail: &dyn Fn(PolarsError) -> DataError,
+) -> Result<DatasetProfile, DataError> {
+    let started = std::time::Instant::now();
+    let schema = lazy.clone().collect_schema().map_err(fail)?;
+    let columns = schema_of(&schema);
+    let steps = columns.len() as u64 + 2;
+    progress.report(Stage::Profiling, 0, steps);
     let exact = rows <= EXACT_DISTINCT_ROWS;
+    // Every `step`-th row feeds histograms, correlations and (when step is 1) quartiles.
+    let step = rows.div_ceil(SAMPLE_ROWS).max(1) as usize;
+    let sampled = step > 1;
+
+    // 1. Counts and summary statistics, all columns in one select.
     let mut exprs = Vec::new();
     for (i, column) in columns.iter().enumerate() {
         let c = || col(column.name.as_str());
@@ -154,19 +190,18 @@ pub fn profile_snapshot(path: &Path, progress: &dyn Progress) -> Result<DatasetP
             exprs.push(x().max().alias(format!("{i}:max")));
             exprs.push(x().mean().alias(format!("{i}:mean")));
             exprs.push(x().std(1).alias(format!("{i}:std")));
-            for (q, label) in [(0.25, "q25"), (0.5, "median"), (0.75, "q75")] {
-                exprs.push(
-                    x().quantile(lit(q), QuantileMethod::Linear)
-                        .alias(format!("{i}:{label}")),
-                );
+            if sampled {
+                // The sample would only approximate them: let polars compute them exactly.
+                for (q, label) in [(0.25, "q25"), (0.5, "median"), (0.75, "q75")] {
+                    exprs.push(
+                        x().quantile(lit(q), QuantileMethod::Linear)
+                            .alias(format!("{i}:{label}")),
+                    );
+                }
             }
         }
     }
-    let stats = lazy
-        .clone()
-        .select(exprs)
-        .collect()
-        .map_err(damaged(path))?;
+    let stats = lazy.clone().select(exprs).collect().map_err(fail)?;
     progress.report(Stage::Profiling, 1, steps);
     if progress.cancelled() {
         return Err(DataError::Cancelled);
@@ -178,9 +213,13 @@ pub fn profile_snapshot(path: &Path, progress: &dyn Progress) -> Result<DatasetP
         .filter(|c| c.kind.is_numeric())
         .map(|c| c.name.as_str())
         .collect();
-    let step = rows.div_ceil(SAMPLE_ROWS).max(1) as usize;
-    let values = numeric_vectors(&lazy, &numeric, step).map_err(damaged(path))?;
+    let values = numeric_vectors(&lazy, &numeric, step).map_err(fail)?;
     let rows_used = values.first().map(|v| v.len() as u64).unwrap_or(rows);
+    let quartiles: Vec<Option<[f64; 3]>> = if sampled {
+        Vec::new()
+    } else {
+        parallel_map(&values, |v| quartiles(v))
+    };
 
     // 3. Per column: top values and histogram.
     let mut profiles = Vec::with_capacity(columns.len());
@@ -190,33 +229,37 @@ pub fn profile_snapshot(path: &Path, progress: &dyn Progress) -> Result<DatasetP
             count: u64_at(&stats, &format!("{i}:distinct")),
             exact,
         };
-        let numeric_summary = column.kind.is_numeric().then(|| NumericSummary {
-            min: f64_at(&stats, &format!("{i}:min")),
-            max: f64_at(&stats, &format!("{i}:max")),
-            mean: f64_at(&stats, &format!("{i}:mean")),
-            std: f64_at(&stats, &format!("{i}:std")),
-            q25: f64_at(&stats, &format!("{i}:q25")),
-            median: f64_at(&stats, &format!("{i}:median")),
-            q75: f64_at(&stats, &format!("{i}:q75")),
+        let k = numeric.iter().position(|n| *n == column.name);
+        let numeric_summary = column.kind.is_numeric().then(|| {
+            let q = |label: &str, index: usize| match k.and_then(|k| quartiles.get(k)) {
+                Some(computed) => computed.map(|q| q[index]),
+                None => f64_at(&stats, &format!("{i}:{label}")),
+            };
+            NumericSummary {
+                min: f64_at(&stats, &format!("{i}:min")),
+                max: f64_at(&stats, &format!("{i}:max")),
+                mean: f64_at(&stats, &format!("{i}:mean")),
+                std: f64_at(&stats, &format!("{i}:std")),
+                q25: q("q25", 0),
+                median: q("median", 1),
+                q75: q("q75", 2),
+            }
         });
         let wants_top = !column.kind.is_numeric() || distinct.count <= FEW_DISTINCT;
         let top_values = if wants_top && column.kind != ColumnKind::Other {
-            top_values(&lazy, &column.name).map_err(damaged(path))?
+            top_values(&lazy, &column.name).map_err(fail)?
         } else {
             Vec::new()
         };
-        let histogram = numeric
-            .iter()
-            .position(|n| *n == column.name)
-            .and_then(|k| {
-                let summary = numeric_summary.as_ref()?;
-                histogram(
-                    &values[k],
-                    summary.min?,
-                    summary.max?,
-                    column.kind == ColumnKind::Integer,
-                )
-            });
+        let histogram = k.and_then(|k| {
+            let summary = numeric_summary.as_ref()?;
+            histogram(
+                &values[k],
+                summary.min?,
+                summary.max?,
+                column.kind == ColumnKind::Integer,
+            )
+        });
         profiles.push(ColumnProfile {
             name: column.name.clone(),
             kind: column.kind,
@@ -248,10 +291,58 @@ pub fn profile_snapshot(path: &Path, progress: &dyn Progress) -> Result<DatasetP
     progress.report(Stage::Profiling, steps, steps);
     Ok(DatasetProfile {
         rows,
-        snapshot_bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        compute_ms: started.elapsed().as_millis() as u64,
+        snapshot_bytes,
         columns: profiles,
         correlations,
     })
+}
+
+/// `f` over `items` on all cores, results in order.
+fn parallel_map<T: Sync, R: Send + Default + Clone>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len().max(1));
+    let chunk = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// Linearly interpolated quartiles (as numpy's and polars' default), NaN skipped.
+fn quartiles(values: &[f64]) -> Option<[f64; 3]> {
+    let mut present: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    let n = present.len();
+    if n == 0 {
+        return None;
+    }
+    let mut out = [0.0; 3];
+    for (slot, q) in out.iter_mut().zip([0.25, 0.5, 0.75]) {
+        let h = (n - 1) as f64 * q;
+        let lo = h.floor() as usize;
+        let fraction = h - lo as f64;
+        let (_, at, above) = present.select_nth_unstable_by(lo, f64::total_cmp);
+        let low = *at;
+        let high = if fraction > 0.0 {
+            above.iter().copied().fold(f64::INFINITY, f64::min)
+        } else {
+            low
+        };
+        *slot = low + fraction * (high - low);
+    }
+    Some(out)
 }
 
 /// Numeric columns as `f64` vectors, nulls as NaN, every `step`-th row.
@@ -345,65 +436,59 @@ fn histogram(values: &[f64], min: f64, max: f64, integer: bool) -> Option<Histog
     })
 }
 
-/// Pearson correlation over the rows where both columns are present.
-fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
-    let (mut n, mut sx, mut sy) = (0u64, 0.0, 0.0);
+/// A column's mean over its present values: the shift that keeps the
+/// one-pass sums below numerically sound.
+fn mean_present(x: &[f64]) -> f64 {
+    let (sum, n) = x
+        .iter()
+        .filter(|v| !v.is_nan())
+        .fold((0.0, 0u64), |(s, n), v| (s + v, n + 1));
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+/// Pearson correlation over the rows where both columns are present, in one
+/// pass over shifted values.
+fn pearson_shifted(x: &[f64], cx: f64, y: &[f64], cy: f64) -> Option<f64> {
+    let (mut n, mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0u64, 0.0, 0.0, 0.0, 0.0, 0.0);
     for (&a, &b) in x.iter().zip(y) {
-        if !a.is_nan() && !b.is_nan() {
-            n += 1;
-            sx += a;
-            sy += b;
+        if a.is_nan() || b.is_nan() {
+            continue;
         }
+        let (dx, dy) = (a - cx, b - cy);
+        n += 1;
+        sx += dx;
+        sy += dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+        sxy += dx * dy;
     }
     if n < 2 {
         return None;
     }
-    let (mx, my) = (sx / n as f64, sy / n as f64);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (&a, &b) in x.iter().zip(y) {
-        if !a.is_nan() && !b.is_nan() {
-            let (da, db) = (a - mx, b - my);
-            sxy += da * db;
-            sxx += da * da;
-            syy += db * db;
-        }
-    }
-    let r = sxy / (sxx * syy).sqrt();
-    r.is_finite().then_some(r.clamp(-1.0, 1.0))
+    let n = n as f64;
+    let cov = sxy - sx * sy / n;
+    let vx = sxx - sx * sx / n;
+    let vy = syy - sy * sy / n;
+    let r = cov / (vx * vy).sqrt();
+    (r.is_finite() && vx > 0.0 && vy > 0.0).then_some(r.clamp(-1.0, 1.0))
+}
+
+#[cfg(test)]
+fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    pearson_shifted(x, mean_present(x), y, mean_present(y))
 }
 
 fn correlation_matrix(columns: &[Vec<f64>]) -> Vec<Vec<Option<f64>>> {
     let k = columns.len();
-    let pairs: Vec<(usize, usize)> = (0..k)
-        .flat_map(|i| (i + 1..k).map(move |j| (i, j)))
-        .collect();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(pairs.len().max(1));
-    let chunk = pairs.len().div_ceil(threads).max(1);
-    let results: Vec<((usize, usize), Option<f64>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pairs
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|&(i, j)| ((i, j), pearson(&columns[i], &columns[j])))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+    let means: Vec<f64> = parallel_map(columns, |c| mean_present(c));
+    let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (i..k).map(move |j| (i, j))).collect();
+    let results = parallel_map(&pairs, |&(i, j)| {
+        pearson_shifted(&columns[i], means[i], &columns[j], means[j])
     });
     let mut matrix = vec![vec![None; k]; k];
-    for (i, row) in matrix.iter_mut().enumerate() {
-        let has_spread = pearson(&columns[i], &columns[i]).is_some();
-        row[i] = has_spread.then_some(1.0);
-    }
-    for ((i, j), r) in results {
+    for (&(i, j), r) in pairs.iter().zip(results) {
+        // A column with spread correlates perfectly with itself.
+        let r = if i == j { r.map(|_| 1.0) } else { r };
         matrix[i][j] = r;
         matrix[j][i] = r;
     }
@@ -420,6 +505,18 @@ mod tests {
         let y = [2.0, 4.0, 6.0, 1.0];
         assert_eq!(pearson(&x, &y), Some(1.0));
         assert_eq!(pearson(&x, &[5.0, 5.0, 5.0, 5.0]), None);
+    }
+
+    #[test]
+    fn quartiles_interpolate_like_numpy() {
+        // numpy.percentile([1, 2, 3, 4, 10], [25, 50, 75]) == [2, 3, 4]
+        assert_eq!(
+            quartiles(&[10.0, 1.0, f64::NAN, 4.0, 2.0, 3.0]),
+            Some([2.0, 3.0, 4.0])
+        );
+        // numpy.percentile([1, 2, 3, 4], [25, 50, 75]) == [1.75, 2.5, 3.25]
+        assert_eq!(quartiles(&[4.0, 3.0, 2.0, 1.0]), Some([1.75, 2.5, 3.25]));
+        assert_eq!(quartiles(&[f64::NAN]), None);
     }
 
     #[test]

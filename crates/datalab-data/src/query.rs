@@ -88,61 +88,57 @@ fn polars_failure(error: PolarsError) -> DataError {
 
 fn condition(filter: &Filter, kind: ColumnKind) -> Result<Expr, DataError> {
     let column = col(filter.column.as_str());
-    if matches!(filter.op, FilterOp::IsNull | FilterOp::IsNotNull) {
-        return Ok(if filter.op == FilterOp::IsNull {
-            column.is_null()
-        } else {
-            column.is_not_null()
-        });
-    }
-    let raw = filter.value.clone().ok_or_else(|| {
-        DataError::InvalidRequest(format!("the filter on '{}' needs a value", filter.column))
-    })?;
-    let value = match kind {
-        ColumnKind::Integer | ColumnKind::Float => {
-            let number: f64 = raw.trim().parse().map_err(|_| {
-                DataError::InvalidRequest(format!(
-                    "column '{}' holds numbers; '{raw}' is not a number",
-                    filter.column
-                ))
-            })?;
-            lit(number)
-        }
-        ColumnKind::Boolean => match raw.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => lit(true),
-            "false" | "0" | "no" => lit(false),
-            _ => {
-                return Err(DataError::InvalidRequest(format!(
-                    "column '{}' holds true/false; '{raw}' is neither",
-                    filter.column
-                )));
-            }
-        },
-        _ => lit(raw.clone()),
+    let raw = || {
+        filter.value.clone().ok_or_else(|| {
+            DataError::InvalidRequest(format!("the filter on '{}' needs a value", filter.column))
+        })
     };
-    let column = match kind {
-        ColumnKind::Text | ColumnKind::Integer | ColumnKind::Float | ColumnKind::Boolean => column,
-        // Dates and others compare as their text form, which sorts correctly for ISO dates.
-        _ => column.cast(DataType::String),
+    let value = || -> Result<Expr, DataError> {
+        let raw = raw()?;
+        Ok(match kind {
+            ColumnKind::Integer | ColumnKind::Float => {
+                let number: f64 = raw.trim().parse().map_err(|_| {
+                    DataError::InvalidRequest(format!(
+                        "column '{}' holds numbers; '{raw}' is not a number",
+                        filter.column
+                    ))
+                })?;
+                lit(number)
+            }
+            ColumnKind::Boolean => match raw.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => lit(true),
+                "false" | "0" | "no" => lit(false),
+                _ => {
+                    return Err(DataError::InvalidRequest(format!(
+                        "column '{}' holds true/false; '{raw}' is neither",
+                        filter.column
+                    )));
+                }
+            },
+            _ => lit(raw),
+        })
+    };
+    // Dates and other types compare as their text form, which orders ISO dates correctly.
+    let comparable = match kind {
+        ColumnKind::Text | ColumnKind::Integer | ColumnKind::Float | ColumnKind::Boolean => {
+            column.clone()
+        }
+        _ => column.clone().cast(DataType::String),
     };
     Ok(match filter.op {
-        FilterOp::Eq => column.eq(value),
-        FilterOp::Ne => column.neq(value),
-        FilterOp::Lt => column.lt(value),
-        FilterOp::Le => column.lt_eq(value),
-        FilterOp::Gt => column.gt(value),
-        FilterOp::Ge => column.gt_eq(value),
+        FilterOp::IsNull => column.is_null(),
+        FilterOp::IsNotNull => column.is_not_null(),
+        FilterOp::Eq => comparable.eq(value()?),
+        FilterOp::Ne => comparable.neq(value()?),
+        FilterOp::Lt => comparable.lt(value()?),
+        FilterOp::Le => comparable.lt_eq(value()?),
+        FilterOp::Gt => comparable.gt(value()?),
+        FilterOp::Ge => comparable.gt_eq(value()?),
         FilterOp::Contains => column
             .cast(DataType::String)
             .str()
-            .contains_literal(lit(raw)),
-        FilterOp::IsNull | FilterOp::IsNotNull => unreachable_op(),
+            .contains_literal(lit(raw()?)),
     })
-}
-
-/// Null checks return early above; this keeps the match exhaustive without a panic.
-fn unreachable_op() -> Expr {
-    lit(true)
 }
 
 /// A page of a snapshot.

@@ -58,6 +58,24 @@ fn dataset_from_row(row: &Row<'_>) -> rusqlite::Result<DatasetRecord> {
 }
 
 impl Project {
+    /// Records a dataset and its profile in one transaction: both or neither.
+    pub fn insert_dataset_with_profile(
+        &self,
+        new: &NewDataset,
+        engine_version: &str,
+        profile_json: &str,
+        compute_ms: u64,
+    ) -> Result<DatasetRecord, ProjectError> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.db_error(e))?;
+        let record = self.insert_dataset(new)?;
+        self.save_profile(record.id, engine_version, profile_json, compute_ms)?;
+        tx.commit().map_err(|e| self.db_error(e))?;
+        Ok(record)
+    }
+
     /// Records a dataset whose snapshot is already in place.
     pub fn insert_dataset(&self, new: &NewDataset) -> Result<DatasetRecord, ProjectError> {
         let inserted = self.conn.execute(
