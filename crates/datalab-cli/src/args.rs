@@ -79,7 +79,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub no_header: bool,
     /// A string read as a missing value; repeat for several. Replaces the
-    /// default list ("", NA, N/A, NaN, nan, NULL, null, None, #N/A).
+    /// default markers (NA, N/A, NULL, null); empty fields are always missing.
     #[arg(long = "null-value", value_name = "TEXT")]
     pub null_values: Vec<String>,
     /// A column's type instead of the inferred one, as COLUMN=KIND

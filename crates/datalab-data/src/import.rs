@@ -264,12 +264,11 @@ pub fn import_file<T, E: From<DataError>>(
         if let Some(existing) = known(&source)? {
             return Ok(ImportResult::Known(existing));
         }
-        let snapshot = write_snapshot(&source, snapshot_dir, progress)?;
-        let file = snapshot_dir.join(snapshot_file_name(&snapshot.sha256));
-        let profile = match crate::profile::profile_snapshot(&file, progress) {
+        let (snapshot, placed) = stream_snapshot(&source, snapshot_dir, progress)?;
+        let profile = match crate::profile::profile_snapshot(&placed.path, progress) {
             Ok(profile) => profile,
             Err(error) => {
-                let _ = std::fs::remove_file(&file);
+                placed.undo();
                 return Err(error.into());
             }
         };
@@ -295,24 +294,42 @@ pub fn import_file<T, E: From<DataError>>(
     if let Some(existing) = known(&source)? {
         return Ok(ImportResult::Known(existing));
     }
-    let frame = frame.map_err(|e| explain(&source, e))?;
+    let mut frame = frame.map_err(|e| explain(&source, e))?;
+    // One chunk per column: faster to write and to profile than the reader's many.
+    frame.rechunk_mut_par();
     if progress.cancelled() {
         return Err(DataError::Cancelled.into());
     }
     progress.report(Stage::Converting, 0, source.bytes);
-    let (snapshot, file) = write_frame(frame.clone(), snapshot_dir)?;
     let fail = |e: PolarsError| DataError::Unparsable {
         path: source.path.clone(),
         detail: first_line(&e.to_string()),
     };
-    match crate::profile::profile_frame(frame, snapshot.bytes, progress, &fail) {
-        Ok(profile) => Ok(ImportResult::Imported(Box::new(NewSnapshot {
-            source,
-            snapshot,
-            profile,
-        }))),
+    // Writing and profiling only read the frame: let them share the cores.
+    let (written, profiled) = std::thread::scope(|scope| {
+        let copy = frame.clone();
+        let writer = scope.spawn(move || write_frame(copy, snapshot_dir));
+        let profiled = crate::profile::profile_frame(frame, 0, progress, &fail);
+        let written = writer.join().unwrap_or_else(|_| {
+            Err(DataError::Unparsable {
+                path: source.path.clone(),
+                detail: "writing the snapshot stopped unexpectedly".into(),
+            })
+        });
+        (written, profiled)
+    });
+    let (snapshot, placed) = written?;
+    match profiled {
+        Ok(mut profile) => {
+            profile.snapshot_bytes = snapshot.bytes;
+            Ok(ImportResult::Imported(Box::new(NewSnapshot {
+                source,
+                snapshot,
+                profile,
+            })))
+        }
         Err(error) => {
-            let _ = std::fs::remove_file(&file);
+            placed.undo();
             Err(error.into())
         }
     }
@@ -332,28 +349,18 @@ fn read_frame(plan: &Plan) -> PolarsResult<DataFrame> {
 }
 
 /// Writes a frame as a snapshot (temporary name, hash, rename).
-fn write_frame(
-    mut frame: DataFrame,
-    snapshot_dir: &Path,
-) -> Result<(Snapshot, PathBuf), DataError> {
+fn write_frame(frame: DataFrame, snapshot_dir: &Path) -> Result<(Snapshot, Placed), DataError> {
     let temp = incoming_file(snapshot_dir)?;
     let write_error = |e: PolarsError| DataError::Write {
         path: temp.to_path_buf(),
         source: std::io::Error::other(first_line(&e.to_string())),
     };
-    {
-        let mut file = std::fs::File::create(&temp).map_err(|e| DataError::Write {
-            path: temp.to_path_buf(),
-            source: e,
-        })?;
-        ParquetWriter::new(&mut file)
-            .finish(&mut frame)
-            .map_err(write_error)?;
-    }
+    // The streaming sink encodes columns in parallel: about twice as fast as ParquetWriter.
+    parquet_sink(frame.clone().lazy(), &temp).map_err(write_error)?;
     let rows = frame.height() as u64;
     let columns = schema_of(frame.schema());
     let digest = scan::digest_file(&temp, None, &crate::progress::NoProgress)?;
-    let file = place(temp, snapshot_dir, &digest.sha256)?;
+    let placed = place(temp, snapshot_dir, &digest.sha256)?;
     Ok((
         Snapshot {
             sha256: digest.sha256,
@@ -361,7 +368,7 @@ fn write_frame(
             rows,
             columns,
         },
-        file,
+        placed,
     ))
 }
 
@@ -410,23 +417,41 @@ fn incoming_file(snapshot_dir: &Path) -> Result<tempfile::TempPath, DataError> {
         .into_temp_path())
 }
 
-/// Moves a finished temporary snapshot to its content-addressed name.
-fn place(
-    temp: tempfile::TempPath,
-    snapshot_dir: &Path,
-    sha256: &str,
-) -> Result<PathBuf, DataError> {
-    let final_path = snapshot_dir.join(snapshot_file_name(sha256));
-    if final_path.exists() {
-        // The same content is already there (another name for the same data).
-        drop(temp);
-    } else {
-        temp.persist(&final_path).map_err(|e| DataError::Write {
-            path: final_path.clone(),
-            source: e.error,
-        })?;
+/// A snapshot file this import put in place, or found there already.
+#[derive(Debug)]
+struct Placed {
+    path: PathBuf,
+    /// False when the same content was already there (another dataset's).
+    created: bool,
+}
+
+impl Placed {
+    /// Undoes the placing, leaving a file that was there before alone.
+    fn undo(&self) {
+        if self.created {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
-    Ok(final_path)
+}
+
+/// Moves a finished temporary snapshot to its content-addressed name.
+fn place(temp: tempfile::TempPath, snapshot_dir: &Path, sha256: &str) -> Result<Placed, DataError> {
+    let path = snapshot_dir.join(snapshot_file_name(sha256));
+    if path.exists() {
+        drop(temp);
+        return Ok(Placed {
+            path,
+            created: false,
+        });
+    }
+    temp.persist(&path).map_err(|e| DataError::Write {
+        path: path.clone(),
+        source: e.error,
+    })?;
+    Ok(Placed {
+        path,
+        created: true,
+    })
 }
 
 /// Converts a scanned source into a snapshot in `snapshot_dir` with polars'
@@ -436,6 +461,14 @@ pub fn write_snapshot(
     snapshot_dir: &Path,
     progress: &dyn Progress,
 ) -> Result<Snapshot, DataError> {
+    stream_snapshot(source, snapshot_dir, progress).map(|(snapshot, _)| snapshot)
+}
+
+fn stream_snapshot(
+    source: &ScannedSource,
+    snapshot_dir: &Path,
+    progress: &dyn Progress,
+) -> Result<(Snapshot, Placed), DataError> {
     if progress.cancelled() {
         return Err(DataError::Cancelled);
     }
@@ -447,13 +480,16 @@ pub fn write_snapshot(
     }
     let snapshot = describe_snapshot(&temp)?;
     let digest = scan::digest_file(&temp, None, &crate::progress::NoProgress)?;
-    place(temp, snapshot_dir, &digest.sha256)?;
+    let placed = place(temp, snapshot_dir, &digest.sha256)?;
     progress.report(Stage::Converting, source.bytes, source.bytes);
-    Ok(Snapshot {
-        sha256: digest.sha256,
-        bytes: digest.bytes,
-        ..snapshot
-    })
+    Ok((
+        Snapshot {
+            sha256: digest.sha256,
+            bytes: digest.bytes,
+            ..snapshot
+        },
+        placed,
+    ))
 }
 
 const INCOMING_PREFIX: &str = ".incoming-";

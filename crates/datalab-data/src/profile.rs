@@ -139,10 +139,18 @@ pub fn profile_snapshot(path: &Path, progress: &dyn Progress) -> Result<DatasetP
         .collect()
         .map_err(damaged(path))?;
     let rows = u64_at(&rows_frame, "rows");
-    if rows.saturating_mul(width) <= IN_MEMORY_CELLS {
+    let in_memory = rows.saturating_mul(width) <= IN_MEMORY_CELLS;
+    if in_memory {
         lazy = lazy.collect().map_err(damaged(path))?.lazy();
     }
-    profile_lazy(lazy, rows, snapshot_bytes, progress, &damaged(path))
+    profile_lazy(
+        lazy,
+        in_memory,
+        rows,
+        snapshot_bytes,
+        progress,
+        &damaged(path),
+    )
 }
 
 /// Profiles a frame already in memory (an import that just read it).
@@ -153,11 +161,12 @@ pub(crate) fn profile_frame(
     fail: &dyn Fn(PolarsError) -> DataError,
 ) -> Result<DatasetProfile, DataError> {
     let rows = frame.height() as u64;
-    profile_lazy(frame.lazy(), rows, snapshot_bytes, progress, fail)
+    profile_lazy(frame.lazy(), true, rows, snapshot_bytes, progress, fail)
 }
 
 fn profile_lazy(
     lazy: LazyFrame,
+    in_memory: bool,
     rows: u64,
     snapshot_bytes: u64,
     progress: &dyn Progress,
@@ -173,11 +182,12 @@ fn profile_lazy(
     let step = rows.div_ceil(SAMPLE_ROWS).max(1) as usize;
     let sampled = step > 1;
 
-    // 1. Counts and summary statistics, all columns in one select.
-    let mut exprs = Vec::new();
+    // 1. Counts and summary statistics: in memory all columns in one select
+    // (polars runs them in parallel); from a file one column at a time.
+    let mut per_column: Vec<Vec<Expr>> = Vec::with_capacity(columns.len());
     for (i, column) in columns.iter().enumerate() {
         let c = || col(column.name.as_str());
-        exprs.push(c().null_count().alias(format!("{i}:nulls")));
+        let mut exprs = vec![c().null_count().alias(format!("{i}:nulls"))];
         let distinct = if exact {
             c().drop_nulls().n_unique()
         } else {
@@ -200,8 +210,22 @@ fn profile_lazy(
                 }
             }
         }
+        per_column.push(exprs);
     }
-    let stats = lazy.clone().select(exprs).collect().map_err(fail)?;
+    let stats = if in_memory {
+        let all: Vec<Expr> = per_column.into_iter().flatten().collect();
+        lazy.clone().select(all).collect().map_err(fail)?
+    } else {
+        let mut stats = DataFrame::empty();
+        for exprs in per_column {
+            let part = lazy.clone().select(exprs).collect().map_err(fail)?;
+            stats.hstack_mut(part.columns()).map_err(fail)?;
+            if progress.cancelled() {
+                return Err(DataError::Cancelled);
+            }
+        }
+        stats
+    };
     progress.report(Stage::Profiling, 1, steps);
     if progress.cancelled() {
         return Err(DataError::Cancelled);
@@ -213,7 +237,7 @@ fn profile_lazy(
         .filter(|c| c.kind.is_numeric())
         .map(|c| c.name.as_str())
         .collect();
-    let values = numeric_vectors(&lazy, &numeric, step).map_err(fail)?;
+    let values = numeric_vectors(&lazy, &numeric, step, in_memory).map_err(fail)?;
     let rows_used = values.first().map(|v| v.len() as u64).unwrap_or(rows);
     let quartiles: Vec<Option<[f64; 3]>> = if sampled {
         Vec::new()
@@ -346,28 +370,39 @@ fn quartiles(values: &[f64]) -> Option<[f64; 3]> {
 }
 
 /// Numeric columns as `f64` vectors, nulls as NaN, every `step`-th row.
-fn numeric_vectors(lazy: &LazyFrame, names: &[&str], step: usize) -> PolarsResult<Vec<Vec<f64>>> {
-    if names.is_empty() {
-        return Ok(Vec::new());
+/// Numeric columns as `f64` vectors, nulls as NaN, every `step`-th row.
+/// From a file they are read one column at a time, so memory holds one
+/// column's sample, not the dataset.
+fn numeric_vectors(
+    lazy: &LazyFrame,
+    names: &[&str],
+    step: usize,
+    in_memory: bool,
+) -> PolarsResult<Vec<Vec<f64>>> {
+    let expr = |name: &str| {
+        let x = col(name).cast(DataType::Float64);
+        if step > 1 { x.gather_every(step, 0) } else { x }
+    };
+    let groups: Vec<Vec<&str>> = if in_memory {
+        vec![names.to_vec()]
+    } else {
+        names.iter().map(|n| vec![*n]).collect()
+    };
+    let mut vectors = Vec::with_capacity(names.len());
+    for group in groups.iter().filter(|g| !g.is_empty()) {
+        let exprs: Vec<Expr> = group.iter().map(|n| expr(n)).collect();
+        let frame = lazy.clone().select(exprs).collect()?;
+        for name in group {
+            let column = frame.column(name)?.as_materialized_series().f64()?.clone();
+            vectors.push(
+                column
+                    .iter()
+                    .map(|v| v.filter(|x| x.is_finite()).unwrap_or(f64::NAN))
+                    .collect(),
+            );
+        }
     }
-    let exprs: Vec<Expr> = names
-        .iter()
-        .map(|n| {
-            let x = col(*n).cast(DataType::Float64);
-            if step > 1 { x.gather_every(step, 0) } else { x }
-        })
-        .collect();
-    let frame = lazy.clone().select(exprs).collect()?;
-    names
-        .iter()
-        .map(|n| {
-            let column = frame.column(n)?.as_materialized_series().f64()?.clone();
-            Ok(column
-                .iter()
-                .map(|v| v.filter(|x| x.is_finite()).unwrap_or(f64::NAN))
-                .collect())
-        })
-        .collect()
+    Ok(vectors)
 }
 
 fn top_values(lazy: &LazyFrame, name: &str) -> PolarsResult<Vec<ValueCount>> {

@@ -111,6 +111,8 @@ struct CsvChecker<'a> {
     records: u64,
     /// An incomplete UTF-8 sequence carried to the next chunk.
     utf8_carry: Vec<u8>,
+    /// Bytes that end an unquoted field: the delimiter and `\n`.
+    field_end: [bool; 256],
     started: bool,
 }
 
@@ -130,6 +132,12 @@ impl<'a> CsvChecker<'a> {
             expected: None,
             records: 0,
             utf8_carry: Vec::new(),
+            field_end: {
+                let mut table = [false; 256];
+                table[dialect.delimiter as usize] = true;
+                table[b'\n' as usize] = true;
+                table
+            },
             started: false,
         }
     }
@@ -140,42 +148,61 @@ impl<'a> CsvChecker<'a> {
             chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
         }
         self.check_utf8(chunk)?;
-        for &byte in chunk {
-            if byte == 0 {
-                return Err(DataError::NotText {
-                    path: self.path.to_path_buf(),
-                    line: self.line,
-                });
-            }
+        if let Some(at) = memchr::memchr(0, chunk) {
+            return Err(DataError::NotText {
+                path: self.path.to_path_buf(),
+                line: self.line + memchr::memchr_iter(b'\n', &chunk[..at]).count() as u64,
+            });
+        }
+        let n = chunk.len();
+        let mut i = 0;
+        while i < n {
+            let byte = chunk[i];
             match self.state {
                 State::Quoted => {
-                    if byte == self.quote {
-                        self.state = State::QuoteInQuoted;
-                    } else if byte == b'\n' {
-                        self.line += 1;
+                    // Inside quotes only the quote and line ends matter: jump to them.
+                    match memchr::memchr2(self.quote, b'\n', &chunk[i..]) {
+                        None => i = n,
+                        Some(k) => {
+                            i += k;
+                            if chunk[i] == b'\n' {
+                                self.line += 1;
+                            } else {
+                                self.state = State::QuoteInQuoted;
+                            }
+                            i += 1;
+                        }
                     }
+                    continue;
                 }
-                State::QuoteInQuoted if byte == self.quote => self.state = State::Quoted,
-                _ => {
-                    if byte == b'\n' {
-                        self.end_record()?;
-                        self.line += 1;
-                        self.record_line = self.line;
-                    } else if byte == self.delimiter {
-                        self.fields += 1;
-                        self.record_has_content = true;
-                        self.state = State::FieldStart;
-                    } else if byte == b'\r' {
-                        // Part of a CRLF line end; a lone CR is kept as data by polars too.
-                    } else if self.quoting && byte == self.quote && self.state == State::FieldStart
-                    {
-                        self.state = State::Quoted;
-                        self.quote_line = self.line;
-                        self.record_has_content = true;
-                    } else {
-                        self.state = State::Unquoted;
-                        self.record_has_content = true;
-                    }
+                State::QuoteInQuoted if byte == self.quote => {
+                    self.state = State::Quoted;
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+            if byte == b'\n' {
+                self.end_record()?;
+                self.line += 1;
+                self.record_line = self.line;
+            } else if byte == self.delimiter {
+                self.fields += 1;
+                self.record_has_content = true;
+                self.state = State::FieldStart;
+            } else if byte == b'\r' {
+                // Part of a CRLF line end; a lone CR is kept as data by polars too.
+            } else if self.quoting && byte == self.quote && self.state == State::FieldStart {
+                self.state = State::Quoted;
+                self.quote_line = self.line;
+                self.record_has_content = true;
+            } else {
+                self.state = State::Unquoted;
+                self.record_has_content = true;
+                // The rest of an unquoted field: nothing but the delimiter or a line end ends it.
+                while i < n && !self.field_end[chunk[i] as usize] {
+                    i += 1;
                 }
             }
         }
