@@ -82,6 +82,13 @@ fn scan(path: &Path) -> Result<LazyFrame, DataError> {
     })
 }
 
+/// Collects with polars' streaming engine, which bounds memory for sorts
+/// with a limit and for scans of large snapshots.
+fn collect_streaming(lazy: LazyFrame) -> PolarsResult<DataFrame> {
+    // A query without sinks of its own has exactly one result frame.
+    Ok(lazy.collect_with_engine(Engine::Streaming)?.unwrap_single())
+}
+
 fn polars_failure(error: PolarsError) -> DataError {
     DataError::Query(first_line(&error.to_string()))
 }
@@ -187,10 +194,10 @@ pub fn preview_snapshot(path: &Path, request: &PreviewRequest) -> Result<QueryOu
             .with_maintain_order(true);
         lazy = lazy.sort([column.as_str()], options);
     }
-    let frame = lazy
-        .slice(request.offset as i64, request.limit as IdxSize)
-        .collect()
-        .map_err(polars_failure)?;
+    // The streaming engine keeps a sorted page to a top-k of offset + limit
+    // rows instead of sorting the whole dataset in memory.
+    let page = lazy.slice(request.offset as i64, request.limit as IdxSize);
+    let frame = collect_streaming(page).map_err(polars_failure)?;
     Ok(QueryOutput {
         truncated: request.offset + (frame.height() as u64) < total,
         table: Table::from_frame(&frame),
@@ -226,10 +233,7 @@ pub fn query_snapshots(
             DataError::Query(message)
         }
     })?;
-    let frame = lazy
-        .limit(limit as IdxSize + 1)
-        .collect()
-        .map_err(polars_failure)?;
+    let frame = collect_streaming(lazy.limit(limit as IdxSize + 1)).map_err(polars_failure)?;
     let truncated = frame.height() > limit;
     let frame = frame.head(Some(limit));
     Ok(QueryOutput {
