@@ -6,6 +6,7 @@
 //! Everything here is plain Rust over slices, deterministic for a given seed
 //! on every platform.
 
+pub mod catalog;
 pub mod metrics;
 pub mod rng;
 pub mod stats;
