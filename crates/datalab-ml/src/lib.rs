@@ -7,7 +7,11 @@
 //! on every platform.
 
 pub mod catalog;
+pub mod features;
 pub mod metrics;
+pub mod models;
 pub mod rng;
 pub mod stats;
+pub mod tree;
+pub mod trial;
 pub mod validation;

@@ -1,0 +1,347 @@
+//! CART decision trees and random forests, written here rather than taken
+//! from linfa: linfa-trees keeps class weights in a `HashMap`, so ties break
+//! differently from run to run and the same data can give another tree
+//! (FIELD-NOTES measured 679–683 leaves). Here every choice is ordered
+//! (features by index, rows by value then index, classes by index), leaves
+//! keep class distributions (so trees give probabilities), and forests draw
+//! their samples from our seeded generator.
+
+use crate::rng::SplitMix64;
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitQuality {
+    Gini,
+    Entropy,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeParams {
+    pub quality: SplitQuality,
+    /// None: grow until pure or too small.
+    pub max_depth: Option<usize>,
+    pub min_samples_split: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Node {
+    Leaf {
+        distribution: Vec<f64>,
+    },
+    Split {
+        feature: usize,
+        threshold: f64,
+        left: usize,
+        right: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tree {
+    nodes: Vec<Node>,
+    classes: usize,
+}
+
+fn impurity(counts: &[f64], total: f64, quality: SplitQuality) -> f64 {
+    if total <= 0.0 {
+        return 0.0;
+    }
+    match quality {
+        SplitQuality::Gini => {
+            1.0 - counts
+                .iter()
+                .map(|c| (c / total) * (c / total))
+                .sum::<f64>()
+        }
+        SplitQuality::Entropy => -counts
+            .iter()
+            .filter(|&&c| c > 0.0)
+            .map(|c| (c / total) * (c / total).log2())
+            .sum::<f64>(),
+    }
+}
+
+struct Best {
+    feature: usize,
+    threshold: f64,
+    score: f64,
+}
+
+impl Tree {
+    /// Grows a tree on `rows` of `x`, using only `features`.
+    pub fn fit(
+        x: &Array2<f64>,
+        y: &[usize],
+        classes: usize,
+        rows: &[usize],
+        features: &[usize],
+        params: &TreeParams,
+    ) -> Tree {
+        let mut tree = Tree {
+            nodes: Vec::new(),
+            classes,
+        };
+        tree.grow(x, y, rows.to_vec(), features, params, 0);
+        tree
+    }
+
+    fn grow(
+        &mut self,
+        x: &Array2<f64>,
+        y: &[usize],
+        rows: Vec<usize>,
+        features: &[usize],
+        params: &TreeParams,
+        depth: usize,
+    ) -> usize {
+        let mut counts = vec![0.0; self.classes];
+        for &r in &rows {
+            counts[y[r]] += 1.0;
+        }
+        let total = rows.len() as f64;
+        let here = impurity(&counts, total, params.quality);
+        let index = self.nodes.len();
+        self.nodes.push(Node::Leaf {
+            distribution: counts.iter().map(|c| c / total.max(1.0)).collect(),
+        });
+        let stop = here <= 0.0
+            || rows.len() < params.min_samples_split.max(2)
+            || params.max_depth.is_some_and(|d| depth >= d);
+        if stop {
+            return index;
+        }
+        // As in scikit-learn, a split that does not lower the impurity is still
+        // taken (XOR needs one); growth ends because each child is smaller.
+        let Some(best) = self.best_split(x, y, &rows, features, &counts, params.quality) else {
+            return index;
+        };
+        let (left_rows, right_rows): (Vec<usize>, Vec<usize>) = rows
+            .iter()
+            .partition(|&&r| x[[r, best.feature]] <= best.threshold);
+        let left = self.grow(x, y, left_rows, features, params, depth + 1);
+        let right = self.grow(x, y, right_rows, features, params, depth + 1);
+        self.nodes[index] = Node::Split {
+            feature: best.feature,
+            threshold: best.threshold,
+            left,
+            right,
+        };
+        index
+    }
+
+    fn best_split(
+        &self,
+        x: &Array2<f64>,
+        y: &[usize],
+        rows: &[usize],
+        features: &[usize],
+        counts: &[f64],
+        quality: SplitQuality,
+    ) -> Option<Best> {
+        let total = rows.len() as f64;
+        let mut best: Option<Best> = None;
+        let mut order = rows.to_vec();
+        for &feature in features {
+            order.sort_by(|&a, &b| x[[a, feature]].total_cmp(&x[[b, feature]]).then(a.cmp(&b)));
+            let mut left = vec![0.0; self.classes];
+            for k in 0..order.len() - 1 {
+                left[y[order[k]]] += 1.0;
+                let (value, next) = (x[[order[k], feature]], x[[order[k + 1], feature]]);
+                if value == next {
+                    continue;
+                }
+                let n_left = (k + 1) as f64;
+                let right: Vec<f64> = counts.iter().zip(&left).map(|(c, l)| c - l).collect();
+                let score = (n_left * impurity(&left, n_left, quality)
+                    + (total - n_left) * impurity(&right, total - n_left, quality))
+                    / total;
+                if best.as_ref().is_none_or(|b| score < b.score - 1e-12) {
+                    best = Some(Best {
+                        feature,
+                        threshold: value + (next - value) / 2.0,
+                        score,
+                    });
+                }
+            }
+        }
+        best
+    }
+
+    /// The class distribution of the leaf `row` falls in.
+    pub fn distribution(&self, row: ndarray::ArrayView1<f64>) -> &[f64] {
+        let mut node = 0;
+        loop {
+            match &self.nodes[node] {
+                Node::Leaf { distribution } => return distribution,
+                Node::Split {
+                    feature,
+                    threshold,
+                    left,
+                    right,
+                } => {
+                    node = if row[*feature] <= *threshold {
+                        *left
+                    } else {
+                        *right
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn leaves(&self) -> usize {
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n, Node::Leaf { .. }))
+            .count()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForestParams {
+    pub trees: usize,
+    pub tree: TreeParams,
+    /// Rows drawn with replacement for each tree, as a share of the training rows.
+    pub bootstrap_fraction: f64,
+    /// Features each tree sees, as a share of all features (drawn without replacement).
+    pub feature_fraction: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forest {
+    trees: Vec<Tree>,
+    classes: usize,
+}
+
+impl Forest {
+    pub fn fit(
+        x: &Array2<f64>,
+        y: &[usize],
+        classes: usize,
+        rows: &[usize],
+        params: &ForestParams,
+        seed: u64,
+    ) -> Forest {
+        let width = x.ncols();
+        let draws = ((rows.len() as f64 * params.bootstrap_fraction).ceil() as usize).max(1);
+        let feature_count =
+            ((width as f64 * params.feature_fraction).ceil() as usize).clamp(1, width.max(1));
+        // Each tree's sample comes from its own generator, so trees can grow in
+        // parallel and still come out the same.
+        let samples: Vec<(Vec<usize>, Vec<usize>)> = (0..params.trees)
+            .map(|t| {
+                let mut rng =
+                    SplitMix64::new(seed ^ (t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                let sample: Vec<usize> = (0..draws)
+                    .map(|_| rows[rng.below(rows.len() as u64) as usize])
+                    .collect();
+                let mut features: Vec<usize> = (0..width).collect();
+                rng.shuffle(&mut features);
+                features.truncate(feature_count);
+                features.sort_unstable();
+                (sample, features)
+            })
+            .collect();
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let chunk = samples.len().div_ceil(threads).max(1);
+        let trees = std::thread::scope(|scope| {
+            let handles: Vec<_> = samples
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(sample, features)| {
+                                Tree::fit(x, y, classes, sample, features, &params.tree)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        Forest { trees, classes }
+    }
+
+    /// The mean of the trees' leaf distributions.
+    pub fn distribution(&self, row: ndarray::ArrayView1<f64>) -> Vec<f64> {
+        let mut sum = vec![0.0; self.classes];
+        for tree in &self.trees {
+            for (s, p) in sum.iter_mut().zip(tree.distribution(row)) {
+                *s += p;
+            }
+        }
+        let n = self.trees.len().max(1) as f64;
+        sum.iter().map(|s| s / n).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn xor() -> (Array2<f64>, Vec<usize>) {
+        let x = Array2::from_shape_vec(
+            (8, 2),
+            vec![
+                0., 0., 0., 1., 1., 0., 1., 1., 0., 0., 0., 1., 1., 0., 1., 1.,
+            ],
+        )
+        .unwrap_or_else(|_| Array2::zeros((8, 2)));
+        (x, vec![0, 1, 1, 0, 0, 1, 1, 0])
+    }
+
+    #[test]
+    fn a_deep_tree_learns_xor() {
+        let (x, y) = xor();
+        let params = TreeParams {
+            quality: SplitQuality::Gini,
+            max_depth: None,
+            min_samples_split: 2,
+        };
+        let rows: Vec<usize> = (0..8).collect();
+        let tree = Tree::fit(&x, &y, 2, &rows, &[0, 1], &params);
+        for (r, &label) in y.iter().enumerate() {
+            assert_eq!(tree.distribution(x.row(r))[label], 1.0);
+        }
+        assert_eq!(tree.leaves(), 4);
+        let stump = Tree::fit(
+            &x,
+            &y,
+            2,
+            &rows,
+            &[0, 1],
+            &TreeParams {
+                max_depth: Some(0),
+                ..params
+            },
+        );
+        assert_eq!(stump.distribution(x.row(0)), &[0.5, 0.5]);
+    }
+
+    #[test]
+    fn forests_are_reproducible() {
+        let (x, y) = xor();
+        let params = ForestParams {
+            trees: 10,
+            tree: TreeParams {
+                quality: SplitQuality::Entropy,
+                max_depth: Some(3),
+                min_samples_split: 2,
+            },
+            bootstrap_fraction: 1.0,
+            feature_fraction: 1.0,
+        };
+        let rows: Vec<usize> = (0..8).collect();
+        let a = Forest::fit(&x, &y, 2, &rows, &params, 5);
+        let b = Forest::fit(&x, &y, 2, &rows, &params, 5);
+        assert_eq!(a, b);
+        assert_ne!(a, Forest::fit(&x, &y, 2, &rows, &params, 6));
+    }
+}

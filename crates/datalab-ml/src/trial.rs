@@ -1,0 +1,290 @@
+//! One trial: a model with fixed hyperparameters, trained and tested on each
+//! split of the validation, with preprocessing fitted on the training rows
+//! only, timed, and scored by the shared metrics.
+
+use crate::catalog::{ModelSpec, Task};
+use crate::features::{FeatureError, InputColumn, Preprocessor};
+use crate::metrics::{self, ClassificationMetrics, RegressionMetrics};
+use crate::models::{self, FitError, Params, Predictions, Target};
+use crate::rng::SplitMix64;
+use crate::validation::{self, Validation, ValidationError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// The target column, prepared for the task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TargetColumn {
+    /// Class index per row, into `labels` (sorted).
+    Classes {
+        labels: Vec<String>,
+        values: Vec<usize>,
+    },
+    Numbers(Vec<f64>),
+    /// Clustering.
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "task", rename_all = "snake_case")]
+pub enum Metrics {
+    Classification(ClassificationMetrics),
+    Regression(RegressionMetrics),
+    Clustering {
+        clusters: usize,
+        silhouette: Option<f64>,
+        inertia: f64,
+    },
+}
+
+impl Metrics {
+    /// The single numbers of these metrics, by name (for tables, sweeps and tests over folds).
+    pub fn scalars(&self) -> Vec<(&'static str, f64)> {
+        match self {
+            Metrics::Classification(m) => {
+                let mut out = vec![
+                    ("accuracy", m.accuracy),
+                    ("precision_macro", m.precision_macro),
+                    ("recall_macro", m.recall_macro),
+                    ("f1_macro", m.f1_macro),
+                    ("precision_weighted", m.precision_weighted),
+                    ("recall_weighted", m.recall_weighted),
+                    ("f1_weighted", m.f1_weighted),
+                ];
+                if let Some(auc) = m.roc_auc {
+                    out.push(("roc_auc", auc));
+                }
+                if let Some(loss) = m.log_loss {
+                    out.push(("log_loss", loss));
+                }
+                out
+            }
+            Metrics::Regression(m) => vec![("rmse", m.rmse), ("mae", m.mae), ("r2", m.r2)],
+            Metrics::Clustering {
+                clusters,
+                silhouette,
+                inertia,
+            } => {
+                let mut out = vec![("clusters", *clusters as f64), ("inertia", *inertia)];
+                if let Some(s) = silhouette {
+                    out.push(("silhouette", *s));
+                }
+                out
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldResult {
+    pub fold: usize,
+    pub train_rows: usize,
+    pub test_rows: Vec<usize>,
+    pub metrics: Metrics,
+    pub predictions: Predictions,
+    pub fit_ms: f64,
+    pub predict_ms: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeanStd {
+    pub mean: f64,
+    /// Sample standard deviation over folds (0 for one fold).
+    pub std: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialResult {
+    pub folds: Vec<FoldResult>,
+    pub summary: BTreeMap<String, MeanStd>,
+    pub feature_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrialError {
+    #[error(transparent)]
+    Fit(#[from] FitError),
+    #[error(transparent)]
+    Features(#[from] FeatureError),
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    #[error(transparent)]
+    Params(#[from] crate::catalog::ParamError),
+    #[error("{model} is a {model_task:?} model, but the experiment's task is {task:?}")]
+    WrongTask {
+        model: String,
+        model_task: Task,
+        task: Task,
+    },
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// Rows scored by the silhouette at most (it costs the square of the rows).
+const SILHOUETTE_ROWS: usize = 2_000;
+
+/// Runs `model` with `params` under `validation`. `cancelled` is asked between folds.
+pub fn run_trial(
+    columns: &[InputColumn],
+    target: &TargetColumn,
+    model: &str,
+    params: &Params,
+    validation: Validation,
+    seed: u64,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<TrialResult, TrialError> {
+    let spec = ModelSpec::find(model)?;
+    let task = match target {
+        TargetColumn::Classes { .. } => Task::Classification,
+        TargetColumn::Numbers(_) => Task::Regression,
+        TargetColumn::None => Task::Clustering,
+    };
+    if spec.task != task {
+        return Err(TrialError::WrongTask {
+            model: model.to_string(),
+            model_task: spec.task,
+            task,
+        });
+    }
+    let rows = columns.first().map_or(0, |c| c.values.len());
+    let splits = match target {
+        // Clustering learns from every row; there is nothing held out to test.
+        TargetColumn::None => vec![validation::Split {
+            train: (0..rows).collect(),
+            test: (0..rows).collect(),
+        }],
+        TargetColumn::Classes { values, .. } => {
+            validation::splits(validation, rows, Some(values), seed)?
+        }
+        TargetColumn::Numbers(_) => validation::splits(validation, rows, None, seed)?,
+    };
+    let standardize = models::wants_standardized_features(model);
+    let mut folds = Vec::with_capacity(splits.len());
+    let mut feature_names = Vec::new();
+    for (fold, split) in splits.into_iter().enumerate() {
+        if cancelled() {
+            return Err(TrialError::Cancelled);
+        }
+        let preprocessor = Preprocessor::fit(columns, &split.train, standardize)?;
+        feature_names = preprocessor.feature_names();
+        let x_train = preprocessor.transform(columns, &split.train)?;
+        let x_test = preprocessor.transform(columns, &split.test)?;
+        let pick =
+            |values: &[usize], rows: &[usize]| rows.iter().map(|&r| values[r]).collect::<Vec<_>>();
+        let pick_f =
+            |values: &[f64], rows: &[usize]| rows.iter().map(|&r| values[r]).collect::<Vec<_>>();
+        let started = Instant::now();
+        let (fitted, classes) = match target {
+            TargetColumn::Classes { labels, values } => {
+                let y = pick(values, &split.train);
+                let fitted = models::fit(
+                    model,
+                    params,
+                    &x_train,
+                    &Target::Classes {
+                        values: &y,
+                        count: labels.len(),
+                    },
+                    seed,
+                )?;
+                (fitted, labels.len())
+            }
+            TargetColumn::Numbers(values) => {
+                let y = pick_f(values, &split.train);
+                (
+                    models::fit(model, params, &x_train, &Target::Numbers(&y), seed)?,
+                    0,
+                )
+            }
+            TargetColumn::None => (
+                models::fit(model, params, &x_train, &Target::None, seed)?,
+                0,
+            ),
+        };
+        let fit_ms = started.elapsed().as_secs_f64() * 1e3;
+        let started = Instant::now();
+        let predictions = fitted.predict(&x_test, classes);
+        let predict_ms = started.elapsed().as_secs_f64() * 1e3;
+        let metrics = match (target, &predictions) {
+            (
+                TargetColumn::Classes { labels, values },
+                Predictions::Classes {
+                    predicted,
+                    probabilities,
+                },
+            ) => {
+                let truth = pick(values, &split.test);
+                Metrics::Classification(metrics::classification(
+                    &truth,
+                    predicted,
+                    probabilities.as_deref(),
+                    labels.len(),
+                ))
+            }
+            (TargetColumn::Numbers(values), Predictions::Values(predicted)) => {
+                Metrics::Regression(metrics::regression(&pick_f(values, &split.test), predicted))
+            }
+            (TargetColumn::None, Predictions::Clusters(labels)) => {
+                let points: Vec<Vec<f64>> = x_test.outer_iter().map(|r| r.to_vec()).collect();
+                let mut sample: Vec<usize> = (0..points.len()).collect();
+                SplitMix64::new(seed).shuffle(&mut sample);
+                sample.truncate(SILHOUETTE_ROWS);
+                sample.sort_unstable();
+                let sampled_points: Vec<Vec<f64>> =
+                    sample.iter().map(|&i| points[i].clone()).collect();
+                let sampled_labels: Vec<usize> = sample.iter().map(|&i| labels[i]).collect();
+                let mut distinct = labels.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                Metrics::Clustering {
+                    clusters: distinct.len(),
+                    silhouette: metrics::silhouette(&sampled_points, &sampled_labels),
+                    inertia: metrics::inertia(&points, labels),
+                }
+            }
+            _ => {
+                return Err(TrialError::WrongTask {
+                    model: model.to_string(),
+                    model_task: spec.task,
+                    task,
+                });
+            }
+        };
+        folds.push(FoldResult {
+            fold,
+            train_rows: split.train.len(),
+            test_rows: split.test,
+            metrics,
+            predictions,
+            fit_ms,
+            predict_ms,
+        });
+    }
+    Ok(TrialResult {
+        summary: summarize(&folds),
+        folds,
+        feature_names,
+    })
+}
+
+fn summarize(folds: &[FoldResult]) -> BTreeMap<String, MeanStd> {
+    let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for fold in folds {
+        for (name, value) in fold.metrics.scalars() {
+            values.entry(name.to_string()).or_default().push(value);
+        }
+    }
+    values
+        .into_iter()
+        .map(|(name, v)| {
+            let n = v.len() as f64;
+            let mean = v.iter().sum::<f64>() / n;
+            let std = if v.len() > 1 {
+                (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)).sqrt()
+            } else {
+                0.0
+            };
+            (name, MeanStd { mean, std })
+        })
+        .collect()
+}

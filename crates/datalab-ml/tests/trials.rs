@@ -1,0 +1,374 @@
+//! Trials on the sample datasets: the models learn what they should, the same
+//! seed gives bit-identical numbers, and bad requests are refused clearly.
+
+use datalab_ml::catalog::ParamValue;
+use datalab_ml::features::{ColumnValues, InputColumn};
+use datalab_ml::models::Params;
+use datalab_ml::trial::{TargetColumn, TrialError, TrialResult, run_trial};
+use datalab_ml::validation::Validation;
+use std::path::Path;
+
+/// A small RFC 4180 reader, enough for the sample files.
+fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/datasets")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut records = Vec::new();
+    let (mut record, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', true) => quoted = false,
+            ('"', false) if field.is_empty() => quoted = true,
+            (',', false) => record.push(std::mem::take(&mut field)),
+            ('\n', false) => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            ('\r', false) => {}
+            (c, _) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    let header = records.remove(0);
+    (header, records)
+}
+
+fn numbers(rows: &[Vec<String>], column: usize) -> Vec<Option<f64>> {
+    rows.iter().map(|r| r[column].parse().ok()).collect()
+}
+
+fn classes(rows: &[Vec<String>], column: usize) -> TargetColumn {
+    let mut labels: Vec<String> = rows.iter().map(|r| r[column].clone()).collect();
+    labels.sort();
+    labels.dedup();
+    let values = rows
+        .iter()
+        .filter_map(|r| labels.binary_search(&r[column]).ok())
+        .collect();
+    TargetColumn::Classes { labels, values }
+}
+
+fn iris() -> (Vec<InputColumn>, TargetColumn) {
+    let (header, rows) = read_csv("iris.csv");
+    let features = (0..4)
+        .map(|c| InputColumn {
+            name: header[c].clone(),
+            values: ColumnValues::Numbers(numbers(&rows, c)),
+        })
+        .collect();
+    (features, classes(&rows, 4))
+}
+
+fn params(pairs: &[(&str, ParamValue)]) -> Params {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+fn never() -> bool {
+    false
+}
+
+fn mean(result: &TrialResult, metric: &str) -> f64 {
+    result.summary.get(metric).map_or(f64::NAN, |m| m.mean)
+}
+
+const FIVE_FOLD: Validation = Validation::KFold { folds: 5 };
+
+#[test]
+fn classifiers_learn_iris() -> Result<(), TrialError> {
+    let (features, target) = iris();
+    for (model, at_least) in [
+        ("logistic_regression", 0.90),
+        ("decision_tree", 0.90),
+        ("random_forest", 0.90),
+        ("gaussian_nb", 0.90),
+        ("svm", 0.90),
+    ] {
+        let result = run_trial(
+            &features,
+            &target,
+            model,
+            &Params::new(),
+            FIVE_FOLD,
+            42,
+            &never,
+        )?;
+        let accuracy = mean(&result, "accuracy");
+        assert!(accuracy >= at_least, "{model}: accuracy {accuracy}");
+        assert_eq!(result.folds.len(), 5);
+        let tested: usize = result.folds.iter().map(|f| f.test_rows.len()).sum();
+        assert_eq!(tested, 150, "{model}");
+        assert!(mean(&result, "roc_auc") > 0.9, "{model}");
+    }
+    Ok(())
+}
+
+#[test]
+fn the_same_seed_gives_bit_identical_metrics() -> Result<(), TrialError> {
+    let (features, target) = iris();
+    for model in [
+        "decision_tree",
+        "random_forest",
+        "logistic_regression",
+        "svm",
+    ] {
+        let p = if model == "random_forest" {
+            params(&[
+                ("trees", ParamValue::Integer(20)),
+                ("feature_fraction", ParamValue::Float(0.5)),
+            ])
+        } else {
+            Params::new()
+        };
+        let a = run_trial(&features, &target, model, &p, FIVE_FOLD, 7, &never)?;
+        let b = run_trial(&features, &target, model, &p, FIVE_FOLD, 7, &never)?;
+        for (fa, fb) in a.folds.iter().zip(&b.folds) {
+            assert_eq!(fa.metrics, fb.metrics, "{model}");
+            assert_eq!(fa.predictions, fb.predictions, "{model}");
+        }
+        let bits = |r: &TrialResult| {
+            r.summary
+                .values()
+                .map(|m| m.mean.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&a), bits(&b), "{model}");
+    }
+    Ok(())
+}
+
+#[test]
+fn penguins_with_missing_values_and_categories() -> Result<(), TrialError> {
+    let (header, rows) = read_csv("penguins.csv");
+    let rows: Vec<Vec<String>> = rows.into_iter().filter(|r| r[6] != "NA").collect();
+    let text = |c: usize| {
+        ColumnValues::Texts(
+            rows.iter()
+                .map(|r| (r[c] != "NA").then(|| r[c].clone()))
+                .collect(),
+        )
+    };
+    let features = vec![
+        InputColumn {
+            name: header[1].clone(),
+            values: text(1),
+        },
+        InputColumn {
+            name: header[2].clone(),
+            values: ColumnValues::Numbers(numbers(&rows, 2)),
+        },
+        InputColumn {
+            name: header[3].clone(),
+            values: ColumnValues::Numbers(numbers(&rows, 3)),
+        },
+        InputColumn {
+            name: header[4].clone(),
+            values: ColumnValues::Numbers(numbers(&rows, 4)),
+        },
+        InputColumn {
+            name: header[5].clone(),
+            values: ColumnValues::Numbers(numbers(&rows, 5)),
+        },
+    ];
+    // Binary: sex, from body measurements and island (one-hot).
+    let target = classes(&rows, 6);
+    let result = run_trial(
+        &features,
+        &target,
+        "logistic_regression",
+        &Params::new(),
+        FIVE_FOLD,
+        1,
+        &never,
+    )?;
+    assert!(result.feature_names.iter().any(|f| f == "island=Biscoe"));
+    let accuracy = mean(&result, "accuracy");
+    assert!(accuracy > 0.75, "accuracy {accuracy}");
+    let roc = result.folds[0].metrics.clone();
+    assert!(matches!(roc, datalab_ml::trial::Metrics::Classification(m) if m.roc_curve.is_some()));
+    Ok(())
+}
+
+#[test]
+fn regressors_on_wine_quality() -> Result<(), TrialError> {
+    let (header, rows) = read_csv("winequality-red.csv");
+    let features: Vec<InputColumn> = (0..11)
+        .map(|c| InputColumn {
+            name: header[c].clone(),
+            values: ColumnValues::Numbers(numbers(&rows, c)),
+        })
+        .collect();
+    let target = TargetColumn::Numbers(
+        rows.iter()
+            .map(|r| r[11].parse().unwrap_or(f64::NAN))
+            .collect(),
+    );
+    let linear = run_trial(
+        &features,
+        &target,
+        "linear_regression",
+        &Params::new(),
+        FIVE_FOLD,
+        3,
+        &never,
+    )?;
+    // Red wine quality is hard: linear models explain about a third of the variance.
+    let r2 = mean(&linear, "r2");
+    assert!(r2 > 0.25 && r2 < 0.5, "r2 {r2}");
+    let net = run_trial(
+        &features,
+        &target,
+        "elastic_net",
+        &params(&[("penalty", ParamValue::Float(0.01))]),
+        FIVE_FOLD,
+        3,
+        &never,
+    )?;
+    assert!(
+        (mean(&net, "r2") - r2).abs() < 0.05,
+        "{} vs {r2}",
+        mean(&net, "r2")
+    );
+    assert!(mean(&net, "rmse") < 0.75);
+    Ok(())
+}
+
+#[test]
+fn text_classification_with_tfidf() -> Result<(), TrialError> {
+    let (_, rows) = read_csv("sms_spam.csv");
+    let rows: Vec<Vec<String>> = rows.into_iter().take(1500).collect();
+    let features = vec![InputColumn {
+        name: "text".into(),
+        values: ColumnValues::Texts(rows.iter().map(|r| Some(r[1].clone())).collect()),
+    }];
+    let target = classes(&rows, 0);
+    let result = run_trial(
+        &features,
+        &target,
+        "multinomial_nb",
+        &params(&[("alpha", ParamValue::Float(0.1))]),
+        Validation::Holdout { test_fraction: 0.3 },
+        11,
+        &never,
+    )?;
+    assert!(result.feature_names.len() > 100);
+    let f1 = mean(&result, "f1_macro");
+    assert!(f1 > 0.85, "f1 {f1}");
+    Ok(())
+}
+
+#[test]
+fn clustering_iris() -> Result<(), TrialError> {
+    let (features, _) = iris();
+    let kmeans = run_trial(
+        &features,
+        &TargetColumn::None,
+        "kmeans",
+        &params(&[("clusters", ParamValue::Integer(3))]),
+        FIVE_FOLD,
+        5,
+        &never,
+    )?;
+    assert_eq!(mean(&kmeans, "clusters"), 3.0);
+    let silhouette = mean(&kmeans, "silhouette");
+    assert!(silhouette > 0.35 && silhouette < 0.7, "{silhouette}");
+    let again = run_trial(
+        &features,
+        &TargetColumn::None,
+        "kmeans",
+        &params(&[("clusters", ParamValue::Integer(3))]),
+        FIVE_FOLD,
+        5,
+        &never,
+    )?;
+    assert_eq!(kmeans.folds[0].predictions, again.folds[0].predictions);
+    let dbscan = run_trial(
+        &features,
+        &TargetColumn::None,
+        "dbscan",
+        &Params::new(),
+        FIVE_FOLD,
+        5,
+        &never,
+    )?;
+    assert!(mean(&dbscan, "clusters") >= 2.0);
+    Ok(())
+}
+
+#[test]
+fn bad_requests_are_refused_clearly() {
+    let (features, target) = iris();
+    let wrong = run_trial(
+        &features,
+        &target,
+        "linear_regression",
+        &Params::new(),
+        FIVE_FOLD,
+        0,
+        &never,
+    );
+    assert!(
+        matches!(wrong, Err(TrialError::WrongTask { .. })),
+        "{wrong:?}"
+    );
+    let out_of_range = run_trial(
+        &features,
+        &target,
+        "decision_tree",
+        &params(&[("max_depth", ParamValue::Integer(-3))]),
+        FIVE_FOLD,
+        0,
+        &never,
+    );
+    let message = out_of_range
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        message.contains("max_depth") && message.contains("0 to 100"),
+        "{message}"
+    );
+    let too_many_folds = run_trial(
+        &features,
+        &target,
+        "decision_tree",
+        &Params::new(),
+        Validation::KFold { folds: 500 },
+        0,
+        &never,
+    );
+    assert!(matches!(too_many_folds, Err(TrialError::Validation(_))));
+    let cancelled = run_trial(
+        &features,
+        &target,
+        "decision_tree",
+        &Params::new(),
+        FIVE_FOLD,
+        0,
+        &|| true,
+    );
+    assert_eq!(cancelled.err(), Some(TrialError::Cancelled));
+    assert!(
+        run_trial(
+            &[],
+            &target,
+            "decision_tree",
+            &Params::new(),
+            FIVE_FOLD,
+            0,
+            &never
+        )
+        .is_err()
+    );
+}
