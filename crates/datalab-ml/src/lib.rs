@@ -11,6 +11,7 @@ pub mod features;
 pub mod metrics;
 pub mod models;
 pub mod rng;
+pub mod spec;
 pub mod stats;
 pub mod tree;
 pub mod trial;

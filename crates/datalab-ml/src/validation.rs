@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// How an experiment measures a model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Validation {
     /// Train on one part, test on the rest.
     Holdout { test_fraction: f64 },

@@ -1,0 +1,364 @@
+//! Experiment specs: dataset, task, validation, models with parameter
+//! spaces, search, seed and parallelism. Saved as TOML and run from it,
+//! anywhere, to the same numbers.
+
+use crate::catalog::{ModelSpec, ParamDomain, ParamValue, Task};
+use crate::models::Params;
+use crate::rng::SplitMix64;
+use crate::validation::Validation;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentSpec {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub dataset: DatasetRef,
+    pub task: TaskSpec,
+    pub validation: Validation,
+    #[serde(default)]
+    pub search: Search,
+    pub models: Vec<ModelSearch>,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Trials run at once; 0 means one per core.
+    #[serde(default)]
+    pub parallelism: usize,
+}
+
+fn default_seed() -> u64 {
+    42
+}
+
+/// Which dataset, by name, and optionally the exact snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetRef {
+    pub name: String,
+    /// The snapshot's SHA-256: when given, running against other data is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSpec {
+    pub kind: Task,
+    /// Required for classification and regression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The feature columns; empty means every column but the target.
+    #[serde(default)]
+    pub features: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Search {
+    /// Every combination of the listed values.
+    #[default]
+    Grid,
+    /// `budget` combinations drawn with the experiment's seed; ranges allowed.
+    Random { budget: usize },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSearch {
+    pub model: String,
+    #[serde(default)]
+    pub params: BTreeMap<String, ParamSpace>,
+}
+
+/// A parameter's values to try: one, a list, or a range (random search).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamSpace {
+    Range {
+        min: f64,
+        max: f64,
+        #[serde(default)]
+        log: bool,
+    },
+    List(Vec<ParamValue>),
+    One(ParamValue),
+}
+
+/// One model with fixed parameters: what a run trains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialSpec {
+    pub model: String,
+    pub params: Params,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SpecError {
+    #[error("spec line {line}: {message}")]
+    Syntax { line: usize, message: String },
+    #[error("spec: {0}")]
+    Invalid(String),
+}
+
+/// The line (1-based) of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl ExperimentSpec {
+    /// Parses and checks a TOML spec; errors name the line and the field.
+    pub fn from_toml(text: &str) -> Result<ExperimentSpec, SpecError> {
+        let spec: ExperimentSpec = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().to_string();
+            let mut line = e.span().map_or(0, |s| line_of(text, s.start));
+            // For a field inside a tagged table the span is the whole table:
+            // point at the misspelt key itself.
+            if let Some(field) = message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+            {
+                let key_line =
+                    text.lines()
+                        .enumerate()
+                        .skip(line.saturating_sub(1))
+                        .find(|(_, l)| {
+                            l.trim_start()
+                                .strip_prefix(field)
+                                .is_some_and(|rest| rest.trim_start().starts_with('='))
+                        });
+                if let Some((index, _)) = key_line {
+                    line = index + 1;
+                }
+            }
+            SpecError::Syntax { line, message }
+        })?;
+        spec.check()?;
+        Ok(spec)
+    }
+
+    pub fn to_toml(&self) -> Result<String, SpecError> {
+        toml::to_string_pretty(self).map_err(|e| SpecError::Invalid(e.to_string()))
+    }
+
+    /// Checks what the types alone cannot: models exist and fit the task, values are in range.
+    pub fn check(&self) -> Result<(), SpecError> {
+        if self.models.is_empty() {
+            return Err(SpecError::Invalid(
+                "no models: add at least one [[models]] table".into(),
+            ));
+        }
+        if self.task.kind != Task::Clustering && self.task.target.is_none() {
+            return Err(SpecError::Invalid(format!(
+                "a {:?} task needs a target column: set task.target",
+                self.task.kind
+            )));
+        }
+        for search in &self.models {
+            let model =
+                ModelSpec::find(&search.model).map_err(|e| SpecError::Invalid(e.to_string()))?;
+            if model.task != self.task.kind {
+                return Err(SpecError::Invalid(format!(
+                    "model '{}' is for {:?}, but the task is {:?}",
+                    model.id, model.task, self.task.kind
+                )));
+            }
+            for (name, space) in &search.params {
+                let values: Vec<ParamValue> = match space {
+                    ParamSpace::One(v) => vec![v.clone()],
+                    ParamSpace::List(vs) => vs.clone(),
+                    ParamSpace::Range { min, max, .. } => {
+                        if matches!(self.search, Search::Grid) {
+                            return Err(SpecError::Invalid(format!(
+                                "{}.{name} is a range, which only random search can draw from: \
+                                 list values for a grid, or set search.kind = \"random\"",
+                                model.id
+                            )));
+                        }
+                        vec![ParamValue::Float(*min), ParamValue::Float(*max)]
+                    }
+                };
+                for value in values {
+                    let value = integer_if_needed(&model, name, value);
+                    model
+                        .check(name, &value)
+                        .map_err(|e| SpecError::Invalid(e.to_string()))?;
+                }
+            }
+        }
+        if let Search::Random { budget: 0 } = self.search {
+            return Err(SpecError::Invalid(
+                "search.budget must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The trials the search asks for, in a fixed order.
+    pub fn trials(&self) -> Result<Vec<TrialSpec>, SpecError> {
+        let mut trials = Vec::new();
+        match self.search {
+            Search::Grid => {
+                for search in &self.models {
+                    let mut combos: Vec<Params> = vec![Params::new()];
+                    for (name, space) in &search.params {
+                        let values = match space {
+                            ParamSpace::One(v) => vec![v.clone()],
+                            ParamSpace::List(vs) => vs.clone(),
+                            ParamSpace::Range { .. } => Vec::new(),
+                        };
+                        combos = combos
+                            .into_iter()
+                            .flat_map(|c| {
+                                values.iter().map(move |v| {
+                                    let mut c = c.clone();
+                                    c.insert(name.clone(), v.clone());
+                                    c
+                                })
+                            })
+                            .collect();
+                    }
+                    trials.extend(combos.into_iter().map(|params| TrialSpec {
+                        model: search.model.clone(),
+                        params,
+                    }));
+                }
+            }
+            Search::Random { budget } => {
+                let mut rng = SplitMix64::new(self.seed);
+                for k in 0..budget {
+                    let search = &self.models[k % self.models.len()];
+                    let mut params = Params::new();
+                    for (name, space) in &search.params {
+                        let value = match space {
+                            ParamSpace::One(v) => v.clone(),
+                            ParamSpace::List(vs) => vs[rng.below(vs.len() as u64) as usize].clone(),
+                            ParamSpace::Range { min, max, log } => {
+                                let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                                ParamValue::Float(if *log && *min > 0.0 {
+                                    (min.ln() + u * (max.ln() - min.ln())).exp()
+                                } else {
+                                    min + u * (max - min)
+                                })
+                            }
+                        };
+                        params.insert(name.clone(), value);
+                    }
+                    trials.push(TrialSpec {
+                        model: search.model.clone(),
+                        params,
+                    });
+                }
+            }
+        }
+        // Integer parameters drawn from a range are rounded to whole numbers.
+        for trial in &mut trials {
+            if let Ok(model) = ModelSpec::find(&trial.model) {
+                for (name, value) in trial.params.iter_mut() {
+                    *value = integer_if_needed(&model, name, value.clone());
+                }
+            }
+        }
+        Ok(trials)
+    }
+}
+
+fn integer_if_needed(model: &ModelSpec, name: &str, value: ParamValue) -> ParamValue {
+    let integer = model
+        .params
+        .iter()
+        .any(|p| p.name == name && matches!(p.domain, ParamDomain::Integer { .. }));
+    match value {
+        ParamValue::Float(v) if integer => ParamValue::Integer(v.round() as i64),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+name = "iris trees"
+seed = 7
+
+[dataset]
+name = "iris"
+
+[task]
+kind = "classification"
+target = "species"
+
+[validation]
+kind = "k_fold"
+folds = 5
+
+[[models]]
+model = "decision_tree"
+params = { max_depth = [2, 4, 8], split_quality = ["gini", "entropy"] }
+
+[[models]]
+model = "logistic_regression"
+params = { alpha = 0.5 }
+"#;
+
+    #[test]
+    fn a_grid_expands_to_every_combination() -> Result<(), SpecError> {
+        let spec = ExperimentSpec::from_toml(SPEC)?;
+        let trials = spec.trials()?;
+        assert_eq!(trials.len(), 3 * 2 + 1);
+        assert_eq!(
+            trials[0].params.get("max_depth"),
+            Some(&ParamValue::Integer(2))
+        );
+        assert_eq!(trials[6].model, "logistic_regression");
+        // It survives a round trip through TOML.
+        let again = ExperimentSpec::from_toml(&spec.to_toml()?)?;
+        assert_eq!(again, spec);
+        Ok(())
+    }
+
+    #[test]
+    fn typos_name_the_line_and_field() {
+        let typo = SPEC.replace("folds = 5", "fold = 5");
+        match ExperimentSpec::from_toml(&typo) {
+            Err(SpecError::Syntax { line, message }) => {
+                assert_eq!(line, 14, "{message}");
+                assert!(message.contains("fold"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let range = SPEC.replace("max_depth = [2, 4, 8]", "max_depth = [2, 400]");
+        let message = ExperimentSpec::from_toml(&range)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains("max_depth") && message.contains("0 to 100"),
+            "{message}"
+        );
+        let wrong_task = SPEC.replace("model = \"logistic_regression\"", "model = \"kmeans\"");
+        assert!(ExperimentSpec::from_toml(&wrong_task).is_err());
+    }
+
+    #[test]
+    fn random_search_draws_the_budget_reproducibly() -> Result<(), SpecError> {
+        let text = SPEC
+            .replace(
+                "seed = 7",
+                "seed = 7\nsearch = { kind = \"random\", budget = 10 }",
+            )
+            .replace("max_depth = [2, 4, 8]", "max_depth = { min = 1, max = 20 }");
+        let spec = ExperimentSpec::from_toml(&text)?;
+        let a = spec.trials()?;
+        assert_eq!(a.len(), 10);
+        assert_eq!(a, spec.trials()?);
+        for trial in a.iter().filter(|t| t.model == "decision_tree") {
+            match trial.params.get("max_depth") {
+                Some(ParamValue::Integer(d)) => assert!((1..=20).contains(d)),
+                other => panic!("{other:?}"),
+            }
+        }
+        Ok(())
+    }
+}
