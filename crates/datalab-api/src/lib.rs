@@ -9,6 +9,7 @@
 mod datasets;
 mod demo;
 mod error;
+mod experiments;
 mod project;
 
 pub use datalab_data::{
@@ -16,13 +17,20 @@ pub use datalab_data::{
     DistinctCount, Filter, FilterOp, Histogram, ImportOptions, NoProgress, NumericSummary,
     PreviewRequest, Progress, QueryOutput, SortOrder, SourceFormat, Stage, Table, ValueCount,
 };
+pub use datalab_ml::spec::ExperimentSpec;
+pub use datalab_ml::trial::MeanStd;
 pub use datalab_project::{DatasetId, Project};
+pub use datalab_project::{ExperimentId, RunId, RunStatus};
 pub use datasets::{
     DatasetInfo, ImportOutcome, ImportRequest, PreviewDatasetRequest, QueryRequest, import_dataset,
     list_datasets, preview_dataset, profile_dataset, query_datasets, remove_dataset, show_dataset,
 };
 pub use demo::{DemoOutcome, SAMPLE_DATASETS, create_demo};
 pub use error::{ApiError, ErrorCode};
+pub use experiments::{
+    ExperimentInfo, ExperimentOutcome, RunEvent, RunInfo, list_experiments, list_runs, parse_spec,
+    recover_interrupted_runs, run_experiment,
+};
 pub use project::{ProjectSummary, discover_project, init_project, open_project, project_summary};
 
 /// The version of this Data Lab build.

@@ -23,13 +23,18 @@ pub fn init_project(dir: &Path) -> Result<(Project, ProjectSummary), ApiError> {
 }
 
 /// Opens the project whose root is `dir`.
+/// Runs left `running` by a process that died are marked `interrupted`.
 pub fn open_project(dir: &Path) -> Result<Project, ApiError> {
-    Ok(Project::open(dir)?)
+    let project = Project::open(dir)?;
+    crate::experiments::recover_interrupted_runs(&project)?;
+    Ok(project)
 }
 
 /// Opens the project containing `start` (it or a parent folder).
 pub fn discover_project(start: &Path) -> Result<Project, ApiError> {
-    Ok(Project::discover(start)?)
+    let project = Project::discover(start)?;
+    crate::experiments::recover_interrupted_runs(&project)?;
+    Ok(project)
 }
 
 pub fn project_summary(project: &Project) -> Result<ProjectSummary, ApiError> {

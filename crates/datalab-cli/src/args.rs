@@ -32,6 +32,37 @@ pub enum Command {
     /// Import and explore datasets.
     #[command(subcommand)]
     Dataset(DatasetCommand),
+    /// Run an experiment spec (TOML): every trial, in parallel, recorded as runs.
+    Run {
+        spec: PathBuf,
+        /// Trials at once (default: the spec's, or one per core).
+        #[arg(long)]
+        parallelism: Option<usize>,
+    },
+    /// Experiments of the project.
+    #[command(subcommand)]
+    Experiment(ExperimentCommand),
+    /// Runs of the project.
+    #[command(subcommand)]
+    Runs(RunsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExperimentCommand {
+    /// List experiments.
+    List,
+    /// Print an experiment's spec as TOML, to save and run again anywhere.
+    Export { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// List runs with their metrics (newest first).
+    List {
+        /// Only the runs of this experiment.
+        #[arg(long)]
+        experiment: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,7 @@ mod args;
 mod output;
 mod progress;
 
-use args::{Cli, Command, DatasetCommand, HeadArgs, ImportArgs};
+use args::{Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs, RunsCommand};
 use clap::Parser;
 use datalab_api::{
     self as api, ApiError, ColumnKind, ErrorCode, Filter, FilterOp, ImportOptions, ImportRequest,
@@ -78,6 +78,56 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
             let (project, outcome) = api::create_demo(&dir, progress)?;
             progress.finish();
             out.demo(&project, &outcome)
+        }
+        Command::Run { spec, parallelism } => {
+            let project = open(&cli.project)?;
+            let text = std::fs::read_to_string(&spec).map_err(|e| {
+                ApiError::new(
+                    ErrorCode::BadInput,
+                    format!("{}: cannot read it: {e}", spec.display()),
+                )
+            })?;
+            let spec = api::parse_spec(&text)
+                .map_err(|e| ApiError::new(e.code, format!("{}: {}", spec.display(), e.message)))?;
+            let json = cli.json;
+            let events = |event: &api::RunEvent| {
+                if !json {
+                    output::run_event(event);
+                }
+            };
+            let outcome = api::run_experiment(
+                &project,
+                &spec,
+                parallelism,
+                &events,
+                progress.cancel_flag().as_ref(),
+            )?;
+            out.experiment_outcome(&outcome)
+        }
+        Command::Experiment(command) => {
+            let project = open(&cli.project)?;
+            match command {
+                ExperimentCommand::List => out.experiments(&api::list_experiments(&project)?),
+                ExperimentCommand::Export { id } => {
+                    let experiments = api::list_experiments(&project)?;
+                    let experiment =
+                        experiments.iter().find(|e| e.id.0 == id).ok_or_else(|| {
+                            ApiError::new(
+                                ErrorCode::NotFound,
+                                format!("no experiment numbered {id} in this project"),
+                            )
+                        })?;
+                    print!("{}", experiment.spec_toml);
+                    Ok(())
+                }
+            }
+        }
+        Command::Runs(RunsCommand::List { experiment }) => {
+            let project = open(&cli.project)?;
+            out.runs(&api::list_runs(
+                &project,
+                experiment.map(api::ExperimentId),
+            )?)
         }
         Command::Dataset(command) => {
             let project = open(&cli.project)?;

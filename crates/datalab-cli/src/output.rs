@@ -2,8 +2,8 @@
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use datalab_api::{
-    ApiError, ColumnProfile, DatasetInfo, DatasetProfile, DemoOutcome, ErrorCode, ImportOutcome,
-    Project, ProjectSummary, QueryOutput,
+    ApiError, ColumnProfile, DatasetInfo, DatasetProfile, DemoOutcome, ErrorCode, ExperimentInfo,
+    ExperimentOutcome, ImportOutcome, Project, ProjectSummary, QueryOutput, RunEvent, RunInfo,
 };
 use serde::Serialize;
 
@@ -305,6 +305,119 @@ impl Output {
             return print_json(d);
         }
         println!("Removed dataset '{}' (id {}).", d.name, d.id);
+        Ok(())
+    }
+}
+
+/// One line per run start and end, on stderr, while an experiment runs.
+pub fn run_event(event: &RunEvent) {
+    match event {
+        RunEvent::Started { run, trial, model } => {
+            eprintln!("run {run} (trial {trial}): {model} started")
+        }
+        RunEvent::Finished { run } => {
+            let headline = headline_metric(run)
+                .map(|(name, m)| format!("{name} {:.4} ± {:.4}", m.mean, m.std))
+                .unwrap_or_default();
+            let error = run
+                .error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            eprintln!(
+                "run {} (trial {}): {} {} in {:.0} ms {headline}{error}",
+                run.id,
+                run.trial,
+                run.model,
+                format!("{:?}", run.status).to_lowercase(),
+                run.wall_ms.unwrap_or(0.0)
+            );
+        }
+    }
+}
+
+/// The metric a table sorts by: accuracy, R² or silhouette.
+fn headline_metric(run: &RunInfo) -> Option<(&'static str, datalab_api::MeanStd)> {
+    ["accuracy", "r2", "silhouette"]
+        .into_iter()
+        .find_map(|name| run.metrics.get(name).map(|m| (name, *m)))
+}
+
+fn params_text(params: &serde_json::Value) -> String {
+    match params.as_object() {
+        Some(map) if !map.is_empty() => map
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace('"', ""),
+        _ => "defaults".into(),
+    }
+}
+
+impl Output {
+    pub fn experiment_outcome(&self, outcome: &ExperimentOutcome) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(outcome);
+        }
+        println!(
+            "Experiment {} '{}': {} runs",
+            outcome.experiment_id,
+            outcome.name,
+            outcome.runs.len()
+        );
+        let mut runs = outcome.runs.clone();
+        runs.sort_by(|a, b| {
+            let score = |r: &RunInfo| headline_metric(r).map_or(f64::NEG_INFINITY, |(_, m)| m.mean);
+            score(b).total_cmp(&score(a))
+        });
+        self.runs(&runs)
+    }
+
+    pub fn runs(&self, runs: &[RunInfo]) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(&runs);
+        }
+        let mut t = table(&[
+            "run", "exp", "model", "params", "status", "metric", "mean", "std", "wall ms", "cpu ms",
+        ]);
+        for run in runs {
+            let (name, value) = match headline_metric(run) {
+                Some((name, m)) => (name.to_string(), Some(m)),
+                None => (run.error.clone().unwrap_or_default(), None),
+            };
+            t.add_row(vec![
+                right(run.id),
+                right(run.experiment_id),
+                Cell::new(&run.model),
+                Cell::new(params_text(&run.params)),
+                Cell::new(format!("{:?}", run.status).to_lowercase()),
+                Cell::new(name),
+                right(value.map_or("-".into(), |m| format!("{:.4}", m.mean))),
+                right(value.map_or("-".into(), |m| format!("{:.4}", m.std))),
+                right(run.wall_ms.map_or("-".into(), |v| format!("{v:.0}"))),
+                right(run.cpu_ms.map_or("-".into(), |v| format!("{v:.0}"))),
+            ]);
+        }
+        println!("{t}");
+        Ok(())
+    }
+
+    pub fn experiments(&self, experiments: &[ExperimentInfo]) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(&experiments);
+        }
+        let mut t = table(&["id", "name", "runs", "dataset snapshot", "created"]);
+        for e in experiments {
+            t.add_row(vec![
+                right(e.id),
+                Cell::new(&e.name),
+                right(e.runs),
+                Cell::new(&e.dataset_sha256[..12.min(e.dataset_sha256.len())]),
+                Cell::new(&e.created_at),
+            ]);
+        }
+        println!("{t}");
         Ok(())
     }
 }

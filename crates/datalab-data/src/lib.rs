@@ -6,6 +6,7 @@
 //! type crosses its boundary. It never touches the project database; the
 //! caller records what it returns.
 
+mod columns;
 mod error;
 mod format;
 mod import;
@@ -16,6 +17,7 @@ mod scan;
 mod sniff;
 mod table;
 
+pub use columns::{ColumnData, load_columns};
 pub use error::DataError;
 pub use format::SourceFormat;
 pub use import::{

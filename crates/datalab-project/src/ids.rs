@@ -34,3 +34,13 @@ id_type!(
     /// A dataset in a project (its row id in `datasets`).
     DatasetId
 );
+
+id_type!(
+    /// An experiment (its row id in `experiments`).
+    ExperimentId
+);
+
+id_type!(
+    /// One run: a model with fixed parameters, trained and tested (its row id in `runs`).
+    RunId
+);

@@ -9,11 +9,13 @@
 
 mod datasets;
 mod error;
+mod experiments;
 mod ids;
 pub mod migrations;
 mod project;
 
 pub use datasets::{DatasetRecord, NewDataset};
 pub use error::ProjectError;
-pub use ids::DatasetId;
+pub use experiments::{ExperimentRecord, MetricValue, RunRecord, RunStatus};
+pub use ids::{DatasetId, ExperimentId, RunId};
 pub use project::{DATABASE_FILE, Project};

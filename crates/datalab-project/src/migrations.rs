@@ -66,6 +66,47 @@ CREATE TABLE schema_history (
 );
 "#,
     },
+    Migration {
+        version: 3,
+        name: "experiments, runs and their metrics",
+        sql: r#"
+CREATE TABLE experiments (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL,
+    dataset_id      INTEGER REFERENCES datasets (id) ON DELETE SET NULL,
+    dataset_sha256  TEXT NOT NULL,
+    spec_toml       TEXT NOT NULL,
+    created_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE runs (
+    id             INTEGER PRIMARY KEY,
+    experiment_id  INTEGER NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+    trial          INTEGER NOT NULL,
+    model          TEXT NOT NULL,
+    params_json    TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN
+                       ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+    error          TEXT,
+    pid            INTEGER,
+    started_at     TEXT,
+    finished_at    TEXT,
+    wall_ms        REAL,
+    cpu_ms         REAL,
+    summary_json   TEXT
+);
+CREATE INDEX runs_by_experiment ON runs (experiment_id, trial);
+CREATE INDEX runs_by_status ON runs (status);
+
+CREATE TABLE run_metrics (
+    run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    fold    INTEGER NOT NULL,
+    name    TEXT NOT NULL,
+    value   REAL NOT NULL,
+    PRIMARY KEY (run_id, fold, name)
+);
+"#,
+    },
 ];
 
 /// The schema version this build writes.

@@ -169,3 +169,55 @@ fn projects_are_found_from_inside_them() -> Result<(), Box<dyn std::error::Error
     }
     Ok(())
 }
+
+#[test]
+fn runs_of_a_dead_process_become_interrupted() -> Result<(), Box<dyn std::error::Error>> {
+    use datalab_project::RunStatus;
+    let dir = tempfile::tempdir()?;
+    let project = Project::create(dir.path())?;
+    let trials = vec![("decision_tree".to_string(), "{}".to_string()); 3];
+    let (experiment, runs) = project.create_experiment("e", None, "abc", "name = 'e'", &trials)?;
+    project.start_run(runs[0].id, 4_000_000)?; // a process that has gone
+    project.start_run(runs[1].id, 77)?; // one that is alive
+    project.finish_run(
+        runs[1].id,
+        RunStatus::Succeeded,
+        None,
+        1.0,
+        1.0,
+        Some("{}"),
+        &[],
+    )?;
+    let marked = project.mark_interrupted_runs(|pid| pid == 77)?;
+    // The run of the dead process; the queued one may still be picked up by the live one.
+    assert_eq!(marked, 1);
+    let statuses: Vec<RunStatus> = project
+        .runs_of(experiment.id)?
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            RunStatus::Interrupted,
+            RunStatus::Succeeded,
+            RunStatus::Queued
+        ]
+    );
+    // Once no process of the experiment is alive, its queued runs never will run.
+    assert_eq!(project.mark_interrupted_runs(|_| false)?, 1);
+    let statuses: Vec<RunStatus> = project
+        .runs_of(experiment.id)?
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            RunStatus::Interrupted,
+            RunStatus::Succeeded,
+            RunStatus::Interrupted
+        ]
+    );
+    Ok(())
+}

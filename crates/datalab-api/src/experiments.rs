@@ -1,0 +1,450 @@
+//! Experiment operations: create an experiment from a spec, run its trials
+//! in parallel, list and compare runs, cancel.
+//!
+//! Trials run on worker threads (CPU-bound work, kept off any async
+//! runtime); the calling thread owns the database connection and records
+//! every start and end as it happens, so a run is never left `running` by a
+//! live process, and one that dies is marked `interrupted` at the next open.
+
+use crate::error::{ApiError, ErrorCode};
+use datalab_data::{ColumnData, snapshot_file_name};
+use datalab_ml::catalog::Task;
+use datalab_ml::features::{ColumnValues, InputColumn};
+use datalab_ml::spec::ExperimentSpec;
+use datalab_ml::trial::{MeanStd, TargetColumn, TrialError, run_trial};
+use datalab_project::{ExperimentId, MetricValue, Project, RunId, RunRecord, RunStatus};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+/// A run as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub id: RunId,
+    pub experiment_id: ExperimentId,
+    pub trial: u32,
+    pub model: String,
+    pub params: serde_json::Value,
+    pub status: RunStatus,
+    pub error: Option<String>,
+    pub wall_ms: Option<f64>,
+    pub cpu_ms: Option<f64>,
+    /// Mean and standard deviation of each metric over the folds.
+    pub metrics: BTreeMap<String, MeanStd>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+impl From<RunRecord> for RunInfo {
+    fn from(r: RunRecord) -> Self {
+        RunInfo {
+            id: r.id,
+            experiment_id: r.experiment_id,
+            trial: r.trial,
+            model: r.model,
+            params: serde_json::from_str(&r.params_json).unwrap_or(serde_json::Value::Null),
+            status: r.status,
+            error: r.error,
+            wall_ms: r.wall_ms,
+            cpu_ms: r.cpu_ms,
+            metrics: r
+                .summary_json
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+/// What happens during a run of an experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum RunEvent {
+    Started {
+        run: RunId,
+        trial: u32,
+        model: String,
+    },
+    Finished {
+        run: Box<RunInfo>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentOutcome {
+    pub experiment_id: ExperimentId,
+    pub name: String,
+    pub runs: Vec<RunInfo>,
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidRequest, message)
+}
+
+/// Target and features of the spec, read from the dataset; rows whose target is missing are left out.
+fn prepare_data(
+    project: &Project,
+    spec: &ExperimentSpec,
+) -> Result<
+    (
+        datalab_project::DatasetRecord,
+        Vec<InputColumn>,
+        TargetColumn,
+    ),
+    ApiError,
+> {
+    let record = project.find_dataset(&spec.dataset.name)?;
+    if let Some(expected) = spec
+        .dataset
+        .sha256
+        .as_ref()
+        .filter(|expected| **expected != record.fields.snapshot_sha256)
+    {
+        return Err(invalid(format!(
+            "the spec wants dataset '{}' with snapshot {expected}, but the project's has {}: \
+             import the same data, or remove dataset.sha256 from the spec",
+            spec.dataset.name, record.fields.snapshot_sha256
+        )));
+    }
+    let columns: Vec<datalab_data::ColumnSchema> =
+        serde_json::from_str(&record.fields.schema_json).unwrap_or_default();
+    let target = spec.task.target.clone();
+    let features: Vec<String> = if spec.task.features.is_empty() {
+        columns
+            .iter()
+            .map(|c| c.name.clone())
+            .filter(|n| Some(n) != target.as_ref())
+            .collect()
+    } else {
+        spec.task.features.clone()
+    };
+    if features.is_empty() {
+        return Err(invalid("no feature columns: list some in task.features"));
+    }
+    if let Some(t) = target.as_ref().filter(|t| features.contains(t)) {
+        return Err(invalid(format!(
+            "'{t}' is the target; it cannot also be a feature"
+        )));
+    }
+    let mut names = features.clone();
+    names.extend(target.iter().cloned());
+    let path = project
+        .datasets_dir()
+        .join(snapshot_file_name(&record.fields.snapshot_sha256));
+    let mut loaded = datalab_data::load_columns(&path, &names)?;
+    let target_data = target.as_ref().and_then(|_| loaded.pop());
+    // Rows without a target cannot be learned from or scored.
+    let keep: Vec<usize> = match &target_data {
+        Some((_, ColumnData::Numbers(v))) => (0..v.len())
+            .filter(|&i| v[i].is_some_and(f64::is_finite))
+            .collect(),
+        Some((_, ColumnData::Texts(v))) => (0..v.len()).filter(|&i| v[i].is_some()).collect(),
+        None => (0..loaded.first().map_or(0, |(_, c)| match c {
+            ColumnData::Numbers(v) => v.len(),
+            ColumnData::Texts(v) => v.len(),
+        }))
+            .collect(),
+    };
+    let target_column = match (spec.task.kind, target_data) {
+        (Task::Clustering, _) => TargetColumn::None,
+        (Task::Regression, Some((_, ColumnData::Numbers(v)))) => {
+            TargetColumn::Numbers(keep.iter().filter_map(|&i| v[i]).collect())
+        }
+        (Task::Regression, Some((name, ColumnData::Texts(_)))) => {
+            return Err(invalid(format!(
+                "target '{name}' holds text; regression needs a numeric target (or use classification)"
+            )));
+        }
+        (Task::Classification, Some((name, data))) => {
+            let texts: Vec<String> = match data {
+                ColumnData::Texts(v) => keep.iter().filter_map(|&i| v[i].clone()).collect(),
+                ColumnData::Numbers(v) => keep
+                    .iter()
+                    .filter_map(|&i| v[i])
+                    .map(|x| format!("{x}"))
+                    .collect(),
+            };
+            let mut labels = texts.clone();
+            labels.sort();
+            labels.dedup();
+            if labels.len() < 2 {
+                return Err(invalid(format!(
+                    "target '{name}' has fewer than two classes: nothing to classify"
+                )));
+            }
+            if labels.len() > 1_000 {
+                return Err(invalid(format!(
+                    "target '{name}' has {} distinct values: that looks like a regression target, not classes",
+                    labels.len()
+                )));
+            }
+            let values = texts
+                .iter()
+                .filter_map(|t| labels.binary_search(t).ok())
+                .collect();
+            TargetColumn::Classes { labels, values }
+        }
+        (_, None) => return Err(invalid("this task needs a target column: set task.target")),
+    };
+    let inputs = loaded
+        .into_iter()
+        .map(|(name, data)| InputColumn {
+            name,
+            values: match data {
+                ColumnData::Numbers(v) => {
+                    ColumnValues::Numbers(keep.iter().map(|&i| v[i]).collect())
+                }
+                ColumnData::Texts(v) => {
+                    ColumnValues::Texts(keep.iter().map(|&i| v[i].clone()).collect())
+                }
+            },
+        })
+        .collect();
+    Ok((record, inputs, target_column))
+}
+
+enum WorkerMessage {
+    Started(usize),
+    Finished(
+        usize,
+        Result<datalab_ml::trial::TrialResult, TrialError>,
+        f64,
+        f64,
+    ),
+}
+
+/// Creates an experiment from `spec` and runs every trial, `parallelism` at
+/// a time (0: the spec's, or one per core). `events` hears each start and end;
+/// `cancel` stops queued trials and running ones at their next fold.
+pub fn run_experiment(
+    project: &Project,
+    spec: &ExperimentSpec,
+    parallelism: Option<usize>,
+    events: &dyn Fn(&RunEvent),
+    cancel: &AtomicBool,
+) -> Result<ExperimentOutcome, ApiError> {
+    spec.check().map_err(|e| invalid(e.to_string()))?;
+    let trials = spec.trials().map_err(|e| invalid(e.to_string()))?;
+    let (dataset, features, target) = prepare_data(project, spec)?;
+    let spec_toml = spec.to_toml().map_err(|e| invalid(e.to_string()))?;
+    let trial_rows: Vec<(String, String)> = trials
+        .iter()
+        .map(|t| {
+            (
+                t.model.clone(),
+                serde_json::to_string(&t.params).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let (experiment, runs) = project.create_experiment(
+        &spec.name,
+        Some(dataset.id),
+        &dataset.fields.snapshot_sha256,
+        &spec_toml,
+        &trial_rows,
+    )?;
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let workers = match parallelism.unwrap_or(spec.parallelism) {
+        0 => cores,
+        n => n,
+    }
+    .clamp(1, trials.len().max(1));
+    let next = AtomicUsize::new(0);
+    let pid = std::process::id();
+    let (sender, receiver) = mpsc::channel::<WorkerMessage>();
+    let mut write_error: Option<ApiError> = None;
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let (next, trials, features, target) = (&next, &trials, &features, &target);
+            scope.spawn(move || {
+                loop {
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    if k >= trials.len() || cancel.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let _ = sender.send(WorkerMessage::Started(k));
+                    let wall = Instant::now();
+                    let cpu = cpu_time::ThreadTime::try_now().ok();
+                    let trial = &trials[k];
+                    let result = run_trial(
+                        features,
+                        target,
+                        &trial.model,
+                        &trial.params,
+                        spec.validation,
+                        spec.seed,
+                        &|| cancel.load(Ordering::SeqCst),
+                    );
+                    let cpu_ms = cpu
+                        .and_then(|c| c.try_elapsed().ok())
+                        .map_or(0.0, |d| d.as_secs_f64() * 1e3);
+                    let wall_ms = wall.elapsed().as_secs_f64() * 1e3;
+                    let _ = sender.send(WorkerMessage::Finished(k, result, wall_ms, cpu_ms));
+                }
+            });
+        }
+        drop(sender);
+        for message in receiver {
+            let outcome = match message {
+                WorkerMessage::Started(k) => {
+                    let run = &runs[k];
+                    events(&RunEvent::Started {
+                        run: run.id,
+                        trial: run.trial,
+                        model: run.model.clone(),
+                    });
+                    project.start_run(run.id, pid)
+                }
+                WorkerMessage::Finished(k, result, wall_ms, cpu_ms) => {
+                    let run = &runs[k];
+                    let recorded = record_result(project, run.id, result, wall_ms, cpu_ms);
+                    if let Ok(record) = project.run(run.id) {
+                        events(&RunEvent::Finished {
+                            run: Box::new(record.into()),
+                        });
+                    }
+                    recorded
+                }
+            };
+            if let Err(e) = outcome {
+                // Keep draining so workers finish; report the first failure.
+                cancel.store(true, Ordering::SeqCst);
+                write_error.get_or_insert(e.into());
+            }
+        }
+    });
+    if cancel.load(Ordering::SeqCst) {
+        project.cancel_queued_runs(experiment.id)?;
+    }
+    if let Some(error) = write_error {
+        return Err(error);
+    }
+    Ok(ExperimentOutcome {
+        experiment_id: experiment.id,
+        name: experiment.name,
+        runs: project
+            .runs_of(experiment.id)?
+            .into_iter()
+            .map(RunInfo::from)
+            .collect(),
+    })
+}
+
+fn record_result(
+    project: &Project,
+    run: RunId,
+    result: Result<datalab_ml::trial::TrialResult, TrialError>,
+    wall_ms: f64,
+    cpu_ms: f64,
+) -> Result<(), datalab_project::ProjectError> {
+    match result {
+        Ok(trial) => {
+            let metrics: Vec<MetricValue> = trial
+                .folds
+                .iter()
+                .flat_map(|f| {
+                    f.metrics
+                        .scalars()
+                        .into_iter()
+                        .map(move |(name, value)| MetricValue {
+                            fold: f.fold as u32,
+                            name: name.to_string(),
+                            value,
+                        })
+                })
+                .collect();
+            let summary = serde_json::to_string(&trial.summary).ok();
+            let files = project.runs_dir().join(run.to_string());
+            let saved = std::fs::create_dir_all(&files).and_then(|()| {
+                let folds = serde_json::to_vec(&trial.folds).unwrap_or_default();
+                std::fs::write(files.join("evaluation.json"), folds)
+            });
+            let error = saved
+                .err()
+                .map(|e| format!("the run's files could not be written: {e}"));
+            let status = if error.is_some() {
+                RunStatus::Failed
+            } else {
+                RunStatus::Succeeded
+            };
+            project.finish_run(
+                run,
+                status,
+                error.as_deref(),
+                wall_ms,
+                cpu_ms,
+                summary.as_deref(),
+                &metrics,
+            )
+        }
+        Err(TrialError::Cancelled) => {
+            project.finish_run(run, RunStatus::Cancelled, None, wall_ms, cpu_ms, None, &[])
+        }
+        Err(error) => project.finish_run(
+            run,
+            RunStatus::Failed,
+            Some(&error.to_string()),
+            wall_ms,
+            cpu_ms,
+            None,
+            &[],
+        ),
+    }
+}
+
+/// Parses a spec file's text.
+pub fn parse_spec(text: &str) -> Result<ExperimentSpec, ApiError> {
+    ExperimentSpec::from_toml(text).map_err(|e| invalid(e.to_string()))
+}
+
+pub fn list_runs(
+    project: &Project,
+    experiment: Option<ExperimentId>,
+) -> Result<Vec<RunInfo>, ApiError> {
+    let records = match experiment {
+        Some(id) => project.runs_of(id)?,
+        None => project.all_runs()?,
+    };
+    Ok(records.into_iter().map(RunInfo::from).collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentInfo {
+    pub id: ExperimentId,
+    pub name: String,
+    pub dataset_sha256: String,
+    pub spec_toml: String,
+    pub created_at: String,
+    pub runs: usize,
+}
+
+pub fn list_experiments(project: &Project) -> Result<Vec<ExperimentInfo>, ApiError> {
+    project
+        .experiments()?
+        .into_iter()
+        .map(|e| {
+            Ok(ExperimentInfo {
+                runs: project.runs_of(e.id)?.len(),
+                id: e.id,
+                name: e.name,
+                dataset_sha256: e.dataset_sha256,
+                spec_toml: e.spec_toml,
+                created_at: e.created_at,
+            })
+        })
+        .collect()
+}
+
+/// Runs whose process died are marked `interrupted` (called when a project is opened).
+pub fn recover_interrupted_runs(project: &Project) -> Result<usize, ApiError> {
+    let me = std::process::id();
+    Ok(project.mark_interrupted_runs(|pid| {
+        pid == me || std::path::Path::new(&format!("/proc/{pid}")).exists()
+    })?)
+}

@@ -1,0 +1,147 @@
+//! `datalab run` on a spec file, as a user runs it: runs recorded with
+//! metrics, the same numbers on a second run, clear errors for bad specs.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn datalab(dir: &Path, args: &[&str]) -> Output {
+    match Command::new(env!("CARGO_BIN_EXE_datalab"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATALAB_PROJECT")
+        .output()
+    {
+        Ok(output) => output,
+        Err(e) => panic!("cannot run datalab: {e}"),
+    }
+}
+
+fn json(output: &Output) -> Result<Value, Box<dyn std::error::Error>> {
+    let text = String::from_utf8(output.stdout.clone())?;
+    Ok(serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?)
+}
+
+fn spec_path() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/specs/iris.toml")
+        .to_string_lossy()
+        .to_string()
+}
+
+/// Mean accuracy of each run, by trial.
+fn accuracies(outcome: &Value) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = outcome["runs"]
+        .as_array()
+        .map(|runs| {
+            runs.iter()
+                .map(|r| {
+                    (
+                        r["trial"].as_u64().unwrap_or(0),
+                        r["metrics"]["accuracy"]["mean"]
+                            .as_f64()
+                            .unwrap_or(f64::NAN)
+                            .to_bits(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort_unstable();
+    out
+}
+
+#[test]
+fn a_spec_runs_every_trial_and_reproduces_its_numbers() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    let first = datalab(&lab, &["--json", "run", &spec_path(), "--parallelism", "2"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let first = json(&first)?;
+    let runs = first["runs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(runs.len(), 10);
+    assert!(runs.iter().all(|r| r["status"] == "succeeded"), "{runs:?}");
+    let best = runs
+        .iter()
+        .filter_map(|r| r["metrics"]["accuracy"]["mean"].as_f64())
+        .fold(0.0, f64::max);
+    assert!(best > 0.93, "best accuracy {best}");
+    // Each run keeps its per-fold evaluation under runs/<id>/.
+    let id = runs[0]["id"].as_i64().unwrap_or(0);
+    assert!(
+        lab.join("runs")
+            .join(id.to_string())
+            .join("evaluation.json")
+            .is_file()
+    );
+
+    // The same spec again, one trial at a time: bit-identical metrics.
+    let second = json(&datalab(
+        &lab,
+        &["--json", "run", &spec_path(), "--parallelism", "1"],
+    ))?;
+    assert_eq!(accuracies(&first), accuracies(&second));
+    assert_ne!(first["experiment_id"], second["experiment_id"]);
+
+    // The exported spec runs to the same numbers too.
+    let exported = datalab(&lab, &["experiment", "export", "1"]);
+    let path = dir.path().join("exported.toml");
+    std::fs::write(&path, &exported.stdout)?;
+    let third = json(&datalab(&lab, &["--json", "run", &path.to_string_lossy()]))?;
+    assert_eq!(accuracies(&first), accuracies(&third));
+
+    let listed = json(&datalab(
+        &lab,
+        &["--json", "runs", "list", "--experiment", "1"],
+    ))?;
+    assert_eq!(listed.as_array().map(|a| a.len()), Some(10));
+    Ok(())
+}
+
+#[test]
+fn bad_specs_and_bad_runs_are_reported() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    let text = std::fs::read_to_string(spec_path())?;
+
+    let typo = dir.path().join("typo.toml");
+    std::fs::write(&typo, text.replace("folds = 5", "fold = 5"))?;
+    let output = datalab(&lab, &["run", &typo.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(3));
+    let message = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        message.contains("typo.toml") && message.contains("line 15") && message.contains("fold"),
+        "{message}"
+    );
+
+    let missing_target = dir.path().join("target.toml");
+    std::fs::write(
+        &missing_target,
+        text.replace("target = \"species\"", "target = \"kind\""),
+    )?;
+    let output = datalab(&lab, &["run", &missing_target.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no column named 'kind'"));
+
+    // Regression on a text target is refused before any run is recorded.
+    let regression = dir.path().join("regression.toml");
+    std::fs::write(
+        &regression,
+        "name = \"r\"\n[dataset]\nname = \"iris\"\n[task]\nkind = \"regression\"\ntarget = \"species\"\n\
+         [validation]\nkind = \"holdout\"\ntest_fraction = 0.2\n[[models]]\nmodel = \"linear_regression\"\n",
+    )?;
+    let output = datalab(&lab, &["run", &regression.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("holds text"));
+    let runs = json(&datalab(&lab, &["--json", "runs", "list"]))?;
+    assert_eq!(runs, serde_json::json!([]));
+    Ok(())
+}

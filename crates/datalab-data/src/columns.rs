@@ -1,0 +1,78 @@
+//! Whole columns as plain vectors, for training: numbers as `f64` (booleans
+//! as 0/1), everything else as text. Only the requested columns are read.
+
+use crate::error::DataError;
+use crate::import::first_line;
+use crate::table::{ColumnKind, schema_of};
+use polars::prelude::*;
+use std::path::Path;
+
+/// A column's values, nulls as `None`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnData {
+    Numbers(Vec<Option<f64>>),
+    Texts(Vec<Option<String>>),
+}
+
+/// Reads `names` from the snapshot at `path`, in that order.
+pub fn load_columns(path: &Path, names: &[String]) -> Result<Vec<(String, ColumnData)>, DataError> {
+    let damaged = |e: PolarsError| DataError::Snapshot {
+        path: path.to_path_buf(),
+        detail: first_line(&e.to_string()),
+    };
+    let mut lazy = LazyFrame::scan_parquet(
+        PlRefPath::from(path.to_string_lossy().as_ref()),
+        ScanArgsParquet::default(),
+    )
+    .map_err(damaged)?;
+    let schema = schema_of(&*lazy.collect_schema().map_err(damaged)?);
+    let mut exprs = Vec::with_capacity(names.len());
+    let mut kinds = Vec::with_capacity(names.len());
+    for name in names {
+        let column =
+            schema
+                .iter()
+                .find(|c| &c.name == name)
+                .ok_or_else(|| DataError::UnknownColumn {
+                    name: name.clone(),
+                    available: schema
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
+        let numeric = column.kind.is_numeric() || column.kind == ColumnKind::Boolean;
+        let target = if numeric {
+            DataType::Float64
+        } else {
+            DataType::String
+        };
+        exprs.push(col(name.as_str()).cast(target));
+        kinds.push(numeric);
+    }
+    let frame = lazy.select(exprs).collect().map_err(damaged)?;
+    names
+        .iter()
+        .zip(kinds)
+        .map(|(name, numeric)| {
+            let series = frame
+                .column(name)
+                .map_err(damaged)?
+                .as_materialized_series()
+                .clone();
+            let data = if numeric {
+                ColumnData::Numbers(series.f64().map_err(damaged)?.iter().collect())
+            } else {
+                ColumnData::Texts(
+                    series
+                        .str()
+                        .map_err(damaged)?
+                        .iter()
+                        .map(|v| v.map(str::to_string))
+                        .collect(),
+                )
+            };
+            Ok((name.clone(), data))
+        })
+        .collect()
+}

@@ -1,0 +1,352 @@
+//! Experiments, their runs, and run metrics.
+
+use crate::error::ProjectError;
+use crate::ids::{DatasetId, ExperimentId, RunId};
+use crate::project::Project;
+use rusqlite::{OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+/// Where a run is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+    /// Its process died while it was running.
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+
+    fn parse(text: &str) -> RunStatus {
+        match text {
+            "queued" => RunStatus::Queued,
+            "running" => RunStatus::Running,
+            "succeeded" => RunStatus::Succeeded,
+            "failed" => RunStatus::Failed,
+            "cancelled" => RunStatus::Cancelled,
+            _ => RunStatus::Interrupted,
+        }
+    }
+
+    /// Whether the run can still change.
+    pub fn is_final(self) -> bool {
+        !matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentRecord {
+    pub id: ExperimentId,
+    pub name: String,
+    pub dataset_id: Option<DatasetId>,
+    pub dataset_sha256: String,
+    pub spec_toml: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub id: RunId,
+    pub experiment_id: ExperimentId,
+    pub trial: u32,
+    pub model: String,
+    pub params_json: String,
+    pub status: RunStatus,
+    pub error: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub wall_ms: Option<f64>,
+    pub cpu_ms: Option<f64>,
+    /// Per-metric mean and std over folds, as JSON defined by the ML layer.
+    pub summary_json: Option<String>,
+}
+
+/// One metric of one fold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricValue {
+    pub fold: u32,
+    pub name: String,
+    pub value: f64,
+}
+
+const RUN_COLUMNS: &str = "id, experiment_id, trial, model, params_json, status, error, started_at, \
+     finished_at, wall_ms, cpu_ms, summary_json";
+
+fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
+    let status: String = row.get(5)?;
+    Ok(RunRecord {
+        id: row.get(0)?,
+        experiment_id: row.get(1)?,
+        trial: row.get(2)?,
+        model: row.get(3)?,
+        params_json: row.get(4)?,
+        status: RunStatus::parse(&status),
+        error: row.get(6)?,
+        started_at: row.get(7)?,
+        finished_at: row.get(8)?,
+        wall_ms: row.get(9)?,
+        cpu_ms: row.get(10)?,
+        summary_json: row.get(11)?,
+    })
+}
+
+fn experiment_from_row(row: &Row<'_>) -> rusqlite::Result<ExperimentRecord> {
+    Ok(ExperimentRecord {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        dataset_id: row.get(2)?,
+        dataset_sha256: row.get(3)?,
+        spec_toml: row.get(4)?,
+        created_at: row.get(5)?,
+    })
+}
+
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+impl Project {
+    /// Records an experiment and one queued run per trial `(model, params_json)`.
+    pub fn create_experiment(
+        &self,
+        name: &str,
+        dataset: Option<DatasetId>,
+        dataset_sha256: &str,
+        spec_toml: &str,
+        trials: &[(String, String)],
+    ) -> Result<(ExperimentRecord, Vec<RunRecord>), ProjectError> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.db_error(e))?;
+        self.conn
+            .execute(
+                "INSERT INTO experiments (name, dataset_id, dataset_sha256, spec_toml) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![name, dataset, dataset_sha256, spec_toml],
+            )
+            .map_err(|e| self.db_error(e))?;
+        let id = ExperimentId(self.conn.last_insert_rowid());
+        for (trial, (model, params)) in trials.iter().enumerate() {
+            self.conn
+                .execute(
+                    "INSERT INTO runs (experiment_id, trial, model, params_json, status) VALUES (?1, ?2, ?3, ?4, 'queued')",
+                    rusqlite::params![id, trial as u32, model, params],
+                )
+                .map_err(|e| self.db_error(e))?;
+        }
+        tx.commit().map_err(|e| self.db_error(e))?;
+        Ok((self.experiment(id)?, self.runs_of(id)?))
+    }
+
+    pub fn experiment(&self, id: ExperimentId) -> Result<ExperimentRecord, ProjectError> {
+        self.conn
+            .query_row(
+                "SELECT id, name, dataset_id, dataset_sha256, spec_toml, created_at FROM experiments WHERE id = ?1",
+                [id],
+                experiment_from_row,
+            )
+            .optional()
+            .map_err(|e| self.db_error(e))?
+            .ok_or_else(|| ProjectError::NotFound {
+                kind: "experiment",
+                key: id.to_string(),
+            })
+    }
+
+    pub fn experiments(&self) -> Result<Vec<ExperimentRecord>, ProjectError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT id, name, dataset_id, dataset_sha256, spec_toml, created_at FROM experiments ORDER BY id")
+            .map_err(|e| self.db_error(e))?;
+        let rows = statement
+            .query_map([], experiment_from_row)
+            .map_err(|e| self.db_error(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.db_error(e))
+    }
+
+    pub fn runs_of(&self, experiment: ExperimentId) -> Result<Vec<RunRecord>, ProjectError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE experiment_id = ?1 ORDER BY trial");
+        let mut statement = self.conn.prepare(&sql).map_err(|e| self.db_error(e))?;
+        let rows = statement
+            .query_map([experiment], run_from_row)
+            .map_err(|e| self.db_error(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.db_error(e))
+    }
+
+    pub fn run(&self, id: RunId) -> Result<RunRecord, ProjectError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1");
+        self.conn
+            .query_row(&sql, [id], run_from_row)
+            .optional()
+            .map_err(|e| self.db_error(e))?
+            .ok_or_else(|| ProjectError::NotFound {
+                kind: "run",
+                key: id.to_string(),
+            })
+    }
+
+    /// Every run, newest first.
+    pub fn all_runs(&self) -> Result<Vec<RunRecord>, ProjectError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC");
+        let mut statement = self.conn.prepare(&sql).map_err(|e| self.db_error(e))?;
+        let rows = statement
+            .query_map([], run_from_row)
+            .map_err(|e| self.db_error(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.db_error(e))
+    }
+
+    /// Marks a run as running in this process.
+    pub fn start_run(&self, id: RunId, pid: u32) -> Result<(), ProjectError> {
+        self.conn
+            .execute(
+                &format!(
+                    "UPDATE runs SET status = 'running', pid = ?2, started_at = {NOW} WHERE id = ?1"
+                ),
+                rusqlite::params![id, pid],
+            )
+            .map_err(|e| self.db_error(e))?;
+        Ok(())
+    }
+
+    /// Records how a run ended, with its metrics, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish_run(
+        &self,
+        id: RunId,
+        status: RunStatus,
+        error: Option<&str>,
+        wall_ms: f64,
+        cpu_ms: f64,
+        summary_json: Option<&str>,
+        metrics: &[MetricValue],
+    ) -> Result<(), ProjectError> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.db_error(e))?;
+        self.conn
+            .execute(
+                &format!(
+                    "UPDATE runs SET status = ?2, error = ?3, wall_ms = ?4, cpu_ms = ?5, summary_json = ?6,
+                         finished_at = {NOW} WHERE id = ?1"
+                ),
+                rusqlite::params![id, status.as_str(), error, wall_ms, cpu_ms, summary_json],
+            )
+            .map_err(|e| self.db_error(e))?;
+        {
+            let mut insert = self
+                .conn
+                .prepare_cached("INSERT OR REPLACE INTO run_metrics (run_id, fold, name, value) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(|e| self.db_error(e))?;
+            for m in metrics {
+                insert
+                    .execute(rusqlite::params![id, m.fold, m.name, m.value])
+                    .map_err(|e| self.db_error(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.db_error(e))?;
+        Ok(())
+    }
+
+    /// Cancels runs still queued (a running one stops at its next fold).
+    pub fn cancel_queued_runs(&self, experiment: ExperimentId) -> Result<usize, ProjectError> {
+        self.conn
+            .execute(
+                &format!(
+                    "UPDATE runs SET status = 'cancelled', finished_at = {NOW}
+                     WHERE experiment_id = ?1 AND status = 'queued'"
+                ),
+                [experiment],
+            )
+            .map_err(|e| self.db_error(e))
+    }
+
+    pub fn run_metrics(&self, id: RunId) -> Result<Vec<MetricValue>, ProjectError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT fold, name, value FROM run_metrics WHERE run_id = ?1 ORDER BY fold, name",
+            )
+            .map_err(|e| self.db_error(e))?;
+        let rows = statement
+            .query_map([id], |row| {
+                Ok(MetricValue {
+                    fold: row.get(0)?,
+                    name: row.get(1)?,
+                    value: row.get(2)?,
+                })
+            })
+            .map_err(|e| self.db_error(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.db_error(e))
+    }
+
+    /// Runs left `running` or `queued` by a process that no longer exists
+    /// become `interrupted`. Returns how many.
+    pub fn mark_interrupted_runs(
+        &self,
+        is_alive: impl Fn(u32) -> bool,
+    ) -> Result<usize, ProjectError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT id, pid FROM runs WHERE status IN ('running', 'queued')")
+            .map_err(|e| self.db_error(e))?;
+        let open: Vec<(RunId, Option<u32>)> = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(|e| self.db_error(e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.db_error(e))?;
+        let mut marked = 0;
+        for (id, pid) in open {
+            // A queued run has no pid yet; its experiment's process records one when it starts any run.
+            let owner_alive = match pid {
+                Some(pid) => is_alive(pid),
+                None => self.experiment_process_alive(id, &is_alive)?,
+            };
+            if !owner_alive {
+                self.conn
+                    .execute(
+                        &format!("UPDATE runs SET status = 'interrupted', finished_at = {NOW} WHERE id = ?1"),
+                        [id],
+                    )
+                    .map_err(|e| self.db_error(e))?;
+                marked += 1;
+            }
+        }
+        Ok(marked)
+    }
+
+    fn experiment_process_alive(
+        &self,
+        run: RunId,
+        is_alive: &impl Fn(u32) -> bool,
+    ) -> Result<bool, ProjectError> {
+        let pids: Vec<u32> = self
+            .conn
+            .prepare(
+                "SELECT DISTINCT pid FROM runs WHERE pid IS NOT NULL AND experiment_id =
+                     (SELECT experiment_id FROM runs WHERE id = ?1)",
+            )
+            .map_err(|e| self.db_error(e))?
+            .query_map([run], |row| row.get(0))
+            .map_err(|e| self.db_error(e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.db_error(e))?;
+        Ok(pids.iter().any(|&pid| is_alive(pid)))
+    }
+}
