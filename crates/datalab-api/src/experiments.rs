@@ -448,3 +448,156 @@ pub fn recover_interrupted_runs(project: &Project) -> Result<usize, ApiError> {
         pid == me || std::path::Path::new(&format!("/proc/{pid}")).exists()
     })?)
 }
+
+/// How one run fared against another on a metric over the same folds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Win,
+    Tie,
+    Loss,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairComparison {
+    pub run: RunId,
+    pub other: RunId,
+    /// Mean over folds of `run - other`.
+    pub mean_difference: f64,
+    /// Two-sided p-value of the corrected resampled t-test (None with one fold).
+    pub p_value: Option<f64>,
+    /// Significant at 5 % in `run`'s favour (win) or against it (loss).
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunComparison {
+    pub metric: String,
+    pub higher_is_better: bool,
+    pub runs: Vec<RunInfo>,
+    /// Every ordered pair.
+    pub pairs: Vec<PairComparison>,
+    /// Per run, in `runs` order: (wins, ties, losses).
+    pub record: Vec<(u32, u32, u32)>,
+}
+
+/// Compares runs measured on the same folds, metric by metric, with the
+/// corrected resampled t-test (as Weka's Experimenter).
+pub fn compare_runs(
+    project: &Project,
+    ids: &[RunId],
+    metric: Option<&str>,
+) -> Result<RunComparison, ApiError> {
+    if ids.len() < 2 {
+        return Err(invalid("give at least two runs to compare"));
+    }
+    let records: Vec<RunRecord> = ids
+        .iter()
+        .map(|&id| project.run(id))
+        .collect::<Result<_, _>>()?;
+    // Runs are comparable when their folds are the same rows: same data, validation and seed.
+    let fold_key = |r: &RunRecord| -> Result<(String, String), ApiError> {
+        let experiment = project.experiment(r.experiment_id)?;
+        let spec =
+            ExperimentSpec::from_toml(&experiment.spec_toml).map_err(|e| invalid(e.to_string()))?;
+        Ok((
+            experiment.dataset_sha256,
+            format!("{:?} seed {}", spec.validation, spec.seed),
+        ))
+    };
+    let first_key = fold_key(&records[0])?;
+    for r in &records[1..] {
+        if fold_key(r)? != first_key {
+            return Err(invalid(format!(
+                "run {} was not measured on the same folds as run {} (other data, validation or seed): \
+                 compare runs of one spec",
+                r.id, records[0].id
+            )));
+        }
+    }
+    let infos: Vec<RunInfo> = records.iter().cloned().map(RunInfo::from).collect();
+    let metric = match metric {
+        Some(m) => m.to_string(),
+        None => ["accuracy", "r2", "silhouette"]
+            .into_iter()
+            .find(|m| infos.iter().all(|r| r.metrics.contains_key(*m)))
+            .ok_or_else(|| invalid("these runs share no headline metric: name one with --metric"))?
+            .to_string(),
+    };
+    let higher_is_better = !matches!(metric.as_str(), "rmse" | "mae" | "log_loss" | "inertia");
+    let per_fold: Vec<Vec<f64>> = records
+        .iter()
+        .map(|r| {
+            let values: Vec<f64> = project
+                .run_metrics(r.id)?
+                .into_iter()
+                .filter(|m| m.name == metric)
+                .map(|m| m.value)
+                .collect();
+            if values.is_empty() {
+                return Err(invalid(format!(
+                    "run {} has no '{metric}' (status: {:?})",
+                    r.id, r.status
+                )));
+            }
+            Ok(values)
+        })
+        .collect::<Result<_, ApiError>>()?;
+    let folds = per_fold[0].len();
+    let test_over_train = if folds > 1 {
+        1.0 / (folds as f64 - 1.0)
+    } else {
+        0.0
+    };
+    let mut pairs = Vec::new();
+    let mut record = vec![(0u32, 0u32, 0u32); records.len()];
+    for i in 0..records.len() {
+        for j in 0..records.len() {
+            if i == j {
+                continue;
+            }
+            let test = datalab_ml::stats::corrected_resampled_t_test(
+                &per_fold[i],
+                &per_fold[j],
+                test_over_train,
+            );
+            let mean_difference = test.as_ref().map_or_else(
+                || {
+                    per_fold[i].iter().sum::<f64>() / folds as f64
+                        - per_fold[j].iter().sum::<f64>() / folds as f64
+                },
+                |t| t.mean_difference,
+            );
+            let p_value = test.as_ref().map(|t| t.p_value);
+            let better = if higher_is_better {
+                mean_difference > 0.0
+            } else {
+                mean_difference < 0.0
+            };
+            let verdict = match p_value {
+                Some(p) if p < 0.05 && better => Verdict::Win,
+                Some(p) if p < 0.05 => Verdict::Loss,
+                _ => Verdict::Tie,
+            };
+            match verdict {
+                Verdict::Win => record[i].0 += 1,
+                Verdict::Tie => record[i].1 += 1,
+                Verdict::Loss => record[i].2 += 1,
+            }
+            pairs.push(PairComparison {
+                run: records[i].id,
+                other: records[j].id,
+                mean_difference,
+                p_value,
+                verdict,
+            });
+        }
+    }
+    Ok(RunComparison {
+        metric,
+        higher_is_better,
+        runs: infos,
+        pairs,
+        record,
+    })
+}

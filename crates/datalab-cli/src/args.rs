@@ -63,6 +63,15 @@ pub enum RunsCommand {
         #[arg(long)]
         experiment: Option<i64>,
     },
+    /// Compare runs measured on the same folds: metric per run, pairwise
+    /// corrected resampled t-test, wins/ties/losses.
+    Compare {
+        #[arg(required = true, num_args = 2..)]
+        runs: Vec<i64>,
+        /// The metric (default: accuracy, R² or silhouette).
+        #[arg(long)]
+        metric: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

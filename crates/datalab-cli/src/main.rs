@@ -122,6 +122,11 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
                 }
             }
         }
+        Command::Runs(RunsCommand::Compare { runs, metric }) => {
+            let project = open(&cli.project)?;
+            let ids: Vec<api::RunId> = runs.into_iter().map(api::RunId).collect();
+            out.comparison(&api::compare_runs(&project, &ids, metric.as_deref())?)
+        }
         Command::Runs(RunsCommand::List { experiment }) => {
             let project = open(&cli.project)?;
             out.runs(&api::list_runs(

@@ -3,7 +3,8 @@
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use datalab_api::{
     ApiError, ColumnProfile, DatasetInfo, DatasetProfile, DemoOutcome, ErrorCode, ExperimentInfo,
-    ExperimentOutcome, ImportOutcome, Project, ProjectSummary, QueryOutput, RunEvent, RunInfo,
+    ExperimentOutcome, ImportOutcome, Project, ProjectSummary, QueryOutput, RunComparison,
+    RunEvent, RunInfo, Verdict as RunVerdict,
 };
 use serde::Serialize;
 
@@ -398,6 +399,60 @@ impl Output {
                 right(run.wall_ms.map_or("-".into(), |v| format!("{v:.0}"))),
                 right(run.cpu_ms.map_or("-".into(), |v| format!("{v:.0}"))),
             ]);
+        }
+        println!("{t}");
+        Ok(())
+    }
+
+    pub fn comparison(&self, c: &RunComparison) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(c);
+        }
+        let direction = if c.higher_is_better {
+            "higher is better"
+        } else {
+            "lower is better"
+        };
+        println!(
+            "{} ({direction}); significance: corrected resampled t-test, 5 %",
+            c.metric
+        );
+        let mut header = vec![
+            "run".to_string(),
+            "model".into(),
+            "params".into(),
+            "mean".into(),
+            "std".into(),
+            "W/T/L".into(),
+        ];
+        header.extend(c.runs.iter().map(|r| format!("p vs {}", r.id)));
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let mut t = table(&header);
+        for (i, run) in c.runs.iter().enumerate() {
+            let m = run.metrics.get(&c.metric);
+            let (w, ti, l) = c.record[i];
+            let mut row = vec![
+                right(run.id),
+                Cell::new(&run.model),
+                Cell::new(params_text(&run.params)),
+                right(m.map_or("-".into(), |m| format!("{:.4}", m.mean))),
+                right(m.map_or("-".into(), |m| format!("{:.4}", m.std))),
+                right(format!("{w}/{ti}/{l}")),
+            ];
+            for other in &c.runs {
+                let cell = c
+                    .pairs
+                    .iter()
+                    .find(|p| p.run == run.id && p.other == other.id)
+                    .map_or("".to_string(), |p| match (p.p_value, p.verdict) {
+                        (Some(v), RunVerdict::Win) => format!("{v:.3} +"),
+                        (Some(v), RunVerdict::Loss) => format!("{v:.3} -"),
+                        (Some(v), RunVerdict::Tie) => format!("{v:.3}"),
+                        (None, _) => "n/a".into(),
+                    });
+                row.push(right(cell));
+            }
+            t.add_row(row);
         }
         println!("{t}");
         Ok(())

@@ -102,6 +102,31 @@ fn a_spec_runs_every_trial_and_reproduces_its_numbers() -> TestResult {
         &["--json", "runs", "list", "--experiment", "1"],
     ))?;
     assert_eq!(listed.as_array().map(|a| a.len()), Some(10));
+
+    // A depth-1 tree (one split: two of three species) loses to logistic
+    // regression, significantly; runs of two experiments of one spec share folds.
+    let stump = runs
+        .iter()
+        .find(|r| r["params"]["max_depth"] == 1)
+        .map(|r| r["id"].to_string())
+        .unwrap_or_default();
+    let logistic = second["runs"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["model"] == "logistic_regression"))
+        .map(|r| r["id"].to_string())
+        .unwrap_or_default();
+    let compared = json(&datalab(
+        &lab,
+        &["--json", "runs", "compare", &stump, &logistic],
+    ))?;
+    assert_eq!(compared["metric"], "accuracy");
+    assert_eq!(compared["record"][0], serde_json::json!([0, 0, 1]));
+    assert_eq!(compared["record"][1], serde_json::json!([1, 0, 0]));
+    assert!(
+        compared["pairs"][0]["p_value"]
+            .as_f64()
+            .is_some_and(|p| p < 0.05)
+    );
     Ok(())
 }
 
