@@ -256,12 +256,17 @@ pub fn run_experiment(
     .clamp(1, trials.len().max(1));
     let next = AtomicUsize::new(0);
     let pid = std::process::id();
+    // Per trial: stop it (asked by another process through the database).
+    let stopped: Vec<AtomicBool> = (0..trials.len()).map(|_| AtomicBool::new(false)).collect();
+    let run_index: BTreeMap<RunId, usize> =
+        runs.iter().enumerate().map(|(k, r)| (r.id, k)).collect();
     let (sender, receiver) = mpsc::channel::<WorkerMessage>();
     let mut write_error: Option<ApiError> = None;
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let sender = sender.clone();
-            let (next, trials, features, target) = (&next, &trials, &features, &target);
+            let (next, trials, features, target, stopped) =
+                (&next, &trials, &features, &target, &stopped);
             scope.spawn(move || {
                 loop {
                     let k = next.fetch_add(1, Ordering::SeqCst);
@@ -279,7 +284,7 @@ pub fn run_experiment(
                         &trial.params,
                         spec.validation,
                         spec.seed,
-                        &|| cancel.load(Ordering::SeqCst),
+                        &|| cancel.load(Ordering::SeqCst) || stopped[k].load(Ordering::SeqCst),
                     );
                     let cpu_ms = cpu
                         .and_then(|c| c.try_elapsed().ok())
@@ -290,7 +295,29 @@ pub fn run_experiment(
             });
         }
         drop(sender);
-        for message in receiver {
+        let mut last_poll = Instant::now();
+        loop {
+            let message = match receiver.recv_timeout(std::time::Duration::from_millis(200)) {
+                Ok(message) => Some(message),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            if last_poll.elapsed() >= std::time::Duration::from_millis(200) {
+                last_poll = Instant::now();
+                match project.cancelled_runs(experiment.id) {
+                    Ok(ids) => {
+                        for id in ids {
+                            if let Some(&k) = run_index.get(&id) {
+                                stopped[k].store(true, Ordering::SeqCst);
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        write_error.get_or_insert(e.into());
+                    }
+                }
+            }
+            let Some(message) = message else { continue };
             let outcome = match message {
                 WorkerMessage::Started(k) => {
                     let run = &runs[k];
@@ -299,7 +326,15 @@ pub fn run_experiment(
                         trial: run.trial,
                         model: run.model.clone(),
                     });
-                    project.start_run(run.id, pid)
+                    match project.start_run(run.id, pid) {
+                        Ok(true) => Ok(()),
+                        // Cancelled while queued: the worker stops before its first fold.
+                        Ok(false) => {
+                            stopped[k].store(true, Ordering::SeqCst);
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    }
                 }
                 WorkerMessage::Finished(k, result, wall_ms, cpu_ms) => {
                     let run = &runs[k];
@@ -600,4 +635,17 @@ pub fn compare_runs(
         pairs,
         record,
     })
+}
+
+/// Cancels runs, from any process: queued ones at once, running ones at
+/// their next fold. Returns how many runs were affected.
+pub fn cancel_runs(
+    project: &Project,
+    experiment: Option<ExperimentId>,
+    runs: &[RunId],
+) -> Result<usize, ApiError> {
+    if experiment.is_none() && runs.is_empty() {
+        return Err(invalid("name the runs to cancel, or --experiment ID"));
+    }
+    Ok(project.request_cancel(experiment, runs)?)
 }

@@ -29,7 +29,7 @@ pub use demo::{DemoOutcome, SAMPLE_DATASETS, create_demo};
 pub use error::{ApiError, ErrorCode};
 pub use experiments::{
     ExperimentInfo, ExperimentOutcome, PairComparison, RunComparison, RunEvent, RunInfo, Verdict,
-    compare_runs, list_experiments, list_runs, parse_spec, recover_interrupted_runs,
+    cancel_runs, compare_runs, list_experiments, list_runs, parse_spec, recover_interrupted_runs,
     run_experiment,
 };
 pub use project::{ProjectSummary, discover_project, init_project, open_project, project_summary};

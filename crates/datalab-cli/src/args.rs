@@ -63,6 +63,14 @@ pub enum RunsCommand {
         #[arg(long)]
         experiment: Option<i64>,
     },
+    /// Cancel runs (queued ones at once, running ones at their next fold),
+    /// from any terminal.
+    Cancel {
+        runs: Vec<i64>,
+        /// Every run of this experiment.
+        #[arg(long)]
+        experiment: Option<i64>,
+    },
     /// Compare runs measured on the same folds: metric per run, pairwise
     /// corrected resampled t-test, wins/ties/losses.
     Compare {

@@ -122,6 +122,17 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
                 }
             }
         }
+        Command::Runs(RunsCommand::Cancel { runs, experiment }) => {
+            let project = open(&cli.project)?;
+            let ids: Vec<api::RunId> = runs.into_iter().map(api::RunId).collect();
+            let affected = api::cancel_runs(&project, experiment.map(api::ExperimentId), &ids)?;
+            if cli.json {
+                println!("{}", serde_json::json!({ "cancelled": affected }));
+            } else {
+                println!("Cancelled {affected} runs (running ones stop at their next fold).");
+            }
+            Ok(())
+        }
         Command::Runs(RunsCommand::Compare { runs, metric }) => {
             let project = open(&cli.project)?;
             let ids: Vec<api::RunId> = runs.into_iter().map(api::RunId).collect();

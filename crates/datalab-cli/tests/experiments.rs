@@ -170,3 +170,74 @@ fn bad_specs_and_bad_runs_are_reported() -> TestResult {
     assert_eq!(runs, serde_json::json!([]));
     Ok(())
 }
+
+#[test]
+fn a_sweep_is_cancelled_from_another_terminal() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    let depths: Vec<String> = (1..=30).map(|d| d.to_string()).collect();
+    let spec = dir.path().join("slow.toml");
+    std::fs::write(
+        &spec,
+        format!(
+            "name = \"slow\"\nparallelism = 1\n[dataset]\nname = \"winequality-red\"\n[task]\nkind = \"classification\"\n\
+             target = \"quality\"\n[validation]\nkind = \"k_fold\"\nfolds = 5\n[[models]]\nmodel = \"random_forest\"\n\
+             params = {{ trees = 100, max_depth = [{}] }}\n",
+            depths.join(", ")
+        ),
+    )?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_datalab"))
+        .args(["--json", "run", &spec.to_string_lossy()])
+        .current_dir(&lab)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let started = std::time::Instant::now();
+    loop {
+        let runs = json(&datalab(&lab, &["--json", "runs", "list"]))?;
+        let busy = runs
+            .as_array()
+            .is_some_and(|rs| rs.iter().any(|r| r["status"] == "running"));
+        if busy {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 60, "no run started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let cancel = datalab(&lab, &["runs", "cancel", "--experiment", "1"]);
+    assert!(
+        cancel.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cancel.stderr)
+    );
+    let waited = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if waited.elapsed().as_secs() > 60 {
+            let _ = child.kill();
+            panic!("the sweep did not stop after cancel");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success());
+    let runs = json(&datalab(&lab, &["--json", "runs", "list"]))?;
+    let statuses: Vec<String> = runs
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .map(|r| r["status"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(statuses.len(), 30);
+    assert!(
+        statuses.iter().all(|s| s != "running" && s != "queued"),
+        "{statuses:?}"
+    );
+    let cancelled = statuses.iter().filter(|s| *s == "cancelled").count();
+    assert!(cancelled >= 25, "{statuses:?}");
+    Ok(())
+}

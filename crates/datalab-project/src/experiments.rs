@@ -210,17 +210,19 @@ impl Project {
             .map_err(|e| self.db_error(e))
     }
 
-    /// Marks a run as running in this process.
-    pub fn start_run(&self, id: RunId, pid: u32) -> Result<(), ProjectError> {
-        self.conn
+    /// Marks a queued run as running in this process. False when it is no
+    /// longer queued (cancelled meanwhile): then it must not run.
+    pub fn start_run(&self, id: RunId, pid: u32) -> Result<bool, ProjectError> {
+        let changed = self
+            .conn
             .execute(
                 &format!(
-                    "UPDATE runs SET status = 'running', pid = ?2, started_at = {NOW} WHERE id = ?1"
+                    "UPDATE runs SET status = 'running', pid = ?2, started_at = {NOW} WHERE id = ?1 AND status = 'queued'"
                 ),
                 rusqlite::params![id, pid],
             )
             .map_err(|e| self.db_error(e))?;
-        Ok(())
+        Ok(changed == 1)
     }
 
     /// Records how a run ended, with its metrics, in one transaction.
@@ -273,6 +275,61 @@ impl Project {
                 ),
                 [experiment],
             )
+            .map_err(|e| self.db_error(e))
+    }
+
+    /// Cancels runs: queued ones at once, running ones at their next fold
+    /// (the process running them sees the request). `experiment` selects all
+    /// of its runs, `runs` particular ones. Returns how many were affected.
+    pub fn request_cancel(
+        &self,
+        experiment: Option<ExperimentId>,
+        runs: &[RunId],
+    ) -> Result<usize, ProjectError> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.db_error(e))?;
+        let mut affected = 0;
+        let mut apply = |filter: &str, key: i64| -> Result<(), ProjectError> {
+            affected += self
+                .conn
+                .execute(
+                    &format!("UPDATE runs SET status = 'cancelled', finished_at = {NOW} WHERE status = 'queued' AND {filter} = ?1"),
+                    [key],
+                )
+                .map_err(|e| self.db_error(e))?;
+            affected += self
+                .conn
+                .execute(
+                    &format!("UPDATE runs SET cancel_requested = 1 WHERE status = 'running' AND {filter} = ?1"),
+                    [key],
+                )
+                .map_err(|e| self.db_error(e))?;
+            Ok(())
+        };
+        if let Some(experiment) = experiment {
+            apply("experiment_id", experiment.0)?;
+        }
+        for run in runs {
+            apply("id", run.0)?;
+        }
+        tx.commit().map_err(|e| self.db_error(e))?;
+        Ok(affected)
+    }
+
+    /// Runs of `experiment` that someone asked to stop.
+    pub fn cancelled_runs(&self, experiment: ExperimentId) -> Result<Vec<RunId>, ProjectError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM runs WHERE experiment_id = ?1 AND (cancel_requested = 1 OR status = 'cancelled')",
+            )
+            .map_err(|e| self.db_error(e))?;
+        let rows = statement
+            .query_map([experiment], |row| row.get(0))
+            .map_err(|e| self.db_error(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.db_error(e))
     }
 

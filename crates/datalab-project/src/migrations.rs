@@ -107,6 +107,13 @@ CREATE TABLE run_metrics (
 );
 "#,
     },
+    Migration {
+        version: 4,
+        name: "cancelling running runs from another process",
+        sql: r#"
+ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+"#,
+    },
 ];
 
 /// The schema version this build writes.
