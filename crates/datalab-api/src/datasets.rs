@@ -2,9 +2,8 @@
 
 use crate::error::{ApiError, ErrorCode};
 use datalab_data::{
-    ColumnSchema, DatasetProfile, Filter, ImportOptions, ImportResult, NewSnapshot,
-    PROFILE_VERSION, PreviewRequest, Progress, QueryOutput, ScannedSource, Snapshot, SortOrder,
-    snapshot_file_name,
+    ColumnSchema, DatasetProfile, ImportOptions, ImportResult, NewSnapshot, PROFILE_VERSION,
+    PreviewRequest, Progress, QueryOutput, ScannedSource, Snapshot, snapshot_file_name,
 };
 use datalab_project::{DatasetId, DatasetRecord, NewDataset, Project, ProjectError};
 use serde::{Deserialize, Serialize};
@@ -253,13 +252,9 @@ pub fn profile_dataset(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PreviewDatasetRequest {
     pub dataset: String,
-    #[serde(default)]
-    pub offset: u64,
-    pub limit: u64,
-    #[serde(default)]
-    pub sort: Option<(String, SortOrder)>,
-    #[serde(default)]
-    pub filters: Vec<Filter>,
+    /// Offset, limit, sort and filters.
+    #[serde(flatten)]
+    pub page: PreviewRequest,
 }
 
 /// A page of a dataset's rows.
@@ -269,15 +264,7 @@ pub fn preview_dataset(
 ) -> Result<QueryOutput, ApiError> {
     let record = project.find_dataset(&request.dataset)?;
     let path = snapshot_path(project, &record.fields.snapshot_sha256);
-    Ok(datalab_data::preview_snapshot(
-        &path,
-        &PreviewRequest {
-            offset: request.offset,
-            limit: request.limit,
-            sort: request.sort.clone(),
-            filters: request.filters.clone(),
-        },
-    )?)
+    Ok(datalab_data::preview_snapshot(&path, &request.page)?)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ use args::{Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs
 use clap::Parser;
 use datalab_api::{
     self as api, ApiError, ColumnKind, ErrorCode, Filter, FilterOp, ImportOptions, ImportRequest,
-    PreviewDatasetRequest, Project, QueryRequest, SortOrder, SourceFormat,
+    PreviewDatasetRequest, PreviewRequest, Project, QueryRequest, SortOrder, SourceFormat,
 };
 use std::process::ExitCode;
 
@@ -160,7 +160,10 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
                 }
                 DatasetCommand::Head(args) => {
                     let request = head_request(args)?;
-                    out.page(&api::preview_dataset(&project, &request)?, request.offset)
+                    out.page(
+                        &api::preview_dataset(&project, &request)?,
+                        request.page.offset,
+                    )
                 }
                 DatasetCommand::Profile { dataset } => {
                     let profile = api::profile_dataset(&project, &dataset, progress)?;
@@ -245,10 +248,12 @@ fn head_request(args: HeadArgs) -> Result<PreviewDatasetRequest, ApiError> {
     };
     Ok(PreviewDatasetRequest {
         dataset: args.dataset,
-        offset: args.offset,
-        limit: args.limit,
-        sort: args.sort.map(|column| (column, order)),
-        filters,
+        page: PreviewRequest {
+            offset: args.offset,
+            limit: args.limit,
+            sort: args.sort.map(|column| (column, order)),
+            filters,
+        },
     })
 }
 

@@ -111,13 +111,11 @@ impl Project {
 
     /// Every dataset, oldest first.
     pub fn datasets(&self) -> Result<Vec<DatasetRecord>, ProjectError> {
-        let sql = format!("SELECT {DATASET_COLUMNS} FROM datasets ORDER BY id");
-        let mut statement = self.conn.prepare(&sql).map_err(|e| self.db_error(e))?;
-        let rows = statement
-            .query_map([], dataset_from_row)
-            .map_err(|e| self.db_error(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.db_error(e))
+        self.query_all(
+            &format!("SELECT {DATASET_COLUMNS} FROM datasets ORDER BY id"),
+            [],
+            dataset_from_row,
+        )
     }
 
     /// One dataset by id.

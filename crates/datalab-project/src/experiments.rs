@@ -166,25 +166,16 @@ impl Project {
     }
 
     pub fn experiments(&self) -> Result<Vec<ExperimentRecord>, ProjectError> {
-        let mut statement = self
-            .conn
-            .prepare("SELECT id, name, dataset_id, dataset_sha256, spec_toml, created_at FROM experiments ORDER BY id")
-            .map_err(|e| self.db_error(e))?;
-        let rows = statement
-            .query_map([], experiment_from_row)
-            .map_err(|e| self.db_error(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.db_error(e))
+        self.query_all(
+            "SELECT id, name, dataset_id, dataset_sha256, spec_toml, created_at FROM experiments ORDER BY id",
+            [],
+            experiment_from_row,
+        )
     }
 
     pub fn runs_of(&self, experiment: ExperimentId) -> Result<Vec<RunRecord>, ProjectError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE experiment_id = ?1 ORDER BY trial");
-        let mut statement = self.conn.prepare(&sql).map_err(|e| self.db_error(e))?;
-        let rows = statement
-            .query_map([experiment], run_from_row)
-            .map_err(|e| self.db_error(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.db_error(e))
+        self.query_all(&sql, [experiment], run_from_row)
     }
 
     pub fn run(&self, id: RunId) -> Result<RunRecord, ProjectError> {
@@ -201,13 +192,11 @@ impl Project {
 
     /// Every run, newest first.
     pub fn all_runs(&self) -> Result<Vec<RunRecord>, ProjectError> {
-        let sql = format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC");
-        let mut statement = self.conn.prepare(&sql).map_err(|e| self.db_error(e))?;
-        let rows = statement
-            .query_map([], run_from_row)
-            .map_err(|e| self.db_error(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.db_error(e))
+        self.query_all(
+            &format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC"),
+            [],
+            run_from_row,
+        )
     }
 
     /// Marks a queued run as running in this process. False when it is no
@@ -320,37 +309,25 @@ impl Project {
 
     /// Runs of `experiment` that someone asked to stop.
     pub fn cancelled_runs(&self, experiment: ExperimentId) -> Result<Vec<RunId>, ProjectError> {
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT id FROM runs WHERE experiment_id = ?1 AND (cancel_requested = 1 OR status = 'cancelled')",
-            )
-            .map_err(|e| self.db_error(e))?;
-        let rows = statement
-            .query_map([experiment], |row| row.get(0))
-            .map_err(|e| self.db_error(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.db_error(e))
+        self.query_all(
+            "SELECT id FROM runs WHERE experiment_id = ?1 AND (cancel_requested = 1 OR status = 'cancelled')",
+            [experiment],
+            |row| row.get(0),
+        )
     }
 
     pub fn run_metrics(&self, id: RunId) -> Result<Vec<MetricValue>, ProjectError> {
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT fold, name, value FROM run_metrics WHERE run_id = ?1 ORDER BY fold, name",
-            )
-            .map_err(|e| self.db_error(e))?;
-        let rows = statement
-            .query_map([id], |row| {
+        self.query_all(
+            "SELECT fold, name, value FROM run_metrics WHERE run_id = ?1 ORDER BY fold, name",
+            [id],
+            |row| {
                 Ok(MetricValue {
                     fold: row.get(0)?,
                     name: row.get(1)?,
                     value: row.get(2)?,
                 })
-            })
-            .map_err(|e| self.db_error(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.db_error(e))
+            },
+        )
     }
 
     /// Runs left `running` or `queued` by a process that no longer exists
@@ -359,15 +336,11 @@ impl Project {
         &self,
         is_alive: impl Fn(u32) -> bool,
     ) -> Result<usize, ProjectError> {
-        let mut statement = self
-            .conn
-            .prepare("SELECT id, pid FROM runs WHERE status IN ('running', 'queued')")
-            .map_err(|e| self.db_error(e))?;
-        let open: Vec<(RunId, Option<u32>)> = statement
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-            .map_err(|e| self.db_error(e))?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.db_error(e))?;
+        let open: Vec<(RunId, Option<u32>)> = self.query_all(
+            "SELECT id, pid FROM runs WHERE status IN ('running', 'queued')",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
         let mut marked = 0;
         for (id, pid) in open {
             // A queued run has no pid yet; its experiment's process records one when it starts any run.
@@ -393,17 +366,12 @@ impl Project {
         run: RunId,
         is_alive: &impl Fn(u32) -> bool,
     ) -> Result<bool, ProjectError> {
-        let pids: Vec<u32> = self
-            .conn
-            .prepare(
-                "SELECT DISTINCT pid FROM runs WHERE pid IS NOT NULL AND experiment_id =
-                     (SELECT experiment_id FROM runs WHERE id = ?1)",
-            )
-            .map_err(|e| self.db_error(e))?
-            .query_map([run], |row| row.get(0))
-            .map_err(|e| self.db_error(e))?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.db_error(e))?;
+        let pids: Vec<u32> = self.query_all(
+            "SELECT DISTINCT pid FROM runs WHERE pid IS NOT NULL AND experiment_id =
+                 (SELECT experiment_id FROM runs WHERE id = ?1)",
+            [run],
+            |row| row.get(0),
+        )?;
         Ok(pids.iter().any(|&pid| is_alive(pid)))
     }
 }

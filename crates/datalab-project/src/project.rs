@@ -139,6 +139,21 @@ impl Project {
             .map_err(|e| self.db_error(e))
     }
 
+    /// Runs a query and maps every row; errors become project errors.
+    pub(crate) fn query_all<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, ProjectError> {
+        let rows = || -> rusqlite::Result<Vec<T>> {
+            let mut statement = self.conn.prepare_cached(sql)?;
+            let rows = statement.query_map(params, map)?;
+            rows.collect()
+        };
+        rows().map_err(|e| self.db_error(e))
+    }
+
     /// The project folder (absolute).
     pub fn root(&self) -> &Path {
         &self.root
