@@ -11,7 +11,7 @@ use datalab_data::{ColumnData, snapshot_file_name};
 use datalab_ml::catalog::Task;
 use datalab_ml::features::{ColumnValues, InputColumn};
 use datalab_ml::spec::ExperimentSpec;
-use datalab_ml::trial::{MeanStd, TargetColumn, TrialError, run_trial};
+use datalab_ml::trial::{MeanStd, TargetColumn, TrialError, run_trial, train_final};
 use datalab_project::{ExperimentId, MetricValue, Project, RunId, RunRecord, RunStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -206,14 +206,15 @@ fn prepare_data(
     Ok((record, inputs, target_column))
 }
 
+/// A trial's evaluation and the model trained for keeping, as JSON.
+struct Evaluated {
+    result: datalab_ml::trial::TrialResult,
+    model_json: Result<String, String>,
+}
+
 enum WorkerMessage {
     Started(usize),
-    Finished(
-        usize,
-        Result<datalab_ml::trial::TrialResult, TrialError>,
-        f64,
-        f64,
-    ),
+    Finished(usize, Result<Evaluated, TrialError>, f64, f64),
 }
 
 /// Creates an experiment from `spec` and runs every trial, `parallelism` at
@@ -285,7 +286,20 @@ pub fn run_experiment(
                         spec.validation,
                         spec.seed,
                         &|| cancel.load(Ordering::SeqCst) || stopped[k].load(Ordering::SeqCst),
-                    );
+                    )
+                    .map(|result| {
+                        let model_json = train_final(
+                            features,
+                            target,
+                            &trial.model,
+                            &trial.params,
+                            spec.validation,
+                            spec.seed,
+                        )
+                        .map_err(|e| e.to_string())
+                        .and_then(|model| serde_json::to_string(&model).map_err(|e| e.to_string()));
+                        Evaluated { result, model_json }
+                    });
                     let cpu_ms = cpu
                         .and_then(|c| c.try_elapsed().ok())
                         .map_or(0.0, |d| d.as_secs_f64() * 1e3);
@@ -374,12 +388,15 @@ pub fn run_experiment(
 fn record_result(
     project: &Project,
     run: RunId,
-    result: Result<datalab_ml::trial::TrialResult, TrialError>,
+    result: Result<Evaluated, TrialError>,
     wall_ms: f64,
     cpu_ms: f64,
 ) -> Result<(), datalab_project::ProjectError> {
     match result {
-        Ok(trial) => {
+        Ok(Evaluated {
+            result: trial,
+            model_json,
+        }) => {
             let metrics: Vec<MetricValue> = trial
                 .folds
                 .iter()
@@ -395,14 +412,7 @@ fn record_result(
                 })
                 .collect();
             let summary = serde_json::to_string(&trial.summary).ok();
-            let files = project.runs_dir().join(run.to_string());
-            let saved = std::fs::create_dir_all(&files).and_then(|()| {
-                let folds = serde_json::to_vec(&trial.folds).unwrap_or_default();
-                std::fs::write(files.join("evaluation.json"), folds)
-            });
-            let error = saved
-                .err()
-                .map(|e| format!("the run's files could not be written: {e}"));
+            let error = save_run_files(project, run, &trial, model_json).err();
             let status = if error.is_some() {
                 RunStatus::Failed
             } else {
@@ -431,6 +441,35 @@ fn record_result(
             &[],
         ),
     }
+}
+
+/// `runs/<id>/evaluation.json` (each fold's test rows, predictions and
+/// metrics) and `runs/<id>/model.json` (the trained model with its
+/// preprocessing), each written under a temporary name, then renamed.
+fn save_run_files(
+    project: &Project,
+    run: RunId,
+    trial: &datalab_ml::trial::TrialResult,
+    model_json: Result<String, String>,
+) -> Result<(), String> {
+    let model_json =
+        model_json.map_err(|e| format!("the final model could not be trained: {e}"))?;
+    let dir = project.runs_dir().join(run.to_string());
+    let write = |name: &str, bytes: &[u8]| -> std::io::Result<()> {
+        let temp = dir.join(format!(".{name}.partial"));
+        std::fs::write(&temp, bytes)?;
+        std::fs::rename(&temp, dir.join(name))
+    };
+    let evaluation = serde_json::to_vec(&trial.folds).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| write("evaluation.json", &evaluation))
+        .and_then(|()| write("model.json", model_json.as_bytes()))
+        .map_err(|e| {
+            format!(
+                "the run's files could not be written to {}: {e}",
+                dir.display()
+            )
+        })
 }
 
 /// Parses a spec file's text.

@@ -59,8 +59,8 @@ pub enum Predictions {
     Clusters(Vec<usize>),
 }
 
-/// A fitted model.
-#[derive(Debug)]
+/// A fitted model. Serialisable, so a run can keep it and a server can load it.
+#[derive(Debug, Serialize, Deserialize)]
 pub enum Fitted {
     BinaryLogistic(FittedLogisticRegression<f64, usize>),
     MultiLogistic(MultiFittedLogisticRegression<f64, usize>),

@@ -288,3 +288,85 @@ fn summarize(folds: &[FoldResult]) -> BTreeMap<String, MeanStd> {
         })
         .collect()
 }
+
+/// A model trained on all the training rows the validation allows (every
+/// row for k-fold and clustering, the training split for holdout), with its
+/// preprocessing: what a run keeps, and what gets published and served.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TrainedModel {
+    pub model: String,
+    pub params: Params,
+    pub preprocessor: Preprocessor,
+    pub feature_names: Vec<String>,
+    /// Class names, for classifiers.
+    pub labels: Option<Vec<String>>,
+    pub fitted: models::Fitted,
+}
+
+impl TrainedModel {
+    /// Predicts rows given as input columns (named as in training).
+    pub fn predict(&self, columns: &[InputColumn]) -> Result<Predictions, TrialError> {
+        let rows: Vec<usize> = (0..columns.first().map_or(0, |c| c.values.len())).collect();
+        let x = self.preprocessor.transform(columns, &rows)?;
+        Ok(self
+            .fitted
+            .predict(&x, self.labels.as_ref().map_or(0, Vec::len)))
+    }
+}
+
+/// Trains the model a run keeps (see [`TrainedModel`]).
+pub fn train_final(
+    columns: &[InputColumn],
+    target: &TargetColumn,
+    model: &str,
+    params: &Params,
+    validation: Validation,
+    seed: u64,
+) -> Result<TrainedModel, TrialError> {
+    let rows = columns.first().map_or(0, |c| c.values.len());
+    let train: Vec<usize> = match (validation, target) {
+        (Validation::Holdout { .. }, TargetColumn::Classes { values, .. }) => {
+            validation::splits(validation, rows, Some(values), seed)?
+                .remove(0)
+                .train
+        }
+        (Validation::Holdout { .. }, TargetColumn::Numbers(_)) => {
+            validation::splits(validation, rows, None, seed)?
+                .remove(0)
+                .train
+        }
+        _ => (0..rows).collect(),
+    };
+    let preprocessor =
+        Preprocessor::fit(columns, &train, models::wants_standardized_features(model))?;
+    let x = preprocessor.transform(columns, &train)?;
+    let (fitted, labels) = match target {
+        TargetColumn::Classes { labels, values } => {
+            let y: Vec<usize> = train.iter().map(|&r| values[r]).collect();
+            let target = Target::Classes {
+                values: &y,
+                count: labels.len(),
+            };
+            (
+                models::fit(model, params, &x, &target, seed)?,
+                Some(labels.clone()),
+            )
+        }
+        TargetColumn::Numbers(values) => {
+            let y: Vec<f64> = train.iter().map(|&r| values[r]).collect();
+            (
+                models::fit(model, params, &x, &Target::Numbers(&y), seed)?,
+                None,
+            )
+        }
+        TargetColumn::None => (models::fit(model, params, &x, &Target::None, seed)?, None),
+    };
+    Ok(TrainedModel {
+        model: model.to_string(),
+        params: params.clone(),
+        feature_names: preprocessor.feature_names(),
+        preprocessor,
+        labels,
+        fitted,
+    })
+}

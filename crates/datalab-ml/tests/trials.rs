@@ -372,3 +372,29 @@ fn bad_requests_are_refused_clearly() {
         .is_err()
     );
 }
+
+#[test]
+fn a_trained_model_survives_its_file() -> Result<(), Box<dyn std::error::Error>> {
+    use datalab_ml::models::Predictions;
+    use datalab_ml::trial::{TrainedModel, train_final};
+    let (features, target) = iris();
+    for model in ["logistic_regression", "random_forest", "svm", "gaussian_nb"] {
+        let trained = train_final(&features, &target, model, &Params::new(), FIVE_FOLD, 3)?;
+        let before = trained.predict(&features)?;
+        let text = serde_json::to_string(&trained)?;
+        let loaded: TrainedModel = serde_json::from_str(&text)?;
+        let after = loaded.predict(&features)?;
+        assert_eq!(before, after, "{model}");
+        if let Predictions::Classes { predicted, .. } = after {
+            let TargetColumn::Classes { values, .. } = &target else {
+                unreachable!()
+            };
+            let right = predicted.iter().zip(values).filter(|(p, t)| p == t).count();
+            assert!(
+                right >= 140,
+                "{model}: {right} of 150 on its own training data"
+            );
+        }
+    }
+    Ok(())
+}
