@@ -11,7 +11,7 @@ use datalab_data::{ColumnData, snapshot_file_name};
 use datalab_ml::catalog::Task;
 use datalab_ml::features::{ColumnValues, InputColumn};
 use datalab_ml::spec::ExperimentSpec;
-use datalab_ml::trial::{MeanStd, TargetColumn, TrialError, run_trial, train_final};
+use datalab_ml::trial::{MeanStd, TargetColumn, TrialError, run_trial_observed, train_final};
 use datalab_project::{ExperimentId, MetricValue, Project, RunId, RunRecord, RunStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -67,6 +67,12 @@ pub enum RunEvent {
         run: RunId,
         trial: u32,
         model: String,
+    },
+    /// `done` of `folds` folds of a run are trained and scored.
+    Fold {
+        run: RunId,
+        done: usize,
+        folds: usize,
     },
     Finished {
         run: Box<RunInfo>,
@@ -214,6 +220,7 @@ struct Evaluated {
 
 enum WorkerMessage {
     Started(usize),
+    Fold(usize, usize, usize),
     Finished(usize, Result<Evaluated, TrialError>, f64, f64),
 }
 
@@ -278,7 +285,7 @@ pub fn run_experiment(
                     let wall = Instant::now();
                     let cpu = cpu_time::ThreadTime::try_now().ok();
                     let trial = &trials[k];
-                    let result = run_trial(
+                    let result = run_trial_observed(
                         features,
                         target,
                         &trial.model,
@@ -286,6 +293,9 @@ pub fn run_experiment(
                         spec.validation,
                         spec.seed,
                         &|| cancel.load(Ordering::SeqCst) || stopped[k].load(Ordering::SeqCst),
+                        &|done, folds| {
+                            let _ = sender.send(WorkerMessage::Fold(k, done, folds));
+                        },
                     )
                     .map(|result| {
                         let model_json = train_final(
@@ -349,6 +359,14 @@ pub fn run_experiment(
                         }
                         Err(e) => Err(e),
                     }
+                }
+                WorkerMessage::Fold(k, done, folds) => {
+                    events(&RunEvent::Fold {
+                        run: runs[k].id,
+                        done,
+                        folds,
+                    });
+                    Ok(())
                 }
                 WorkerMessage::Finished(k, result, wall_ms, cpu_ms) => {
                     let run = &runs[k];

@@ -310,11 +310,17 @@ impl Output {
     }
 }
 
-/// One line per run start and end, on stderr, while an experiment runs.
+/// One line per run start and end (and fold, on a terminal), on stderr, while an experiment runs.
 pub fn run_event(event: &RunEvent) {
     match event {
         RunEvent::Started { run, trial, model } => {
             eprintln!("run {run} (trial {trial}): {model} started")
+        }
+        RunEvent::Fold { run, done, folds } => {
+            // Per-fold lines only where a person watches.
+            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                eprintln!("run {run}: fold {done}/{folds} done");
+            }
         }
         RunEvent::Finished { run } => {
             let headline = headline_metric(run)

@@ -133,6 +133,30 @@ pub fn run_trial(
     seed: u64,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<TrialResult, TrialError> {
+    run_trial_observed(
+        columns,
+        target,
+        model,
+        params,
+        validation,
+        seed,
+        cancelled,
+        &|_, _| {},
+    )
+}
+
+/// [`run_trial`], telling `fold_done(done, folds)` after each fold.
+#[allow(clippy::too_many_arguments)]
+pub fn run_trial_observed(
+    columns: &[InputColumn],
+    target: &TargetColumn,
+    model: &str,
+    params: &Params,
+    validation: Validation,
+    seed: u64,
+    cancelled: &dyn Fn() -> bool,
+    fold_done: &dyn Fn(usize, usize),
+) -> Result<TrialResult, TrialError> {
     let spec = ModelSpec::find(model)?;
     let task = match target {
         TargetColumn::Classes { .. } => Task::Classification,
@@ -161,6 +185,7 @@ pub fn run_trial(
     let standardize = models::wants_standardized_features(model);
     let mut folds = Vec::with_capacity(splits.len());
     let mut feature_names = Vec::new();
+    let fold_count = splits.len();
     for (fold, split) in splits.into_iter().enumerate() {
         if cancelled() {
             return Err(TrialError::Cancelled);
@@ -250,6 +275,7 @@ pub fn run_trial(
                 });
             }
         };
+        fold_done(fold + 1, fold_count);
         folds.push(FoldResult {
             fold,
             train_rows: split.train.len(),
