@@ -229,11 +229,16 @@ impl Forest {
         let feature_count =
             ((width as f64 * params.feature_fraction).ceil() as usize).clamp(1, width.max(1));
         // Each tree's sample comes from its own generator, so trees can grow in
-        // parallel and still come out the same.
-        let samples: Vec<(Vec<usize>, Vec<usize>)> = (0..params.trees)
-            .map(|t| {
-                let mut rng =
-                    SplitMix64::new(seed ^ (t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        // parallel and still come out the same. The generators' seeds are drawn
+        // from one seeded generator: seeds that differ by a multiple of
+        // SplitMix64's increment would give overlapping sequences, i.e. nearly
+        // the same bootstrap sample for many trees.
+        let mut seeds = SplitMix64::new(seed);
+        let tree_seeds: Vec<u64> = (0..params.trees).map(|_| seeds.next_u64()).collect();
+        let samples: Vec<(Vec<usize>, Vec<usize>)> = tree_seeds
+            .iter()
+            .map(|&tree_seed| {
+                let mut rng = SplitMix64::new(tree_seed);
                 let sample: Vec<usize> = (0..draws)
                     .map(|_| rows[rng.below(rows.len() as u64) as usize])
                     .collect();
@@ -323,6 +328,56 @@ mod tests {
             },
         );
         assert_eq!(stump.distribution(x.row(0)), &[0.5, 0.5]);
+    }
+
+    #[test]
+    fn a_forest_beats_its_trees_on_noisy_data() {
+        // Two informative features with label noise: one deep tree overfits,
+        // fifty bagged trees average the noise away (they must differ for that).
+        let mut rng = SplitMix64::new(9);
+        let n = 600;
+        let mut values = Vec::with_capacity(n * 2);
+        let mut y = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (a, b) = (
+                (rng.below(1000) as f64) / 1000.0,
+                (rng.below(1000) as f64) / 1000.0,
+            );
+            values.extend([a, b]);
+            let clean = usize::from(a + b > 1.0);
+            y.push(if rng.below(100) < 25 {
+                1 - clean
+            } else {
+                clean
+            });
+        }
+        let x = Array2::from_shape_vec((n, 2), values).unwrap_or_else(|_| Array2::zeros((n, 2)));
+        let train: Vec<usize> = (0..400).collect();
+        let tree_params = TreeParams {
+            quality: SplitQuality::Gini,
+            max_depth: None,
+            min_samples_split: 2,
+        };
+        let accuracy = |predict: &dyn Fn(usize) -> Vec<f64>| {
+            (400..n)
+                .filter(|&r| {
+                    let p = predict(r);
+                    usize::from(p[1] > p[0]) == usize::from(x[[r, 0]] + x[[r, 1]] > 1.0)
+                })
+                .count() as f64
+                / 200.0
+        };
+        let tree = Tree::fit(&x, &y, 2, &train, &[0, 1], &tree_params);
+        let forest_params = ForestParams {
+            trees: 50,
+            tree: tree_params,
+            bootstrap_fraction: 1.0,
+            feature_fraction: 1.0,
+        };
+        let forest = Forest::fit(&x, &y, 2, &train, &forest_params, 1);
+        let single = accuracy(&|r| tree.distribution(x.row(r)).to_vec());
+        let bagged = accuracy(&|r| forest.distribution(x.row(r)));
+        assert!(bagged > single + 0.05, "forest {bagged} vs tree {single}");
     }
 
     #[test]
