@@ -148,11 +148,7 @@ fn prepare_data(
             .filter(|&i| v[i].is_some_and(f64::is_finite))
             .collect(),
         Some((_, ColumnData::Texts(v))) => (0..v.len()).filter(|&i| v[i].is_some()).collect(),
-        None => (0..loaded.first().map_or(0, |(_, c)| match c {
-            ColumnData::Numbers(v) => v.len(),
-            ColumnData::Texts(v) => v.len(),
-        }))
-            .collect(),
+        None => (0..loaded.first().map_or(0, |(_, c)| c.len())).collect(),
     };
     let target_column = match (spec.task.kind, target_data) {
         (Task::Clustering, _) => TargetColumn::None,

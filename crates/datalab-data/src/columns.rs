@@ -14,6 +14,19 @@ pub enum ColumnData {
     Texts(Vec<Option<String>>),
 }
 
+impl ColumnData {
+    pub fn len(&self) -> usize {
+        match self {
+            ColumnData::Numbers(v) => v.len(),
+            ColumnData::Texts(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Reads `names` from the snapshot at `path`, in that order.
 pub fn load_columns(path: &Path, names: &[String]) -> Result<Vec<(String, ColumnData)>, DataError> {
     let damaged = |e: PolarsError| DataError::Snapshot {

@@ -170,18 +170,7 @@ pub fn run_trial_observed(
             task,
         });
     }
-    let rows = columns.first().map_or(0, |c| c.values.len());
-    let splits = match target {
-        // Clustering learns from every row; there is nothing held out to test.
-        TargetColumn::None => vec![validation::Split {
-            train: (0..rows).collect(),
-            test: (0..rows).collect(),
-        }],
-        TargetColumn::Classes { values, .. } => {
-            validation::splits(validation, rows, Some(values), seed)?
-        }
-        TargetColumn::Numbers(_) => validation::splits(validation, rows, None, seed)?,
-    };
+    let splits = splits_for(columns, target, validation, seed)?;
     let standardize = models::wants_standardized_features(model);
     let mut folds = Vec::with_capacity(splits.len());
     let mut feature_names = Vec::new();
@@ -293,6 +282,28 @@ pub fn run_trial_observed(
     })
 }
 
+/// The splits of `validation` over the rows of `columns`: stratified by
+/// class for classification; for clustering one split learning from and
+/// scoring every row, since nothing is held out.
+fn splits_for(
+    columns: &[InputColumn],
+    target: &TargetColumn,
+    validation: Validation,
+    seed: u64,
+) -> Result<Vec<validation::Split>, ValidationError> {
+    let rows = columns.first().map_or(0, |c| c.values.len());
+    match target {
+        TargetColumn::None => Ok(vec![validation::Split {
+            train: (0..rows).collect(),
+            test: (0..rows).collect(),
+        }]),
+        TargetColumn::Classes { values, .. } => {
+            validation::splits(validation, rows, Some(values), seed)
+        }
+        TargetColumn::Numbers(_) => validation::splits(validation, rows, None, seed),
+    }
+}
+
 fn summarize(folds: &[FoldResult]) -> BTreeMap<String, MeanStd> {
     let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for fold in folds {
@@ -349,19 +360,14 @@ pub fn train_final(
     validation: Validation,
     seed: u64,
 ) -> Result<TrainedModel, TrialError> {
-    let rows = columns.first().map_or(0, |c| c.values.len());
-    let train: Vec<usize> = match (validation, target) {
-        (Validation::Holdout { .. }, TargetColumn::Classes { values, .. }) => {
-            validation::splits(validation, rows, Some(values), seed)?
+    let train: Vec<usize> = match validation {
+        // The same training split the trial's one fold used.
+        Validation::Holdout { .. } => {
+            splits_for(columns, target, validation, seed)?
                 .remove(0)
                 .train
         }
-        (Validation::Holdout { .. }, TargetColumn::Numbers(_)) => {
-            validation::splits(validation, rows, None, seed)?
-                .remove(0)
-                .train
-        }
-        _ => (0..rows).collect(),
+        Validation::KFold { .. } => (0..columns.first().map_or(0, |c| c.values.len())).collect(),
     };
     let preprocessor =
         Preprocessor::fit(columns, &train, models::wants_standardized_features(model))?;

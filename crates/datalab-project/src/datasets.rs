@@ -121,14 +121,7 @@ impl Project {
     /// One dataset by id.
     pub fn dataset(&self, id: DatasetId) -> Result<DatasetRecord, ProjectError> {
         let sql = format!("SELECT {DATASET_COLUMNS} FROM datasets WHERE id = ?1");
-        self.conn
-            .query_row(&sql, [id], dataset_from_row)
-            .optional()
-            .map_err(|e| self.db_error(e))?
-            .ok_or_else(|| ProjectError::NotFound {
-                kind: "dataset",
-                key: id.to_string(),
-            })
+        self.query_one(&sql, [id], dataset_from_row, "dataset", id)
     }
 
     /// One dataset by name, or by id when `key` is a number that is not also a name.

@@ -3,7 +3,7 @@
 use crate::error::ProjectError;
 use crate::ids::{DatasetId, ExperimentId, RunId};
 use crate::project::Project;
-use rusqlite::{OptionalExtension, Row};
+use rusqlite::Row;
 use serde::{Deserialize, Serialize};
 
 /// Where a run is in its life.
@@ -151,18 +151,13 @@ impl Project {
     }
 
     pub fn experiment(&self, id: ExperimentId) -> Result<ExperimentRecord, ProjectError> {
-        self.conn
-            .query_row(
-                "SELECT id, name, dataset_id, dataset_sha256, spec_toml, created_at FROM experiments WHERE id = ?1",
-                [id],
-                experiment_from_row,
-            )
-            .optional()
-            .map_err(|e| self.db_error(e))?
-            .ok_or_else(|| ProjectError::NotFound {
-                kind: "experiment",
-                key: id.to_string(),
-            })
+        self.query_one(
+            "SELECT id, name, dataset_id, dataset_sha256, spec_toml, created_at FROM experiments WHERE id = ?1",
+            [id],
+            experiment_from_row,
+            "experiment",
+            id,
+        )
     }
 
     pub fn experiments(&self) -> Result<Vec<ExperimentRecord>, ProjectError> {
@@ -180,14 +175,7 @@ impl Project {
 
     pub fn run(&self, id: RunId) -> Result<RunRecord, ProjectError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1");
-        self.conn
-            .query_row(&sql, [id], run_from_row)
-            .optional()
-            .map_err(|e| self.db_error(e))?
-            .ok_or_else(|| ProjectError::NotFound {
-                kind: "run",
-                key: id.to_string(),
-            })
+        self.query_one(&sql, [id], run_from_row, "run", id)
     }
 
     /// Every run, newest first.

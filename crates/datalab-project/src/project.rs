@@ -154,6 +154,26 @@ impl Project {
         rows().map_err(|e| self.db_error(e))
     }
 
+    /// Runs a query for one row; no row is `NotFound { kind, key }`.
+    pub(crate) fn query_one<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        kind: &'static str,
+        key: impl std::fmt::Display,
+    ) -> Result<T, ProjectError> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row(sql, params, map)
+            .optional()
+            .map_err(|e| self.db_error(e))?
+            .ok_or_else(|| ProjectError::NotFound {
+                kind,
+                key: key.to_string(),
+            })
+    }
+
     /// The project folder (absolute).
     pub fn root(&self) -> &Path {
         &self.root
