@@ -47,10 +47,11 @@ pub fn create_demo(
     dir: &Path,
     progress: &dyn Progress,
 ) -> Result<(Project, DemoOutcome), ApiError> {
-    let (project, created) = match Project::open(dir) {
+    // Opened like any project, so runs a dead process left are marked interrupted.
+    let (project, created) = match crate::project::open_project(dir) {
         Ok(project) => (project, false),
-        Err(datalab_project::ProjectError::NotAProject { .. }) => (Project::create(dir)?, true),
-        Err(other) => return Err(other.into()),
+        Err(e) if e.code == ErrorCode::NotAProject => (Project::create(dir)?, true),
+        Err(other) => return Err(other),
     };
     let samples = project.root().join("samples");
     std::fs::create_dir_all(&samples).map_err(|e| {
