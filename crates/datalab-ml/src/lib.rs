@@ -1,13 +1,15 @@
-//! Machine learning for Data Lab: seeded validation splits, the metrics that
-//! score local models and vendor services alike, and significance tests over
-//! folds. (The model catalog and training over linfa join this crate next;
-//! it will be the only crate that knows linfa.)
+//! Machine learning for Data Lab, the only crate that knows linfa: the model
+//! catalog and its parameter spaces, preprocessing fitted on training rows,
+//! fitting and predicting (linfa where it is deterministic and fast, our own
+//! trees, forests, multinomial naive Bayes and k-means where it is not),
+//! seeded validation splits, the metrics that score local models and vendor
+//! services alike, significance tests over folds, and experiment specs.
 //!
-//! Everything here is plain Rust over slices, deterministic for a given seed
-//! on every platform.
+//! Everything is deterministic for a given seed on every platform.
 
 pub mod catalog;
 pub mod features;
+pub mod kmeans;
 pub mod metrics;
 pub mod models;
 pub mod rng;

@@ -1,13 +1,18 @@
 //! Fitting and predicting with the catalog's models. linfa does the work
 //! where it is deterministic; trees, forests and multinomial naive Bayes are
 //! our own (see `tree.rs`; linfa's multinomial naive Bayes prints its
-//! internals to stderr on every fit).
+//! internals to stderr on every fit), and so is k-means (see `kmeans.rs`).
+//!
+//! A model that stops at its iteration limit before converging is an error,
+//! not a silent result: linfa's logistic regression and elastic net return
+//! whatever they reached, so their optimality is checked here.
 
 use crate::catalog::{ModelSpec, ParamValue};
+use crate::kmeans::{KMeans, KMeansParams};
 use crate::tree::{Forest, ForestParams, SplitQuality, Tree, TreeParams};
 use linfa::prelude::*;
 use linfa_bayes::{GaussianNb, NaiveBayes};
-use linfa_clustering::{Dbscan, GaussianMixtureModel, KMeans};
+use linfa_clustering::{Dbscan, GaussianMixtureModel};
 use linfa_elasticnet::ElasticNet;
 use linfa_linear::{FittedLinearRegression, LinearRegression};
 use linfa_logistic::{
@@ -45,6 +50,8 @@ pub enum FitError {
     WrongTask { model: String, detail: String },
     #[error("{model} could not be fitted: {detail}")]
     Failed { model: String, detail: String },
+    #[error("{model} {detail}")]
+    NotConverged { model: String, detail: String },
 }
 
 /// Predictions for a set of rows.
@@ -72,7 +79,7 @@ pub enum Fitted {
     Svm(Vec<Svm<f64, Pr>>),
     Linear(FittedLinearRegression<f64>),
     ElasticNet(ElasticNet<f64>),
-    KMeans(KMeans<f64, linfa_nn::distance::L2Dist>),
+    KMeans(KMeans),
     GaussianMixture(Box<GaussianMixtureModel<f64>>),
     /// DBSCAN labels the rows it was given; it has nothing to apply to new rows.
     Dbscan(Vec<usize>),
@@ -189,23 +196,38 @@ pub fn fit(
             let dataset = Dataset::new(x.clone(), Array1::from(y.to_vec()));
             // The loss is a sum over rows: scale the tolerance with them (FIELD-NOTES).
             let tolerance = 1e-4 * x.nrows() as f64;
-            if count <= 2 {
+            let alpha = p.f64("alpha")?;
+            let iterations = p.usize("max_iterations")?;
+            let fitted = if count <= 2 {
                 LogisticRegression::default()
-                    .alpha(p.f64("alpha")?)
-                    .max_iterations(p.usize("max_iterations")? as u64)
+                    .alpha(alpha)
+                    .max_iterations(iterations as u64)
                     .gradient_tolerance(tolerance)
                     .fit(&dataset)
                     .map(Fitted::BinaryLogistic)
-                    .map_err(|e| failed(model, e))
+                    .map_err(|e| failed(model, e))?
             } else {
                 MultiLogisticRegression::default()
-                    .alpha(p.f64("alpha")?)
-                    .max_iterations(p.usize("max_iterations")? as u64)
+                    .alpha(alpha)
+                    .max_iterations(iterations as u64)
                     .gradient_tolerance(tolerance)
                     .fit(&dataset)
                     .map(Fitted::MultiLogistic)
-                    .map_err(|e| failed(model, e))
+                    .map_err(|e| failed(model, e))?
+            };
+            let gradient = logistic_gradient_norm(&fitted, x, y, count, alpha);
+            // L-BFGS also stops when the loss stops changing, just above the
+            // tolerance: only a gradient well above it means the limit was hit.
+            if gradient > 10.0 * tolerance {
+                return Err(FitError::NotConverged {
+                    model: model.to_string(),
+                    detail: format!(
+                        "did not converge in {iterations} iterations (gradient norm {gradient:.3e}, \
+                         tolerance {tolerance:.3e}); raise max_iterations or alpha"
+                    ),
+                });
             }
+            Ok(fitted)
         }
         "decision_tree" | "random_forest" => {
             let (y, count) = classes()?;
@@ -300,13 +322,28 @@ pub fn fit(
         "elastic_net" => {
             let y = numbers()?;
             let dataset = Dataset::new(x.clone(), Array1::from(y.to_vec()));
-            ElasticNet::params()
+            let iterations = p.usize("max_iterations")? as u32;
+            let fitted = ElasticNet::params()
                 .penalty(p.f64("penalty")?)
                 .l1_ratio(p.f64("l1_ratio")?)
-                .max_iterations(p.usize("max_iterations")? as u32)
+                .max_iterations(iterations)
                 .fit(&dataset)
-                .map(Fitted::ElasticNet)
-                .map_err(|e| failed(model, e))
+                .map_err(|e| failed(model, e))?;
+            // linfa stops at the limit with whatever it reached; its own
+            // convergence test is a duality gap below 1e-4 × ‖y - ȳ‖².
+            let mean = y.iter().sum::<f64>() / y.len().max(1) as f64;
+            let scale: f64 = y.iter().map(|v| (v - mean) * (v - mean)).sum();
+            if fitted.n_steps() >= iterations && fitted.duality_gap() >= 1e-4 * scale {
+                return Err(FitError::NotConverged {
+                    model: model.to_string(),
+                    detail: format!(
+                        "did not converge in {iterations} iterations (duality gap {:.3e}); \
+                         raise max_iterations or penalty",
+                        fitted.duality_gap()
+                    ),
+                });
+            }
+            Ok(Fitted::ElasticNet(fitted))
         }
         "kmeans" => {
             let k = p.usize("clusters")?;
@@ -316,13 +353,21 @@ pub fn fit(
                     format!("{} rows are fewer than {k} clusters", x.nrows()),
                 ));
             }
-            KMeans::params_with_rng(k, rng())
-                .n_runs(p.usize("restarts")?)
-                .max_n_iterations(p.usize("max_iterations")? as u64)
-                .tolerance(1e-4)
-                .fit(&DatasetBase::from(x.clone()))
+            let params = KMeansParams {
+                clusters: k,
+                restarts: p.usize("restarts")?,
+                max_iterations: p.usize("max_iterations")?,
+                tolerance: 1e-4,
+            };
+            KMeans::fit(x, &params, seed)
                 .map(Fitted::KMeans)
-                .map_err(|e| failed(model, e))
+                .map_err(|e| match e {
+                    crate::kmeans::KMeansError::NotConverged { .. } => FitError::NotConverged {
+                        model: model.to_string(),
+                        detail: e.to_string(),
+                    },
+                    other => failed(model, other),
+                })
         }
         "gaussian_mixture" => {
             let k = p.usize("clusters")?;
@@ -345,6 +390,49 @@ pub fn fit(
         }
         other => Err(failed(other, "not implemented")),
     }
+}
+
+/// Euclidean norm of the gradient of linfa's logistic loss (a sum over rows
+/// plus `alpha / 2 × ‖w‖²`, intercepts not penalised) at the fitted parameters.
+fn logistic_gradient_norm(
+    fitted: &Fitted,
+    x: &Array2<f64>,
+    y: &[usize],
+    classes: usize,
+    alpha: f64,
+) -> f64 {
+    let Predictions::Classes {
+        probabilities: Some(probabilities),
+        ..
+    } = fitted.predict(x, classes)
+    else {
+        return 0.0;
+    };
+    // Binary: one weight vector, for linfa's positive class.
+    let (weights, width, positive): (Vec<f64>, usize, usize) = match fitted {
+        Fitted::BinaryLogistic(m) => (m.params().to_vec(), 1, m.labels().pos.class),
+        // A class missing from the training rows shifts linfa's columns: not checked then.
+        Fitted::MultiLogistic(m) if m.params().ncols() == classes => {
+            (m.params().iter().copied().collect(), classes, 0)
+        }
+        _ => return 0.0,
+    };
+    let features = x.ncols();
+    let mut gradient = vec![0.0; (features + 1) * width];
+    for ((row, probs), &label) in x.outer_iter().zip(&probabilities).zip(y) {
+        for k in 0..width {
+            let class = if width == 1 { positive } else { k };
+            let residual = probs.get(class).copied().unwrap_or(0.0) - f64::from(label == class);
+            for (j, v) in row.iter().enumerate() {
+                gradient[j * width + k] += residual * v;
+            }
+            gradient[features * width + k] += residual;
+        }
+    }
+    for (g, w) in gradient.iter_mut().zip(&weights) {
+        *g += alpha * w;
+    }
+    gradient.iter().map(|g| g * g).sum::<f64>().sqrt()
 }
 
 /// Turns per-class probabilities into predictions (ties go to the lower class).
@@ -458,7 +546,7 @@ impl Fitted {
             }
             Fitted::Linear(model) => Predictions::Values(model.predict(x).to_vec()),
             Fitted::ElasticNet(model) => Predictions::Values(model.predict(x).to_vec()),
-            Fitted::KMeans(model) => Predictions::Clusters(model.predict(x).to_vec()),
+            Fitted::KMeans(model) => Predictions::Clusters(model.predict(x)),
             Fitted::GaussianMixture(model) => Predictions::Clusters(model.predict(x).to_vec()),
             Fitted::Dbscan(labels) => Predictions::Clusters(labels.clone()),
         }

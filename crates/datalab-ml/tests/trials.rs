@@ -374,6 +374,29 @@ fn bad_requests_are_refused_clearly() {
 }
 
 #[test]
+fn a_model_stopped_before_converging_is_an_error_not_a_result() {
+    let (features, target) = iris();
+    // Nearly unregularised, so the optimum is far away; ten steps do not reach it.
+    let stopped = run_trial(
+        &features,
+        &target,
+        "logistic_regression",
+        &params(&[
+            ("alpha", ParamValue::Float(1e-6)),
+            ("max_iterations", ParamValue::Integer(10)),
+        ]),
+        FIVE_FOLD,
+        0,
+        &never,
+    );
+    let message = stopped.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("did not converge in 10 iterations") && message.contains("max_iterations"),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_trained_model_survives_its_file() -> Result<(), Box<dyn std::error::Error>> {
     use datalab_ml::models::Predictions;
     use datalab_ml::trial::{TrainedModel, train_final};
