@@ -13,7 +13,7 @@ pub enum ErrorCode {
     ProjectExists,
     /// The database was written by a newer Data Lab.
     NewerSchema,
-    /// Another process holds the database.
+    /// Another process holds the database, or is doing the work asked for.
     Locked,
     NotFound,
     NameTaken,

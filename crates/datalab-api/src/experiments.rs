@@ -220,16 +220,29 @@ enum WorkerMessage {
     Finished(usize, Result<Evaluated, TrialError>, f64, f64),
 }
 
-/// Creates an experiment from `spec` and runs every trial, `parallelism` at
-/// a time (0: the spec's, or one per core). `events` hears each start and end;
-/// `cancel` stops queued trials and running ones at their next fold.
-pub fn run_experiment(
+/// A prepared experiment: its record, its runs still queued with their
+/// trial, and the data they learn from.
+struct Prepared {
+    experiment: datalab_project::ExperimentRecord,
+    queued: Vec<(RunRecord, datalab_ml::spec::TrialSpec)>,
+    features: Vec<InputColumn>,
+    target: TargetColumn,
+    parallelism: usize,
+    validation: datalab_ml::validation::Validation,
+    seed: u64,
+}
+
+/// Checks `spec` against the project and its dataset, and records it as an
+/// experiment with one queued run per trial; nothing runs yet.
+pub fn create_experiment(
     project: &Project,
     spec: &ExperimentSpec,
-    parallelism: Option<usize>,
-    events: &dyn Fn(&RunEvent),
-    cancel: &AtomicBool,
-) -> Result<ExperimentOutcome, ApiError> {
+) -> Result<ExperimentDetail, ApiError> {
+    let prepared = prepare_experiment(project, spec)?;
+    show_experiment(project, prepared.experiment.id)
+}
+
+fn prepare_experiment(project: &Project, spec: &ExperimentSpec) -> Result<Prepared, ApiError> {
     spec.check().map_err(|e| invalid(e.to_string()))?;
     let trials = spec.trials().map_err(|e| invalid(e.to_string()))?;
     let (dataset, features, target) = prepare_data(project, spec)?;
@@ -250,10 +263,112 @@ pub fn run_experiment(
         &spec_toml,
         &trial_rows,
     )?;
+    Ok(Prepared {
+        experiment,
+        queued: runs.into_iter().zip(trials).collect(),
+        features,
+        target,
+        parallelism: spec.parallelism,
+        validation: spec.validation,
+        seed: spec.seed,
+    })
+}
+
+/// Creates an experiment from `spec` and runs every trial: see [`run_queued`].
+pub fn run_experiment(
+    project: &Project,
+    spec: &ExperimentSpec,
+    parallelism: Option<usize>,
+    events: &dyn Fn(&RunEvent),
+    cancel: &AtomicBool,
+) -> Result<ExperimentOutcome, ApiError> {
+    let prepared = prepare_experiment(project, spec)?;
+    run_prepared(project, prepared, parallelism, events, cancel)
+}
+
+/// Runs the queued and interrupted runs of an experiment (made by
+/// [`create_experiment`], or stopped by a process that died),
+/// `parallelism` at a time (None: the spec's; 0: one per core). `events`
+/// hears each start, fold and end; `cancel` stops queued trials and running
+/// ones at their next fold. The dataset must still hold the snapshot the
+/// experiment was created on.
+pub fn run_queued(
+    project: &Project,
+    experiment: ExperimentId,
+    parallelism: Option<usize>,
+    events: &dyn Fn(&RunEvent),
+    cancel: &AtomicBool,
+) -> Result<ExperimentOutcome, ApiError> {
+    let record = project.experiment(experiment)?;
+    let spec = parse_spec(&record.spec_toml)?;
+    let trials = spec.trials().map_err(|e| invalid(e.to_string()))?;
+    let (dataset, features, target) = prepare_data(project, &spec)?;
+    if dataset.fields.snapshot_sha256 != record.dataset_sha256 {
+        return Err(invalid(format!(
+            "dataset '{}' changed since experiment {experiment} was created (snapshot {}, now {}): \
+             create a new experiment from its spec",
+            spec.dataset.name, record.dataset_sha256, dataset.fields.snapshot_sha256
+        )));
+    }
+    if let Some(running) = project
+        .runs_of(experiment)?
+        .iter()
+        .find(|r| r.status == RunStatus::Running)
+    {
+        return Err(ApiError::new(
+            ErrorCode::Locked,
+            format!(
+                "experiment {experiment} is being run by another process (run {} is running): \
+                 wait for it, or cancel it with `datalab runs cancel --experiment {experiment}`",
+                running.id
+            ),
+        ));
+    }
+    // An interrupted sweep resumes where it stopped.
+    project.requeue_interrupted_runs(experiment)?;
+    let queued = project
+        .runs_of(experiment)?
+        .into_iter()
+        .filter(|r| r.status == RunStatus::Queued)
+        .filter_map(|r| {
+            let trial = trials.get(r.trial as usize)?.clone();
+            Some((r, trial))
+        })
+        .collect();
+    let prepared = Prepared {
+        experiment: record,
+        queued,
+        features,
+        target,
+        parallelism: spec.parallelism,
+        validation: spec.validation,
+        seed: spec.seed,
+    };
+    run_prepared(project, prepared, parallelism, events, cancel)
+}
+
+fn run_prepared(
+    project: &Project,
+    prepared: Prepared,
+    parallelism: Option<usize>,
+    events: &dyn Fn(&RunEvent),
+    cancel: &AtomicBool,
+) -> Result<ExperimentOutcome, ApiError> {
+    let Prepared {
+        experiment,
+        queued,
+        features,
+        target,
+        parallelism: spec_parallelism,
+        validation,
+        seed,
+    } = prepared;
+    let (runs, trials): (Vec<RunRecord>, Vec<datalab_ml::spec::TrialSpec>) =
+        queued.into_iter().unzip();
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    let workers = match parallelism.unwrap_or(spec.parallelism) {
+    let workers = match parallelism.unwrap_or(spec_parallelism) {
         0 => cores,
         n => n,
     }
@@ -286,8 +401,8 @@ pub fn run_experiment(
                         target,
                         &trial.model,
                         &trial.params,
-                        spec.validation,
-                        spec.seed,
+                        validation,
+                        seed,
                         &|| cancel.load(Ordering::SeqCst) || stopped[k].load(Ordering::SeqCst),
                         &|done, folds| {
                             let _ = sender.send(WorkerMessage::Fold(k, done, folds));
@@ -299,8 +414,8 @@ pub fn run_experiment(
                             target,
                             &trial.model,
                             &trial.params,
-                            spec.validation,
-                            spec.seed,
+                            validation,
+                            seed,
                         )
                         .map_err(|e| e.to_string())
                         .and_then(|model| serde_json::to_string(&model).map_err(|e| e.to_string()));
@@ -527,6 +642,68 @@ pub fn list_experiments(project: &Project) -> Result<Vec<ExperimentInfo>, ApiErr
             })
         })
         .collect()
+}
+
+/// An experiment with its runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentDetail {
+    pub experiment: ExperimentInfo,
+    pub runs: Vec<RunInfo>,
+}
+
+pub fn show_experiment(project: &Project, id: ExperimentId) -> Result<ExperimentDetail, ApiError> {
+    let e = project.experiment(id)?;
+    let runs: Vec<RunInfo> = project
+        .runs_of(id)?
+        .into_iter()
+        .map(RunInfo::from)
+        .collect();
+    Ok(ExperimentDetail {
+        experiment: ExperimentInfo {
+            id: e.id,
+            name: e.name,
+            dataset_sha256: e.dataset_sha256,
+            spec_toml: e.spec_toml,
+            created_at: e.created_at,
+            runs: runs.len(),
+        },
+        runs,
+    })
+}
+
+/// A run with the metrics of each fold and the files it left.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub run: RunInfo,
+    /// `folds[i]`: metric name → value, for fold `i`.
+    pub folds: Vec<BTreeMap<String, f64>>,
+    /// Files under the run's folder, as paths relative to the project.
+    pub files: Vec<String>,
+}
+
+pub fn show_run(project: &Project, id: RunId) -> Result<RunDetail, ApiError> {
+    let run = RunInfo::from(project.run(id)?);
+    let mut folds: Vec<BTreeMap<String, f64>> = Vec::new();
+    for m in project.run_metrics(id)? {
+        let fold = m.fold as usize;
+        if folds.len() <= fold {
+            folds.resize_with(fold + 1, BTreeMap::new);
+        }
+        folds[fold].insert(m.name, m.value);
+    }
+    let dir = project.runs_dir().join(id.to_string());
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| !name.starts_with('.'))
+                .map(|name| format!("runs/{id}/{name}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    Ok(RunDetail { run, folds, files })
 }
 
 /// Runs whose process died are marked `interrupted` (called when a project is opened).

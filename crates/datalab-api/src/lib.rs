@@ -28,9 +28,10 @@ pub use datasets::{
 pub use demo::{DemoOutcome, SAMPLE_DATASETS, create_demo};
 pub use error::{ApiError, ErrorCode};
 pub use experiments::{
-    ExperimentInfo, ExperimentOutcome, PairComparison, RunComparison, RunEvent, RunInfo, Verdict,
-    cancel_runs, compare_runs, list_experiments, list_runs, parse_spec, recover_interrupted_runs,
-    run_experiment,
+    ExperimentDetail, ExperimentInfo, ExperimentOutcome, PairComparison, RunComparison, RunDetail,
+    RunEvent, RunInfo, Verdict, cancel_runs, compare_runs, create_experiment, list_experiments,
+    list_runs, parse_spec, recover_interrupted_runs, run_experiment, run_queued, show_experiment,
+    show_run,
 };
 pub use project::{ProjectSummary, discover_project, init_project, open_project, project_summary};
 

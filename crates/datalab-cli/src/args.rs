@@ -32,9 +32,14 @@ pub enum Command {
     /// Import and explore datasets.
     #[command(subcommand)]
     Dataset(DatasetCommand),
-    /// Run an experiment spec (TOML): every trial, in parallel, recorded as runs.
+    /// Run an experiment spec (TOML), or the queued runs of an experiment:
+    /// every trial, in parallel, recorded as runs.
     Run {
-        spec: PathBuf,
+        #[arg(required_unless_present = "experiment", conflicts_with = "experiment")]
+        spec: Option<PathBuf>,
+        /// Run the queued runs of this experiment (see `experiment create`).
+        #[arg(long)]
+        experiment: Option<i64>,
         /// Trials at once (default: the spec's, or one per core).
         #[arg(long)]
         parallelism: Option<usize>,
@@ -49,8 +54,13 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum ExperimentCommand {
+    /// Check a spec (TOML) against its dataset and record it as an experiment
+    /// with its runs queued; `datalab run --experiment ID` runs them.
+    Create { spec: PathBuf },
     /// List experiments.
     List,
+    /// An experiment: its spec and its runs.
+    Show { id: i64 },
     /// Print an experiment's spec as TOML, to save and run again anywhere.
     Export { id: i64 },
 }
@@ -63,6 +73,8 @@ pub enum RunsCommand {
         #[arg(long)]
         experiment: Option<i64>,
     },
+    /// A run: parameters, metrics per fold, times and files.
+    Show { id: i64 },
     /// Cancel runs (queued ones at once, running ones at their next fold),
     /// from any terminal.
     Cancel {

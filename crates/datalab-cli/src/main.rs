@@ -67,6 +67,18 @@ fn open(cli_project: &Option<std::path::PathBuf>) -> Result<Project, ApiError> {
     }
 }
 
+/// Reads and parses a spec file; errors name the file (and the line, from the parser).
+fn read_spec(path: &std::path::Path) -> Result<api::ExperimentSpec, ApiError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ApiError::new(
+            ErrorCode::BadInput,
+            format!("{}: cannot read it: {e}", path.display()),
+        )
+    })?;
+    api::parse_spec(&text)
+        .map_err(|e| ApiError::new(e.code, format!("{}: {}", path.display(), e.message)))
+}
+
 fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> {
     let out = output::Output { json: cli.json };
     match cli.command {
@@ -79,48 +91,56 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
             progress.finish();
             out.demo(&project, &outcome)
         }
-        Command::Run { spec, parallelism } => {
+        Command::Run {
+            spec,
+            experiment,
+            parallelism,
+        } => {
             let project = open(&cli.project)?;
-            let text = std::fs::read_to_string(&spec).map_err(|e| {
-                ApiError::new(
-                    ErrorCode::BadInput,
-                    format!("{}: cannot read it: {e}", spec.display()),
-                )
-            })?;
-            let spec = api::parse_spec(&text)
-                .map_err(|e| ApiError::new(e.code, format!("{}: {}", spec.display(), e.message)))?;
             let json = cli.json;
             let events = |event: &api::RunEvent| {
                 if !json {
                     output::run_event(event);
                 }
             };
-            let outcome = api::run_experiment(
-                &project,
-                &spec,
-                parallelism,
-                &events,
-                progress.cancel_flag().as_ref(),
-            )?;
+            let cancel = progress.cancel_flag();
+            let outcome = match (experiment, spec) {
+                (Some(id), _) => api::run_queued(
+                    &project,
+                    api::ExperimentId(id),
+                    parallelism,
+                    &events,
+                    cancel.as_ref(),
+                )?,
+                (None, Some(path)) => {
+                    let spec = read_spec(&path)?;
+                    api::run_experiment(&project, &spec, parallelism, &events, cancel.as_ref())?
+                }
+                (None, None) => return Err(invalid("give a spec file or --experiment ID".into())),
+            };
             out.experiment_outcome(&outcome)
         }
         Command::Experiment(command) => {
             let project = open(&cli.project)?;
             match command {
+                ExperimentCommand::Create { spec } => {
+                    let spec = read_spec(&spec)?;
+                    out.experiment(&api::create_experiment(&project, &spec)?)
+                }
                 ExperimentCommand::List => out.experiments(&api::list_experiments(&project)?),
+                ExperimentCommand::Show { id } => {
+                    out.experiment(&api::show_experiment(&project, api::ExperimentId(id))?)
+                }
                 ExperimentCommand::Export { id } => {
-                    let experiments = api::list_experiments(&project)?;
-                    let experiment =
-                        experiments.iter().find(|e| e.id.0 == id).ok_or_else(|| {
-                            ApiError::new(
-                                ErrorCode::NotFound,
-                                format!("no experiment numbered {id} in this project"),
-                            )
-                        })?;
-                    print!("{}", experiment.spec_toml);
+                    let detail = api::show_experiment(&project, api::ExperimentId(id))?;
+                    print!("{}", detail.experiment.spec_toml);
                     Ok(())
                 }
             }
+        }
+        Command::Runs(RunsCommand::Show { id }) => {
+            let project = open(&cli.project)?;
+            out.run_detail(&api::show_run(&project, api::RunId(id))?)
         }
         Command::Runs(RunsCommand::Cancel { runs, experiment }) => {
             let project = open(&cli.project)?;

@@ -2,11 +2,12 @@
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use datalab_api::{
-    ApiError, ColumnProfile, DatasetInfo, DatasetProfile, DemoOutcome, ErrorCode, ExperimentInfo,
-    ExperimentOutcome, ImportOutcome, Project, ProjectSummary, QueryOutput, RunComparison,
-    RunEvent, RunInfo, Verdict as RunVerdict,
+    ApiError, ColumnProfile, DatasetInfo, DatasetProfile, DemoOutcome, ErrorCode, ExperimentDetail,
+    ExperimentInfo, ExperimentOutcome, ImportOutcome, Project, ProjectSummary, QueryOutput,
+    RunComparison, RunDetail, RunEvent, RunInfo, Verdict as RunVerdict,
 };
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 pub struct Output {
     pub json: bool,
@@ -461,6 +462,81 @@ impl Output {
             t.add_row(row);
         }
         println!("{t}");
+        Ok(())
+    }
+
+    pub fn experiment(&self, detail: &ExperimentDetail) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(detail);
+        }
+        let e = &detail.experiment;
+        println!(
+            "Experiment {} '{}', created {}, dataset snapshot {}",
+            e.id, e.name, e.created_at, e.dataset_sha256
+        );
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for run in &detail.runs {
+            *counts
+                .entry(format!("{:?}", run.status).to_lowercase())
+                .or_default() += 1;
+        }
+        let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        println!(
+            "Runs: {}\n\nSpec:\n{}",
+            counts.join(", "),
+            e.spec_toml.trim_end()
+        );
+        println!();
+        self.runs(&detail.runs)
+    }
+
+    pub fn run_detail(&self, detail: &RunDetail) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(detail);
+        }
+        let run = &detail.run;
+        println!(
+            "Run {} (experiment {}, trial {}): {} {}",
+            run.id,
+            run.experiment_id,
+            run.trial,
+            run.model,
+            format!("{:?}", run.status).to_lowercase()
+        );
+        println!("Parameters: {}", params_text(&run.params));
+        if let Some(error) = &run.error {
+            println!("Error: {error}");
+        }
+        println!(
+            "Started {}, finished {}; wall {} ms, CPU {} ms",
+            run.started_at.as_deref().unwrap_or("-"),
+            run.finished_at.as_deref().unwrap_or("-"),
+            run.wall_ms.map_or("-".into(), |v| format!("{v:.0}")),
+            run.cpu_ms.map_or("-".into(), |v| format!("{v:.0}")),
+        );
+        if !run.metrics.is_empty() {
+            let mut header = vec!["metric".to_string(), "mean".into(), "std".into()];
+            header.extend((0..detail.folds.len()).map(|i| format!("fold {i}")));
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            let mut t = table(&header);
+            for (name, m) in &run.metrics {
+                let mut row = vec![
+                    Cell::new(name),
+                    right(format!("{:.4}", m.mean)),
+                    right(format!("{:.4}", m.std)),
+                ];
+                row.extend(
+                    detail.folds.iter().map(|fold| {
+                        right(fold.get(name).map_or("-".into(), |v| format!("{v:.4}")))
+                    }),
+                );
+                t.add_row(row);
+            }
+            println!("{t}");
+        }
+        for file in &detail.files {
+            println!("File: {file}");
+        }
         Ok(())
     }
 

@@ -131,6 +131,82 @@ fn a_spec_runs_every_trial_and_reproduces_its_numbers() -> TestResult {
 }
 
 #[test]
+fn an_experiment_is_created_shown_then_run_and_its_runs_inspected() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    let created = json(&datalab(
+        &lab,
+        &["--json", "experiment", "create", &spec_path()],
+    ))?;
+    let id = created["experiment"]["id"].to_string();
+    let runs = created["runs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(runs.len(), 10);
+    assert!(runs.iter().all(|r| r["status"] == "queued"), "{runs:?}");
+
+    let shown = datalab(&lab, &["experiment", "show", &id]);
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("iris: trees vs logistic regression")
+            && text.contains("10 queued")
+            && text.contains("[[models]]"),
+        "{text}"
+    );
+
+    let ran = json(&datalab(&lab, &["--json", "run", "--experiment", &id]))?;
+    assert_eq!(ran["experiment_id"].to_string(), id);
+    let runs = ran["runs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(runs.len(), 10);
+    assert!(runs.iter().all(|r| r["status"] == "succeeded"), "{runs:?}");
+    // Nothing is left queued: running the experiment again does nothing.
+    let again = json(&datalab(&lab, &["--json", "run", "--experiment", &id]))?;
+    assert_eq!(again["runs"], ran["runs"]);
+
+    let run = runs[0]["id"].to_string();
+    let detail = json(&datalab(&lab, &["--json", "runs", "show", &run]))?;
+    assert_eq!(detail["folds"].as_array().map(Vec::len), Some(5));
+    let fold_accuracy: Vec<f64> = detail["folds"]
+        .as_array()
+        .map(|folds| {
+            folds
+                .iter()
+                .filter_map(|f| f["accuracy"].as_f64())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mean = fold_accuracy.iter().sum::<f64>() / fold_accuracy.len() as f64;
+    let recorded = detail["run"]["metrics"]["accuracy"]["mean"]
+        .as_f64()
+        .unwrap_or(f64::NAN);
+    assert!((mean - recorded).abs() < 1e-12, "{mean} vs {recorded}");
+    let files: Vec<String> = detail["files"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        files,
+        [
+            format!("runs/{run}/evaluation.json"),
+            format!("runs/{run}/model.json")
+        ]
+    );
+    let table = datalab(&lab, &["runs", "show", &run]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("fold 4") && text.contains("accuracy"),
+        "{text}"
+    );
+
+    let missing = datalab(&lab, &["runs", "show", "999"]);
+    assert_eq!(missing.status.code(), Some(4));
+    Ok(())
+}
+
+#[test]
 fn bad_specs_and_bad_runs_are_reported() -> TestResult {
     let dir = tempfile::tempdir()?;
     assert!(datalab(dir.path(), &["demo", "lab"]).status.success());

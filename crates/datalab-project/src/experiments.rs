@@ -349,6 +349,20 @@ impl Project {
         Ok(marked)
     }
 
+    /// Puts an experiment's interrupted runs back in the queue, to run again.
+    pub fn requeue_interrupted_runs(
+        &self,
+        experiment: ExperimentId,
+    ) -> Result<usize, ProjectError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET status = 'queued', pid = NULL, started_at = NULL, finished_at = NULL, \
+                 error = NULL, cancel_requested = 0 WHERE experiment_id = ?1 AND status = 'interrupted'",
+                [experiment],
+            )
+            .map_err(|e| self.db_error(e))
+    }
+
     fn experiment_process_alive(
         &self,
         run: RunId,
@@ -360,6 +374,7 @@ impl Project {
             [run],
             |row| row.get(0),
         )?;
-        Ok(pids.iter().any(|&pid| is_alive(pid)))
+        // No pid at all: the experiment was created and never run; its runs wait.
+        Ok(pids.is_empty() || pids.iter().any(|&pid| is_alive(pid)))
     }
 }

@@ -177,6 +177,8 @@ fn runs_of_a_dead_process_become_interrupted() -> Result<(), Box<dyn std::error:
     let project = Project::create(dir.path())?;
     let trials = vec![("decision_tree".to_string(), "{}".to_string()); 3];
     let (experiment, runs) = project.create_experiment("e", None, "abc", "name = 'e'", &trials)?;
+    // Created and never run: the runs wait in the queue, whoever is alive.
+    assert_eq!(project.mark_interrupted_runs(|_| false)?, 0);
     project.start_run(runs[0].id, 4_000_000)?; // a process that has gone
     project.start_run(runs[1].id, 77)?; // one that is alive
     project.finish_run(
@@ -219,5 +221,12 @@ fn runs_of_a_dead_process_become_interrupted() -> Result<(), Box<dyn std::error:
             RunStatus::Interrupted
         ]
     );
+    // Resuming the experiment queues them again, fresh.
+    assert_eq!(project.requeue_interrupted_runs(experiment.id)?, 2);
+    let requeued = project.runs_of(experiment.id)?;
+    assert_eq!(requeued[0].status, RunStatus::Queued);
+    assert_eq!(requeued[0].started_at, None);
+    assert_eq!(requeued[1].status, RunStatus::Succeeded);
+    assert!(project.start_run(runs[0].id, 5)?);
     Ok(())
 }
