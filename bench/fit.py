@@ -33,6 +33,8 @@ MODELS = [
     ("regression", "linear_regression", "{}", "LinearRegression()"),
     ("clustering", "kmeans", "{ clusters = 8, restarts = 1 }",
      "KMeans(n_clusters=8, n_init=1, random_state=0)"),
+    ("clustering", "kmeans", "{ clusters = 8, restarts = 10 }",
+     "KMeans(n_clusters=8, n_init=10, random_state=0)"),
 ]
 
 
@@ -114,6 +116,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--datalab", required=True)
     parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--only", help="only the models whose name contains this")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -128,10 +131,13 @@ def main() -> int:
             subprocess.run([args.datalab, "--project", str(project), "dataset", "import", str(path), "--name", task],
                            check=True, capture_output=True)
         for task, model, params, factory in MODELS:
+            if args.only and args.only not in model:
+                continue
             ours, our_quality = datalab_fit(args.datalab, project, task, task, model, params)
             theirs, their_quality = sklearn_fit(paths[task], task, factory)
             metric = {"classification": "accuracy", "regression": "R²", "clustering": "inertia*"}[task]
-            print(f"| {model} | {ours:.3f} | {theirs:.3f} | {metric} {our_quality:.4f} | {their_quality:.4f} |")
+            label = f"{model} {params}" if model == "kmeans" else model
+            print(f"| {label} | {ours:.3f} | {theirs:.3f} | {metric} {our_quality:.4f} | {their_quality:.4f} |")
     print("\n* Data Lab's inertia is a sum of squared distances like scikit-learn's.")
     return 0
 
