@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// A dataset as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DatasetInfo {
     pub id: DatasetId,
     pub name: String,
@@ -58,7 +58,7 @@ impl DatasetInfo {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ImportRequest {
     pub path: PathBuf,
     /// The dataset's name; by default the file's name without extension.
@@ -68,7 +68,7 @@ pub struct ImportRequest {
     pub options: ImportOptions,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ImportOutcome {
     pub dataset: DatasetInfo,
     /// True when the same file, with the same options, was imported before:
@@ -249,7 +249,7 @@ pub fn profile_dataset(
     profile_of(project, &record, progress)
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PreviewDatasetRequest {
     pub dataset: String,
     /// Offset, limit, sort and filters.
@@ -267,7 +267,7 @@ pub fn preview_dataset(
     Ok(datalab_data::preview_snapshot(&path, &request.page)?)
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct QueryRequest {
     /// SQL over the project's datasets, each a table named as the dataset.
     pub sql: String,

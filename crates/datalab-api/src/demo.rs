@@ -33,7 +33,7 @@ pub const SAMPLE_DATASETS: &[(&str, &[u8])] = &[
     ),
 ];
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DemoOutcome {
     pub project: ProjectSummary,
     pub datasets: Vec<DatasetInfo>,

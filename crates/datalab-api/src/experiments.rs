@@ -20,7 +20,7 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 /// A run as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunInfo {
     pub id: RunId,
     pub experiment_id: ExperimentId,
@@ -60,7 +60,7 @@ impl From<RunRecord> for RunInfo {
 }
 
 /// What happens during a run of an experiment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum RunEvent {
     Started {
@@ -79,7 +79,7 @@ pub enum RunEvent {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ExperimentOutcome {
     pub experiment_id: ExperimentId,
     pub name: String,
@@ -617,7 +617,7 @@ pub fn list_runs(
     Ok(records.into_iter().map(RunInfo::from).collect())
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ExperimentInfo {
     pub id: ExperimentId,
     pub name: String,
@@ -645,7 +645,7 @@ pub fn list_experiments(project: &Project) -> Result<Vec<ExperimentInfo>, ApiErr
 }
 
 /// An experiment with its runs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ExperimentDetail {
     pub experiment: ExperimentInfo,
     pub runs: Vec<RunInfo>,
@@ -672,7 +672,7 @@ pub fn show_experiment(project: &Project, id: ExperimentId) -> Result<Experiment
 }
 
 /// A run with the metrics of each fold and the files it left.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunDetail {
     pub run: RunInfo,
     /// `folds[i]`: metric name → value, for fold `i`.
@@ -715,7 +715,7 @@ pub fn recover_interrupted_runs(project: &Project) -> Result<usize, ApiError> {
 }
 
 /// How one run fared against another on a metric over the same folds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Win,
@@ -723,7 +723,7 @@ pub enum Verdict {
     Loss,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PairComparison {
     pub run: RunId,
     pub other: RunId,
@@ -735,7 +735,7 @@ pub struct PairComparison {
     pub verdict: Verdict,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunComparison {
     pub metric: String,
     pub higher_is_better: bool,

@@ -1,15 +1,17 @@
 //! The one API surface of Data Lab.
 //!
 //! Every user operation is one function here, taking plain request types and
-//! returning plain response types (serde). The CLI, and later the desktop
-//! shell and the HTTP server, are thin transports over these functions, so
-//! they cannot drift apart. Engine errors arrive as [`ApiError`]: a stable
+//! returning plain response types (serde). [`ops`] lists them by name: the
+//! desktop shell, the HTTP server and `datalab call` dispatch through that
+//! list, the CLI's own commands call the same functions, and the UI's
+//! TypeScript types are generated from it, so nothing can drift apart. Engine errors arrive as [`ApiError`]: a stable
 //! `code` for programs and a `message` a person can act on.
 
 mod datasets;
 mod demo;
 mod error;
 mod experiments;
+pub mod ops;
 mod project;
 
 pub use datalab_data::{

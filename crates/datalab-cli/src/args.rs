@@ -50,6 +50,24 @@ pub enum Command {
     /// Runs of the project.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// Open the desktop app on the project; with --serve (or with no
+    /// display), serve the same UI over HTTP on 127.0.0.1 behind a token.
+    Ui {
+        /// Serve over HTTP instead of opening a window.
+        #[arg(long)]
+        serve: bool,
+        /// Port for --serve (default: a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// Call any API operation by name with a JSON request, as the app and
+    /// the server do (`datalab call list` lists them).
+    Call {
+        operation: String,
+        /// The request, as JSON.
+        #[arg(default_value = "{}")]
+        request: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -67,6 +67,120 @@ fn open(cli_project: &Option<std::path::PathBuf>) -> Result<Project, ApiError> {
     }
 }
 
+/// The built web UI: `DATALAB_UI_DIR`, or `share/datalab/ui` beside the
+/// installed binary, or the source tree's `ui/dist`.
+fn ui_dir() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("DATALAB_UI_DIR") {
+        return dir.into();
+    }
+    let installed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|bin| bin.join("../share/datalab/ui")))
+        .filter(|dir| dir.join("index.html").is_file());
+    installed
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist"))
+}
+
+/// The desktop app: `DATALAB_DESKTOP`, or `datalab-desktop` beside this binary.
+fn desktop_binary() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("DATALAB_DESKTOP") {
+        return Some(path.into());
+    }
+    let exe = std::env::current_exe().ok()?;
+    let beside = exe.parent()?.join("datalab-desktop");
+    beside.is_file().then_some(beside)
+}
+
+fn ui(
+    project: &Option<std::path::PathBuf>,
+    serve: bool,
+    port: u16,
+    progress: &progress::TerminalProgress,
+) -> Result<(), ApiError> {
+    let root = open(project).ok().map(|p| p.root().to_path_buf());
+    let display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
+    if !serve {
+        match (display, desktop_binary()) {
+            (true, Some(app)) => {
+                let mut command = std::process::Command::new(&app);
+                command.args(root.iter());
+                let status = command.status().map_err(|e| {
+                    ApiError::new(
+                        ErrorCode::Io,
+                        format!("cannot start the desktop app {}: {e}", app.display()),
+                    )
+                })?;
+                return if status.success() {
+                    Ok(())
+                } else {
+                    Err(ApiError::new(
+                        ErrorCode::Internal,
+                        format!("the desktop app stopped: {status}"),
+                    ))
+                };
+            }
+            (true, None) => eprintln!(
+                "The desktop app is not built (scripts/demo.sh builds it): serving the UI over HTTP instead."
+            ),
+            (false, _) => eprintln!("No display here: serving the UI over HTTP instead."),
+        }
+    }
+    let io = |e: std::io::Error| {
+        ApiError::new(ErrorCode::Io, format!("cannot start the UI server: {e}"))
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(io)?;
+    let server = runtime
+        .block_on(datalab_server::start(datalab_server::ServeOptions {
+            port,
+            ui_dir: ui_dir(),
+            project: root,
+        }))
+        .map_err(io)?;
+    println!("Data Lab is serving on 127.0.0.1 only. Open this URL (it carries the token):");
+    println!("    {}", server.url());
+    println!("Press Ctrl-C to stop.");
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    let cancel = progress.cancel_flag();
+    while !cancel.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    runtime.block_on(server.stop()).map_err(io)
+}
+
+/// One operation of the API list, by name, JSON in and out: the transport
+/// the server and the desktop app use, from a terminal.
+fn call(
+    project: &Option<std::path::PathBuf>,
+    operation: &str,
+    request: &str,
+    progress: &progress::TerminalProgress,
+) -> Result<(), ApiError> {
+    if operation == "list" {
+        for name in api::ops::OPERATIONS {
+            println!("{name}");
+        }
+        return Ok(());
+    }
+    let request: serde_json::Value = serde_json::from_str(request)
+        .map_err(|e| invalid(format!("the request is not JSON: {e}")))?;
+    let root = open(project).ok().map(|p| p.root().to_path_buf());
+    let session = api::ops::Session::new(root);
+    let cancel = progress.cancel_flag();
+    let context = api::ops::CallContext {
+        session: &session,
+        events: &api::ops::NoEvents,
+        cancel: cancel.as_ref(),
+    };
+    let response = api::ops::call(operation, request, &context)?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&response).unwrap_or_default()
+    );
+    Ok(())
+}
+
 /// Reads and parses a spec file; errors name the file (and the line, from the parser).
 fn read_spec(path: &std::path::Path) -> Result<api::ExperimentSpec, ApiError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
@@ -138,6 +252,8 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
                 }
             }
         }
+        Command::Ui { serve, port } => ui(&cli.project, serve, port, progress),
+        Command::Call { operation, request } => call(&cli.project, &operation, &request, progress),
         Command::Runs(RunsCommand::Show { id }) => {
             let project = open(&cli.project)?;
             out.run_detail(&api::show_run(&project, api::RunId(id))?)

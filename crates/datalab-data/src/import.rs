@@ -30,7 +30,7 @@ const DEFAULT_INFER_ROWS: usize = 10_000;
 const SNIFF_BYTES: usize = 64 << 10;
 
 /// What the user may say about a source; anything left out is detected.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct ImportOptions {
     pub format: Option<SourceFormat>,

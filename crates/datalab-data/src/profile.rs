@@ -25,7 +25,7 @@ const FEW_DISTINCT: u64 = 50;
 /// Correlations are computed over at most this many numeric columns.
 const MAX_CORRELATED_COLUMNS: usize = 50;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DatasetProfile {
     pub rows: u64,
     /// How long computing the profile took.
@@ -35,7 +35,7 @@ pub struct DatasetProfile {
     pub correlations: Correlations,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ColumnProfile {
     pub name: String,
     pub kind: ColumnKind,
@@ -51,14 +51,14 @@ pub struct ColumnProfile {
 }
 
 /// How many different values a column holds, and whether that is exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DistinctCount {
     pub count: u64,
     /// False when estimated with HyperLogLog (large datasets), within about 2%.
     pub exact: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NumericSummary {
     pub min: Option<f64>,
     pub max: Option<f64>,
@@ -70,14 +70,14 @@ pub struct NumericSummary {
     pub q75: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ValueCount {
     pub value: String,
     pub count: u64,
 }
 
 /// Counts of values between consecutive edges (the last bin includes its right edge).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Histogram {
     pub edges: Vec<f64>,
     pub counts: Vec<u64>,
@@ -86,7 +86,7 @@ pub struct Histogram {
 }
 
 /// Pearson correlations between numeric columns, over the rows where both are present.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Correlations {
     pub method: String,
     pub columns: Vec<String>,

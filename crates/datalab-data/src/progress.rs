@@ -1,7 +1,7 @@
 //! Progress reporting and cancellation for long dataset work.
 
 /// What a long operation is doing now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Reading the source once: hashing it and checking its structure.

@@ -12,14 +12,14 @@ use std::path::{Path, PathBuf};
 /// The most rows one page or query result may carry to a caller.
 pub const MAX_ROWS: usize = 10_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     Ascending,
     Descending,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FilterOp {
     Eq,
@@ -35,7 +35,7 @@ pub enum FilterOp {
 }
 
 /// One condition on a column; a page keeps the rows meeting all of them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Filter {
     pub column: String,
     pub op: FilterOp,
@@ -45,7 +45,7 @@ pub struct Filter {
 }
 
 /// Which rows of a dataset to show.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PreviewRequest {
     pub offset: u64,
     pub limit: u64,
@@ -56,7 +56,7 @@ pub struct PreviewRequest {
 }
 
 /// Rows of a page or a query, and how many there were in all.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct QueryOutput {
     pub table: Table,
     /// Rows matching (before the page or limit was taken), when known.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How a delimited text file is written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CsvDialect {
     /// The field delimiter, one byte (`,`, `\t`, `;`, `|`, ...).
     pub delimiter: u8,

@@ -5,7 +5,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A column's type in words a person (and a form) understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnKind {
     Integer,
@@ -74,7 +74,7 @@ impl ColumnKind {
 }
 
 /// A column's name and type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ColumnSchema {
     pub name: String,
     pub kind: ColumnKind,
@@ -95,7 +95,7 @@ pub(crate) fn schema_of(schema: &Schema) -> Vec<ColumnSchema> {
 
 /// Rows of JSON values under named, typed columns: a page of a dataset or a
 /// query result, small enough to send to a UI.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Table {
     pub columns: Vec<ColumnSchema>,
     pub rows: Vec<Vec<serde_json::Value>>,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What a model learns to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Task {
     Classification,
@@ -13,7 +13,7 @@ pub enum Task {
 }
 
 /// The range of one hyperparameter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ParamDomain {
     Integer {
@@ -37,7 +37,7 @@ pub enum ParamDomain {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ParamSpec {
     pub name: String,
     pub description: String,
@@ -45,7 +45,7 @@ pub struct ParamSpec {
 }
 
 /// One model of the catalog.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ModelSpec {
     /// Stable id used in experiment specs, e.g. `logistic_regression`.
     pub id: String,
@@ -58,7 +58,7 @@ pub struct ModelSpec {
     pub deterministic: Determinism,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Determinism {
     Yes,
@@ -328,7 +328,7 @@ pub fn catalog() -> Vec<ModelSpec> {
 }
 
 /// A chosen value for a parameter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(untagged)]
 pub enum ParamValue {
     Integer(i64),

@@ -9,7 +9,7 @@ use crate::validation::Validation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct ExperimentSpec {
     pub name: String,
@@ -33,7 +33,7 @@ fn default_seed() -> u64 {
 }
 
 /// Which dataset, by name, and optionally the exact snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetRef {
     pub name: String,
@@ -42,7 +42,7 @@ pub struct DatasetRef {
     pub sha256: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct TaskSpec {
     pub kind: Task,
@@ -54,7 +54,7 @@ pub struct TaskSpec {
     pub features: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Search {
     /// Every combination of the listed values.
@@ -64,7 +64,7 @@ pub enum Search {
     Random { budget: usize },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSearch {
     pub model: String,
@@ -73,7 +73,7 @@ pub struct ModelSearch {
 }
 
 /// A parameter's values to try: one, a list, or a range (random search).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(untagged)]
 pub enum ParamSpace {
     Range {

@@ -86,7 +86,7 @@ pub struct FoldResult {
     pub predict_ms: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct MeanStd {
     pub mean: f64,
     /// Sample standard deviation over folds (0 for one fold).

@@ -5,7 +5,7 @@ use crate::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 
 /// How an experiment measures a model.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Validation {
     /// Train on one part, test on the rest.

@@ -1,0 +1,105 @@
+//! The other transports the `datalab` binary carries: `datalab call` (any
+//! operation of the API list by name, as the app and the server call it)
+//! and `datalab ui --serve` (the UI server, behind its token).
+
+use serde_json::Value;
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn datalab(dir: &Path, args: &[&str]) -> Result<Output, std::io::Error> {
+    Command::new(env!("CARGO_BIN_EXE_datalab"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATALAB_PROJECT")
+        .output()
+}
+
+#[test]
+fn call_reaches_every_operation_and_answers_as_the_cli_does() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"])?.status.success());
+    let lab = dir.path().join("lab");
+    let listed = datalab(&lab, &["call", "list"])?;
+    let names: Vec<String> = String::from_utf8(listed.stdout)?
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(names, datalab_api::ops::OPERATIONS);
+
+    let through_call: Value =
+        serde_json::from_slice(&datalab(&lab, &["call", "list_datasets"])?.stdout)?;
+    let through_command: Value =
+        serde_json::from_slice(&datalab(&lab, &["--json", "dataset", "list"])?.stdout)?;
+    assert_eq!(through_call, through_command);
+    assert_eq!(through_call.as_array().map(Vec::len), Some(5));
+
+    let page: Value = serde_json::from_slice(
+        &datalab(
+            &lab,
+            &[
+                "call",
+                "preview_dataset",
+                r#"{"dataset": "iris", "offset": 0, "limit": 2, "sort": ["sepal_length", "descending"], "filters": []}"#,
+            ],
+        )?
+        .stdout,
+    )?;
+    assert_eq!(page["table"]["rows"][0][0], 7.9);
+
+    let bad = datalab(&lab, &["call", "show_dataset", "{not json"])?;
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not JSON"));
+    let unknown = datalab(&lab, &["call", "make_coffee"])?;
+    assert_eq!(unknown.status.code(), Some(4));
+    Ok(())
+}
+
+#[test]
+fn ui_serve_prints_a_tokened_url_on_loopback() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let ui = dir.path().join("dist");
+    std::fs::create_dir_all(&ui)?;
+    std::fs::write(ui.join("index.html"), "<title>Data Lab UI</title>")?;
+    assert!(datalab(dir.path(), &["init", "lab"])?.status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_datalab"))
+        .args(["ui", "--serve"])
+        .current_dir(dir.path().join("lab"))
+        .env("DATALAB_UI_DIR", &ui)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let url = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.trim().strip_prefix("http://").map(String::from))
+        .ok_or("no URL printed")?;
+    let result = (|| -> TestResult {
+        assert!(url.starts_with("127.0.0.1:"), "{url}");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let (base, token) = url.split_once("/?token=").ok_or("no token in the URL")?;
+        let page = agent.get(format!("http://{url}")).call()?;
+        assert_eq!(page.status().as_u16(), 200);
+        let anonymous = agent.get(format!("http://{base}/")).call()?;
+        assert_eq!(anonymous.status().as_u16(), 401);
+        let mut current = agent
+            .post(format!("http://{base}/api/current_project"))
+            .header("Authorization", format!("Bearer {token}"))
+            .send_json(serde_json::json!({}))?;
+        let summary: Value = current.body_mut().read_json()?;
+        assert!(
+            summary["root"].as_str().unwrap_or("").ends_with("lab"),
+            "{summary}"
+        );
+        Ok(())
+    })();
+    child.kill()?;
+    child.wait()?;
+    result
+}

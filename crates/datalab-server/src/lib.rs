@@ -1,0 +1,328 @@
+//! Data Lab over HTTP: the UI server mode (`datalab ui --serve`).
+//!
+//! The same UI as the desktop app, served with the same API: `POST
+//! /api/<operation>` dispatches through [`datalab_api::ops::call`], and
+//! `GET /api/events` streams the events of long operations (server-sent
+//! events). It listens on 127.0.0.1 only, and every request must carry the
+//! session's random token, as Jupyter does: in the `Authorization: Bearer`
+//! header, in a `datalab_token` cookie, or once as `?token=` in the URL it
+//! prints (which sets the cookie). Anything else gets 401.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use datalab_api::ops::{CallContext, Event, EventSink, Session};
+use datalab_api::{ApiError, ErrorCode};
+use futures_util::StreamExt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use tokio::sync::broadcast;
+
+/// How to start the UI server.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// 0 picks a free port.
+    pub port: u16,
+    /// The built UI (`ui/dist`).
+    pub ui_dir: PathBuf,
+    /// The project to open first.
+    pub project: Option<PathBuf>,
+}
+
+/// A started server: where it listens and the token it wants.
+#[derive(Debug)]
+pub struct UiServer {
+    pub address: SocketAddr,
+    pub token: String,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl UiServer {
+    /// The URL to open in a browser: it carries the token once, then a cookie does.
+    pub fn url(&self) -> String {
+        format!("http://{}/?token={}", self.address, self.token)
+    }
+
+    /// Stops accepting requests and waits for the ones in flight.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(());
+        self.task.await.unwrap_or(Ok(()))
+    }
+}
+
+struct AppState {
+    token: String,
+    session: Session,
+    events: broadcast::Sender<String>,
+    ui_dir: PathBuf,
+}
+
+struct Broadcast(broadcast::Sender<String>);
+
+impl EventSink for Broadcast {
+    fn emit(&self, event: Event) {
+        if let Ok(text) = serde_json::to_string(&event) {
+            // No listener is fine: events are for watching, not for the record.
+            let _ = self.0.send(text);
+        }
+    }
+}
+
+/// A fresh random token: 32 bytes from the OS, as hex.
+pub fn new_token() -> Result<String, std::io::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Binds 127.0.0.1 and starts serving in the background.
+pub async fn start(options: ServeOptions) -> std::io::Result<UiServer> {
+    let token = new_token()?;
+    let (events, _) = broadcast::channel(1024);
+    let state = Arc::new(AppState {
+        token: token.clone(),
+        session: Session::new(options.project),
+        events,
+        ui_dir: options.ui_dir,
+    });
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
+    let address = listener.local_addr()?;
+    let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = signal.await;
+            })
+            .await
+    });
+    Ok(UiServer {
+        address,
+        token,
+        shutdown,
+        task,
+    })
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/api/events", get(events))
+        .route("/api/{operation}", post(operation))
+        .fallback(get(static_file))
+        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .with_state(state)
+}
+
+/// Equal-time comparison, so the token cannot be guessed byte by byte from timings.
+fn same_token(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+fn token_of(headers: &HeaderMap, query: Option<&str>) -> (Option<String>, bool) {
+    if let Some(bearer) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return (Some(bearer.trim().to_string()), false);
+    }
+    if let Some(from_query) = query.and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("token="))
+            .map(str::to_string)
+    }) {
+        return (Some(from_query), true);
+    }
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix("datalab_token=").map(str::to_string));
+    (cookie, false)
+}
+
+async fn require_token(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (given, from_query) = token_of(request.headers(), request.uri().query());
+    match given {
+        Some(token) if same_token(&token, &state.token) => {
+            let mut response = next.run(request).await;
+            if from_query {
+                let cookie = format!(
+                    "datalab_token={}; Path=/; HttpOnly; SameSite=Strict",
+                    state.token
+                );
+                if let Ok(value) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().append(header::SET_COOKIE, value);
+                }
+            }
+            response
+        }
+        _ => error_response(
+            StatusCode::UNAUTHORIZED,
+            &ApiError::new(
+                ErrorCode::InvalidRequest,
+                "this Data Lab server wants its token: open the URL it printed (with ?token=)",
+            ),
+        ),
+    }
+}
+
+fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::BadInput | ErrorCode::InvalidRequest | ErrorCode::Query => {
+            StatusCode::BAD_REQUEST
+        }
+        ErrorCode::NotAProject | ErrorCode::ProjectExists | ErrorCode::NameTaken => {
+            StatusCode::CONFLICT
+        }
+        ErrorCode::Locked => StatusCode::LOCKED,
+        ErrorCode::NewerSchema => StatusCode::CONFLICT,
+        ErrorCode::Cancelled => StatusCode::CONFLICT,
+        ErrorCode::Io | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn error_response(status: StatusCode, error: &ApiError) -> Response {
+    let body = serde_json::to_string(error).unwrap_or_else(|_| "{}".into());
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from(body),
+    )
+        .into_response()
+}
+
+async fn operation(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let request: serde_json::Value = if body.is_empty() {
+        serde_json::json!({})
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(value) => value,
+            Err(e) => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    &ApiError::new(
+                        ErrorCode::InvalidRequest,
+                        format!("the body is not JSON: {e}"),
+                    ),
+                );
+            }
+        }
+    };
+    let worker = state.clone();
+    // Operations are blocking (SQLite, polars, training): off the async threads.
+    let result = tokio::task::spawn_blocking(move || {
+        let cancel = AtomicBool::new(false);
+        let sink = Broadcast(worker.events.clone());
+        let context = CallContext {
+            session: &worker.session,
+            events: &sink,
+            cancel: &cancel,
+        };
+        datalab_api::ops::call(&name, request, &context)
+    })
+    .await;
+    match result {
+        Ok(Ok(value)) => axum::Json(value).into_response(),
+        Ok(Err(error)) => error_response(status_of(error.code), &error),
+        Err(join) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &ApiError::new(
+                ErrorCode::Internal,
+                format!("the operation stopped: {join}"),
+            ),
+        ),
+    }
+}
+
+async fn events(State(state): State<Arc<AppState>>) -> Response {
+    let stream = tokio_stream::wrappers::BroadcastStream::new(state.events.subscribe()).filter_map(
+        |item| async move {
+            item.ok()
+                .map(|text| Ok::<_, std::convert::Infallible>(format!("data: {text}\n\n")))
+        },
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+fn content_type(path: &std::path::Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "json" => "application/json",
+        "woff2" => "font/woff2",
+        "ico" => "image/x-icon",
+        _ => "application/octet-stream",
+    }
+}
+
+async fn static_file(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let relative = request.uri().path().trim_start_matches('/');
+    let relative = if relative.is_empty() {
+        "index.html"
+    } else {
+        relative
+    };
+    // Only plain names below the UI folder: no `..`, no absolute paths.
+    let safe = std::path::Path::new(relative)
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !safe {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let path = state.ui_dir.join(relative);
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, content_type(&path)),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) if relative == "index.html" => (
+            StatusCode::NOT_FOUND,
+            format!(
+                "the UI is not built in {}: run `npm --prefix ui ci && npm --prefix ui run build`",
+                state.ui_dir.display()
+            ),
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}

@@ -1,0 +1,345 @@
+// Generated from the Rust API types by datalab_api::ops::typescript().
+// Do not edit: run `DATALAB_UPDATE_TYPES=1 cargo test -p datalab-api --test typescript`.
+/* eslint-disable */
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type DatasetId = number;
+
+export type ExperimentId = number;
+
+export type RunId = number;
+
+export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+
+export type ProjectSummary = { root: string, database: string, schema_version: number, created_at: string | null, datasets: number, };
+
+export type ApiError = { code: ErrorCode, message: string, };
+
+export type ErrorCode = "not_a_project" | "project_exists" | "newer_schema" | "locked" | "not_found" | "name_taken" | "bad_input" | "invalid_request" | "query" | "io" | "cancelled" | "internal";
+
+export type Event = { "kind": "progress", operation: string, stage: Stage, done: number, total: number, } | { "kind": "run", event: RunEvent, };
+
+export type Stage = "checking" | "converting" | "profiling";
+
+export type Empty = Record<symbol, never>;
+
+export type Affected = { affected: number, };
+
+export type ProjectPath = { path: string, };
+
+export type DatasetName = { dataset: string, };
+
+export type ExperimentRef = { experiment: ExperimentId, };
+
+export type RunRef = { run: RunId, };
+
+export type SpecText = { toml: string, };
+
+export type DatasetInfo = { id: DatasetId, name: string, rows: number, columns: Array<ColumnSchema>, source_path: string, source_format: string, source_sha256: string, source_bytes: number, 
+/**
+ * The snapshot's content hash: also its file name under `datasets/`.
+ */
+snapshot_sha256: string, snapshot_bytes: number, 
+/**
+ * The options the import resolved (dialect, null markers, types).
+ */
+import_options: JsonValue, created_at: string, };
+
+export type ImportRequest = { path: string, 
+/**
+ * The dataset's name; by default the file's name without extension.
+ */
+name: string | null, options: ImportOptions, };
+
+export type ImportOutcome = { dataset: DatasetInfo, 
+/**
+ * True when the same file, with the same options, was imported before:
+ * nothing new was written and `dataset` is the earlier one.
+ */
+already_imported: boolean, profile: DatasetProfile, };
+
+export type ImportOptions = { format: SourceFormat | null, 
+/**
+ * One character, such as `,`, `;`, `|`, or `\t` for a tab.
+ */
+delimiter: string | null, 
+/**
+ * One character, or an empty string for no quoting at all.
+ */
+quote: string | null, has_header: boolean | null, 
+/**
+ * Strings read as missing values; replaces the default list when given.
+ */
+null_values: Array<string> | null, 
+/**
+ * Columns whose type is given instead of inferred.
+ */
+column_types: { [key in string]: ColumnKind }, 
+/**
+ * How many rows to look at when inferring column types (all when 0).
+ */
+infer_schema_rows: number | null, };
+
+export type CsvDialect = { 
+/**
+ * The field delimiter, one byte (`,`, `\t`, `;`, `|`, ...).
+ */
+delimiter: number, 
+/**
+ * The quote character, or none when quotes are ordinary characters.
+ */
+quote: number | null, 
+/**
+ * Whether the first row names the columns.
+ */
+has_header: boolean, };
+
+export type SourceFormat = "csv" | "parquet" | "ndjson" | "json";
+
+export type PreviewDatasetRequest = { dataset: string, offset: number, limit: number, sort: [string, SortOrder] | null, filters: Array<Filter>, };
+
+export type PreviewRequest = { offset: number, limit: number, sort: [string, SortOrder] | null, filters: Array<Filter>, };
+
+export type Filter = { column: string, op: FilterOp, 
+/**
+ * Compared as the column's type; unused by `is_null` and `is_not_null`.
+ */
+value: string | null, };
+
+export type FilterOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "contains" | "is_null" | "is_not_null";
+
+export type SortOrder = "ascending" | "descending";
+
+export type QueryRequest = { 
+/**
+ * SQL over the project's datasets, each a table named as the dataset.
+ */
+sql: string, limit: number, };
+
+export type QueryOutput = { table: Table, 
+/**
+ * Rows matching (before the page or limit was taken), when known.
+ */
+total_rows: number | null, 
+/**
+ * True when a limit cut the result short.
+ */
+truncated: boolean, };
+
+export type Table = { columns: Array<ColumnSchema>, rows: Array<Array<JsonValue>>, };
+
+export type ColumnSchema = { name: string, kind: ColumnKind, 
+/**
+ * The precise storage type, e.g. `i64`, `f64`, `str`, `datetime[μs]`.
+ */
+data_type: string, };
+
+export type ColumnKind = "integer" | "float" | "boolean" | "text" | "categorical" | "date" | "datetime" | "duration" | "time" | "other";
+
+export type DatasetProfile = { rows: number, 
+/**
+ * How long computing the profile took.
+ */
+compute_ms: number, snapshot_bytes: number, columns: Array<ColumnProfile>, correlations: Correlations, };
+
+export type ColumnProfile = { name: string, kind: ColumnKind, data_type: string, 
+/**
+ * Values that are present.
+ */
+count: number, nulls: number, distinct: DistinctCount, numeric: NumericSummary | null, 
+/**
+ * The most frequent values, most frequent first (ties by value).
+ */
+top_values: Array<ValueCount>, histogram: Histogram | null, };
+
+export type DistinctCount = { count: number, 
+/**
+ * False when estimated with HyperLogLog (large datasets), within about 2%.
+ */
+exact: boolean, };
+
+export type NumericSummary = { min: number | null, max: number | null, mean: number | null, 
+/**
+ * Sample standard deviation (n - 1).
+ */
+std: number | null, q25: number | null, median: number | null, q75: number | null, };
+
+export type ValueCount = { value: string, count: number, };
+
+export type Histogram = { edges: Array<number>, counts: Array<number>, 
+/**
+ * Rows the histogram was built from: all of them, or an even sample.
+ */
+rows_used: number, };
+
+export type Correlations = { method: string, columns: Array<string>, 
+/**
+ * `matrix[i][j]`: correlation of `columns[i]` and `columns[j]`; null
+ * when undefined (a constant column, fewer than two shared rows).
+ */
+matrix: Array<Array<number | null>>, rows_used: number, };
+
+export type ModelSpec = { 
+/**
+ * Stable id used in experiment specs, e.g. `logistic_regression`.
+ */
+id: string, name: string, task: Task, description: string, params: Array<ParamSpec>, 
+/**
+ * Whether the same data and seed always give the same model, and if
+ * not, why.
+ */
+deterministic: Determinism, };
+
+export type ParamSpec = { name: string, description: string, domain: ParamDomain, };
+
+export type ParamDomain = { "type": "integer", min: number, max: number, default: number, } | { "type": "float", min: number, max: number, default: number, log: boolean, } | { "type": "choice", options: Array<string>, default: string, } | { "type": "boolean", default: boolean, };
+
+export type ParamValue = number | number | boolean | string;
+
+export type Task = "classification" | "regression" | "clustering";
+
+export type Determinism = { "kind": "yes" } | { "kind": "no", why: string, };
+
+export type ExperimentSpec = { name: string, description: string, dataset: DatasetRef, task: TaskSpec, validation: Validation, search: Search, models: Array<ModelSearch>, seed: number, 
+/**
+ * Trials run at once; 0 means one per core.
+ */
+parallelism: number, };
+
+export type DatasetRef = { name: string, 
+/**
+ * The snapshot's SHA-256: when given, running against other data is refused.
+ */
+sha256?: string | null, };
+
+export type TaskSpec = { kind: Task, 
+/**
+ * Required for classification and regression.
+ */
+target?: string | null, 
+/**
+ * The feature columns; empty means every column but the target.
+ */
+features: Array<string>, };
+
+export type Search = { "kind": "grid" } | { "kind": "random", budget: number, };
+
+export type ModelSearch = { model: string, params: { [key in string]: ParamSpace }, };
+
+export type ParamSpace = { min: number, max: number, log: boolean, } | Array<ParamValue> | ParamValue;
+
+export type Validation = { "kind": "holdout", test_fraction: number, } | { "kind": "k_fold", folds: number, };
+
+export type CreateExperimentRequest = { spec: ExperimentSpec, };
+
+export type RunExperimentRequest = { experiment: ExperimentId, 
+/**
+ * Trials at once (default: the spec's; 0: one per core).
+ */
+parallelism: number | null, };
+
+export type ListRunsRequest = { experiment: ExperimentId | null, };
+
+export type CompareRunsRequest = { runs: Array<RunId>, 
+/**
+ * The metric (default: accuracy, R² or silhouette).
+ */
+metric: string | null, };
+
+export type CancelRunsRequest = { runs: Array<RunId>, experiment: ExperimentId | null, };
+
+export type ExperimentInfo = { id: ExperimentId, name: string, dataset_sha256: string, spec_toml: string, created_at: string, runs: number, };
+
+export type ExperimentDetail = { experiment: ExperimentInfo, runs: Array<RunInfo>, };
+
+export type ExperimentOutcome = { experiment_id: ExperimentId, name: string, runs: Array<RunInfo>, };
+
+export type RunInfo = { id: RunId, experiment_id: ExperimentId, trial: number, model: string, params: JsonValue, status: RunStatus, error: string | null, wall_ms: number | null, cpu_ms: number | null, 
+/**
+ * Mean and standard deviation of each metric over the folds.
+ */
+metrics: { [key in string]: MeanStd }, started_at: string | null, finished_at: string | null, };
+
+export type RunDetail = { run: RunInfo, 
+/**
+ * `folds[i]`: metric name → value, for fold `i`.
+ */
+folds: Array<{ [key in string]: number }>, 
+/**
+ * Files under the run's folder, as paths relative to the project.
+ */
+files: Array<string>, };
+
+export type RunEvent = { "event": "started", run: RunId, trial: number, model: string, } | { "event": "fold", run: RunId, done: number, folds: number, } | { "event": "finished", run: RunInfo, };
+
+export type MeanStd = { mean: number, 
+/**
+ * Sample standard deviation over folds (0 for one fold).
+ */
+std: number, };
+
+export type RunComparison = { metric: string, higher_is_better: boolean, runs: Array<RunInfo>, 
+/**
+ * Every ordered pair.
+ */
+pairs: Array<PairComparison>, 
+/**
+ * Per run, in `runs` order: (wins, ties, losses).
+ */
+record: Array<[number, number, number]>, };
+
+export type PairComparison = { run: RunId, other: RunId, 
+/**
+ * Mean over folds of `run - other`.
+ */
+mean_difference: number, 
+/**
+ * Two-sided p-value of the corrected resampled t-test (None with one fold).
+ */
+p_value: number | null, 
+/**
+ * Significant at 5 % in `run`'s favour (win) or against it (loss).
+ */
+verdict: Verdict, };
+
+export type Verdict = "win" | "tie" | "loss";
+
+export interface Operations {
+  /** The project this session works on, if any. */
+  current_project: { request: Empty; response: ProjectSummary | null };
+  /** Creates a project in a folder and makes it current. */
+  create_project: { request: ProjectPath; response: ProjectSummary };
+  /** Opens the project in a folder (or a parent) and makes it current. */
+  open_project: { request: ProjectPath; response: ProjectSummary };
+  list_datasets: { request: Empty; response: Array<DatasetInfo> };
+  /** Imports a file (CSV, TSV, Parquet, JSON); progress arrives as events. */
+  import_dataset: { request: ImportRequest; response: ImportOutcome };
+  show_dataset: { request: DatasetName; response: DatasetInfo };
+  /** A page of rows, sorted and filtered, fetched from the snapshot. */
+  preview_dataset: { request: PreviewDatasetRequest; response: QueryOutput };
+  profile_dataset: { request: DatasetName; response: DatasetProfile };
+  /** SQL over the project's datasets, each a table named as the dataset. */
+  query_datasets: { request: QueryRequest; response: QueryOutput };
+  remove_dataset: { request: DatasetName; response: DatasetInfo };
+  /** The models a spec can use, with their parameter spaces. */
+  model_catalog: { request: Empty; response: Array<ModelSpec> };
+  /** Parses a spec file's text (TOML), reporting the line of an error. */
+  parse_spec: { request: SpecText; response: ExperimentSpec };
+  /** A spec as TOML, to save and run anywhere. */
+  spec_to_toml: { request: CreateExperimentRequest; response: SpecText };
+  /** Records a spec as an experiment with its runs queued. */
+  create_experiment: { request: CreateExperimentRequest; response: ExperimentDetail };
+  /** Runs an experiment's queued runs; each start, fold and end arrives as an event. */
+  run_experiment: { request: RunExperimentRequest; response: ExperimentOutcome };
+  list_experiments: { request: Empty; response: Array<ExperimentInfo> };
+  show_experiment: { request: ExperimentRef; response: ExperimentDetail };
+  list_runs: { request: ListRunsRequest; response: Array<RunInfo> };
+  show_run: { request: RunRef; response: RunDetail };
+  /** Runs side by side on one metric, with the corrected resampled t-test. */
+  compare_runs: { request: CompareRunsRequest; response: RunComparison };
+  /** Cancels runs: queued ones at once, running ones at their next fold. */
+  cancel_runs: { request: CancelRunsRequest; response: Affected };
+}
+
+export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","show_run","compare_runs","cancel_runs"] as const;
