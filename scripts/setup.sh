@@ -38,6 +38,47 @@ if [ "${rust_minor:-0}" -lt 95 ]; then
     exit 1
 fi
 
+# The desktop app and its tests: WebKitGTK (Tauri's web view), Xvfb for a
+# window without a screen, WebKitWebDriver; Node.js and npm for the UI.
+desktop_packages=(libwebkit2gtk-4.1-dev webkit2gtk-driver xvfb xauth fonts-dejavu-core curl)
+missing=()
+for package in "${desktop_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+node_major=$(node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/' || true)
+if [ "${node_major:-0}" -lt 20 ]; then missing+=(nodejs npm); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+node_major=$(node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/' || true)
+if [ "${node_major:-0}" -lt 20 ]; then
+    echo "setup: Node.js $(node --version 2>/dev/null || echo missing) is too old; the UI build needs Node.js 20 or newer." >&2
+    exit 1
+fi
+
 # Build output lives outside the clone so fresh clones reuse it; a cold one works too.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/datalab/target}"
 mkdir -p "$CARGO_TARGET_DIR"
+
+# Tools built from crates.io, cached beside the build output.
+export DATALAB_TOOLS="${DATALAB_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/datalab/tools}"
+export PATH="$DATALAB_TOOLS/bin:$PATH"
+
+# tauri-driver: the WebDriver front of the desktop app's end-to-end test.
+install_tauri_driver() {
+    if ! command -v tauri-driver >/dev/null 2>&1; then
+        echo "setup: installing tauri-driver (about a minute)" >&2
+        cargo install tauri-driver --version '^2' --locked --root "$DATALAB_TOOLS" --quiet
+    fi
+}
+
+# The UI (ui/dist): its npm packages from ui/package-lock.json, then a build.
+build_ui() {
+    if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+        echo "setup: installing the UI's npm packages" >&2
+        (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    (cd ui && npm run --silent build >/dev/null)
+}

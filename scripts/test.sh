@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Sets up and runs every check and test: formatting, lints, unit,
-# integration and CLI tests. `.ci/run` calls exactly this.
+# Sets up and runs every check and test: the UI's type check, unit tests and
+# build; Rust formatting, lints, unit, integration, CLI and HTTP tests; and
+# the desktop app end to end under Xvfb. `.ci/run` calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 echo "test: target dir $CARGO_TARGET_DIR" >&2
 
+install_tauri_driver
+
+# The UI first: its type check, unit tests and build (the desktop crate embeds ui/dist).
+build_ui
+(cd ui && npm run --silent check && npm test --silent)
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+
+# The desktop app as a person uses it: the real binary in a window, over WebDriver.
+tests/e2e/run.sh "$CARGO_TARGET_DIR/debug/datalab-desktop"
+echo "test: screenshots of the desktop test are in tests/e2e/out/" >&2

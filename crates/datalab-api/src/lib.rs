@@ -7,6 +7,7 @@
 //! TypeScript types are generated from it, so nothing can drift apart. Engine errors arrive as [`ApiError`]: a stable
 //! `code` for programs and a `message` a person can act on.
 
+pub mod charts;
 mod datasets;
 mod demo;
 mod error;

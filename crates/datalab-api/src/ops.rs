@@ -306,6 +306,8 @@ operations! {
     show_experiment(ExperimentRef) -> ExperimentDetail => |cx, r| crate::show_experiment(&cx.session.open()?, r.experiment);
     list_runs(ListRunsRequest) -> Vec<RunInfo> => |cx, r| crate::list_runs(&cx.session.open()?, r.experiment);
     show_run(RunRef) -> RunDetail => |cx, r| crate::show_run(&cx.session.open()?, r.run);
+    /// A run's confusion matrix and curves, downsampled for drawing.
+    run_charts(RunRef) -> crate::charts::RunCharts => |cx, r| crate::charts::run_charts(&cx.session.open()?, r.run);
     /// Runs side by side on one metric, with the corrected resampled t-test.
     compare_runs(CompareRunsRequest) -> RunComparison => |cx, r| crate::compare_runs(&cx.session.open()?, &r.runs, r.metric.as_deref());
     /// Cancels runs: queued ones at once, running ones at their next fold.
@@ -392,6 +394,8 @@ pub fn typescript() -> String {
         declare::<RunEvent>(&config),
         declare::<datalab_ml::trial::MeanStd>(&config),
         declare::<RunComparison>(&config),
+        declare::<crate::charts::RunCharts>(&config),
+        declare::<crate::charts::Series>(&config),
         declare::<crate::PairComparison>(&config),
         declare::<crate::Verdict>(&config),
     ];

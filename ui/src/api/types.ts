@@ -289,6 +289,26 @@ pairs: Array<PairComparison>,
  */
 record: Array<[number, number, number]>, };
 
+export type RunCharts = { run: RunId, 
+/**
+ * Class names, in the confusion matrix's order (classifiers only).
+ */
+classes: Array<string>, 
+/**
+ * `confusion[truth][predicted]`, summed over the folds.
+ */
+confusion: Array<Array<number>> | null, 
+/**
+ * One curve per fold (binary and multiclass: one-vs-rest micro average, as metrics computes it).
+ */
+roc: Array<Series>, precision_recall: Array<Series>, };
+
+export type Series = { name: string, x: Array<number>, y: Array<number>, 
+/**
+ * Points before downsampling.
+ */
+points: number, };
+
 export type PairComparison = { run: RunId, other: RunId, 
 /**
  * Mean over folds of `run - other`.
@@ -336,10 +356,12 @@ export interface Operations {
   show_experiment: { request: ExperimentRef; response: ExperimentDetail };
   list_runs: { request: ListRunsRequest; response: Array<RunInfo> };
   show_run: { request: RunRef; response: RunDetail };
+  /** A run's confusion matrix and curves, downsampled for drawing. */
+  run_charts: { request: RunRef; response: RunCharts };
   /** Runs side by side on one metric, with the corrected resampled t-test. */
   compare_runs: { request: CompareRunsRequest; response: RunComparison };
   /** Cancels runs: queued ones at once, running ones at their next fold. */
   cancel_runs: { request: CancelRunsRequest; response: Affected };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","show_run","compare_runs","cancel_runs"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","show_run","run_charts","compare_runs","cancel_runs"] as const;

@@ -1,0 +1,105 @@
+//! The Data Lab desktop app: a window over the UI (`ui/dist`), and thin
+//! wiring to the API. The UI calls one command, `call`, which runs an
+//! operation of the list in `datalab_api::ops` off the UI thread; progress
+//! of long operations is forwarded as `datalab://event` events, and File
+//! menu items as `datalab://menu` events. No domain logic lives here.
+//!
+//! `datalab-desktop [PROJECT]` opens PROJECT (or the project around it) at start.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use datalab_api::ops::{CallContext, Event, EventSink, Session};
+use datalab_api::{ApiError, ErrorCode};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::{AppHandle, Emitter, Manager, State};
+
+/// Sends the API's events to the window.
+struct WindowEvents(AppHandle);
+
+impl EventSink for WindowEvents {
+    fn emit(&self, event: Event) {
+        // A closed window cannot hear it; the API keeps the record.
+        let _ = self.0.emit("datalab://event", event);
+    }
+}
+
+/// Runs one operation of the API list, off the UI thread.
+#[tauri::command]
+async fn call(
+    app: AppHandle,
+    session: State<'_, Arc<Session>>,
+    operation: String,
+    request: serde_json::Value,
+) -> Result<serde_json::Value, ApiError> {
+    let session = Arc::clone(session.inner());
+    tauri::async_runtime::spawn_blocking(move || {
+        let cancel = AtomicBool::new(false);
+        let events = WindowEvents(app);
+        let context = CallContext {
+            session: &session,
+            events: &events,
+            cancel: &cancel,
+        };
+        datalab_api::ops::call(&operation, request, &context)
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::Internal, format!("the operation stopped: {e}")))?
+}
+
+fn menu(app: &AppHandle) -> tauri::Result<Menu<tauri::Wry>> {
+    let file = Submenu::with_items(
+        app,
+        "File",
+        true,
+        &[
+            &MenuItem::with_id(
+                app,
+                "close_project",
+                "Switch project…",
+                true,
+                Some("CmdOrCtrl+Shift+O"),
+            )?,
+            &PredefinedMenuItem::separator(app)?,
+            &PredefinedMenuItem::quit(app, Some("Quit Data Lab"))?,
+        ],
+    )?;
+    Menu::with_items(app, &[&file])
+}
+
+fn main() {
+    // A project given on the command line (as `datalab ui` does) opens first;
+    // opening it also marks runs a dead process left as interrupted.
+    let project: Option<PathBuf> = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .and_then(|path| match datalab_api::discover_project(&path) {
+            Ok(project) => Some(project.root().to_path_buf()),
+            Err(error) => {
+                eprintln!("datalab-desktop: {}", error.message);
+                None
+            }
+        });
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(Arc::new(Session::new(project)))
+        .setup(|app| {
+            let handle = app.handle();
+            handle.set_menu(menu(handle)?)?;
+            if let Some(window) = app.get_webview_window("main") {
+                window.set_title("Data Lab")?;
+            }
+            Ok(())
+        })
+        .on_menu_event(|app, event| {
+            let _ = app.emit("datalab://menu", event.id().0.clone());
+        })
+        .invoke_handler(tauri::generate_handler![call])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("datalab-desktop: the window could not start: {error}");
+        std::process::exit(1);
+    }
+}

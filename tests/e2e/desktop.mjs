@@ -1,0 +1,201 @@
+// End to end, as a person uses Data Lab: the real desktop binary in a real
+// window (under Xvfb in CI), driven over WebDriver (tauri-driver in front
+// of WebKitWebDriver). Each step saves a screenshot to look at.
+//
+//   node tests/e2e/desktop.mjs   (run by tests/e2e/run.sh, which starts Xvfb and tauri-driver)
+//
+// Environment: DATALAB_DESKTOP (the binary), WEBDRIVER_URL (tauri-driver),
+// E2E_OUT (screenshots and the scratch project), DATALAB_REPO (the checkout).
+
+import { mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
+const app = process.env.DATALAB_DESKTOP;
+const repo = process.env.DATALAB_REPO ?? process.cwd();
+const out = process.env.E2E_OUT ?? join(repo, "tests/e2e/out");
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+if (!app) throw new Error("set DATALAB_DESKTOP to the datalab-desktop binary");
+
+async function request(method, path, body, timeoutMs = 60_000) {
+  const response = await fetch(`${driver}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const json = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json.value ?? json)}`);
+  }
+  return json.value;
+}
+
+async function waitFor(what, check, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+class Session {
+  constructor(id) {
+    this.id = id;
+    this.step = 0;
+  }
+  path(rest) {
+    return `/session/${this.id}${rest}`;
+  }
+  async find(css) {
+    const found = await request("POST", this.path("/element"), { using: "css selector", value: css });
+    return found[ELEMENT];
+  }
+  async findAll(css) {
+    const found = await request("POST", this.path("/elements"), { using: "css selector", value: css });
+    return found.map((e) => e[ELEMENT]);
+  }
+  async waitFor(css, timeoutMs) {
+    return waitFor(css, () => this.find(css), timeoutMs);
+  }
+  async click(css) {
+    const element = await this.waitFor(css);
+    await request("POST", this.path(`/element/${element}/click`), {});
+  }
+  async type(css, text) {
+    const element = await this.waitFor(css);
+    await request("POST", this.path(`/element/${element}/clear`), {});
+    await request("POST", this.path(`/element/${element}/value`), { text });
+  }
+  /** The text a person sees in an element (its innerText). */
+  async text(css) {
+    await this.waitFor(css);
+    return this.run("return document.querySelector(arguments[0]).innerText", css);
+  }
+  async run(script, ...args) {
+    return request("POST", this.path("/execute/sync"), { script, args });
+  }
+  /** Chooses an option of a <select>, as a click would, firing the change event. */
+  async choose(css, value) {
+    await this.waitFor(css);
+    const ok = await this.run(
+      `const s = document.querySelector(arguments[0]);
+       if (![...s.options].some(o => o.value === arguments[1])) return false;
+       s.value = arguments[1];
+       s.dispatchEvent(new Event("change", { bubbles: true }));
+       return true;`,
+      css,
+      value,
+    );
+    if (!ok) throw new Error(`${css} has no option ${value}`);
+  }
+  async screenshot(name) {
+    this.step += 1;
+    const png = await request("GET", this.path("/screenshot"));
+    const file = join(out, `${String(this.step).padStart(2, "0")}-${name}.png`);
+    writeFileSync(file, Buffer.from(png, "base64"));
+    console.log(`screenshot: ${file}`);
+  }
+}
+
+async function main() {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  await waitFor("tauri-driver", async () => (await fetch(`${driver}/status`)).ok, 30_000);
+  const created = await request(
+    "POST",
+    "/session",
+    { capabilities: { alwaysMatch: { "tauri:options": { application: app } } } },
+    120_000,
+  );
+  const session = new Session(created.sessionId);
+  try {
+    // 1. Create a project.
+    const project = join(out, "project");
+    await session.type('[data-testid="project-path"]', project);
+    await session.screenshot("start");
+    await session.click('[data-testid="create-project"]');
+    const name = await session.text('[data-testid="project-name"]');
+    if (name !== "project") throw new Error(`the top bar names the project '${name}'`);
+
+    // 2. Import a CSV; its rows appear in the table.
+    await session.type('[data-testid="import-path"]', join(repo, "assets/datasets/penguins.csv"));
+    await session.click('[data-testid="import"]');
+    await session.waitFor('[data-testid="dataset-penguins"]', 120_000);
+    const listed = await session.text('[data-testid="dataset-penguins"]');
+    if (!listed.includes("344 rows")) throw new Error(`the dataset list says '${listed}'`);
+    await waitFor("the first rows", async () => (await session.text('[data-testid="data-grid"]')).includes("Adelie"));
+    await session.screenshot("imported");
+
+    // 3. Its profile, with the histogram of a numeric column.
+    await session.click('[data-testid="tab-profile"]');
+    await session.click('[data-testid="profile-column-body_mass_g"] td');
+    await session.waitFor('[data-testid="histogram"] canvas');
+    const panel = await session.text('[data-testid="column-panel"]');
+    if (!panel.includes("body_mass_g") || !panel.includes("2 missing")) throw new Error(`the column panel says '${panel}'`);
+    await session.screenshot("profile-histogram");
+
+    // 4. A two-model sweep: trees of depth 2 and 4, and logistic regression.
+    await session.click('[data-testid="nav-experiments"]');
+    await session.choose('[data-testid="experiment-dataset"]', "penguins");
+    await session.choose('[data-testid="experiment-target"]', "species");
+    await session.click('[data-testid="model-decision_tree"]');
+    await session.type('[data-testid="param-decision_tree-max_depth"]', "2, 4");
+    await session.click('[data-testid="model-logistic_regression"]');
+    const launch = await session.text('[data-testid="launch"]');
+    if (!launch.includes("3 trials")) throw new Error(`the launch button says '${launch}'`);
+    await session.screenshot("experiment-form");
+    await session.click('[data-testid="launch"]');
+    await session.waitFor('[data-testid="live-runs"]');
+    const statuses = await waitFor(
+      "the runs to finish",
+      async () => {
+        const s = await session.run(
+          `return [...document.querySelectorAll('[data-testid^="live-run-"]')].map(r => r.dataset.status)`,
+        );
+        return s.length === 3 && s.every((x) => !["queued", "running"].includes(x)) ? s : null;
+      },
+      180_000,
+    );
+    if (!statuses.every((s) => s === "succeeded")) throw new Error(`runs ended ${statuses.join(", ")}`);
+    await session.screenshot("runs-finished");
+
+    // 5. Select two runs and compare them.
+    await session.click('[data-testid="show-runs"]');
+    await session.waitFor('[data-testid="runs-table"]');
+    const ids = await session.run(
+      `return [...document.querySelectorAll('[data-testid^="run-row-"]')].map(r => r.dataset.testid.slice(8))`,
+    );
+    if (ids.length !== 3) throw new Error(`the runs table shows ${ids.length} runs`);
+    await session.click(`[data-testid="run-row-${ids[0]}"]`);
+    await session.click(`[data-testid="run-row-${ids[1]}"]`);
+    await session.click('[data-testid="compare"]');
+    await session.waitFor('[data-testid="comparison-chart"] canvas');
+    await session.waitFor('[data-testid="significance"]');
+    const significance = await session.text('[data-testid="significance"]');
+    if (!significance.includes(`vs ${ids[0]}`)) throw new Error(`the significance matrix says '${significance}'`);
+    await session.run(`document.querySelector('[data-testid="comparison"]').scrollIntoView()`);
+    await session.screenshot("comparison");
+    console.log("e2e: every step passed");
+  } catch (error) {
+    await session.screenshot("failure").catch(() => {});
+    const text = await session.run("return document.body.innerText").catch(() => "");
+    console.error(`the window said:\n${text}`);
+    throw error;
+  } finally {
+    await request("DELETE", `/session/${session.id}`).catch(() => {});
+  }
+}
+
+main().catch((error) => {
+  console.error(`e2e failed: ${error.stack ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+// The one way the UI talks to Data Lab: an operation of the API list by name.
+// In the desktop app it goes through Tauri's IPC (the `call` command); in the
+// server mode through `POST /api/<operation>` (the token rides in a cookie).
+// Both end in datalab_api::ops::call, so the two cannot behave differently.
+
+import type { ApiError, Event, Operations } from "./types";
+
+export type OperationName = keyof Operations;
+export type Request<K extends OperationName> = Operations[K]["request"];
+export type Response<K extends OperationName> = Operations[K]["response"];
+
+/** An operation's failure, with the API's code and a message a person can act on. */
+export class CallError extends Error {
+  readonly code: ApiError["code"];
+  constructor(error: ApiError) {
+    super(error.message);
+    this.code = error.code;
+  }
+}
+
+interface TauriInternals {
+  invoke: (command: string, args: Record<string, unknown>) => Promise<unknown>;
+}
+
+function tauri(): TauriInternals | undefined {
+  return (window as unknown as { __TAURI_INTERNALS__?: TauriInternals }).__TAURI_INTERNALS__;
+}
+
+/** True inside the desktop app (native dialogs, drag and drop of files). */
+export function inDesktopApp(): boolean {
+  return tauri() !== undefined;
+}
+
+function asApiError(value: unknown): ApiError {
+  if (value && typeof value === "object" && "code" in value && "message" in value) {
+    return value as ApiError;
+  }
+  return { code: "internal", message: String(value) };
+}
+
+export async function call<K extends OperationName>(operation: K, request: Request<K>): Promise<Response<K>> {
+  const ipc = tauri();
+  if (ipc) {
+    try {
+      return (await ipc.invoke("call", { operation, request })) as Response<K>;
+    } catch (error) {
+      throw new CallError(asApiError(error));
+    }
+  }
+  const response = await fetch(`/api/${operation}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    credentials: "same-origin",
+    body: JSON.stringify(request),
+  });
+  const body: unknown = await response.json().catch(() => ({ code: "internal", message: response.statusText }));
+  if (!response.ok) {
+    throw new CallError(asApiError(body));
+  }
+  return body as Response<K>;
+}
+
+/** Listens to the events of long operations; returns a function that stops listening. */
+export function onEvent(listener: (event: Event) => void): () => void {
+  if (inDesktopApp()) {
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    void import("@tauri-apps/api/event").then(({ listen }) =>
+      listen<Event>("datalab://event", (e) => listener(e.payload)).then((unlisten) => {
+        if (stopped) unlisten();
+        else stop = unlisten;
+      }),
+    );
+    return () => {
+      stopped = true;
+      stop?.();
+    };
+  }
+  const source = new EventSource("/api/events");
+  source.onmessage = (message) => {
+    try {
+      listener(JSON.parse(message.data as string) as Event);
+    } catch {
+      // A malformed event is dropped: events are for watching, the API has the record.
+    }
+  };
+  return () => source.close();
+}

@@ -1,0 +1,98 @@
+// Comparing runs: which parameters differ between them, which metrics they
+// share, and which run is best on a metric.
+
+import type { JsonValue, RunInfo } from "../api/types";
+
+function paramsOf(run: RunInfo): Record<string, JsonValue> {
+  const p = run.params;
+  return p && typeof p === "object" && !Array.isArray(p) ? (p as Record<string, JsonValue>) : {};
+}
+
+/** Every parameter name across `runs`, with "model" first. */
+export function parameterNames(runs: RunInfo[]): string[] {
+  const names = new Set<string>();
+  for (const run of runs) for (const name of Object.keys(paramsOf(run))) names.add(name);
+  return ["model", ...[...names].sort()];
+}
+
+/** A run's value for a parameter name ("model" is the model), as text; "" when it has none. */
+export function parameterValue(run: RunInfo, name: string): string {
+  if (name === "model") return run.model;
+  const value = paramsOf(run)[name];
+  return value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** The parameter names whose values are not the same in every run. */
+export function differingParameters(runs: RunInfo[]): Set<string> {
+  const differing = new Set<string>();
+  for (const name of parameterNames(runs)) {
+    const values = new Set(runs.map((r) => parameterValue(r, name)));
+    if (values.size > 1) differing.add(name);
+  }
+  return differing;
+}
+
+/** Metrics every run has. */
+export function sharedMetrics(runs: RunInfo[]): string[] {
+  if (runs.length === 0) return [];
+  const [first, ...rest] = runs;
+  return Object.keys(first?.metrics ?? {})
+    .filter((m) => rest.every((r) => m in r.metrics))
+    .sort();
+}
+
+const LOWER_IS_BETTER = new Set(["log_loss", "rmse", "mae", "inertia"]);
+
+export function higherIsBetter(metric: string): boolean {
+  return !LOWER_IS_BETTER.has(metric);
+}
+
+/** The metric a table leads with: accuracy, R² or silhouette, whichever the runs have. */
+export function headlineMetric(runs: RunInfo[]): string | undefined {
+  const shared = sharedMetrics(runs);
+  return ["accuracy", "r2", "silhouette"].find((m) => shared.includes(m)) ?? shared[0];
+}
+
+/** The id of the best run on `metric`, or undefined when none has it. */
+export function bestRun(runs: RunInfo[], metric: string): number | undefined {
+  let best: RunInfo | undefined;
+  for (const run of runs) {
+    const value = run.metrics[metric]?.mean;
+    if (value === undefined || !Number.isFinite(value)) continue;
+    const bestValue = best?.metrics[metric]?.mean;
+    if (best === undefined || bestValue === undefined) best = run;
+    else if (higherIsBetter(metric) ? value > bestValue : value < bestValue) best = run;
+  }
+  return best?.id;
+}
+
+export type SortKey = { column: string; descending: boolean };
+
+/** Sorts runs by a column: "id", "model", "status", "wall_ms", a parameter, or "metric:<name>". */
+export function sortRuns(runs: RunInfo[], key: SortKey): RunInfo[] {
+  const value = (run: RunInfo): number | string => {
+    if (key.column === "id") return run.id;
+    if (key.column === "status") return run.status;
+    if (key.column === "wall_ms") return run.wall_ms ?? -Infinity;
+    if (key.column.startsWith("metric:")) return run.metrics[key.column.slice(7)]?.mean ?? -Infinity;
+    const text = parameterValue(run, key.column);
+    const number = Number(text);
+    return text !== "" && Number.isFinite(number) ? number : text;
+  };
+  const sign = key.descending ? -1 : 1;
+  return [...runs].sort((a, b) => {
+    const x = value(a);
+    const y = value(b);
+    const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+    return order !== 0 ? sign * order : a.id - b.id;
+  });
+}
+
+/** Runs whose model, status, or any parameter value contains `text` (case-insensitive). */
+export function filterRuns(runs: RunInfo[], text: string): RunInfo[] {
+  const needle = text.trim().toLowerCase();
+  if (needle === "") return runs;
+  return runs.filter((run) =>
+    [String(run.id), run.model, run.status, JSON.stringify(run.params)].some((f) => f.toLowerCase().includes(needle)),
+  );
+}

@@ -1,0 +1,86 @@
+// The Data Lab UI: a project, and three pages over it — Datasets,
+// Experiments, Runs. Every piece of data comes from the API list through
+// api/client.ts; nothing here knows whether it runs in the desktop app or a
+// browser, except for native dialogs and dropped files.
+
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import type { ProjectSummary } from "./api/types";
+import { call, inDesktopApp } from "./api/client";
+import { ProjectPage } from "./pages/ProjectPage";
+import { DatasetsPage } from "./pages/DatasetsPage";
+import { ExperimentsPage } from "./pages/ExperimentsPage";
+import { RunsPage } from "./pages/RunsPage";
+import "./styles.css";
+
+type Page = "datasets" | "experiments" | "runs";
+
+export function rememberProject(root: string): void {
+  const recent: string[] = JSON.parse(localStorage.getItem("datalab.recent") ?? "[]") as string[];
+  localStorage.setItem("datalab.recent", JSON.stringify([root, ...recent.filter((r) => r !== root)].slice(0, 8)));
+}
+
+function App() {
+  const [project, setProject] = useState<ProjectSummary | null | undefined>(undefined);
+  const [page, setPage] = useState<Page>("datasets");
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    call("current_project", {})
+      .then(setProject)
+      .catch((e: unknown) => {
+        setProject(null);
+        setError(e instanceof Error ? e.message : String(e));
+      });
+  }, []);
+
+  useEffect(() => {
+    if (!inDesktopApp()) return;
+    // File menu items arrive as events from the desktop shell.
+    let stop: (() => void) | undefined;
+    void import("@tauri-apps/api/event").then(({ listen }) =>
+      listen<string>("datalab://menu", (e) => {
+        if (e.payload === "close_project") setProject(null);
+      }).then((unlisten) => (stop = unlisten)),
+    );
+    return () => stop?.();
+  }, []);
+
+  const opened = (summary: ProjectSummary) => {
+    rememberProject(summary.root);
+    setProject(summary);
+    setPage("datasets");
+  };
+
+  if (project === undefined) return <div class="loading">Loading…</div>;
+  if (project === null) return <ProjectPage onOpened={opened} initialError={error} />;
+  const name = project.root.split(/[\\/]/).filter(Boolean).pop() ?? project.root;
+  return (
+    <div class="app">
+      <header class="topbar">
+        <span class="brand">Data Lab</span>
+        <span class="project" title={project.root} data-testid="project-name">
+          {name}
+        </span>
+        <nav>
+          {(["datasets", "experiments", "runs"] as const).map((p) => (
+            <button class={page === p ? "tab active" : "tab"} data-testid={`nav-${p}`} onClick={() => setPage(p)}>
+              {p[0]?.toUpperCase() + p.slice(1)}
+            </button>
+          ))}
+        </nav>
+        <button class="link" data-testid="switch-project" onClick={() => setProject(null)}>
+          Switch project
+        </button>
+      </header>
+      <main>
+        {page === "datasets" && <DatasetsPage />}
+        {page === "experiments" && <ExperimentsPage onShowRuns={() => setPage("runs")} />}
+        {page === "runs" && <RunsPage />}
+      </main>
+    </div>
+  );
+}
+
+const root = document.getElementById("app");
+if (root) render(<App />, root);

@@ -1,0 +1,376 @@
+// Datasets: import (path, native dialog, or files dropped on the window) with
+// progress; the list; and for the chosen dataset a virtualized table, the
+// column profile with histograms and top values, a correlation heatmap, and
+// SQL over every dataset of the project.
+
+import { useEffect, useMemo, useState } from "preact/hooks";
+import type { ColumnProfile, DatasetInfo, DatasetProfile, Event, QueryOutput, SortOrder } from "../api/types";
+import { call, inDesktopApp, onEvent } from "../api/client";
+import { DataGrid } from "../components/DataGrid";
+import { Chart, type ChartOption } from "../components/Chart";
+import { formatBytes, formatCell, formatNumber } from "../lib/format";
+
+type Tab = "table" | "profile" | "correlations" | "sql";
+
+const NO_OPTIONS = {
+  format: null,
+  delimiter: null,
+  quote: null,
+  has_header: null,
+  null_values: null,
+  column_types: {},
+  infer_schema_rows: null,
+};
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function DatasetsPage() {
+  const [datasets, setDatasets] = useState<DatasetInfo[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [tab, setTab] = useState<Tab>("table");
+  const [error, setError] = useState<string | null>(null);
+  const [importPath, setImportPath] = useState("");
+  const [progress, setProgress] = useState<Extract<Event, { kind: "progress" }> | null>(null);
+  const [importing, setImporting] = useState(false);
+
+  const refresh = async (choose?: string) => {
+    try {
+      const list = await call("list_datasets", {});
+      setDatasets(list);
+      setSelected((current) => choose ?? current ?? list[0]?.name ?? null);
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+
+  useEffect(() => {
+    void refresh();
+    return onEvent((event) => {
+      if (event.kind === "progress" && event.operation === "import_dataset") setProgress(event);
+    });
+  }, []);
+
+  const importFile = async (path: string) => {
+    if (path.trim() === "") return;
+    setImporting(true);
+    setError(null);
+    setProgress(null);
+    try {
+      const outcome = await call("import_dataset", { path: path.trim(), name: null, options: NO_OPTIONS });
+      setImportPath("");
+      await refresh(outcome.dataset.name);
+      setTab("table");
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setImporting(false);
+      setProgress(null);
+    }
+  };
+
+  useEffect(() => {
+    if (!inDesktopApp()) return;
+    // Files dropped on the window are imported one after another.
+    let stop: (() => void) | undefined;
+    void import("@tauri-apps/api/webview").then(({ getCurrentWebview }) =>
+      getCurrentWebview()
+        .onDragDropEvent(async (e) => {
+          if (e.payload.type !== "drop") return;
+          for (const path of e.payload.paths) await importFile(path);
+        })
+        .then((unlisten) => (stop = unlisten)),
+    );
+    return () => stop?.();
+  }, []);
+
+  const browse = async () => {
+    const { open } = await import("@tauri-apps/plugin-dialog");
+    const file = await open({
+      title: "Import a dataset",
+      filters: [{ name: "Data", extensions: ["csv", "tsv", "txt", "parquet", "json", "ndjson", "jsonl"] }],
+    });
+    if (typeof file === "string") await importFile(file);
+  };
+
+  const current = datasets.find((d) => d.name === selected) ?? null;
+  return (
+    <div class="split">
+      <aside class="sidebar">
+        <h2>Datasets</h2>
+        <div class="import">
+          <input
+            data-testid="import-path"
+            placeholder="File to import (CSV, Parquet, JSON)"
+            value={importPath}
+            onInput={(e) => setImportPath((e.currentTarget as HTMLInputElement).value)}
+            onKeyDown={(e) => e.key === "Enter" && void importFile(importPath)}
+          />
+          <div class="row">
+            <button class="primary" data-testid="import" disabled={importing} onClick={() => void importFile(importPath)}>
+              Import
+            </button>
+            {inDesktopApp() && (
+              <button disabled={importing} onClick={() => void browse()}>
+                Browse…
+              </button>
+            )}
+          </div>
+          {inDesktopApp() && <p class="muted small">or drop files on the window</p>}
+          {importing && (
+            <div class="progress" data-testid="import-progress">
+              <div class="bar" style={{ width: `${progress && progress.total > 0 ? (100 * progress.done) / progress.total : 5}%` }} />
+              <span>{progress ? `${progress.stage}…` : "starting…"}</span>
+            </div>
+          )}
+        </div>
+        {error && (
+          <p class="error" data-testid="error">
+            {error}
+          </p>
+        )}
+        <ul class="list" data-testid="dataset-list">
+          {datasets.map((d) => (
+            <li class={d.name === selected ? "selected" : ""} onClick={() => setSelected(d.name)} data-testid={`dataset-${d.name}`}>
+              <strong>{d.name}</strong>
+              <span class="muted small">
+                {d.rows.toLocaleString("en-US")} rows · {d.columns.length} columns
+              </span>
+            </li>
+          ))}
+          {datasets.length === 0 && <li class="muted">No datasets yet: import a file.</li>}
+        </ul>
+      </aside>
+      <section class="content">
+        {current ? (
+          <>
+            <div class="heading">
+              <h2>{current.name}</h2>
+              <span class="muted small">
+                {current.source_format} · {formatBytes(current.source_bytes)} · snapshot {current.snapshot_sha256.slice(0, 12)}
+              </span>
+            </div>
+            <div class="tabs">
+              {(["table", "profile", "correlations", "sql"] as const).map((t) => (
+                <button class={tab === t ? "tab active" : "tab"} data-testid={`tab-${t}`} onClick={() => setTab(t)}>
+                  {t === "sql" ? "SQL" : t[0]?.toUpperCase() + t.slice(1)}
+                </button>
+              ))}
+            </div>
+            {tab === "table" && <TableView dataset={current} />}
+            {tab === "profile" && <ProfileView dataset={current.name} />}
+            {tab === "correlations" && <CorrelationView dataset={current.name} />}
+            {tab === "sql" && <SqlView dataset={current.name} />}
+          </>
+        ) : (
+          <p class="muted">Import a dataset to explore it.</p>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function TableView(props: { dataset: DatasetInfo }) {
+  const [sort, setSort] = useState<[string, SortOrder] | null>(null);
+  const [total, setTotal] = useState(props.dataset.rows);
+  const version = `${props.dataset.name}:${JSON.stringify(sort)}`;
+  useEffect(() => setTotal(props.dataset.rows), [props.dataset.name]);
+  const fetchPage = async (offset: number, limit: number) => {
+    const page = await call("preview_dataset", { dataset: props.dataset.name, offset, limit, sort, filters: [] });
+    if (page.total_rows !== null) setTotal(page.total_rows);
+    return page.table.rows;
+  };
+  const onSort = (column: string) =>
+    setSort((s) => (s?.[0] !== column ? [column, "ascending"] : s[1] === "ascending" ? [column, "descending"] : null));
+  return (
+    <DataGrid columns={props.dataset.columns} total={total} version={version} fetchPage={fetchPage} sort={sort} onSort={onSort} />
+  );
+}
+
+function useProfile(dataset: string): { profile: DatasetProfile | null; error: string | null } {
+  const [profile, setProfile] = useState<DatasetProfile | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setProfile(null);
+    call("profile_dataset", { dataset })
+      .then(setProfile)
+      .catch((e: unknown) => setError(message(e)));
+  }, [dataset]);
+  return { profile, error };
+}
+
+export function histogramOption(column: ColumnProfile): ChartOption | null {
+  if (column.histogram) {
+    const { edges, counts } = column.histogram;
+    const labels = counts.map((_, i) => `${formatNumber(edges[i], 2)}–${formatNumber(edges[i + 1], 2)}`);
+    return {
+      tooltip: { trigger: "axis" },
+      grid: { left: 50, right: 10, top: 20, bottom: 40 },
+      xAxis: { type: "category", data: labels, axisLabel: { fontSize: 10 } },
+      yAxis: { type: "value" },
+      series: [{ type: "bar", data: counts, barCategoryGap: "5%", itemStyle: { color: "#3b7dd8" } }],
+    };
+  }
+  if (column.top_values.length > 0) {
+    const top = [...column.top_values].reverse();
+    return {
+      tooltip: { trigger: "axis" },
+      grid: { left: 120, right: 20, top: 10, bottom: 30 },
+      xAxis: { type: "value" },
+      yAxis: { type: "category", data: top.map((v) => v.value), axisLabel: { width: 110, overflow: "truncate" } },
+      series: [{ type: "bar", data: top.map((v) => v.count), itemStyle: { color: "#5aa469" } }],
+    };
+  }
+  return null;
+}
+
+function ProfileView(props: { dataset: string }) {
+  const { profile, error } = useProfile(props.dataset);
+  const [column, setColumn] = useState<string | null>(null);
+  if (error) return <p class="error">{error}</p>;
+  if (!profile) return <p class="muted">Profiling…</p>;
+  const chosen = profile.columns.find((c) => c.name === column) ?? profile.columns[0];
+  const option = chosen ? histogramOption(chosen) : null;
+  return (
+    <div class="profile">
+      <div class="scroll">
+      <table class="table compact" data-testid="profile-columns">
+        <thead>
+          <tr>
+            <th>column</th>
+            <th>kind</th>
+            <th>nulls</th>
+            <th>distinct</th>
+            <th>mean</th>
+            <th>min</th>
+            <th>max</th>
+          </tr>
+        </thead>
+        <tbody>
+          {profile.columns.map((c) => (
+            <tr class={c.name === chosen?.name ? "selected" : ""} onClick={() => setColumn(c.name)} data-testid={`profile-column-${c.name}`}>
+              <td>{c.name}</td>
+              <td>{c.kind}</td>
+              <td>{c.nulls.toLocaleString("en-US")}</td>
+              <td>
+                {c.distinct.count.toLocaleString("en-US")}
+                {c.distinct.exact ? "" : " ≈"}
+              </td>
+              <td>{formatNumber(c.numeric?.mean)}</td>
+              <td>{formatNumber(c.numeric?.min)}</td>
+              <td>{formatNumber(c.numeric?.max)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      </div>
+      {chosen && (
+        <div class="panel" data-testid="column-panel">
+          <h3>{chosen.name}</h3>
+          <p class="muted small">
+            {chosen.data_type} · {chosen.count.toLocaleString("en-US")} values · {chosen.nulls.toLocaleString("en-US")} missing
+            {chosen.numeric &&
+              ` · median ${formatNumber(chosen.numeric.median)} · q25 ${formatNumber(chosen.numeric.q25)} · q75 ${formatNumber(chosen.numeric.q75)} · std ${formatNumber(chosen.numeric.std)}`}
+          </p>
+          {option ? <Chart option={option} testId="histogram" /> : <p class="muted">No chart for this column.</p>}
+          {chosen.top_values.length > 0 && (
+            <p class="small">
+              Top values:{" "}
+              {chosen.top_values
+                .slice(0, 5)
+                .map((v) => `${v.value} (${v.count})`)
+                .join(", ")}
+            </p>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function CorrelationView(props: { dataset: string }) {
+  const { profile, error } = useProfile(props.dataset);
+  const option = useMemo<ChartOption | null>(() => {
+    if (!profile || profile.correlations.columns.length === 0) return null;
+    const names = profile.correlations.columns;
+    const data: [number, number, number | null][] = [];
+    profile.correlations.matrix.forEach((row, i) => row.forEach((v, j) => data.push([j, i, v === null ? null : Number(v.toFixed(3))])));
+    return {
+      tooltip: { position: "top" },
+      grid: { left: 120, right: 80, top: 10, bottom: 100 },
+      xAxis: { type: "category", data: names, axisLabel: { rotate: 45 } },
+      yAxis: { type: "category", data: names },
+      visualMap: { min: -1, max: 1, calculable: true, orient: "vertical", right: 0, top: "center", inRange: { color: ["#2c6fbb", "#f7f7f7", "#c0392b"] } },
+      series: [{ type: "heatmap", data, label: { show: names.length <= 12, fontSize: 10 } }],
+    };
+  }, [profile]);
+  if (error) return <p class="error">{error}</p>;
+  if (!profile) return <p class="muted">Profiling…</p>;
+  if (!option) return <p class="muted">No numeric columns to correlate.</p>;
+  return (
+    <div>
+      <p class="muted small">
+        {profile.correlations.method} correlation over {profile.correlations.rows_used.toLocaleString("en-US")} rows
+      </p>
+      <Chart option={option} height={480} testId="correlations" />
+    </div>
+  );
+}
+
+function SqlView(props: { dataset: string }) {
+  const [sql, setSql] = useState(`SELECT * FROM "${props.dataset}" LIMIT 100`);
+  const [result, setResult] = useState<QueryOutput | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const run = async () => {
+    setError(null);
+    try {
+      setResult(await call("query_datasets", { sql, limit: 1000 }));
+    } catch (e) {
+      setResult(null);
+      setError(message(e));
+    }
+  };
+  return (
+    <div class="sql">
+      <textarea
+        data-testid="sql"
+        rows={4}
+        value={sql}
+        onInput={(e) => setSql((e.currentTarget as HTMLTextAreaElement).value)}
+        onKeyDown={(e) => e.ctrlKey && e.key === "Enter" && void run()}
+      />
+      <button class="primary" data-testid="run-sql" onClick={() => void run()}>
+        Run (Ctrl-Enter)
+      </button>
+      {error && <p class="error">{error}</p>}
+      {result && (
+        <>
+          <p class="muted small">
+            {result.table.rows.length} rows{result.truncated ? " (cut at the limit)" : ""}
+          </p>
+          <div class="scroll">
+            <table class="table compact" data-testid="sql-result">
+              <thead>
+                <tr>
+                  {result.table.columns.map((c) => (
+                    <th>{c.name}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {result.table.rows.map((row) => (
+                  <tr>
+                    {row.map((v) => (
+                      <td>{formatCell(v)}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}

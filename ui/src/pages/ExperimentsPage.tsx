@@ -1,0 +1,348 @@
+// Experiments: build a spec by pointing and clicking — dataset, target,
+// features, models with parameter forms generated from the catalog,
+// validation, search — launch it, and watch every trial live; cancel it.
+
+import { useEffect, useState } from "preact/hooks";
+import type { DatasetInfo, ExperimentInfo, ModelSpec, ParamDomain, RunInfo, Task } from "../api/types";
+import { call, onEvent } from "../api/client";
+import { buildSpec, countTrials, parseParam, type ModelChoice, type SpecForm } from "../lib/spec";
+import { formatMs, formatNumber } from "../lib/format";
+import { headlineMetric } from "../lib/compare";
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function domainHint(domain: ParamDomain): string {
+  switch (domain.type) {
+    case "integer":
+    case "float":
+      return `${domain.min} to ${domain.max}, default ${domain.default}`;
+    case "choice":
+      return `${domain.options.join(" | ")}, default ${domain.default}`;
+    case "boolean":
+      return `true | false, default ${domain.default}`;
+  }
+}
+
+interface LiveRun {
+  run: RunInfo;
+  folds: [number, number] | null;
+}
+
+export function ExperimentsPage(props: { onShowRuns: () => void }) {
+  const [datasets, setDatasets] = useState<DatasetInfo[]>([]);
+  const [catalog, setCatalog] = useState<ModelSpec[]>([]);
+  const [experiments, setExperiments] = useState<ExperimentInfo[]>([]);
+  const [form, setForm] = useState<SpecForm>({
+    name: "",
+    dataset: "",
+    task: "classification",
+    target: null,
+    features: [],
+    validation: { kind: "k_fold", folds: 5 },
+    search: { kind: "grid" },
+    seed: 42,
+    parallelism: 0,
+    models: [],
+  });
+  const [errors, setErrors] = useState<string[]>([]);
+  const [live, setLive] = useState<{ experiment: number; runs: LiveRun[] } | null>(null);
+  const [running, setRunning] = useState(false);
+
+  useEffect(() => {
+    Promise.all([call("list_datasets", {}), call("model_catalog", {}), call("list_experiments", {})])
+      .then(([d, c, e]) => {
+        setDatasets(d);
+        setCatalog(c);
+        setExperiments(e);
+      })
+      .catch((e: unknown) => setErrors([message(e)]));
+    return onEvent((event) => {
+      if (event.kind !== "run") return;
+      const e = event.event;
+      setLive((current) => {
+        if (!current) return current;
+        const runs = current.runs.map((r): LiveRun => {
+          if (e.event === "started" && r.run.id === e.run) return { ...r, run: { ...r.run, status: "running" } };
+          if (e.event === "fold" && r.run.id === e.run) return { ...r, folds: [e.done, e.folds] };
+          if (e.event === "finished" && r.run.id === e.run.id) return { run: e.run, folds: r.folds };
+          return r;
+        });
+        return { ...current, runs };
+      });
+    });
+  }, []);
+
+  const dataset = datasets.find((d) => d.name === form.dataset);
+  const update = (patch: Partial<SpecForm>) => setForm((f) => ({ ...f, ...patch }));
+  const chooseDataset = (name: string) => {
+    const d = datasets.find((x) => x.name === name);
+    const columns = d?.columns.map((c) => c.name) ?? [];
+    const target = form.task === "clustering" ? null : (columns[columns.length - 1] ?? null);
+    update({
+      dataset: name,
+      target,
+      features: columns.filter((c) => c !== target),
+      name: form.name || `${name} experiment`,
+    });
+  };
+  const chooseTarget = (target: string) =>
+    update({ target, features: (dataset?.columns.map((c) => c.name) ?? []).filter((c) => c !== target) });
+  const chooseTask = (task: Task) => update({ task, models: form.models.filter((m) => catalog.find((c) => c.id === m.model)?.task === task) });
+  const toggleModel = (id: string) =>
+    update({
+      models: form.models.some((m) => m.model === id) ? form.models.filter((m) => m.model !== id) : [...form.models, { model: id, params: {} }],
+    });
+  const setParam = (model: string, name: string, text: string) =>
+    update({
+      models: form.models.map((m): ModelChoice => (m.model === model ? { ...m, params: { ...m.params, [name]: text } } : m)),
+    });
+
+  const launch = async () => {
+    const built = buildSpec(form, catalog);
+    if ("errors" in built) {
+      setErrors(built.errors);
+      return;
+    }
+    setErrors([]);
+    setRunning(true);
+    try {
+      const created = await call("create_experiment", { spec: built.spec });
+      setLive({ experiment: created.experiment.id, runs: created.runs.map((run) => ({ run, folds: null })) });
+      const outcome = await call("run_experiment", { experiment: created.experiment.id, parallelism: null });
+      setLive({ experiment: outcome.experiment_id, runs: outcome.runs.map((run) => ({ run, folds: null })) });
+      setExperiments(await call("list_experiments", {}));
+    } catch (e) {
+      setErrors([message(e)]);
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  const cancel = async () => {
+    if (live) await call("cancel_runs", { runs: [], experiment: live.experiment }).catch((e: unknown) => setErrors([message(e)]));
+  };
+
+  const models = catalog.filter((m) => m.task === form.task);
+  const metric = live ? headlineMetric(live.runs.map((r) => r.run).filter((r) => r.status === "succeeded")) : undefined;
+  const done = live?.runs.filter((r) => !["queued", "running"].includes(r.run.status)).length ?? 0;
+  return (
+    <div class="split">
+      <section class="content builder">
+        <h2>New experiment</h2>
+        <div class="form">
+          <label>
+            Name
+            <input data-testid="experiment-name" value={form.name} onInput={(e) => update({ name: (e.currentTarget as HTMLInputElement).value })} />
+          </label>
+          <label>
+            Dataset
+            <select data-testid="experiment-dataset" value={form.dataset} onChange={(e) => chooseDataset((e.currentTarget as HTMLSelectElement).value)}>
+              <option value="">choose…</option>
+              {datasets.map((d) => (
+                <option value={d.name}>{d.name}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Task
+            <select data-testid="experiment-task" value={form.task} onChange={(e) => chooseTask((e.currentTarget as HTMLSelectElement).value as Task)}>
+              <option value="classification">classification</option>
+              <option value="regression">regression</option>
+              <option value="clustering">clustering</option>
+            </select>
+          </label>
+          {form.task !== "clustering" && (
+            <label>
+              Target
+              <select data-testid="experiment-target" value={form.target ?? ""} onChange={(e) => chooseTarget((e.currentTarget as HTMLSelectElement).value)}>
+                {dataset?.columns.map((c) => (
+                  <option value={c.name}>{c.name}</option>
+                ))}
+              </select>
+            </label>
+          )}
+        </div>
+        {dataset && (
+          <fieldset>
+            <legend>Features</legend>
+            <div class="chips">
+              {dataset.columns
+                .filter((c) => c.name !== form.target)
+                .map((c) => (
+                  <label class="chip">
+                    <input
+                      type="checkbox"
+                      checked={form.features.includes(c.name)}
+                      onChange={() =>
+                        update({ features: form.features.includes(c.name) ? form.features.filter((f) => f !== c.name) : [...form.features, c.name] })
+                      }
+                    />
+                    {c.name} <span class="muted small">{c.kind}</span>
+                  </label>
+                ))}
+            </div>
+          </fieldset>
+        )}
+        <fieldset>
+          <legend>Models</legend>
+          {models.map((m) => {
+            const choice = form.models.find((c) => c.model === m.id);
+            return (
+              <div class="model">
+                <label title={m.description}>
+                  <input type="checkbox" data-testid={`model-${m.id}`} checked={choice !== undefined} onChange={() => toggleModel(m.id)} />
+                  <strong>{m.name}</strong> <span class="muted small">{m.description}</span>
+                </label>
+                {choice && (
+                  <div class="params">
+                    {m.params.map((p) => {
+                      const text = choice.params[p.name] ?? "";
+                      const parsed = parseParam(text, p.domain);
+                      return (
+                        <label title={p.description}>
+                          {p.name}
+                          <input
+                            data-testid={`param-${m.id}-${p.name}`}
+                            class={parsed.ok ? "" : "invalid"}
+                            placeholder={domainHint(p.domain)}
+                            value={text}
+                            onInput={(e) => setParam(m.id, p.name, (e.currentTarget as HTMLInputElement).value)}
+                          />
+                          {!parsed.ok && <span class="error small">{parsed.error}</span>}
+                        </label>
+                      );
+                    })}
+                    <p class="muted small">One value, a list (1, 2, 5) for a grid, or a range (0.01..10 log) for random search.</p>
+                  </div>
+                )}
+              </div>
+            );
+          })}
+        </fieldset>
+        <div class="form">
+          <label>
+            Validation
+            <select
+              data-testid="experiment-validation"
+              value={form.validation.kind}
+              onChange={(e) =>
+                update({
+                  validation: (e.currentTarget as HTMLSelectElement).value === "holdout" ? { kind: "holdout", test_fraction: 0.2 } : { kind: "k_fold", folds: 5 },
+                })
+              }
+            >
+              <option value="k_fold">k-fold</option>
+              <option value="holdout">holdout</option>
+            </select>
+          </label>
+          {form.validation.kind === "k_fold" ? (
+            <label>
+              Folds
+              <input type="number" min={2} value={form.validation.folds} onInput={(e) => update({ validation: { kind: "k_fold", folds: Number((e.currentTarget as HTMLInputElement).value) } })} />
+            </label>
+          ) : (
+            <label>
+              Test fraction
+              <input type="number" step={0.05} min={0.05} max={0.95} value={form.validation.test_fraction} onInput={(e) => update({ validation: { kind: "holdout", test_fraction: Number((e.currentTarget as HTMLInputElement).value) } })} />
+            </label>
+          )}
+          <label>
+            Search
+            <select
+              value={form.search.kind}
+              onChange={(e) => update({ search: (e.currentTarget as HTMLSelectElement).value === "random" ? { kind: "random", budget: 10 } : { kind: "grid" } })}
+            >
+              <option value="grid">grid</option>
+              <option value="random">random</option>
+            </select>
+          </label>
+          {form.search.kind === "random" && (
+            <label>
+              Trials per model
+              <input type="number" min={1} value={form.search.budget} onInput={(e) => update({ search: { kind: "random", budget: Number((e.currentTarget as HTMLInputElement).value) } })} />
+            </label>
+          )}
+          <label>
+            Seed
+            <input type="number" value={form.seed} onInput={(e) => update({ seed: Number((e.currentTarget as HTMLInputElement).value) })} />
+          </label>
+          <label>
+            Parallel trials
+            <input type="number" min={0} value={form.parallelism} title="0: one per core" onInput={(e) => update({ parallelism: Number((e.currentTarget as HTMLInputElement).value) })} />
+          </label>
+        </div>
+        {errors.length > 0 && (
+          <ul class="error" data-testid="error">
+            {errors.map((e) => (
+              <li>{e}</li>
+            ))}
+          </ul>
+        )}
+        <div class="row">
+          <button class="primary" data-testid="launch" disabled={running} onClick={() => void launch()}>
+            Launch {countTrials(form)} trials
+          </button>
+          {running && (
+            <button data-testid="cancel" onClick={() => void cancel()}>
+              Cancel
+            </button>
+          )}
+        </div>
+      </section>
+      <aside class="sidebar wide">
+        {live && (
+          <div data-testid="live-runs">
+            <h2>
+              Experiment {live.experiment}: {done}/{live.runs.length} done
+            </h2>
+            <table class="table compact">
+              <thead>
+                <tr>
+                  <th>run</th>
+                  <th>model</th>
+                  <th>status</th>
+                  <th>progress</th>
+                  <th>{metric ?? "metric"}</th>
+                  <th>time</th>
+                </tr>
+              </thead>
+              <tbody>
+                {live.runs.map(({ run, folds }) => (
+                  <tr data-testid={`live-run-${run.id}`} data-status={run.status} title={run.error ?? ""}>
+                    <td>{run.id}</td>
+                    <td>{run.model}</td>
+                    <td class={`status ${run.status}`}>{run.status}</td>
+                    <td>{folds ? `${folds[0]}/${folds[1]} folds` : ""}</td>
+                    <td>{metric ? formatNumber(run.metrics[metric]?.mean) : ""}</td>
+                    <td>{formatMs(run.wall_ms)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {!running && (
+              <button data-testid="show-runs" onClick={props.onShowRuns}>
+                Compare in Runs
+              </button>
+            )}
+          </div>
+        )}
+        <h2>Experiments</h2>
+        <ul class="list">
+          {experiments.map((e) => (
+            <li>
+              <strong>
+                {e.id}. {e.name}
+              </strong>
+              <span class="muted small">
+                {e.runs} runs · {e.created_at.slice(0, 16).replace("T", " ")}
+              </span>
+            </li>
+          ))}
+          {experiments.length === 0 && <li class="muted">None yet.</li>}
+        </ul>
+      </aside>
+    </div>
+  );
+}

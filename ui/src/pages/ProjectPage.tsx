@@ -1,0 +1,79 @@
+// Create or open a project: a folder path typed or chosen in a native
+// dialog, or one of the recent projects.
+
+import { useState } from "preact/hooks";
+import type { ProjectSummary } from "../api/types";
+import { call, inDesktopApp } from "../api/client";
+
+export function ProjectPage(props: { onOpened: (summary: ProjectSummary) => void; initialError: string | null }) {
+  const [path, setPath] = useState("");
+  const [error, setError] = useState<string | null>(props.initialError);
+  const [busy, setBusy] = useState(false);
+  const recent: string[] = JSON.parse(localStorage.getItem("datalab.recent") ?? "[]") as string[];
+
+  const act = async (operation: "create_project" | "open_project", folder: string) => {
+    if (folder.trim() === "") {
+      setError("Type or choose a folder first.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      props.onOpened(await call(operation, { path: folder.trim() }));
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const choose = async () => {
+    const { open } = await import("@tauri-apps/plugin-dialog");
+    const folder = await open({ directory: true, title: "Choose a project folder" });
+    if (typeof folder === "string") setPath(folder);
+  };
+
+  return (
+    <div class="project-page">
+      <h1>Data Lab</h1>
+      <p class="muted">A project is a folder: its datasets, experiments and runs live in it.</p>
+      <div class="row">
+        <input
+          class="grow"
+          data-testid="project-path"
+          placeholder="/path/to/project"
+          value={path}
+          onInput={(e) => setPath((e.currentTarget as HTMLInputElement).value)}
+        />
+        {inDesktopApp() && <button onClick={() => void choose()}>Choose…</button>}
+      </div>
+      <div class="row">
+        <button class="primary" data-testid="create-project" disabled={busy} onClick={() => void act("create_project", path)}>
+          Create project
+        </button>
+        <button data-testid="open-project" disabled={busy} onClick={() => void act("open_project", path)}>
+          Open project
+        </button>
+      </div>
+      {error && (
+        <p class="error" data-testid="error">
+          {error}
+        </p>
+      )}
+      {recent.length > 0 && (
+        <section>
+          <h3>Recent</h3>
+          <ul class="recent">
+            {recent.map((r) => (
+              <li>
+                <button class="link" onClick={() => void act("open_project", r)}>
+                  {r}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,379 @@
+// Runs: every run of the project in a virtualized, sortable, filterable
+// table; select runs to compare them — parameters and metrics side by side
+// with differences highlighted, metric bars, metric by parameter, parallel
+// coordinates for a sweep, and the significance matrix over folds.
+
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { RunCharts, RunComparison, RunInfo } from "../api/types";
+import { call } from "../api/client";
+import { Chart, type ChartOption } from "../components/Chart";
+import { visibleRows } from "../lib/grid";
+import {
+  bestRun,
+  differingParameters,
+  filterRuns,
+  headlineMetric,
+  parameterNames,
+  parameterValue,
+  sharedMetrics,
+  sortRuns,
+  type SortKey,
+} from "../lib/compare";
+import { formatMs, formatNumber } from "../lib/format";
+
+const ROW_HEIGHT = 28;
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function RunsPage() {
+  const [runs, setRuns] = useState<RunInfo[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [filter, setFilter] = useState("");
+  const [sort, setSort] = useState<SortKey>({ column: "id", descending: true });
+  const [selected, setSelected] = useState<number[]>([]);
+  const [comparing, setComparing] = useState<RunInfo[] | null>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const viewport = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    call("list_runs", { experiment: null })
+      .then(setRuns)
+      .catch((e: unknown) => setError(message(e)));
+  }, []);
+
+  const metric = headlineMetric(runs.filter((r) => r.status === "succeeded"));
+  const shown = useMemo(() => sortRuns(filterRuns(runs, filter), sort), [runs, filter, sort]);
+  const height = 440;
+  const range = visibleRows(scrollTop, height, ROW_HEIGHT, shown.length);
+  const toggle = (id: number) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
+  const sortBy = (column: string) => setSort((s) => ({ column, descending: s.column === column ? !s.descending : true }));
+  const header = (label: string, column: string) => (
+    <span class="grid-cell" onClick={() => sortBy(column)}>
+      {label}
+      {sort.column === column ? (sort.descending ? " ▼" : " ▲") : ""}
+    </span>
+  );
+
+  return (
+    <div class="content">
+      <div class="heading">
+        <h2>Runs</h2>
+        <input
+          data-testid="runs-filter"
+          placeholder="Filter: model, status, parameter…"
+          value={filter}
+          onInput={(e) => setFilter((e.currentTarget as HTMLInputElement).value)}
+        />
+        <button
+          class="primary"
+          data-testid="compare"
+          disabled={selected.length < 2}
+          onClick={() => setComparing(runs.filter((r) => selected.includes(r.id)))}
+        >
+          Compare {selected.length} runs
+        </button>
+      </div>
+      {error && <p class="error">{error}</p>}
+      <div class="grid runs" data-testid="runs-table">
+        <div class="grid-row grid-header">
+          <span class="grid-cell narrow" />
+          {header("run", "id")}
+          {header("model", "model")}
+          <span class="grid-cell wide">params</span>
+          {header("status", "status")}
+          {metric && header(metric, `metric:${metric}`)}
+          {header("wall", "wall_ms")}
+        </div>
+        <div class="grid-viewport" ref={viewport} style={{ height: `${height}px` }} onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}>
+          <div style={{ height: `${shown.length * ROW_HEIGHT}px`, position: "relative" }}>
+            {shown.slice(range.first, range.last).map((run, k) => (
+              <div
+                class={selected.includes(run.id) ? "grid-row selected" : "grid-row"}
+                key={run.id}
+                data-testid={`run-row-${run.id}`}
+                style={{ top: `${(range.first + k) * ROW_HEIGHT}px`, height: `${ROW_HEIGHT}px` }}
+                onClick={() => toggle(run.id)}
+                title={run.error ?? ""}
+              >
+                <span class="grid-cell narrow">
+                  <input type="checkbox" checked={selected.includes(run.id)} data-testid={`select-run-${run.id}`} />
+                </span>
+                <span class="grid-cell">{run.id}</span>
+                <span class="grid-cell">{run.model}</span>
+                <span class="grid-cell wide">
+                  {parameterNames([run])
+                    .slice(1)
+                    .map((p) => `${p}=${parameterValue(run, p)}`)
+                    .join(" ")}
+                </span>
+                <span class={`grid-cell status ${run.status}`}>{run.status}</span>
+                {metric && <span class="grid-cell">{formatNumber(run.metrics[metric]?.mean)}</span>}
+                <span class="grid-cell">{formatMs(run.wall_ms)}</span>
+              </div>
+            ))}
+          </div>
+        </div>
+        <div class="grid-footer">
+          {shown.length.toLocaleString("en-US")} of {runs.length.toLocaleString("en-US")} runs · {selected.length} selected
+        </div>
+      </div>
+      {comparing && <ComparisonView runs={comparing} />}
+    </div>
+  );
+}
+
+function ComparisonView(props: { runs: RunInfo[] }) {
+  const metrics = sharedMetrics(props.runs);
+  const [metric, setMetric] = useState(headlineMetric(props.runs) ?? "");
+  const [comparison, setComparison] = useState<RunComparison | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const differing = differingParameters(props.runs);
+  const names = parameterNames(props.runs);
+
+  useEffect(() => {
+    if (!metric) return;
+    setError(null);
+    call("compare_runs", { runs: props.runs.map((r) => r.id), metric })
+      .then(setComparison)
+      .catch((e: unknown) => {
+        setComparison(null);
+        setError(message(e));
+      });
+  }, [props.runs, metric]);
+
+  const bars = useMemo<ChartOption>(() => {
+    const labels = props.runs.map((r) => `run ${r.id}`);
+    return {
+      tooltip: { trigger: "axis" },
+      grid: { left: 60, right: 20, top: 30, bottom: 40 },
+      xAxis: { type: "category", data: labels },
+      yAxis: { type: "value", name: metric, scale: true },
+      series: [
+        { name: "mean", type: "bar", data: props.runs.map((r) => r.metrics[metric]?.mean ?? null), itemStyle: { color: "#3b7dd8" } },
+        {
+          name: "± std",
+          type: "scatter",
+          symbol: "rect",
+          symbolSize: [24, 2],
+          data: props.runs.flatMap((r, i) => {
+            const m = r.metrics[metric];
+            return m ? [[i, m.mean - m.std], [i, m.mean + m.std]] : [];
+          }),
+          itemStyle: { color: "#222" },
+        },
+      ],
+    };
+  }, [props.runs, metric]);
+
+  const numericParameter = [...differing].find((p) => p !== "model" && props.runs.every((r) => Number.isFinite(Number(parameterValue(r, p))) && parameterValue(r, p) !== ""));
+  const scatter = useMemo<ChartOption | null>(() => {
+    if (!numericParameter) return null;
+    const byModel = new Map<string, [number, number][]>();
+    for (const r of props.runs) {
+      const m = r.metrics[metric];
+      if (!m) continue;
+      const points = byModel.get(r.model) ?? [];
+      points.push([Number(parameterValue(r, numericParameter)), m.mean]);
+      byModel.set(r.model, points);
+    }
+    return {
+      tooltip: { trigger: "item" },
+      legend: {},
+      grid: { left: 60, right: 20, top: 40, bottom: 40 },
+      xAxis: { type: "value", name: numericParameter, scale: true },
+      yAxis: { type: "value", name: metric, scale: true },
+      series: [...byModel].map(([model, data]) => ({ name: model, type: "scatter", data, symbolSize: 10 })),
+    };
+  }, [props.runs, metric, numericParameter]);
+
+  const parallel = useMemo<ChartOption | null>(() => {
+    const dims = [...differing].filter((p) => p !== "model");
+    if (dims.length === 0) return null;
+    const axes = [...dims, metric].map((name, dim) => {
+      const values = props.runs.map((r) => (name === metric ? String(r.metrics[metric]?.mean ?? "") : parameterValue(r, name)));
+      const numeric = values.every((v) => v !== "" && Number.isFinite(Number(v)));
+      return numeric ? { dim, name, type: "value" as const, scale: true } : { dim, name, type: "category" as const, data: [...new Set(values)] };
+    });
+    return {
+      parallelAxis: axes,
+      parallel: { left: 60, right: 60, top: 40, bottom: 30 },
+      series: [
+        {
+          type: "parallel",
+          lineStyle: { width: 2, opacity: 0.6 },
+          data: props.runs.map((r) => axes.map((a) => (a.name === metric ? (r.metrics[metric]?.mean ?? null) : a.type === "value" ? Number(parameterValue(r, a.name)) : parameterValue(r, a.name)))),
+        },
+      ],
+    };
+  }, [props.runs, metric]);
+
+  const best = bestRun(props.runs, metric);
+  return (
+    <section class="comparison" data-testid="comparison">
+      <div class="heading">
+        <h2>Comparison of {props.runs.length} runs</h2>
+        <label>
+          Metric{" "}
+          <select data-testid="compare-metric" value={metric} onChange={(e) => setMetric((e.currentTarget as HTMLSelectElement).value)}>
+            {metrics.map((m) => (
+              <option value={m}>{m}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div class="scroll">
+        <table class="table compact side-by-side">
+          <thead>
+            <tr>
+              <th />
+              {props.runs.map((r) => (
+                <th class={r.id === best ? "best" : ""}>run {r.id}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {names.map((name) => (
+              <tr class={differing.has(name) ? "differs" : ""}>
+                <th>{name}</th>
+                {props.runs.map((r) => (
+                  <td>{parameterValue(r, name)}</td>
+                ))}
+              </tr>
+            ))}
+            {metrics.map((m) => (
+              <tr class={m === metric ? "chosen" : ""}>
+                <th>{m}</th>
+                {props.runs.map((r) => (
+                  <td class={bestRun(props.runs, m) === r.id ? "best" : ""}>
+                    {formatNumber(r.metrics[m]?.mean)} <span class="muted small">± {formatNumber(r.metrics[m]?.std, 3)}</span>
+                  </td>
+                ))}
+              </tr>
+            ))}
+            <tr>
+              <th>wall time</th>
+              {props.runs.map((r) => (
+                <td>{formatMs(r.wall_ms)}</td>
+              ))}
+            </tr>
+          </tbody>
+        </table>
+      </div>
+      <div class="charts">
+        <div class="panel">
+          <h3>{metric} by run (mean ± std over folds)</h3>
+          <Chart option={bars} testId="comparison-chart" />
+        </div>
+        {scatter && (
+          <div class="panel">
+            <h3>
+              {metric} by {numericParameter}
+            </h3>
+            <Chart option={scatter} testId="metric-by-parameter" />
+          </div>
+        )}
+        {parallel && (
+          <div class="panel">
+            <h3>Parallel coordinates</h3>
+            <Chart option={parallel} testId="parallel-coordinates" />
+          </div>
+        )}
+      </div>
+      <CurvesAndMatrices runs={props.runs} />
+      {error && <p class="error">{error}</p>}
+      {comparison && (
+        <div class="panel" data-testid="significance">
+          <h3>Significance (corrected resampled t-test over folds, 5 %)</h3>
+          <table class="table compact">
+            <thead>
+              <tr>
+                <th>run</th>
+                <th>W/T/L</th>
+                {comparison.runs.map((r) => (
+                  <th>vs {r.id}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {comparison.runs.map((r, i) => (
+                <tr>
+                  <th>{r.id}</th>
+                  <td>{(comparison.record[i] ?? [0, 0, 0]).join("/")}</td>
+                  {comparison.runs.map((o) => {
+                    const pair = comparison.pairs.find((p) => p.run === r.id && p.other === o.id);
+                    return (
+                      <td class={pair ? `verdict ${pair.verdict}` : ""}>
+                        {pair ? (pair.p_value === null ? "n/a" : `${pair.p_value.toFixed(3)} ${pair.verdict === "win" ? "+" : pair.verdict === "loss" ? "−" : ""}`) : ""}
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** Confusion matrices and ROC / precision-recall curves of classification runs. */
+function CurvesAndMatrices(props: { runs: RunInfo[] }) {
+  const [charts, setCharts] = useState<RunCharts[]>([]);
+  useEffect(() => {
+    const classifiers = props.runs.filter((r) => r.status === "succeeded" && "accuracy" in r.metrics).slice(0, 6);
+    Promise.all(classifiers.map((r) => call("run_charts", { run: r.id })))
+      .then(setCharts)
+      .catch(() => setCharts([]));
+  }, [props.runs]);
+  if (charts.length === 0) return null;
+  const curve = (pick: (c: RunCharts) => RunCharts["roc"], x: string, y: string): ChartOption => ({
+    tooltip: { trigger: "item" },
+    legend: { type: "scroll" },
+    grid: { left: 50, right: 20, top: 40, bottom: 40 },
+    xAxis: { type: "value", name: x, min: 0, max: 1 },
+    yAxis: { type: "value", name: y, min: 0, max: 1 },
+    series: charts.flatMap((c) =>
+      pick(c)
+        .slice(0, 1)
+        .map((s) => ({ name: `run ${c.run} ${s.name}`, type: "line", showSymbol: false, data: s.x.map((v, i) => [v, s.y[i]]) })),
+    ),
+  });
+  return (
+    <div class="charts">
+      <div class="panel">
+        <h3>ROC (first fold)</h3>
+        <Chart option={curve((c) => c.roc, "false positive rate", "true positive rate")} testId="roc" />
+      </div>
+      <div class="panel">
+        <h3>Precision–recall (first fold)</h3>
+        <Chart option={curve((c) => c.precision_recall, "recall", "precision")} testId="pr" />
+      </div>
+      {charts.map((c) => {
+        const matrix = c.confusion;
+        if (!matrix) return null;
+        const labels = matrix.map((_, i) => c.classes[i] ?? `class ${i}`);
+        const data = matrix.flatMap((row, t) => row.map((v, p) => [p, t, v]));
+        const max = Math.max(1, ...matrix.flat());
+        return (
+          <div class="panel">
+            <h3>Confusion matrix, run {c.run} (all folds)</h3>
+            <Chart
+              testId={`confusion-${c.run}`}
+              option={{
+                tooltip: { position: "top" },
+                grid: { left: 90, right: 20, top: 10, bottom: 50 },
+                xAxis: { type: "category", data: labels, name: "predicted", nameLocation: "middle", nameGap: 30 },
+                yAxis: { type: "category", data: labels, name: "truth", inverse: true },
+                visualMap: { min: 0, max, show: false, inRange: { color: ["#f4f8fd", "#2f6fca"] } },
+                series: [{ type: "heatmap", data, label: { show: true } }],
+              }}
+            />
+          </div>
+        );
+      })}
+    </div>
+  );
+}
