@@ -18,5 +18,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 
 # The desktop app as a person uses it: the real binary in a window, over WebDriver.
+cargo build --locked -p datalab-desktop
 tests/e2e/run.sh "$CARGO_TARGET_DIR/debug/datalab-desktop"
 echo "test: screenshots of the desktop test are in tests/e2e/out/" >&2

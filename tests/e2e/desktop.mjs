@@ -171,10 +171,13 @@ async function main() {
     // 5. Select two runs and compare them.
     await session.click('[data-testid="show-runs"]');
     await session.waitFor('[data-testid="runs-table"]');
-    const ids = await session.run(
-      `return [...document.querySelectorAll('[data-testid^="run-row-"]')].map(r => r.dataset.testid.slice(8))`,
-    );
-    if (ids.length !== 3) throw new Error(`the runs table shows ${ids.length} runs`);
+    // Rows arrive a page at a time from the database.
+    const ids = await waitFor("the three runs in the runs table", async () => {
+      const shown = await session.run(
+        `return [...document.querySelectorAll('[data-testid^="run-row-"]')].map(r => r.dataset.testid.slice(8))`,
+      );
+      return shown.length === 3 ? shown : null;
+    });
     await session.click(`[data-testid="run-row-${ids[0]}"]`);
     await session.click(`[data-testid="run-row-${ids[1]}"]`);
     await session.click('[data-testid="compare"]');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunInfo } from "../src/api/types";
-import { bestRun, differingParameters, filterRuns, headlineMetric, sharedMetrics, sortRuns } from "../src/lib/compare";
+import { bestRun, differingParameters, headlineMetric, sharedMetrics } from "../src/lib/compare";
 
 function run(id: number, model: string, params: Record<string, number | string>, accuracy: number, logLoss: number): RunInfo {
   return {
@@ -35,11 +35,5 @@ describe("comparison", () => {
   it("knows which way is better", () => {
     expect(bestRun(runs, "accuracy")).toBe(3);
     expect(bestRun(runs.slice(0, 2), "log_loss")).toBe(2);
-  });
-  it("sorts by metric or parameter and filters by text", () => {
-    expect(sortRuns(runs, { column: "metric:accuracy", descending: false }).map((r) => r.id)).toEqual([1, 2, 3]);
-    expect(sortRuns(runs, { column: "max_depth", descending: true }).map((r) => r.id)).toEqual([2, 1, 3]);
-    expect(filterRuns(runs, "LOGISTIC").map((r) => r.id)).toEqual([3]);
-    expect(filterRuns(runs, "max_depth\":3").map((r) => r.id)).toEqual([2]);
   });
 });

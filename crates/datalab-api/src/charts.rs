@@ -1,9 +1,10 @@
 //! What a run's charts show, ready to draw: the confusion matrix summed over
-//! folds, and the ROC and precision-recall curves of each fold. Long series
+//! folds, the ROC and precision-recall curves of each fold, and residuals. Long series
 //! are downsampled here, in Rust, with Largest-Triangle-Three-Buckets (LTTB),
 //! so a chart never receives more points than it has pixels to draw them.
 
 use crate::error::{ApiError, ErrorCode};
+use datalab_ml::models::Predictions;
 use datalab_ml::trial::{FoldResult, Metrics};
 use datalab_project::{Project, RunId};
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,9 @@ pub struct RunCharts {
     /// One curve per fold (binary and multiclass: one-vs-rest micro average, as metrics computes it).
     pub roc: Vec<Series>,
     pub precision_recall: Vec<Series>,
+    /// Regressors: residual (truth − prediction) by prediction, one series per
+    /// fold, sorted by prediction and downsampled keeping the extremes.
+    pub residuals: Vec<Series>,
 }
 
 /// Indices of the points LTTB keeps: the first, the last, and from each of
@@ -118,7 +122,25 @@ pub fn run_charts(project: &Project, run: RunId) -> Result<RunCharts, ApiError> 
     let mut confusion: Option<Vec<Vec<u64>>> = None;
     let mut roc = Vec::new();
     let mut precision_recall = Vec::new();
+    let mut residuals = Vec::new();
     for fold in &folds {
+        if let (Metrics::Regression(m), Predictions::Values(predicted)) =
+            (&fold.metrics, &fold.predictions)
+        {
+            let mut points: Vec<(f64, f64)> = predicted
+                .iter()
+                .copied()
+                .zip(m.residuals.iter().copied())
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let (x, y): (Vec<f64>, Vec<f64>) = points.into_iter().unzip();
+            residuals.push(Series::downsampled(
+                format!("fold {}", fold.fold),
+                &x,
+                &y,
+                MAX_CHART_POINTS,
+            ));
+        }
         let Metrics::Classification(m) = &fold.metrics else {
             continue;
         };
@@ -153,6 +175,7 @@ pub fn run_charts(project: &Project, run: RunId) -> Result<RunCharts, ApiError> 
         confusion,
         roc,
         precision_recall,
+        residuals,
     })
 }
 

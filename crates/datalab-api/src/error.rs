@@ -55,6 +55,7 @@ impl From<ProjectError> for ApiError {
             ProjectError::NotFound { .. } => ErrorCode::NotFound,
             ProjectError::NameTaken { .. } => ErrorCode::NameTaken,
             ProjectError::Io { .. } => ErrorCode::Io,
+            ProjectError::Invalid(_) => ErrorCode::InvalidRequest,
             ProjectError::Database(_) => ErrorCode::Internal,
         };
         ApiError::new(code, error.to_string())

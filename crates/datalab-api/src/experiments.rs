@@ -12,7 +12,7 @@ use datalab_ml::catalog::Task;
 use datalab_ml::features::{ColumnValues, InputColumn};
 use datalab_ml::spec::ExperimentSpec;
 use datalab_ml::trial::{MeanStd, TargetColumn, TrialError, run_trial_observed, train_final};
-use datalab_project::{ExperimentId, MetricValue, Project, RunId, RunRecord, RunStatus};
+use datalab_project::{ExperimentId, MetricValue, Project, RunId, RunQuery, RunRecord, RunStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -615,6 +615,25 @@ pub fn list_runs(
         None => project.all_runs()?,
     };
     Ok(records.into_iter().map(RunInfo::from).collect())
+}
+
+/// A page of the runs table and how many runs match in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct RunPage {
+    pub runs: Vec<RunInfo>,
+    pub total: u64,
+}
+
+/// One page of runs, filtered and sorted by the database (the runs table).
+pub fn query_runs(project: &Project, query: &RunQuery) -> Result<RunPage, ApiError> {
+    if query.limit > 10_000 {
+        return Err(invalid("a page holds at most 10,000 runs"));
+    }
+    let (records, total) = project.query_runs(query)?;
+    Ok(RunPage {
+        runs: records.into_iter().map(RunInfo::from).collect(),
+        total,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]

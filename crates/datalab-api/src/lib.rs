@@ -23,7 +23,7 @@ pub use datalab_data::{
 pub use datalab_ml::spec::ExperimentSpec;
 pub use datalab_ml::trial::MeanStd;
 pub use datalab_project::{DatasetId, Project};
-pub use datalab_project::{ExperimentId, RunId, RunStatus};
+pub use datalab_project::{ExperimentId, RunId, RunQuery, RunSort, RunStatus};
 pub use datasets::{
     DatasetInfo, ImportOutcome, ImportRequest, PreviewDatasetRequest, QueryRequest, import_dataset,
     list_datasets, preview_dataset, profile_dataset, query_datasets, remove_dataset, show_dataset,
@@ -32,9 +32,9 @@ pub use demo::{DemoOutcome, SAMPLE_DATASETS, create_demo};
 pub use error::{ApiError, ErrorCode};
 pub use experiments::{
     ExperimentDetail, ExperimentInfo, ExperimentOutcome, PairComparison, RunComparison, RunDetail,
-    RunEvent, RunInfo, Verdict, cancel_runs, compare_runs, create_experiment, list_experiments,
-    list_runs, parse_spec, recover_interrupted_runs, run_experiment, run_queued, show_experiment,
-    show_run,
+    RunEvent, RunInfo, RunPage, Verdict, cancel_runs, compare_runs, create_experiment,
+    list_experiments, list_runs, parse_spec, query_runs, recover_interrupted_runs, run_experiment,
+    run_queued, show_experiment, show_run,
 };
 pub use project::{ProjectSummary, discover_project, init_project, open_project, project_summary};
 

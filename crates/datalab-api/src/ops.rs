@@ -305,6 +305,8 @@ operations! {
     list_experiments(Empty) -> Vec<ExperimentInfo> => |cx, _r| crate::list_experiments(&cx.session.open()?);
     show_experiment(ExperimentRef) -> ExperimentDetail => |cx, r| crate::show_experiment(&cx.session.open()?, r.experiment);
     list_runs(ListRunsRequest) -> Vec<RunInfo> => |cx, r| crate::list_runs(&cx.session.open()?, r.experiment);
+    /// A page of the runs table, filtered and sorted by the database.
+    query_runs(datalab_project::RunQuery) -> crate::RunPage => |cx, r| crate::query_runs(&cx.session.open()?, &r);
     show_run(RunRef) -> RunDetail => |cx, r| crate::show_run(&cx.session.open()?, r.run);
     /// A run's confusion matrix and curves, downsampled for drawing.
     run_charts(RunRef) -> crate::charts::RunCharts => |cx, r| crate::charts::run_charts(&cx.session.open()?, r.run);
@@ -391,6 +393,9 @@ pub fn typescript() -> String {
         declare::<ExperimentOutcome>(&config),
         declare::<RunInfo>(&config),
         declare::<RunDetail>(&config),
+        declare::<datalab_project::RunQuery>(&config),
+        declare::<datalab_project::RunSort>(&config),
+        declare::<crate::RunPage>(&config),
         declare::<RunEvent>(&config),
         declare::<datalab_ml::trial::MeanStd>(&config),
         declare::<RunComparison>(&config),

@@ -220,6 +220,9 @@ pub struct RegressionMetrics {
     pub mae: f64,
     /// 1 - residual sum of squares / total sum of squares (can be negative).
     pub r2: f64,
+    /// Truth minus prediction, per test row (in the order of the predictions).
+    #[serde(default)]
+    pub residuals: Vec<f64>,
 }
 
 /// Scores numeric predictions.
@@ -240,6 +243,7 @@ pub fn regression(truth: &[f64], predicted: &[f64]) -> RegressionMetrics {
         } else {
             1.0 - squared / total
         },
+        residuals: truth.iter().zip(predicted).map(|(t, p)| t - p).collect(),
     }
 }
 

@@ -45,6 +45,10 @@ pub enum ProjectError {
         source: std::io::Error,
     },
 
+    /// The request cannot be answered as asked (a bad sort column, say).
+    #[error("{0}")]
+    Invalid(String),
+
     #[error("project database error: {0}")]
     Database(#[from] rusqlite::Error),
 }

@@ -83,6 +83,39 @@ pub struct MetricValue {
     pub value: f64,
 }
 
+/// What the runs table sorts by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "by", content = "name", rename_all = "snake_case")]
+pub enum RunSort {
+    Id,
+    Model,
+    Status,
+    WallMs,
+    /// A metric's mean over folds.
+    Metric(String),
+    /// A hyperparameter's value.
+    Param(String),
+}
+
+/// A page of the runs table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct RunQuery {
+    #[serde(default)]
+    pub experiment: Option<ExperimentId>,
+    /// Runs whose id, model, status or parameters contain this text (any case).
+    #[serde(default)]
+    pub text: Option<String>,
+    pub sort: RunSort,
+    #[serde(default)]
+    pub descending: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+fn is_identifier(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 const RUN_COLUMNS: &str = "id, experiment_id, trial, model, params_json, status, error, started_at, \
      finished_at, wall_ms, cpu_ms, summary_json";
 
@@ -185,6 +218,62 @@ impl Project {
             [],
             run_from_row,
         )
+    }
+
+    /// One page of runs, filtered and sorted in SQL, and how many match in
+    /// all: the runs table pages through 100,000 runs without loading them.
+    pub fn query_runs(&self, query: &RunQuery) -> Result<(Vec<RunRecord>, u64), ProjectError> {
+        let order = match &query.sort {
+            RunSort::Id => "id".to_string(),
+            RunSort::Model => "model".to_string(),
+            RunSort::Status => "status".to_string(),
+            RunSort::WallMs => "wall_ms".to_string(),
+            // Names go into a JSON path: only plain identifiers, so nothing can be injected.
+            RunSort::Metric(name) if is_identifier(name) => {
+                format!("json_extract(summary_json, '$.\"{name}\".mean')")
+            }
+            RunSort::Param(name) if is_identifier(name) => {
+                format!("json_extract(params_json, '$.\"{name}\"')")
+            }
+            RunSort::Metric(name) | RunSort::Param(name) => {
+                return Err(ProjectError::Invalid(format!(
+                    "cannot sort by '{name}': names are letters, digits and underscores"
+                )));
+            }
+        };
+        let direction = if query.descending { "DESC" } else { "ASC" };
+        let filter = "(?1 IS NULL OR experiment_id = ?1) AND (?2 IS NULL OR \
+             lower(CAST(id AS TEXT) || ' ' || model || ' ' || status || ' ' || params_json) LIKE ?2 ESCAPE '\\')";
+        let pattern = query
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                let escaped = t
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{escaped}%")
+            });
+        let total: u64 = self.query_one(
+            &format!("SELECT count(*) FROM runs WHERE {filter}"),
+            rusqlite::params![query.experiment, pattern],
+            |row| row.get(0),
+            "runs",
+            "count",
+        )?;
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE {filter} \
+             ORDER BY {order} {direction} NULLS LAST, id {direction} LIMIT ?3 OFFSET ?4"
+        );
+        let runs = self.query_all(
+            &sql,
+            rusqlite::params![query.experiment, pattern, query.limit, query.offset],
+            run_from_row,
+        )?;
+        Ok((runs, total))
     }
 
     /// Marks a queued run as running in this process. False when it is no

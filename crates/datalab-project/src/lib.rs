@@ -16,6 +16,6 @@ mod project;
 
 pub use datasets::{DatasetRecord, NewDataset};
 pub use error::ProjectError;
-pub use experiments::{ExperimentRecord, MetricValue, RunRecord, RunStatus};
+pub use experiments::{ExperimentRecord, MetricValue, RunQuery, RunRecord, RunSort, RunStatus};
 pub use ids::{DatasetId, ExperimentId, RunId};
 pub use project::{DATABASE_FILE, Project};

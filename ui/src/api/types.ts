@@ -271,6 +271,16 @@ folds: Array<{ [key in string]: number }>,
  */
 files: Array<string>, };
 
+export type RunQuery = { experiment: ExperimentId | null, 
+/**
+ * Runs whose id, model, status or parameters contain this text (any case).
+ */
+text: string | null, sort: RunSort, descending: boolean, offset: number, limit: number, };
+
+export type RunSort = { "by": "id" } | { "by": "model" } | { "by": "status" } | { "by": "wall_ms" } | { "by": "metric", "name": string } | { "by": "param", "name": string };
+
+export type RunPage = { runs: Array<RunInfo>, total: number, };
+
 export type RunEvent = { "event": "started", run: RunId, trial: number, model: string, } | { "event": "fold", run: RunId, done: number, folds: number, } | { "event": "finished", run: RunInfo, };
 
 export type MeanStd = { mean: number, 
@@ -301,7 +311,12 @@ confusion: Array<Array<number>> | null,
 /**
  * One curve per fold (binary and multiclass: one-vs-rest micro average, as metrics computes it).
  */
-roc: Array<Series>, precision_recall: Array<Series>, };
+roc: Array<Series>, precision_recall: Array<Series>, 
+/**
+ * Regressors: residual (truth − prediction) by prediction, one series per
+ * fold, sorted by prediction and downsampled keeping the extremes.
+ */
+residuals: Array<Series>, };
 
 export type Series = { name: string, x: Array<number>, y: Array<number>, 
 /**
@@ -355,6 +370,8 @@ export interface Operations {
   list_experiments: { request: Empty; response: Array<ExperimentInfo> };
   show_experiment: { request: ExperimentRef; response: ExperimentDetail };
   list_runs: { request: ListRunsRequest; response: Array<RunInfo> };
+  /** A page of the runs table, filtered and sorted by the database. */
+  query_runs: { request: RunQuery; response: RunPage };
   show_run: { request: RunRef; response: RunDetail };
   /** A run's confusion matrix and curves, downsampled for drawing. */
   run_charts: { request: RunRef; response: RunCharts };
@@ -364,4 +381,4 @@ export interface Operations {
   cancel_runs: { request: CancelRunsRequest; response: Affected };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","show_run","run_charts","compare_runs","cancel_runs"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_charts","compare_runs","cancel_runs"] as const;

@@ -65,34 +65,3 @@ export function bestRun(runs: RunInfo[], metric: string): number | undefined {
   }
   return best?.id;
 }
-
-export type SortKey = { column: string; descending: boolean };
-
-/** Sorts runs by a column: "id", "model", "status", "wall_ms", a parameter, or "metric:<name>". */
-export function sortRuns(runs: RunInfo[], key: SortKey): RunInfo[] {
-  const value = (run: RunInfo): number | string => {
-    if (key.column === "id") return run.id;
-    if (key.column === "status") return run.status;
-    if (key.column === "wall_ms") return run.wall_ms ?? -Infinity;
-    if (key.column.startsWith("metric:")) return run.metrics[key.column.slice(7)]?.mean ?? -Infinity;
-    const text = parameterValue(run, key.column);
-    const number = Number(text);
-    return text !== "" && Number.isFinite(number) ? number : text;
-  };
-  const sign = key.descending ? -1 : 1;
-  return [...runs].sort((a, b) => {
-    const x = value(a);
-    const y = value(b);
-    const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
-    return order !== 0 ? sign * order : a.id - b.id;
-  });
-}
-
-/** Runs whose model, status, or any parameter value contains `text` (case-insensitive). */
-export function filterRuns(runs: RunInfo[], text: string): RunInfo[] {
-  const needle = text.trim().toLowerCase();
-  if (needle === "") return runs;
-  return runs.filter((run) =>
-    [String(run.id), run.model, run.status, JSON.stringify(run.params)].some((f) => f.toLowerCase().includes(needle)),
-  );
-}

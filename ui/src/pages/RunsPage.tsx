@@ -4,50 +4,98 @@
 // coordinates for a sweep, and the significance matrix over folds.
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { RunCharts, RunComparison, RunInfo } from "../api/types";
+import type { RunCharts, RunComparison, RunInfo, RunSort } from "../api/types";
 import { call } from "../api/client";
 import { Chart, type ChartOption } from "../components/Chart";
-import { visibleRows } from "../lib/grid";
-import {
-  bestRun,
-  differingParameters,
-  filterRuns,
-  headlineMetric,
-  parameterNames,
-  parameterValue,
-  sharedMetrics,
-  sortRuns,
-  type SortKey,
-} from "../lib/compare";
+import { PageCache, pagesFor, visibleRows } from "../lib/grid";
+import { bestRun, differingParameters, headlineMetric, parameterNames, parameterValue, sharedMetrics } from "../lib/compare";
 import { formatMs, formatNumber } from "../lib/format";
 
 const ROW_HEIGHT = 28;
+const PAGE_SIZE = 200;
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+type SortKey = { column: string; descending: boolean };
+
+function runSort(column: string): RunSort {
+  if (column.startsWith("metric:")) return { by: "metric", name: column.slice(7) };
+  if (column === "model" || column === "status" || column === "wall_ms") return { by: column };
+  return { by: "id" };
+}
+
 export function RunsPage() {
-  const [runs, setRuns] = useState<RunInfo[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState("");
   const [sort, setSort] = useState<SortKey>({ column: "id", descending: true });
-  const [selected, setSelected] = useState<number[]>([]);
+  const [selected, setSelected] = useState<Map<number, RunInfo>>(new Map());
   const [comparing, setComparing] = useState<RunInfo[] | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
+  const [total, setTotal] = useState<number | null>(null);
+  const [metric, setMetric] = useState<string | undefined>(undefined);
+  const [, setLoaded] = useState(0);
   const viewport = useRef<HTMLDivElement>(null);
+  const version = `${filter}|${sort.column}|${sort.descending}`;
+  const cache = useMemo(() => new PageCache<RunInfo>(30), [version]);
+  const height = 440;
+  const range = visibleRows(scrollTop, height, ROW_HEIGHT, total ?? 0);
+
+  const fetchPage = (page: number) =>
+    call("query_runs", {
+      experiment: null,
+      text: filter === "" ? null : filter,
+      sort: runSort(sort.column),
+      descending: sort.descending,
+      offset: page * PAGE_SIZE,
+      limit: PAGE_SIZE,
+    });
+
+  // The first page tells how many runs match and which metric leads.
+  useEffect(() => {
+    let live = true;
+    cache.set(0, []);
+    fetchPage(0)
+      .then((page) => {
+        if (!live) return;
+        cache.set(0, page.runs);
+        setTotal(page.total);
+        setMetric((m) => m ?? headlineMetric(page.runs.filter((r) => r.status === "succeeded")));
+        setLoaded((n) => n + 1);
+      })
+      .catch((e: unknown) => setError(message(e)));
+    if (viewport.current) viewport.current.scrollTop = 0;
+    setScrollTop(0);
+    return () => {
+      live = false;
+    };
+  }, [version]);
 
   useEffect(() => {
-    call("list_runs", { experiment: null })
-      .then(setRuns)
-      .catch((e: unknown) => setError(message(e)));
-  }, []);
+    let live = true;
+    for (const page of pagesFor(range, PAGE_SIZE)) {
+      if (cache.has(page)) continue;
+      cache.set(page, []);
+      fetchPage(page)
+        .then((result) => {
+          cache.set(page, result.runs);
+          if (live) setLoaded((n) => n + 1);
+        })
+        .catch((e: unknown) => setError(message(e)));
+    }
+    return () => {
+      live = false;
+    };
+  }, [range.first, range.last, version, total]);
 
-  const metric = headlineMetric(runs.filter((r) => r.status === "succeeded"));
-  const shown = useMemo(() => sortRuns(filterRuns(runs, filter), sort), [runs, filter, sort]);
-  const height = 440;
-  const range = visibleRows(scrollTop, height, ROW_HEIGHT, shown.length);
-  const toggle = (id: number) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
+  const toggle = (run: RunInfo) =>
+    setSelected((s) => {
+      const next = new Map(s);
+      if (next.has(run.id)) next.delete(run.id);
+      else next.set(run.id, run);
+      return next;
+    });
   const sortBy = (column: string) => setSort((s) => ({ column, descending: s.column === column ? !s.descending : true }));
   const header = (label: string, column: string) => (
     <span class="grid-cell" onClick={() => sortBy(column)}>
@@ -55,6 +103,44 @@ export function RunsPage() {
       {sort.column === column ? (sort.descending ? " ▼" : " ▲") : ""}
     </span>
   );
+  const rows = [];
+  for (let i = range.first; i < range.last; i++) {
+    const run = cache.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
+    const style = { top: `${i * ROW_HEIGHT}px`, height: `${ROW_HEIGHT}px` };
+    if (!run) {
+      rows.push(
+        <div class="grid-row" key={`pending-${i}`} style={style}>
+          <span class="grid-cell muted">…</span>
+        </div>,
+      );
+      continue;
+    }
+    rows.push(
+      <div
+        class={selected.has(run.id) ? "grid-row selected" : "grid-row"}
+        key={run.id}
+        data-testid={`run-row-${run.id}`}
+        style={style}
+        onClick={() => toggle(run)}
+        title={run.error ?? ""}
+      >
+        <span class="grid-cell narrow">
+          <input type="checkbox" checked={selected.has(run.id)} data-testid={`select-run-${run.id}`} />
+        </span>
+        <span class="grid-cell">{run.id}</span>
+        <span class="grid-cell">{run.model}</span>
+        <span class="grid-cell wide">
+          {parameterNames([run])
+            .slice(1)
+            .map((p) => `${p}=${parameterValue(run, p)}`)
+            .join(" ")}
+        </span>
+        <span class={`grid-cell status ${run.status}`}>{run.status}</span>
+        {metric && <span class="grid-cell">{formatNumber(run.metrics[metric]?.mean)}</span>}
+        <span class="grid-cell">{formatMs(run.wall_ms)}</span>
+      </div>,
+    );
+  }
 
   return (
     <div class="content">
@@ -66,13 +152,8 @@ export function RunsPage() {
           value={filter}
           onInput={(e) => setFilter((e.currentTarget as HTMLInputElement).value)}
         />
-        <button
-          class="primary"
-          data-testid="compare"
-          disabled={selected.length < 2}
-          onClick={() => setComparing(runs.filter((r) => selected.includes(r.id)))}
-        >
-          Compare {selected.length} runs
+        <button class="primary" data-testid="compare" disabled={selected.size < 2} onClick={() => setComparing([...selected.values()])}>
+          Compare {selected.size} runs
         </button>
       </div>
       {error && <p class="error">{error}</p>}
@@ -87,36 +168,10 @@ export function RunsPage() {
           {header("wall", "wall_ms")}
         </div>
         <div class="grid-viewport" ref={viewport} style={{ height: `${height}px` }} onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}>
-          <div style={{ height: `${shown.length * ROW_HEIGHT}px`, position: "relative" }}>
-            {shown.slice(range.first, range.last).map((run, k) => (
-              <div
-                class={selected.includes(run.id) ? "grid-row selected" : "grid-row"}
-                key={run.id}
-                data-testid={`run-row-${run.id}`}
-                style={{ top: `${(range.first + k) * ROW_HEIGHT}px`, height: `${ROW_HEIGHT}px` }}
-                onClick={() => toggle(run.id)}
-                title={run.error ?? ""}
-              >
-                <span class="grid-cell narrow">
-                  <input type="checkbox" checked={selected.includes(run.id)} data-testid={`select-run-${run.id}`} />
-                </span>
-                <span class="grid-cell">{run.id}</span>
-                <span class="grid-cell">{run.model}</span>
-                <span class="grid-cell wide">
-                  {parameterNames([run])
-                    .slice(1)
-                    .map((p) => `${p}=${parameterValue(run, p)}`)
-                    .join(" ")}
-                </span>
-                <span class={`grid-cell status ${run.status}`}>{run.status}</span>
-                {metric && <span class="grid-cell">{formatNumber(run.metrics[metric]?.mean)}</span>}
-                <span class="grid-cell">{formatMs(run.wall_ms)}</span>
-              </div>
-            ))}
-          </div>
+          <div style={{ height: `${(total ?? 0) * ROW_HEIGHT}px`, position: "relative" }}>{rows}</div>
         </div>
         <div class="grid-footer">
-          {shown.length.toLocaleString("en-US")} of {runs.length.toLocaleString("en-US")} runs · {selected.length} selected
+          {total === null ? "loading…" : `${total.toLocaleString("en-US")} runs`} · {selected.size} selected
         </div>
       </div>
       {comparing && <ComparisonView runs={comparing} />}
@@ -323,7 +378,7 @@ function ComparisonView(props: { runs: RunInfo[] }) {
 function CurvesAndMatrices(props: { runs: RunInfo[] }) {
   const [charts, setCharts] = useState<RunCharts[]>([]);
   useEffect(() => {
-    const classifiers = props.runs.filter((r) => r.status === "succeeded" && "accuracy" in r.metrics).slice(0, 6);
+    const classifiers = props.runs.filter((r) => r.status === "succeeded" && ("accuracy" in r.metrics || "r2" in r.metrics)).slice(0, 6);
     Promise.all(classifiers.map((r) => call("run_charts", { run: r.id })))
       .then(setCharts)
       .catch(() => setCharts([]));
@@ -341,6 +396,28 @@ function CurvesAndMatrices(props: { runs: RunInfo[] }) {
         .map((s) => ({ name: `run ${c.run} ${s.name}`, type: "line", showSymbol: false, data: s.x.map((v, i) => [v, s.y[i]]) })),
     ),
   });
+  if (charts.every((c) => c.residuals.length > 0)) {
+    return (
+      <div class="charts">
+        <div class="panel">
+          <h3>Residuals by prediction (first fold)</h3>
+          <Chart
+            testId="residuals"
+            option={{
+              tooltip: { trigger: "item" },
+              legend: { type: "scroll" },
+              grid: { left: 60, right: 20, top: 40, bottom: 40 },
+              xAxis: { type: "value", name: "predicted", scale: true },
+              yAxis: { type: "value", name: "truth − predicted" },
+              series: charts.flatMap((c) =>
+                c.residuals.slice(0, 1).map((s) => ({ name: `run ${c.run}`, type: "scatter", symbolSize: 4, data: s.x.map((v, i) => [v, s.y[i]]) })),
+              ),
+            }}
+          />
+        </div>
+      </div>
+    );
+  }
   return (
     <div class="charts">
       <div class="panel">

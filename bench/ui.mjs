@@ -1,0 +1,111 @@
+// Measures the desktop app in its real window over WebDriver (bench/ui.sh
+// sets it up). Times are taken inside the page with performance.now(), from
+// the click (or keystroke) to the frame that shows its result, except the
+// cold start, which is timed from the WebDriver request that launches the
+// app to the first screen showing the project.
+
+const driver = process.env.WEBDRIVER_URL;
+const app = process.env.DATALAB_DESKTOP;
+const project = process.env.PROJECT;
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+async function request(method, path, body) {
+  const response = await fetch(`${driver}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(120_000),
+  });
+  const json = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json.value ?? json)}`);
+  return json.value;
+}
+
+async function until(check, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error("timed out");
+}
+
+// In the page: do `action`, then wait frame by frame until `done()` holds; answer the milliseconds.
+const TIMED = `
+  const [action, done, callback] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+  const t0 = performance.now();
+  new Function(action)();
+  const check = () => {
+    if (new Function(done)()) callback(performance.now() - t0);
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+`;
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function main() {
+  await until(async () => (await fetch(`${driver}/status`)).ok);
+  const starts = [];
+  let session;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const t0 = performance.now();
+    const created = await request("POST", "/session", {
+      capabilities: { alwaysMatch: { "tauri:options": { application: app, args: [project] } } },
+    });
+    session = created.sessionId;
+    await until(() => request("POST", `/session/${session}/element`, { using: "css selector", value: '[data-testid="nav-runs"]' }));
+    starts.push(performance.now() - t0);
+    if (attempt < 2) await request("DELETE", `/session/${session}`);
+  }
+  const timed = (action, done) => request("POST", `/session/${session}/execute/async`, { script: TIMED, args: [action, done] });
+  const firstScreen = await timed(
+    `document.querySelector('[data-testid="nav-runs"]').click()`,
+    `return document.querySelectorAll('[data-testid^="run-row-"]').length > 10`,
+  );
+  const rows = await request("POST", `/session/${session}/execute/sync`, {
+    script: `return document.querySelector('[data-testid="runs-table"] .grid-footer').innerText`,
+    args: [],
+  });
+  const sorts = [];
+  for (let i = 0; i < 5; i++) {
+    sorts.push(
+      await timed(
+        `window.__first = document.querySelector('[data-testid^="run-row-"]').dataset.testid;
+         [...document.querySelectorAll('[data-testid="runs-table"] .grid-header .grid-cell')].find(c => c.innerText.startsWith('accuracy')).click()`,
+        `return document.querySelector('[data-testid^="run-row-"]').dataset.testid !== window.__first`,
+      ),
+    );
+  }
+  const filters = [];
+  for (const text of ["max_depth\\":7,", "logistic", "max_depth\\":13,", ""]) {
+    filters.push(
+      await timed(
+        `window.__footer = document.querySelector('[data-testid="runs-table"] .grid-footer').innerText;
+         const input = document.querySelector('[data-testid="runs-filter"]');
+         input.value = ${JSON.stringify(text)};
+         input.dispatchEvent(new Event('input', { bubbles: true }));`,
+        `return document.querySelector('[data-testid="runs-table"] .grid-footer').innerText !== window.__footer`,
+      ),
+    );
+  }
+  await request("DELETE", `/session/${session}`);
+  console.log(`runs table: ${rows}`);
+  console.log(`cold start to an interactive window (3 launches): median ${median(starts).toFixed(0)} ms, ${starts.map((s) => s.toFixed(0)).join(" / ")} ms`);
+  console.log(`runs table, first screen: ${firstScreen.toFixed(0)} ms`);
+  console.log(`sort by accuracy (5 times): median ${median(sorts).toFixed(0)} ms, max ${Math.max(...sorts).toFixed(0)} ms`);
+  console.log(`filter (4 filters): median ${median(filters).toFixed(0)} ms, max ${Math.max(...filters).toFixed(0)} ms`);
+}
+
+main().catch((e) => {
+  console.error(`bench failed: ${e.stack ?? e}`);
+  process.exit(1);
+});
