@@ -95,7 +95,9 @@ struct ModelLabels {
     labels: Option<Vec<String>>,
 }
 
-/// The confusion matrix and curves of a run, from its `runs/<id>/` files.
+/// The charts of a run: `runs/<id>/charts.json`, written when the run
+/// finished; for runs recorded before that file existed, computed from
+/// `evaluation.json`.
 pub fn run_charts(project: &Project, run: RunId) -> Result<RunCharts, ApiError> {
     project.run(run)?;
     let dir = project.runs_dir().join(run.to_string());
@@ -103,27 +105,39 @@ pub fn run_charts(project: &Project, run: RunId) -> Result<RunCharts, ApiError> 
         std::fs::read(dir.join(name)).map_err(|e| {
             ApiError::new(
                 ErrorCode::NotFound,
-                format!("run {run} has no {name} ({e}): only succeeded runs keep their evaluation"),
+                format!(
+                    "run {run} has no {name} ({e}): only succeeded runs keep their evaluation"
+                ),
             )
         })
     };
-    let folds: Vec<FoldResult> =
-        serde_json::from_slice(&read("evaluation.json")?).map_err(|e| {
-            ApiError::new(
-                ErrorCode::Io,
-                format!("runs/{run}/evaluation.json cannot be read: {e}"),
-            )
-        })?;
+    let corrupt = |name: &str, e: serde_json::Error| {
+        ApiError::new(
+            ErrorCode::Io,
+            format!("runs/{run}/{name} cannot be read: {e}"),
+        )
+    };
+    if let Ok(bytes) = std::fs::read(dir.join("charts.json")) {
+        return serde_json::from_slice(&bytes).map_err(|e| corrupt("charts.json", e));
+    }
+    let folds: Vec<FoldResult> = serde_json::from_slice(&read("evaluation.json")?)
+        .map_err(|e| corrupt("evaluation.json", e))?;
     let classes = read("model.json")
         .ok()
         .and_then(|bytes| serde_json::from_slice::<ModelLabels>(&bytes).ok())
         .and_then(|m| m.labels)
         .unwrap_or_default();
+    Ok(charts_of(run, &folds, classes))
+}
+
+/// The charts of a run's folds: confusion matrices summed, curves and
+/// residuals downsampled to [`MAX_CHART_POINTS`].
+pub fn charts_of(run: RunId, folds: &[FoldResult], classes: Vec<String>) -> RunCharts {
     let mut confusion: Option<Vec<Vec<u64>>> = None;
     let mut roc = Vec::new();
     let mut precision_recall = Vec::new();
     let mut residuals = Vec::new();
-    for fold in &folds {
+    for fold in folds {
         if let (Metrics::Regression(m), Predictions::Values(predicted)) =
             (&fold.metrics, &fold.predictions)
         {
@@ -169,14 +183,14 @@ pub fn run_charts(project: &Project, run: RunId) -> Result<RunCharts, ApiError> 
             ));
         }
     }
-    Ok(RunCharts {
+    RunCharts {
         run,
         classes,
         confusion,
         roc,
         precision_recall,
         residuals,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -363,6 +363,10 @@ fn run_prepared(
         validation,
         seed,
     } = prepared;
+    let class_labels: Vec<String> = match &target {
+        TargetColumn::Classes { labels, .. } => labels.clone(),
+        _ => Vec::new(),
+    };
     let (runs, trials): (Vec<RunRecord>, Vec<datalab_ml::spec::TrialSpec>) =
         queued.into_iter().unzip();
     let cores = std::thread::available_parallelism()
@@ -481,7 +485,8 @@ fn run_prepared(
                 }
                 WorkerMessage::Finished(k, result, wall_ms, cpu_ms) => {
                     let run = &runs[k];
-                    let recorded = record_result(project, run.id, result, wall_ms, cpu_ms);
+                    let recorded =
+                        record_result(project, run.id, result, wall_ms, cpu_ms, &class_labels);
                     if let Ok(record) = project.run(run.id) {
                         events(&RunEvent::Finished {
                             run: Box::new(record.into()),
@@ -520,6 +525,7 @@ fn record_result(
     result: Result<Evaluated, TrialError>,
     wall_ms: f64,
     cpu_ms: f64,
+    labels: &[String],
 ) -> Result<(), datalab_project::ProjectError> {
     match result {
         Ok(Evaluated {
@@ -541,7 +547,7 @@ fn record_result(
                 })
                 .collect();
             let summary = serde_json::to_string(&trial.summary).ok();
-            let error = save_run_files(project, run, &trial, model_json).err();
+            let error = save_run_files(project, run, &trial, model_json, labels).err();
             let status = if error.is_some() {
                 RunStatus::Failed
             } else {
@@ -573,13 +579,16 @@ fn record_result(
 }
 
 /// `runs/<id>/evaluation.json` (each fold's test rows, predictions and
-/// metrics) and `runs/<id>/model.json` (the trained model with its
-/// preprocessing), each written under a temporary name, then renamed.
+/// metrics), `runs/<id>/charts.json` (its charts, downsampled once here so
+/// drawing them never reads the whole evaluation) and `runs/<id>/model.json`
+/// (the trained model with its preprocessing), each written under a
+/// temporary name, then renamed.
 fn save_run_files(
     project: &Project,
     run: RunId,
     trial: &datalab_ml::trial::TrialResult,
     model_json: Result<String, String>,
+    labels: &[String],
 ) -> Result<(), String> {
     let model_json =
         model_json.map_err(|e| format!("the final model could not be trained: {e}"))?;
@@ -590,8 +599,11 @@ fn save_run_files(
         std::fs::rename(&temp, dir.join(name))
     };
     let evaluation = serde_json::to_vec(&trial.folds).map_err(|e| e.to_string())?;
+    let charts = crate::charts::charts_of(run, &trial.folds, labels.to_vec());
+    let charts = serde_json::to_vec(&charts).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&dir)
         .and_then(|()| write("evaluation.json", &evaluation))
+        .and_then(|()| write("charts.json", &charts))
         .and_then(|()| write("model.json", model_json.as_bytes()))
         .map_err(|e| {
             format!(

@@ -190,6 +190,7 @@ fn an_experiment_is_created_shown_then_run_and_its_runs_inspected() -> TestResul
     assert_eq!(
         files,
         [
+            format!("runs/{run}/charts.json"),
             format!("runs/{run}/evaluation.json"),
             format!("runs/{run}/model.json")
         ]
