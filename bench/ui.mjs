@@ -86,7 +86,7 @@ async function main() {
     );
   }
   const filters = [];
-  for (const text of ["max_depth\\":7,", "logistic", "max_depth\\":13,", ""]) {
+  for (const text of ['max_depth":7,', "random_forest", 'max_depth":13,', ""]) {
     filters.push(
       await timed(
         `window.__footer = document.querySelector('[data-testid="runs-table"] .grid-footer').innerText;
