@@ -10,7 +10,7 @@ source scripts/setup.sh
 install_tauri_driver
 build_ui
 cargo build --release --locked -p datalab-desktop -p datalab-cli
-cargo build --release --locked -p datalab-api --example many_runs
+cargo build --release --locked -p datalab-project --example many_runs
 datalab="$CARGO_TARGET_DIR/release/datalab"
 runs="${1:-100000}"
 work="$(mktemp -d)"

@@ -2,7 +2,7 @@
 //! (`bench/ui.sh`): one experiment sweeping two parameters, every run
 //! succeeded with metrics drawn from a fixed-seed generator.
 //!
-//!   cargo run --release -p datalab-api --example many_runs -- DIR [RUNS]
+//!   cargo run --release -p datalab-project --example many_runs -- DIR [RUNS]
 
 use datalab_project::{Project, RunStatus};
 
