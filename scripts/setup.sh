@@ -74,6 +74,17 @@ install_tauri_driver() {
     fi
 }
 
+# s3s-fs: the S3-compatible server the publishing tests run against (MinIO
+# itself is not in the package registries). It checks SigV4 credentials and
+# keeps data on disk; the tests start and stop it themselves.
+install_s3s_fs() {
+    if ! command -v s3s-fs >/dev/null 2>&1; then
+        echo "setup: installing s3s-fs 0.14.1 (a few minutes)" >&2
+        CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install s3s-fs --version 0.14.1 --locked \
+            --features binary --root "$DATALAB_TOOLS" --quiet
+    fi
+}
+
 # The UI (ui/dist): its npm packages from ui/package-lock.json, then a build.
 build_ui() {
     if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then

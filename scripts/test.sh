@@ -8,6 +8,7 @@ source scripts/setup.sh
 echo "test: target dir $CARGO_TARGET_DIR" >&2
 
 install_tauri_driver
+install_s3s_fs
 
 # The UI first: its type check, unit tests and build (the desktop crate embeds ui/dist).
 build_ui

@@ -86,6 +86,14 @@ class Session {
   /** Chooses an option of a <select>, as a click would, firing the change event. */
   async choose(css, value) {
     await this.waitFor(css);
+    // Options arrive from the API after the select is drawn.
+    await waitFor(`${css} to offer ${value}`, () =>
+      this.run(
+        `const s = document.querySelector(arguments[0]); return s !== null && [...s.options].some(o => o.value === arguments[1]);`,
+        css,
+        value,
+      ),
+    ).catch(() => {});
     const ok = await this.run(
       `const s = document.querySelector(arguments[0]);
        if (![...s.options].some(o => o.value === arguments[1])) return false;

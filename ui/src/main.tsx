@@ -11,9 +11,10 @@ import { ProjectPage } from "./pages/ProjectPage";
 import { DatasetsPage } from "./pages/DatasetsPage";
 import { ExperimentsPage } from "./pages/ExperimentsPage";
 import { RunsPage } from "./pages/RunsPage";
+import { ModelsPage } from "./pages/ModelsPage";
 import "./styles.css";
 
-type Page = "datasets" | "experiments" | "runs";
+type Page = "datasets" | "experiments" | "runs" | "models";
 
 export function rememberProject(root: string): void {
   const recent: string[] = JSON.parse(localStorage.getItem("datalab.recent") ?? "[]") as string[];
@@ -63,7 +64,7 @@ function App() {
           {name}
         </span>
         <nav>
-          {(["datasets", "experiments", "runs"] as const).map((p) => (
+          {(["datasets", "experiments", "runs", "models"] as const).map((p) => (
             <button class={page === p ? "tab active" : "tab"} data-testid={`nav-${p}`} onClick={() => setPage(p)}>
               {p[0]?.toUpperCase() + p.slice(1)}
             </button>
@@ -77,6 +78,7 @@ function App() {
         {page === "datasets" && <DatasetsPage />}
         {page === "experiments" && <ExperimentsPage onShowRuns={() => setPage("runs")} />}
         {page === "runs" && <RunsPage />}
+        {page === "models" && <ModelsPage />}
       </main>
     </div>
   );

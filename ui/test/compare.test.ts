@@ -32,6 +32,11 @@ describe("comparison", () => {
     expect(sharedMetrics(runs)).toEqual(["accuracy", "log_loss"]);
     expect(headlineMetric(runs)).toBe("accuracy");
   });
+  it("leads with the metric most runs have", () => {
+    const regression = { ...run(4, "linear_regression", {}, 0, 0), metrics: { r2: { mean: 0.9, std: 0 } } };
+    expect(headlineMetric([regression, ...runs])).toBe("accuracy");
+    expect(headlineMetric([regression])).toBe("r2");
+  });
   it("knows which way is better", () => {
     expect(bestRun(runs, "accuracy")).toBe(3);
     expect(bestRun(runs.slice(0, 2), "log_loss")).toBe(2);

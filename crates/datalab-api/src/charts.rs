@@ -105,9 +105,7 @@ pub fn run_charts(project: &Project, run: RunId) -> Result<RunCharts, ApiError> 
         std::fs::read(dir.join(name)).map_err(|e| {
             ApiError::new(
                 ErrorCode::NotFound,
-                format!(
-                    "run {run} has no {name} ({e}): only succeeded runs keep their evaluation"
-                ),
+                format!("run {run} has no {name} ({e}): only succeeded runs keep their evaluation"),
             )
         })
     };

@@ -26,6 +26,10 @@ pub enum ErrorCode {
     /// Reading or writing files failed.
     Io,
     Cancelled,
+    /// Object storage refused or could not be reached (credentials, bucket, endpoint).
+    Storage,
+    /// A package does not match its manifest (a file altered or damaged).
+    Integrity,
     Internal,
 }
 

@@ -12,6 +12,8 @@ mod datasets;
 mod demo;
 mod error;
 mod experiments;
+mod model_card;
+pub mod models;
 pub mod ops;
 mod project;
 
@@ -24,6 +26,8 @@ pub use datalab_ml::spec::ExperimentSpec;
 pub use datalab_ml::trial::MeanStd;
 pub use datalab_project::{DatasetId, Project};
 pub use datalab_project::{ExperimentId, RunId, RunQuery, RunSort, RunStatus};
+pub use datalab_publish::StorageConfig;
+pub use datalab_publish::transfer::{PublishOutcome, RemoteVersion};
 pub use datasets::{
     DatasetInfo, ImportOutcome, ImportRequest, PreviewDatasetRequest, QueryRequest, import_dataset,
     list_datasets, preview_dataset, profile_dataset, query_datasets, remove_dataset, show_dataset,
@@ -35,6 +39,12 @@ pub use experiments::{
     RunEvent, RunInfo, RunPage, Verdict, cancel_runs, compare_runs, create_experiment,
     list_experiments, list_runs, parse_spec, query_runs, recover_interrupted_runs, run_experiment,
     run_queued, show_experiment, show_run,
+};
+pub use models::{
+    AddStorageRequest, FetchRequest, ModelRef, ModelVersionDetail, ModelVersionInfo,
+    PublicationInfo, PublishRequest, RegisterModelRequest, SetAliasRequest, StorageTargetInfo,
+    add_storage, fetch_model, list_models, list_published, list_storage, parse_model_ref,
+    publish_model, register_model, set_model_alias, show_model, test_storage,
 };
 pub use project::{ProjectSummary, discover_project, init_project, open_project, project_summary};
 

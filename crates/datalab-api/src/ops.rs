@@ -36,6 +36,12 @@ pub enum Event {
     },
     /// A run started, finished a fold, or ended.
     Run { event: RunEvent },
+    /// `done` of `total` bytes of an upload.
+    Transfer {
+        operation: String,
+        done: u64,
+        total: u64,
+    },
 }
 
 /// Where a transport sends events.
@@ -185,6 +191,12 @@ pub struct SpecText {
     pub toml: String,
 }
 
+/// A storage target, by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct StorageName {
+    pub target: String,
+}
+
 /// Nothing to send or nothing to answer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Empty {}
@@ -312,6 +324,26 @@ operations! {
     run_charts(RunRef) -> crate::charts::RunCharts => |cx, r| crate::charts::run_charts(&cx.session.open()?, r.run);
     /// Runs side by side on one metric, with the corrected resampled t-test.
     compare_runs(CompareRunsRequest) -> RunComparison => |cx, r| crate::compare_runs(&cx.session.open()?, &r.runs, r.metric.as_deref());
+    /// Promotes a succeeded run to the next version of a model, with its package.
+    register_model(crate::RegisterModelRequest) -> crate::ModelVersionDetail => |cx, r| crate::register_model(&cx.session.open()?, &r);
+    list_models(Empty) -> Vec<crate::ModelVersionInfo> => |cx, _r| crate::list_models(&cx.session.open()?);
+    /// A version (`name`, `name:3`, `name@alias`) with its model card.
+    show_model(crate::ModelRef) -> crate::ModelVersionDetail => |cx, r| crate::show_model(&cx.session.open()?, &r.model);
+    set_model_alias(crate::SetAliasRequest) -> crate::ModelVersionInfo => |cx, r| crate::set_model_alias(&cx.session.open()?, &r);
+    /// Adds a storage target: a folder, or an S3 bucket (credentials come from the environment).
+    add_storage(crate::AddStorageRequest) -> crate::StorageTargetInfo => |cx, r| crate::add_storage(&cx.session.open()?, &r);
+    list_storage(Empty) -> Vec<crate::StorageTargetInfo> => |cx, _r| crate::list_storage(&cx.session.open()?);
+    /// Writes, reads back and deletes a small object in a target.
+    test_storage(StorageName) -> crate::StorageTargetInfo => |cx, r| crate::test_storage(&cx.session.open()?, &r.target);
+    /// Publishes a version to a target; progress arrives as transfer events.
+    publish_model(crate::PublishRequest) -> crate::PublishOutcome => |cx, r| {
+        let progress = |done: u64, total: u64| cx.events.emit(Event::Transfer { operation: "publish_model".into(), done, total });
+        crate::publish_model(&cx.session.open()?, &r, &progress, cx.cancel)
+    };
+    /// The versions a target holds (whole ones only).
+    list_published(StorageName) -> Vec<crate::RemoteVersion> => |cx, r| crate::list_published(&cx.session.open()?, &r.target);
+    /// Fetches a published version into this project, every file checked.
+    fetch_model(crate::FetchRequest) -> crate::ModelVersionDetail => |cx, r| crate::fetch_model(&cx.session.open()?, &r);
     /// Cancels runs: queued ones at once, running ones at their next fold.
     cancel_runs(CancelRunsRequest) -> Affected => |cx, r| {
         crate::cancel_runs(&cx.session.open()?, r.experiment, &r.runs).map(|affected| Affected { affected })
@@ -400,6 +432,23 @@ pub fn typescript() -> String {
         declare::<datalab_ml::trial::MeanStd>(&config),
         declare::<RunComparison>(&config),
         declare::<crate::charts::RunCharts>(&config),
+        declare::<StorageName>(&config),
+        declare::<crate::RegisterModelRequest>(&config),
+        declare::<crate::ModelRef>(&config),
+        declare::<crate::SetAliasRequest>(&config),
+        declare::<crate::ModelVersionInfo>(&config),
+        declare::<crate::ModelVersionDetail>(&config),
+        declare::<crate::PublicationInfo>(&config),
+        declare::<datalab_publish::Manifest>(&config),
+        declare::<datalab_publish::PackageFile>(&config),
+        declare::<datalab_publish::package::InputField>(&config),
+        declare::<crate::AddStorageRequest>(&config),
+        declare::<crate::StorageTargetInfo>(&config),
+        declare::<datalab_publish::StorageConfig>(&config),
+        declare::<crate::PublishRequest>(&config),
+        declare::<crate::PublishOutcome>(&config),
+        declare::<crate::RemoteVersion>(&config),
+        declare::<crate::FetchRequest>(&config),
         declare::<crate::charts::Series>(&config),
         declare::<crate::PairComparison>(&config),
         declare::<crate::Verdict>(&config),

@@ -50,6 +50,12 @@ pub enum Command {
     /// Runs of the project.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// Registered models: versions, aliases, packages, publishing and fetching.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Storage targets models are published to: folders and S3 buckets.
+    #[command(subcommand)]
+    Storage(StorageCommand),
     /// Open the desktop app on the project; with --serve (or with no
     /// display), serve the same UI over HTTP on 127.0.0.1 behind a token.
     Ui {
@@ -189,4 +195,66 @@ pub struct HeadArgs {
     /// Repeat for several (all must hold).
     #[arg(long = "filter", value_name = "CONDITION")]
     pub filters: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Promote a succeeded run to the next version of a model (writes its package).
+    Register {
+        run: i64,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Point this alias (e.g. champion) at the new version.
+        #[arg(long)]
+        alias: Option<String>,
+    },
+    /// List every version of every model.
+    List,
+    /// A version (NAME, NAME:VERSION or NAME@ALIAS): lineage, files, model card.
+    Show { model: String },
+    /// Point ALIAS at a version.
+    Alias { model: String, alias: String },
+    /// Publish a version to a storage target (files first, manifest last).
+    Publish {
+        model: String,
+        #[arg(long = "to", value_name = "TARGET")]
+        target: String,
+    },
+    /// List the versions a storage target holds.
+    Remote { target: String },
+    /// Fetch NAME:VERSION from a storage target into this project, every file checked.
+    Fetch {
+        model: String,
+        #[arg(long = "from", value_name = "TARGET")]
+        target: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StorageCommand {
+    /// Add a target: --folder PATH, or --bucket NAME [--endpoint URL] for S3
+    /// (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, never stored).
+    Add {
+        name: String,
+        #[arg(long, conflicts_with = "bucket", required_unless_present = "bucket")]
+        folder: Option<PathBuf>,
+        #[arg(long)]
+        bucket: Option<String>,
+        /// For MinIO and other S3-compatible servers, e.g. http://127.0.0.1:9000.
+        #[arg(long)]
+        endpoint: Option<String>,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        #[arg(long, default_value = "")]
+        prefix: String,
+        /// Path-style URLs (MinIO).
+        #[arg(long)]
+        path_style: bool,
+    },
+    /// List targets.
+    List,
+    /// Write, read back and delete a small object: do the target and the credentials work?
+    Test { name: String },
 }

@@ -10,7 +10,10 @@ mod args;
 mod output;
 mod progress;
 
-use args::{Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs, RunsCommand};
+use args::{
+    Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs, ModelCommand,
+    RunsCommand, StorageCommand,
+};
 use clap::Parser;
 use datalab_api::{
     self as api, ApiError, ColumnKind, ErrorCode, Filter, FilterOp, ImportOptions, ImportRequest,
@@ -48,6 +51,8 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::NameTaken => 3,
         ErrorCode::Locked => 6,
         ErrorCode::Cancelled => 130,
+        ErrorCode::Storage => 7,
+        ErrorCode::Integrity => 8,
         ErrorCode::Io | ErrorCode::Internal => 1,
     }
 }
@@ -63,6 +68,116 @@ fn open(cli_project: &Option<std::path::PathBuf>) -> Result<Project, ApiError> {
                 )
             })?;
             api::discover_project(&here)
+        }
+    }
+}
+
+fn model(
+    project: &Option<std::path::PathBuf>,
+    command: ModelCommand,
+    out: &output::Output,
+    progress: &progress::TerminalProgress,
+) -> Result<(), ApiError> {
+    let project = open(project)?;
+    match command {
+        ModelCommand::Register {
+            run,
+            name,
+            description,
+            alias,
+        } => out.model(&api::register_model(
+            &project,
+            &api::RegisterModelRequest {
+                run: api::RunId(run),
+                name,
+                description,
+                alias,
+            },
+        )?),
+        ModelCommand::List => out.models(&api::list_models(&project)?),
+        ModelCommand::Show { model } => out.model(&api::show_model(&project, &model)?),
+        ModelCommand::Alias { model, alias } => {
+            let info = api::set_model_alias(&project, &api::SetAliasRequest { model, alias })?;
+            out.models(&[info])
+        }
+        ModelCommand::Publish { model, target } => {
+            let report = |done: u64, total: u64| progress.transfer(done, total);
+            let outcome = api::publish_model(
+                &project,
+                &api::PublishRequest { model, target },
+                &report,
+                progress.cancel_flag().as_ref(),
+            )?;
+            progress.finish();
+            out.published(&outcome)
+        }
+        ModelCommand::Remote { target } => out.remote(&api::list_published(&project, &target)?),
+        ModelCommand::Fetch { model, target } => {
+            let (name, version, _) = api::parse_model_ref(&model)?;
+            let version = version
+                .ok_or_else(|| invalid(format!("name the version to fetch: {name}:VERSION")))?;
+            out.model(&api::fetch_model(
+                &project,
+                &api::FetchRequest {
+                    target,
+                    name,
+                    version,
+                },
+            )?)
+        }
+    }
+}
+
+fn storage(
+    project: &Option<std::path::PathBuf>,
+    command: StorageCommand,
+    out: &output::Output,
+) -> Result<(), ApiError> {
+    let project = open(project)?;
+    match command {
+        StorageCommand::Add {
+            name,
+            folder,
+            bucket,
+            endpoint,
+            region,
+            prefix,
+            path_style,
+        } => {
+            let config = match (folder, bucket) {
+                (Some(path), _) => {
+                    let path = if path.is_absolute() {
+                        path
+                    } else {
+                        std::env::current_dir()
+                            .map(|here| here.join(&path))
+                            .unwrap_or(path)
+                    };
+                    api::StorageConfig::Folder { path }
+                }
+                (None, Some(bucket)) => api::StorageConfig::S3 {
+                    endpoint,
+                    region,
+                    bucket,
+                    prefix,
+                    path_style,
+                },
+                (None, None) => return Err(invalid("give --folder PATH or --bucket NAME".into())),
+            };
+            out.storage(&[api::add_storage(
+                &project,
+                &api::AddStorageRequest { name, config },
+            )?])
+        }
+        StorageCommand::List => out.storage(&api::list_storage(&project)?),
+        StorageCommand::Test { name } => {
+            let info = api::test_storage(&project, &name)?;
+            if out.json {
+                out.storage(&[info])
+            } else {
+                println!("Storage target '{}' works: {}", info.name, info.location);
+                Ok(())
+            }
         }
     }
 }
@@ -252,6 +367,8 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
                 }
             }
         }
+        Command::Model(command) => model(&cli.project, command, &out, progress),
+        Command::Storage(command) => storage(&cli.project, command, &out),
         Command::Ui { serve, port } => ui(&cli.project, serve, port, progress),
         Command::Call { operation, request } => call(&cli.project, &operation, &request, progress),
         Command::Runs(RunsCommand::Show { id }) => {

@@ -6,6 +6,9 @@ use datalab_api::{
     ExperimentInfo, ExperimentOutcome, ImportOutcome, Project, ProjectSummary, QueryOutput,
     RunComparison, RunDetail, RunEvent, RunInfo, Verdict as RunVerdict,
 };
+use datalab_api::{
+    ModelVersionDetail, ModelVersionInfo, PublishOutcome, RemoteVersion, StorageTargetInfo,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -537,6 +540,134 @@ impl Output {
         for file in &detail.files {
             println!("File: {file}");
         }
+        Ok(())
+    }
+
+    pub fn model(&self, detail: &ModelVersionDetail) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(detail);
+        }
+        let info = &detail.info;
+        let m = &info.manifest;
+        println!(
+            "Model {}:{} ({}, {})",
+            info.name, info.version, m.algorithm, m.task
+        );
+        if !info.aliases.is_empty() {
+            println!("Aliases: {}", info.aliases.join(", "));
+        }
+        match (&info.run, &info.source) {
+            (Some(run), _) => println!(
+                "Lineage: run {run} of experiment {}, dataset snapshot {}",
+                m.experiment_id.map_or("-".into(), |e| e.to_string()),
+                m.dataset_sha256
+            ),
+            (None, Some(source)) => println!("Fetched from {source}"),
+            (None, None) => {}
+        }
+        println!("Package: {}", info.package_dir);
+        for file in &m.files {
+            println!(
+                "  {} ({} bytes, sha256 {})",
+                file.path,
+                file.bytes,
+                &file.sha256[..16.min(file.sha256.len())]
+            );
+        }
+        for p in &info.publications {
+            println!(
+                "Published to {} at {} ({})",
+                p.target, p.location, p.published_at
+            );
+        }
+        println!("\n{}", detail.model_card.trim_end());
+        Ok(())
+    }
+
+    pub fn models(&self, models: &[ModelVersionInfo]) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(&models);
+        }
+        let mut t = table(&[
+            "model",
+            "version",
+            "aliases",
+            "algorithm",
+            "run",
+            "published",
+            "created",
+        ]);
+        for m in models {
+            t.add_row(vec![
+                Cell::new(&m.name),
+                right(m.version),
+                Cell::new(m.aliases.join(", ")),
+                Cell::new(&m.manifest.algorithm),
+                Cell::new(
+                    m.run
+                        .map_or(m.source.clone().unwrap_or_default(), |r| r.to_string()),
+                ),
+                Cell::new(
+                    m.publications
+                        .iter()
+                        .map(|p| p.target.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                Cell::new(&m.created_at),
+            ]);
+        }
+        println!("{t}");
+        Ok(())
+    }
+
+    pub fn published(&self, outcome: &PublishOutcome) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(outcome);
+        }
+        if outcome.already_published {
+            println!("Already published, unchanged: {}", outcome.location);
+        } else {
+            println!(
+                "Published {} to {}",
+                human_bytes(outcome.bytes_uploaded),
+                outcome.location
+            );
+        }
+        Ok(())
+    }
+
+    pub fn remote(&self, versions: &[RemoteVersion]) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(&versions);
+        }
+        let mut t = table(&["model", "version", "algorithm", "created", "location"]);
+        for v in versions {
+            t.add_row(vec![
+                Cell::new(&v.name),
+                right(v.version),
+                Cell::new(&v.algorithm),
+                Cell::new(&v.created_at),
+                Cell::new(&v.location),
+            ]);
+        }
+        println!("{t}");
+        Ok(())
+    }
+
+    pub fn storage(&self, targets: &[StorageTargetInfo]) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(&targets);
+        }
+        let mut t = table(&["name", "location", "created"]);
+        for target in targets {
+            t.add_row(vec![
+                Cell::new(&target.name),
+                Cell::new(&target.location),
+                Cell::new(&target.created_at),
+            ]);
+        }
+        println!("{t}");
         Ok(())
     }
 

@@ -33,6 +33,22 @@ impl TerminalProgress {
         }
     }
 
+    /// Bytes uploaded of a publish.
+    pub fn transfer(&self, done: u64, total: u64) {
+        if !self.enabled {
+            return;
+        }
+        if let Ok(mut guard) = self.bar.lock() {
+            let (_, bar) = guard.get_or_insert_with(|| {
+                let bar = Self::new_bar(Stage::Checking, total);
+                bar.set_message("uploading");
+                (Stage::Checking, bar)
+            });
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    }
+
     fn new_bar(stage: Stage, total: u64) -> ProgressBar {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         let (label, template) = match stage {

@@ -44,3 +44,18 @@ id_type!(
     /// One run: a model with fixed parameters, trained and tested (its row id in `runs`).
     RunId
 );
+
+id_type!(
+    /// A registered model: a name whose versions come from runs (its row id in `models`).
+    ModelId
+);
+
+id_type!(
+    /// One version of a registered model (its row id in `model_versions`).
+    ModelVersionId
+);
+
+id_type!(
+    /// A place packages are published to (its row id in `storage_targets`).
+    StorageTargetId
+);

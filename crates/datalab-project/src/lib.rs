@@ -1,5 +1,5 @@
 //! The project: a folder with a SQLite database (`datalab.sqlite`) that indexes
-//! everything, and large files beside it (`datasets/`, `runs/`, `exports/`).
+//! everything, and large files beside it (`datasets/`, `runs/`, `models/`, `exports/`).
 //!
 //! This crate is the only one that speaks SQL. It owns the schema and its
 //! forward-only migrations, the newtype ids, and typed queries over the
@@ -13,9 +13,11 @@ mod experiments;
 mod ids;
 pub mod migrations;
 mod project;
+mod registry;
 
 pub use datasets::{DatasetRecord, NewDataset};
 pub use error::ProjectError;
 pub use experiments::{ExperimentRecord, MetricValue, RunQuery, RunRecord, RunSort, RunStatus};
-pub use ids::{DatasetId, ExperimentId, RunId};
+pub use ids::{DatasetId, ExperimentId, ModelId, ModelVersionId, RunId, StorageTargetId};
 pub use project::{DATABASE_FILE, Project};
+pub use registry::{ModelVersionRecord, NewModelVersion, PublicationRecord, StorageTargetRecord};

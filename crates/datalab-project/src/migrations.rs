@@ -114,6 +114,56 @@ CREATE TABLE run_metrics (
 ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
 "#,
     },
+    Migration {
+        version: 5,
+        name: "model registry, storage targets and publications",
+        sql: r#"
+CREATE TABLE models (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+-- A version comes from a run of this project, or was fetched from storage
+-- (then run_id is NULL and source says where from).
+CREATE TABLE model_versions (
+    id             INTEGER PRIMARY KEY,
+    model_id       INTEGER NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+    version        INTEGER NOT NULL,
+    run_id         INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+    source         TEXT,
+    description    TEXT NOT NULL DEFAULT '',
+    package_dir    TEXT NOT NULL,
+    manifest_sha256 TEXT NOT NULL,
+    created_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (model_id, version)
+);
+
+CREATE TABLE model_aliases (
+    model_id    INTEGER NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+    alias       TEXT NOT NULL,
+    version_id  INTEGER NOT NULL REFERENCES model_versions (id) ON DELETE CASCADE,
+    PRIMARY KEY (model_id, alias)
+);
+
+-- Where packages can go. Credentials are never stored: they come from the
+-- environment (or the OS keychain) when a target is used.
+CREATE TABLE storage_targets (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    config_json  TEXT NOT NULL,
+    created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE publications (
+    version_id    INTEGER NOT NULL REFERENCES model_versions (id) ON DELETE CASCADE,
+    target_id     INTEGER NOT NULL REFERENCES storage_targets (id) ON DELETE CASCADE,
+    location      TEXT NOT NULL,
+    published_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (version_id, target_id)
+);
+"#,
+    },
 ];
 
 /// The schema version this build writes.

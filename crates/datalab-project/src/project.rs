@@ -194,6 +194,11 @@ impl Project {
         self.root.join("runs")
     }
 
+    /// Where registered model versions keep their packages (`models/<name>/<version>/`).
+    pub fn models_dir(&self) -> PathBuf {
+        self.root.join("models")
+    }
+
     /// Where bundles and reports the user exported go.
     pub fn exports_dir(&self) -> PathBuf {
         self.root.join("exports")

@@ -196,6 +196,8 @@ fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Locked => StatusCode::LOCKED,
         ErrorCode::NewerSchema => StatusCode::CONFLICT,
         ErrorCode::Cancelled => StatusCode::CONFLICT,
+        ErrorCode::Storage => StatusCode::BAD_GATEWAY,
+        ErrorCode::Integrity => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Io | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -16,9 +16,9 @@ export type ProjectSummary = { root: string, database: string, schema_version: n
 
 export type ApiError = { code: ErrorCode, message: string, };
 
-export type ErrorCode = "not_a_project" | "project_exists" | "newer_schema" | "locked" | "not_found" | "name_taken" | "bad_input" | "invalid_request" | "query" | "io" | "cancelled" | "internal";
+export type ErrorCode = "not_a_project" | "project_exists" | "newer_schema" | "locked" | "not_found" | "name_taken" | "bad_input" | "invalid_request" | "query" | "io" | "cancelled" | "storage" | "integrity" | "internal";
 
-export type Event = { "kind": "progress", operation: string, stage: Stage, done: number, total: number, } | { "kind": "run", event: RunEvent, };
+export type Event = { "kind": "progress", operation: string, stage: Stage, done: number, total: number, } | { "kind": "run", event: RunEvent, } | { "kind": "transfer", operation: string, done: number, total: number, };
 
 export type Stage = "checking" | "converting" | "profiling";
 
@@ -318,6 +318,92 @@ roc: Array<Series>, precision_recall: Array<Series>,
  */
 residuals: Array<Series>, };
 
+export type StorageName = { target: string, };
+
+export type RegisterModelRequest = { run: RunId, name: string, description: string, 
+/**
+ * Point this alias (`champion`, say) at the new version.
+ */
+alias: string | null, };
+
+export type ModelRef = { model: string, };
+
+export type SetAliasRequest = { model: string, alias: string, };
+
+export type ModelVersionInfo = { name: string, version: number, aliases: Array<string>, description: string, 
+/**
+ * The run it came from, in this project (none when fetched from storage).
+ */
+run: RunId | null, 
+/**
+ * Where it was fetched from, when it was.
+ */
+source: string | null, 
+/**
+ * The package folder, relative to the project.
+ */
+package_dir: string, created_at: string, manifest: Manifest, publications: Array<PublicationInfo>, };
+
+export type ModelVersionDetail = { info: ModelVersionInfo, model_card: string, };
+
+export type PublicationInfo = { target: string, location: string, published_at: string, };
+
+export type Manifest = { format: string, name: string, version: number, algorithm: string, parameters: JsonValue, task: string, target: string | null, input_schema: Array<InputField>, classes: Array<string> | null, 
+/**
+ * Metric name → `{mean, std}` over the validation folds.
+ */
+metrics: JsonValue, dataset_sha256: string, run_id: number | null, experiment_id: number | null, engine_version: string, created_at: string, files: Array<PackageFile>, };
+
+export type PackageFile = { 
+/**
+ * Relative to the package folder, with `/` separators.
+ */
+path: string, sha256: string, bytes: number, };
+
+export type InputField = { name: string, 
+/**
+ * `number` or `text`.
+ */
+kind: string, };
+
+export type AddStorageRequest = { name: string, config: StorageConfig, };
+
+export type StorageTargetInfo = { name: string, config: StorageConfig, 
+/**
+ * Where packages go, as a person reads it.
+ */
+location: string, created_at: string, };
+
+export type StorageConfig = { "kind": "folder", path: string, } | { "kind": "s3", 
+/**
+ * `http://127.0.0.1:9000` for MinIO; none for AWS S3.
+ */
+endpoint: string | null, region: string, bucket: string, 
+/**
+ * Packages go under `<prefix>/models/<name>/<version>/`.
+ */
+prefix: string, 
+/**
+ * Path-style URLs (`endpoint/bucket/key`), as MinIO wants.
+ */
+path_style: boolean, };
+
+export type PublishRequest = { 
+/**
+ * `name`, `name:3` or `name@alias`.
+ */
+model: string, target: string, };
+
+export type PublishOutcome = { location: string, 
+/**
+ * True when this exact package was already there: nothing was uploaded.
+ */
+already_published: boolean, bytes_uploaded: number, };
+
+export type RemoteVersion = { name: string, version: number, location: string, algorithm: string, created_at: string, };
+
+export type FetchRequest = { target: string, name: string, version: number, };
+
 export type Series = { name: string, x: Array<number>, y: Array<number>, 
 /**
  * Points before downsampling.
@@ -377,8 +463,25 @@ export interface Operations {
   run_charts: { request: RunRef; response: RunCharts };
   /** Runs side by side on one metric, with the corrected resampled t-test. */
   compare_runs: { request: CompareRunsRequest; response: RunComparison };
+  /** Promotes a succeeded run to the next version of a model, with its package. */
+  register_model: { request: RegisterModelRequest; response: ModelVersionDetail };
+  list_models: { request: Empty; response: Array<ModelVersionInfo> };
+  /** A version (`name`, `name:3`, `name@alias`) with its model card. */
+  show_model: { request: ModelRef; response: ModelVersionDetail };
+  set_model_alias: { request: SetAliasRequest; response: ModelVersionInfo };
+  /** Adds a storage target: a folder, or an S3 bucket (credentials come from the environment). */
+  add_storage: { request: AddStorageRequest; response: StorageTargetInfo };
+  list_storage: { request: Empty; response: Array<StorageTargetInfo> };
+  /** Writes, reads back and deletes a small object in a target. */
+  test_storage: { request: StorageName; response: StorageTargetInfo };
+  /** Publishes a version to a target; progress arrives as transfer events. */
+  publish_model: { request: PublishRequest; response: PublishOutcome };
+  /** The versions a target holds (whole ones only). */
+  list_published: { request: StorageName; response: Array<RemoteVersion> };
+  /** Fetches a published version into this project, every file checked. */
+  fetch_model: { request: FetchRequest; response: ModelVersionDetail };
   /** Cancels runs: queued ones at once, running ones at their next fold. */
   cancel_runs: { request: CancelRunsRequest; response: Affected };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_charts","compare_runs","cancel_runs"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","cancel_runs"] as const;

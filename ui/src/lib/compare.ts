@@ -47,10 +47,17 @@ export function higherIsBetter(metric: string): boolean {
   return !LOWER_IS_BETTER.has(metric);
 }
 
-/** The metric a table leads with: accuracy, R² or silhouette, whichever the runs have. */
+/**
+ * The metric a table leads with: accuracy, R² or silhouette, whichever most of
+ * the runs have (a project mixes tasks); otherwise a metric every run has.
+ */
 export function headlineMetric(runs: RunInfo[]): string | undefined {
-  const shared = sharedMetrics(runs);
-  return ["accuracy", "r2", "silhouette"].find((m) => shared.includes(m)) ?? shared[0];
+  let best: [string, number] | undefined;
+  for (const metric of ["accuracy", "r2", "silhouette"]) {
+    const count = runs.filter((r) => metric in r.metrics).length;
+    if (count > 0 && (best === undefined || count > best[1])) best = [metric, count];
+  }
+  return best?.[0] ?? sharedMetrics(runs)[0];
 }
 
 /** The id of the best run on `metric`, or undefined when none has it. */

@@ -155,6 +155,7 @@ export function RunsPage() {
         <button class="primary" data-testid="compare" disabled={selected.size < 2} onClick={() => setComparing([...selected.values()])}>
           Compare {selected.size} runs
         </button>
+        {selected.size === 1 && <RegisterModel run={[...selected.values()][0]} />}
       </div>
       {error && <p class="error">{error}</p>}
       <div class="grid runs" data-testid="runs-table">
@@ -452,5 +453,30 @@ function CurvesAndMatrices(props: { runs: RunInfo[] }) {
         );
       })}
     </div>
+  );
+}
+
+/** Promotes the one selected run to the next version of a named model. */
+function RegisterModel(props: { run: RunInfo | undefined }) {
+  const [name, setName] = useState("");
+  const [status, setStatus] = useState<string | null>(null);
+  const run = props.run;
+  if (!run) return null;
+  const register = async () => {
+    try {
+      const detail = await call("register_model", { run: run.id, name, description: "", alias: null });
+      setStatus(`Registered ${detail.info.name} v${detail.info.version}: see Models.`);
+    } catch (e) {
+      setStatus(message(e));
+    }
+  };
+  return (
+    <span class="register">
+      <input data-testid="model-name" placeholder="model name" value={name} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
+      <button data-testid="register-model" disabled={name === "" || run.status !== "succeeded"} onClick={() => void register()}>
+        Register run {run.id}
+      </button>
+      {status && <span class="small" data-testid="register-status">{status}</span>}
+    </span>
   );
 }

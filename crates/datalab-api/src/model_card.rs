@@ -1,0 +1,143 @@
+//! MODEL_CARD.md, generated from the experiment: purpose, data, metrics,
+//! the comparison with the other candidates, and how to reproduce it.
+
+use crate::experiments::RunInfo;
+use datalab_ml::spec::ExperimentSpec;
+use datalab_ml::validation::Validation;
+use datalab_publish::Manifest;
+use std::fmt::Write;
+
+/// The headline metric of a task's runs and whether higher is better.
+fn headline(runs: &[&RunInfo]) -> Option<(&'static str, bool)> {
+    [("accuracy", true), ("r2", true), ("silhouette", true)]
+        .into_iter()
+        .find(|(name, _)| runs.iter().any(|r| r.metrics.contains_key(*name)))
+}
+
+fn params_text(params: &serde_json::Value) -> String {
+    match params.as_object() {
+        Some(map) if !map.is_empty() => map
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+            .replace('"', ""),
+        _ => "defaults".into(),
+    }
+}
+
+pub fn model_card(
+    manifest: &Manifest,
+    description: &str,
+    spec: &ExperimentSpec,
+    experiment_name: &str,
+    run: &RunInfo,
+    candidates: &[RunInfo],
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {} v{}\n", manifest.name, manifest.version);
+    if !description.trim().is_empty() {
+        let _ = writeln!(out, "{}\n", description.trim());
+    }
+    let _ = writeln!(out, "## Purpose\n");
+    let target = manifest
+        .target
+        .as_deref()
+        .map(|t| format!(" predicting `{t}`"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "A {} model ({}, {}){target} from {} input columns. It is run {} of experiment {} \
+         \"{experiment_name}\" in the Data Lab project it was registered from.\n",
+        manifest.task,
+        manifest.algorithm,
+        params_text(&manifest.parameters),
+        manifest.input_schema.len(),
+        run.id,
+        run.experiment_id,
+    );
+    if let Some(classes) = &manifest.classes {
+        let _ = writeln!(out, "Classes: {}.\n", classes.join(", "));
+    }
+    let _ = writeln!(out, "## Data\n");
+    let _ = writeln!(
+        out,
+        "Dataset `{}`, snapshot sha256 `{}`.\n",
+        spec.dataset.name, manifest.dataset_sha256
+    );
+    let _ = writeln!(out, "| input | kind |\n|---|---|");
+    for field in &manifest.input_schema {
+        let _ = writeln!(out, "| {} | {} |", field.name, field.kind);
+    }
+    let validation = match spec.validation {
+        Validation::Holdout { test_fraction } => {
+            format!("a holdout of {:.0} % of the rows", test_fraction * 100.0)
+        }
+        Validation::KFold { folds } => format!("{folds}-fold cross-validation"),
+    };
+    let _ = writeln!(out, "\n## Metrics\n");
+    let _ = writeln!(
+        out,
+        "Measured with {validation} (seed {}); mean and standard deviation over the folds.\n",
+        spec.seed
+    );
+    let _ = writeln!(out, "| metric | mean | std |\n|---|---:|---:|");
+    for (name, m) in &run.metrics {
+        let _ = writeln!(out, "| {name} | {:.4} | {:.4} |", m.mean, m.std);
+    }
+    let _ = writeln!(out, "\n## Comparison with the other candidates\n");
+    let succeeded: Vec<&RunInfo> = candidates
+        .iter()
+        .filter(|r| r.status == datalab_project::RunStatus::Succeeded)
+        .collect();
+    match headline(&succeeded) {
+        Some((metric, higher)) => {
+            let mut ranked = succeeded.clone();
+            ranked.sort_by(|a, b| {
+                let value = |r: &RunInfo| r.metrics.get(metric).map_or(f64::NAN, |m| m.mean);
+                let order = value(a).total_cmp(&value(b));
+                if higher { order.reverse() } else { order }
+            });
+            let _ = writeln!(
+                out,
+                "The {} runs of the same experiment, by {metric} (this model in bold):\n",
+                ranked.len()
+            );
+            let _ = writeln!(
+                out,
+                "| run | model | parameters | {metric} |\n|---|---|---|---:|"
+            );
+            for r in ranked.iter().take(20) {
+                let value = r
+                    .metrics
+                    .get(metric)
+                    .map_or("-".into(), |m| format!("{:.4} ± {:.4}", m.mean, m.std));
+                let bold = if r.id == run.id { "**" } else { "" };
+                let _ = writeln!(
+                    out,
+                    "| {bold}{}{bold} | {bold}{}{bold} | {} | {bold}{value}{bold} |",
+                    r.id,
+                    r.model,
+                    params_text(&r.params)
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(out, "No other candidate has a comparable metric.");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nVendor services: none evaluated on this experiment's test split yet."
+    );
+    let _ = writeln!(out, "\n## How to reproduce\n");
+    let _ = writeln!(
+        out,
+        "In a project holding dataset `{}` with snapshot `{}`:\n\n```sh\ndatalab run spec.toml\n```\n\n\
+         The same spec on the same snapshot gives bit-identical metrics. `model.bin` is the \
+         fitted model with its preprocessing (Data Lab {}); `model.json` lists every file of \
+         this package with its sha256.",
+        spec.dataset.name, manifest.dataset_sha256, manifest.engine_version
+    );
+    out
+}

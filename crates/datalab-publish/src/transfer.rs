@@ -1,0 +1,380 @@
+//! Moving packages to and from storage.
+//!
+//! Publishing writes every file first and the manifest last, with a
+//! create-only put, so a version becomes visible only when it is whole, and a
+//! version already there is never overwritten (the same package again is
+//! recognised and answered as such). Large files go up in parts, with
+//! progress and cancellation. Fetching reads the manifest, downloads each
+//! file into a temporary folder checking its sha256, and moves the folder
+//! into place only when every file matched.
+
+use crate::error::PublishError;
+use crate::package::{MANIFEST_FILE, Manifest, parse_manifest, sha256_hex, verify_package};
+use crate::storage::Target;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload, WriteMultipart};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Files larger than this go up in parts of this size.
+pub const PART_BYTES: usize = 16 * 1024 * 1024;
+/// Parts in flight at once for one file.
+const PARTS_IN_FLIGHT: usize = 4;
+
+/// Where a version lives in a target: `<prefix>/models/<name>/<version>`.
+pub fn version_path(target: &Target, name: &str, version: u32) -> StorePath {
+    let prefix = target.config.prefix();
+    let mut parts: Vec<String> = prefix.parts().map(|p| p.as_ref().to_string()).collect();
+    parts.extend(["models".to_string(), name.to_string(), version.to_string()]);
+    StorePath::from_iter(parts)
+}
+
+/// A person-readable location of a version in a target.
+pub fn location(target: &Target, name: &str, version: u32) -> String {
+    match &target.config {
+        crate::StorageConfig::Folder { path } => path
+            .join("models")
+            .join(name)
+            .join(version.to_string())
+            .display()
+            .to_string(),
+        crate::StorageConfig::S3 { bucket, .. } => {
+            format!("s3://{bucket}/{}/", version_path(target, name, version))
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct PublishOutcome {
+    pub location: String,
+    /// True when this exact package was already there: nothing was uploaded.
+    pub already_published: bool,
+    pub bytes_uploaded: u64,
+}
+
+/// Publishes the package in `dir` (checked against its manifest first).
+/// `progress(done, total)` hears bytes uploaded; `cancel` stops between parts.
+pub async fn publish(
+    target: &Target,
+    dir: &Path,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<PublishOutcome, PublishError> {
+    let (manifest, manifest_bytes) = verify_package(dir)?;
+    // A listing first: a missing bucket or refused credentials show before any upload
+    // (some servers create a bucket on the first write instead of refusing it).
+    target
+        .store
+        .list_with_delimiter(Some(&target.config.prefix()))
+        .await
+        .map_err(|e| target.error(e))?;
+    let base = version_path(target, &manifest.name, manifest.version);
+    let where_ = location(target, &manifest.name, manifest.version);
+    let manifest_path = base.clone().join(MANIFEST_FILE);
+    if let Some(existing) = read_optional(target, &manifest_path).await? {
+        return if existing == manifest_bytes {
+            Ok(PublishOutcome {
+                location: where_,
+                already_published: true,
+                bytes_uploaded: 0,
+            })
+        } else {
+            Err(PublishError::VersionExists { location: where_ })
+        };
+    }
+    let total: u64 = manifest.files.iter().map(|f| f.bytes).sum();
+    let mut done = 0u64;
+    progress(0, total);
+    for file in &manifest.files {
+        let object = file
+            .path
+            .split('/')
+            .fold(base.clone(), |path, part| path.join(part));
+        let local = dir.join(&file.path);
+        if file.bytes as usize > PART_BYTES {
+            upload_in_parts(target, &object, &local, &mut done, total, progress, cancel).await?;
+        } else {
+            if cancel.load(Ordering::SeqCst) {
+                return Err(PublishError::Cancelled);
+            }
+            let bytes = std::fs::read(&local).map_err(|e| PublishError::io(&local, e))?;
+            target
+                .store
+                .put(&object, PutPayload::from(bytes))
+                .await
+                .map_err(|e| target.error(e))?;
+            done += file.bytes;
+            progress(done, total);
+        }
+    }
+    if cancel.load(Ordering::SeqCst) {
+        return Err(PublishError::Cancelled);
+    }
+    // The manifest last, create-only: the version appears whole, or not at all.
+    let put = target
+        .store
+        .put_opts(
+            &manifest_path,
+            PutPayload::from(manifest_bytes.clone()),
+            PutOptions::from(PutMode::Create),
+        )
+        .await;
+    match put {
+        Ok(_) => Ok(PublishOutcome {
+            location: where_,
+            already_published: false,
+            bytes_uploaded: done,
+        }),
+        Err(object_store::Error::AlreadyExists { .. }) => {
+            let existing = read_optional(target, &manifest_path).await?;
+            if existing.as_deref() == Some(manifest_bytes.as_slice()) {
+                Ok(PublishOutcome {
+                    location: where_,
+                    already_published: true,
+                    bytes_uploaded: done,
+                })
+            } else {
+                Err(PublishError::VersionExists { location: where_ })
+            }
+        }
+        Err(e) => Err(target.error(e)),
+    }
+}
+
+async fn upload_in_parts(
+    target: &Target,
+    object: &StorePath,
+    local: &Path,
+    done: &mut u64,
+    total: u64,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<(), PublishError> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(local).map_err(|e| PublishError::io(local, e))?;
+    let upload = target
+        .store
+        .put_multipart(object)
+        .await
+        .map_err(|e| target.error(e))?;
+    let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+    let mut buffer = vec![0u8; PART_BYTES];
+    loop {
+        if cancel.load(Ordering::SeqCst) {
+            let _ = writer.abort().await;
+            return Err(PublishError::Cancelled);
+        }
+        let read = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                let _ = writer.abort().await;
+                return Err(PublishError::io(local, e));
+            }
+        };
+        if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+            return Err(target.error(e));
+        }
+        writer.write(&buffer[..read]);
+        *done += read as u64;
+        progress(*done, total);
+    }
+    writer.finish().await.map_err(|e| target.error(e))?;
+    Ok(())
+}
+
+async fn read_optional(target: &Target, path: &StorePath) -> Result<Option<Vec<u8>>, PublishError> {
+    match target.store.get(path).await {
+        Ok(result) => Ok(Some(
+            result.bytes().await.map_err(|e| target.error(e))?.to_vec(),
+        )),
+        Err(object_store::Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(target.error(e)),
+    }
+}
+
+/// A version that storage holds (its manifest is there: it is whole).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct RemoteVersion {
+    pub name: String,
+    pub version: u32,
+    pub location: String,
+    pub algorithm: String,
+    pub created_at: String,
+}
+
+/// Every published version in a target, by name and version.
+pub async fn list_published(target: &Target) -> Result<Vec<RemoteVersion>, PublishError> {
+    let mut models = target.config.prefix();
+    models = models.join("models");
+    let names = target
+        .store
+        .list_with_delimiter(Some(&models))
+        .await
+        .map_err(|e| target.error(e))?;
+    let mut out = Vec::new();
+    for name_path in names.common_prefixes {
+        let Some(name) = name_path.filename().map(str::to_string) else {
+            continue;
+        };
+        let versions = target
+            .store
+            .list_with_delimiter(Some(&name_path))
+            .await
+            .map_err(|e| target.error(e))?;
+        for version_path in versions.common_prefixes {
+            let Some(version) = version_path.filename().and_then(|v| v.parse::<u32>().ok()) else {
+                continue;
+            };
+            // A version without its manifest is unfinished: not listed.
+            let Some(bytes) =
+                read_optional(target, &version_path.clone().join(MANIFEST_FILE)).await?
+            else {
+                continue;
+            };
+            let Ok(manifest) = parse_manifest(&bytes) else {
+                continue;
+            };
+            out.push(RemoteVersion {
+                location: location(target, &name, version),
+                name: name.clone(),
+                version,
+                algorithm: manifest.algorithm,
+                created_at: manifest.created_at,
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.name, a.version).cmp(&(&b.name, b.version)));
+    Ok(out)
+}
+
+/// Fetches version `version` of `name` into `dest` (which must not exist),
+/// checking every file against the manifest's sha256. On any mismatch
+/// nothing is kept and the error names the file.
+pub async fn fetch(
+    target: &Target,
+    name: &str,
+    version: u32,
+    dest: &Path,
+) -> Result<(Manifest, String), PublishError> {
+    let base = version_path(target, name, version);
+    let manifest_bytes = read_optional(target, &base.clone().join(MANIFEST_FILE))
+        .await?
+        .ok_or_else(|| PublishError::NotPublished {
+            location: location(target, name, version),
+        })?;
+    let manifest = parse_manifest(&manifest_bytes)?;
+    if manifest.name != name || manifest.version != version {
+        return Err(PublishError::Manifest(format!(
+            "{} says it is {}:{}, not {name}:{version}",
+            location(target, name, version),
+            manifest.name,
+            manifest.version
+        )));
+    }
+    let parent = dest
+        .parent()
+        .ok_or_else(|| PublishError::Invalid(format!("{} has no parent", dest.display())))?;
+    std::fs::create_dir_all(parent).map_err(|e| PublishError::io(parent, e))?;
+    let staging = parent.join(format!(
+        ".{}.partial",
+        dest.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default()
+    ));
+    let _ = std::fs::remove_dir_all(&staging);
+    let result = fetch_files(target, &base, &manifest, &manifest_bytes, &staging).await;
+    if let Err(error) = result {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(error);
+    }
+    std::fs::rename(&staging, dest).map_err(|e| PublishError::io(dest, e))?;
+    Ok((manifest, sha256_hex(&manifest_bytes)))
+}
+
+async fn fetch_files(
+    target: &Target,
+    base: &StorePath,
+    manifest: &Manifest,
+    manifest_bytes: &[u8],
+    staging: &Path,
+) -> Result<(), PublishError> {
+    use futures_util::StreamExt;
+    use std::io::Write;
+    for file in &manifest.files {
+        let object = file
+            .path
+            .split('/')
+            .fold(base.clone(), |path, part| path.join(part));
+        let local = staging.join(&file.path);
+        if let Some(parent) = local.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| PublishError::io(parent, e))?;
+        }
+        let mut out = std::fs::File::create(&local).map_err(|e| PublishError::io(&local, e))?;
+        let mut hasher = Sha256::new();
+        let mut stream = target
+            .store
+            .get(&object)
+            .await
+            .map_err(|e| match e {
+                object_store::Error::NotFound { .. } => PublishError::Tampered {
+                    file: file.path.clone(),
+                    expected: file.sha256.clone(),
+                    found: "missing".into(),
+                },
+                other => target.error(other),
+            })?
+            .into_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| target.error(e))?;
+            hasher.update(&chunk);
+            out.write_all(&chunk)
+                .map_err(|e| PublishError::io(&local, e))?;
+        }
+        let found: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if found != file.sha256 {
+            return Err(PublishError::Tampered {
+                file: file.path.clone(),
+                expected: file.sha256.clone(),
+                found,
+            });
+        }
+    }
+    let path = staging.join(MANIFEST_FILE);
+    std::fs::write(&path, manifest_bytes).map_err(|e| PublishError::io(&path, e))
+}
+
+/// Writes, reads back and deletes a small object: does the target work with these credentials?
+pub async fn probe(target: &Target) -> Result<(), PublishError> {
+    target
+        .store
+        .list_with_delimiter(Some(&target.config.prefix()))
+        .await
+        .map_err(|e| target.error(e))?;
+    let path = target.config.prefix().join(".datalab-probe");
+    let payload = b"datalab storage test".to_vec();
+    target
+        .store
+        .put(&path, PutPayload::from(payload.clone()))
+        .await
+        .map_err(|e| target.error(e))?;
+    let back = read_optional(target, &path).await?;
+    target
+        .store
+        .delete(&path)
+        .await
+        .map_err(|e| target.error(e))?;
+    if back.as_deref() != Some(payload.as_slice()) {
+        return Err(PublishError::Storage {
+            target: target.name.clone(),
+            detail: "an object written could not be read back the same".into(),
+        });
+    }
+    Ok(())
+}

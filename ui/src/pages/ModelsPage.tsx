@@ -1,0 +1,261 @@
+// Models: registered versions with their aliases, lineage and model card;
+// publishing a version to a storage target with progress, and where it went;
+// storage targets (a folder, or an S3 bucket whose credentials come from the
+// environment, never from here).
+
+import { useEffect, useState } from "preact/hooks";
+import type { ModelVersionDetail, ModelVersionInfo, PublishOutcome, StorageConfig, StorageTargetInfo } from "../api/types";
+import { call, onEvent } from "../api/client";
+import { formatBytes } from "../lib/format";
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function ModelsPage() {
+  const [models, setModels] = useState<ModelVersionInfo[]>([]);
+  const [targets, setTargets] = useState<StorageTargetInfo[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [detail, setDetail] = useState<ModelVersionDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const refresh = async () => {
+    try {
+      const [m, t] = await Promise.all([call("list_models", {}), call("list_storage", {})]);
+      setModels(m);
+      setTargets(t);
+      setSelected((s) => s ?? (m.length > 0 ? `${m[m.length - 1]?.name}:${m[m.length - 1]?.version}` : null));
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+  useEffect(() => {
+    void refresh();
+  }, []);
+  useEffect(() => {
+    if (!selected) return;
+    call("show_model", { model: selected })
+      .then(setDetail)
+      .catch((e: unknown) => setError(message(e)));
+  }, [selected, models]);
+
+  return (
+    <div class="split">
+      <aside class="sidebar">
+        <h2>Models</h2>
+        <ul class="list" data-testid="model-list">
+          {models.map((m) => {
+            const key = `${m.name}:${m.version}`;
+            return (
+              <li class={key === selected ? "selected" : ""} onClick={() => setSelected(key)} data-testid={`model-${m.name}-${m.version}`}>
+                <strong>
+                  {m.name} v{m.version}
+                </strong>
+                <span class="muted small">
+                  {m.manifest.algorithm}
+                  {m.aliases.length > 0 ? ` · @${m.aliases.join(", @")}` : ""}
+                  {m.publications.length > 0 ? ` · published` : ""}
+                </span>
+              </li>
+            );
+          })}
+          {models.length === 0 && <li class="muted">No models yet: register a run from the Runs page.</li>}
+        </ul>
+        <StoragePanel targets={targets} onChange={() => void refresh()} />
+      </aside>
+      <section class="content">
+        {error && <p class="error" data-testid="error">{error}</p>}
+        {detail ? <VersionView detail={detail} targets={targets} onPublished={() => void refresh()} /> : <p class="muted">Choose a model version.</p>}
+      </section>
+    </div>
+  );
+}
+
+function VersionView(props: { detail: ModelVersionDetail; targets: StorageTargetInfo[]; onPublished: () => void }) {
+  const { info, model_card } = props.detail;
+  const m = info.manifest;
+  const [target, setTarget] = useState(props.targets[0]?.name ?? "");
+  const [progress, setProgress] = useState<[number, number] | null>(null);
+  const [outcome, setOutcome] = useState<PublishOutcome | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (!target && props.targets[0]) setTarget(props.targets[0].name);
+  }, [props.targets]);
+  useEffect(
+    () =>
+      onEvent((event) => {
+        if (event.kind === "transfer") setProgress([event.done, event.total]);
+      }),
+    [],
+  );
+  const publish = async () => {
+    setBusy(true);
+    setError(null);
+    setOutcome(null);
+    setProgress(null);
+    try {
+      setOutcome(await call("publish_model", { model: `${info.name}:${info.version}`, target }));
+      props.onPublished();
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div data-testid="model-version">
+      <div class="heading">
+        <h2>
+          {info.name} v{info.version}
+        </h2>
+        <span class="muted small">
+          {m.algorithm} · {m.task}
+          {info.aliases.map((a) => ` · @${a}`).join("")}
+        </span>
+      </div>
+      <p class="small">
+        {info.run !== null
+          ? `From run ${info.run} of experiment ${m.experiment_id ?? "?"}, dataset snapshot ${m.dataset_sha256.slice(0, 12)}`
+          : `Fetched from ${info.source ?? "storage"}`}
+      </p>
+      <div class="panel">
+        <h3>Publish</h3>
+        {props.targets.length === 0 ? (
+          <p class="muted">Add a storage target first (left).</p>
+        ) : (
+          <div class="row">
+            <select data-testid="publish-target" value={target} onChange={(e) => setTarget((e.currentTarget as HTMLSelectElement).value)}>
+              {props.targets.map((t) => (
+                <option value={t.name}>
+                  {t.name} — {t.location}
+                </option>
+              ))}
+            </select>
+            <button class="primary" data-testid="publish" disabled={busy || !target} onClick={() => void publish()}>
+              Publish
+            </button>
+          </div>
+        )}
+        {busy && progress && (
+          <div class="progress" data-testid="publish-progress">
+            <div class="bar" style={{ width: `${progress[1] > 0 ? (100 * progress[0]) / progress[1] : 0}%` }} />
+            <span>
+              {formatBytes(progress[0])} of {formatBytes(progress[1])}
+            </span>
+          </div>
+        )}
+        {outcome && (
+          <p class="small" data-testid="published-location">
+            {outcome.already_published ? "Already published, unchanged: " : `Published ${formatBytes(outcome.bytes_uploaded)} to `}
+            <code>{outcome.location}</code>
+          </p>
+        )}
+        {error && <p class="error">{error}</p>}
+        {info.publications.length > 0 && (
+          <ul class="small">
+            {info.publications.map((p) => (
+              <li>
+                {p.target}: <code>{p.location}</code> ({p.published_at.slice(0, 19).replace("T", " ")})
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      <h3>Files</h3>
+      <table class="table compact">
+        <thead>
+          <tr>
+            <th>file</th>
+            <th>size</th>
+            <th>sha256</th>
+          </tr>
+        </thead>
+        <tbody>
+          {m.files.map((f) => (
+            <tr>
+              <td>{f.path}</td>
+              <td>{formatBytes(f.bytes)}</td>
+              <td>
+                <code>{f.sha256.slice(0, 16)}…</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Model card</h3>
+      <pre class="card" data-testid="model-card">
+        {model_card}
+      </pre>
+    </div>
+  );
+}
+
+function StoragePanel(props: { targets: StorageTargetInfo[]; onChange: () => void }) {
+  const [name, setName] = useState("");
+  const [kind, setKind] = useState<"folder" | "s3">("folder");
+  const [path, setPath] = useState("");
+  const [bucket, setBucket] = useState("");
+  const [endpoint, setEndpoint] = useState("");
+  const [prefix, setPrefix] = useState("");
+  const [status, setStatus] = useState<string | null>(null);
+  const add = async () => {
+    const config: StorageConfig =
+      kind === "folder"
+        ? { kind: "folder", path }
+        : { kind: "s3", endpoint: endpoint === "" ? null : endpoint, region: "us-east-1", bucket, prefix, path_style: endpoint !== "" };
+    try {
+      await call("add_storage", { name, config });
+      setStatus(`Added ${name}.`);
+      setName("");
+      props.onChange();
+    } catch (e) {
+      setStatus(message(e));
+    }
+  };
+  const test = async (target: string) => {
+    try {
+      const info = await call("test_storage", { target });
+      setStatus(`${info.name} works: ${info.location}`);
+    } catch (e) {
+      setStatus(message(e));
+    }
+  };
+  return (
+    <div class="storage">
+      <h2>Storage</h2>
+      <ul class="list">
+        {props.targets.map((t) => (
+          <li>
+            <strong>{t.name}</strong>
+            <span class="muted small">{t.location}</span>
+            <button class="link" onClick={() => void test(t.name)}>
+              Test
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div class="form column">
+        <input data-testid="storage-name" placeholder="name" value={name} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
+        <select value={kind} onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value as "folder" | "s3")}>
+          <option value="folder">folder</option>
+          <option value="s3">S3 / MinIO</option>
+        </select>
+        {kind === "folder" ? (
+          <input data-testid="storage-path" placeholder="/path/to/folder" value={path} onInput={(e) => setPath((e.currentTarget as HTMLInputElement).value)} />
+        ) : (
+          <>
+            <input placeholder="bucket" value={bucket} onInput={(e) => setBucket((e.currentTarget as HTMLInputElement).value)} />
+            <input placeholder="endpoint (MinIO: http://host:9000)" value={endpoint} onInput={(e) => setEndpoint((e.currentTarget as HTMLInputElement).value)} />
+            <input placeholder="prefix (optional)" value={prefix} onInput={(e) => setPrefix((e.currentTarget as HTMLInputElement).value)} />
+            <p class="muted small">Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; they are never stored.</p>
+          </>
+        )}
+        <button data-testid="add-storage" disabled={name === ""} onClick={() => void add()}>
+          Add target
+        </button>
+      </div>
+      {status && <p class="small" data-testid="storage-status">{status}</p>}
+    </div>
+  );
+}
