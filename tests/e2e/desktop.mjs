@@ -7,7 +7,7 @@
 // Environment: DATALAB_DESKTOP (the binary), WEBDRIVER_URL (tauri-driver),
 // E2E_OUT (screenshots and the scratch project), DATALAB_REPO (the checkout).
 
-import { mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
@@ -115,8 +115,11 @@ class Session {
 }
 
 async function main() {
-  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
+  // Old screenshots go; the scratch project too (run.sh owns the rest of the folder).
+  for (const name of readdirSync(out)) {
+    if (name.endsWith(".png") || name === "project") rmSync(join(out, name), { recursive: true, force: true });
+  }
   await waitFor("tauri-driver", async () => (await fetch(`${driver}/status`)).ok, 30_000);
   const created = await request(
     "POST",
@@ -195,6 +198,34 @@ async function main() {
     if (!significance.includes(`vs ${ids[0]}`)) throw new Error(`the significance matrix says '${significance}'`);
     await session.run(`document.querySelector('[data-testid="comparison"]').scrollIntoView()`);
     await session.screenshot("comparison");
+
+    // 6. The better run becomes a model: one run selected, a name, Register.
+    await session.click(`[data-testid="run-row-${ids[1]}"]`);
+    await session.type('[data-testid="model-name"]', "penguins-classifier");
+    await session.click('[data-testid="register-model"]');
+    await waitFor("the model to be registered", async () =>
+      (await session.text('[data-testid="register-status"]')).includes("Registered penguins-classifier v1"),
+    );
+
+    // 7. An S3 target, and one click publishes the model with its card; the page says where.
+    await session.click('[data-testid="nav-models"]');
+    await session.waitFor('[data-testid="model-card"]');
+    await session.type('[data-testid="storage-name"]', "minio");
+    await session.choose('[data-testid="storage-kind"]', "s3");
+    await session.type('[data-testid="storage-bucket"]', "models");
+    await session.type('[data-testid="storage-endpoint"]', process.env.E2E_S3_ENDPOINT ?? "");
+    await session.click('[data-testid="add-storage"]');
+    await session.choose('[data-testid="publish-target"]', "minio");
+    await session.click('[data-testid="publish"]');
+    const where = await waitFor("the published location", async () => {
+      const text = await session.text('[data-testid="published-location"]').catch(() => "");
+      return text.includes("s3://models/models/penguins-classifier/1/") ? text : null;
+    });
+    const card = await session.text('[data-testid="model-card"]');
+    if (!card.includes("How to reproduce")) throw new Error(`the model card says '${card.slice(0, 200)}'`);
+    const stored = join(process.env.E2E_S3_DATA ?? "", "models/models/penguins-classifier/1/MODEL_CARD.md");
+    if (!existsSync(stored)) throw new Error(`${stored} is not in the S3 server's storage (the page said '${where}')`);
+    await session.screenshot("published");
     console.log("e2e: every step passed");
   } catch (error) {
     await session.screenshot("failure").catch(() => {});

@@ -237,8 +237,17 @@ pub fn register_model(
         .and_then(|id| project.dataset(id).ok())
         .and_then(|d| serde_json::from_str(&d.fields.schema_json).ok())
         .unwrap_or_default();
-    let input_schema = trained
-        .feature_names
+    // The columns a caller sends (before one-hot encoding or TF-IDF), as the spec chose them.
+    let inputs: Vec<String> = if spec.task.features.is_empty() {
+        columns
+            .iter()
+            .map(|c| c.name.clone())
+            .filter(|n| Some(n) != spec.task.target.as_ref())
+            .collect()
+    } else {
+        spec.task.features.clone()
+    };
+    let input_schema = inputs
         .iter()
         .map(|name| InputField {
             name: name.clone(),

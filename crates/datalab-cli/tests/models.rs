@@ -102,6 +102,15 @@ fn a_run_becomes_a_model_published_to_s3_and_fetched_into_another_project() -> T
         info["manifest"]["classes"].as_array().map(Vec::len),
         Some(3)
     );
+    // The input schema is the columns a caller sends, with their kinds.
+    assert_eq!(
+        info["manifest"]["input_schema"][0],
+        serde_json::json!({ "name": "sepal_length", "kind": "number" })
+    );
+    assert_eq!(
+        info["manifest"]["input_schema"].as_array().map(Vec::len),
+        Some(4)
+    );
     let card = registered["model_card"].as_str().unwrap_or("");
     assert!(
         card.contains("## How to reproduce") && card.contains("iris") && card.contains("**"),

@@ -237,7 +237,7 @@ function StoragePanel(props: { targets: StorageTargetInfo[]; onChange: () => voi
       </ul>
       <div class="form column">
         <input data-testid="storage-name" placeholder="name" value={name} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
-        <select value={kind} onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value as "folder" | "s3")}>
+        <select data-testid="storage-kind" value={kind} onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value as "folder" | "s3")}>
           <option value="folder">folder</option>
           <option value="s3">S3 / MinIO</option>
         </select>
@@ -245,8 +245,8 @@ function StoragePanel(props: { targets: StorageTargetInfo[]; onChange: () => voi
           <input data-testid="storage-path" placeholder="/path/to/folder" value={path} onInput={(e) => setPath((e.currentTarget as HTMLInputElement).value)} />
         ) : (
           <>
-            <input placeholder="bucket" value={bucket} onInput={(e) => setBucket((e.currentTarget as HTMLInputElement).value)} />
-            <input placeholder="endpoint (MinIO: http://host:9000)" value={endpoint} onInput={(e) => setEndpoint((e.currentTarget as HTMLInputElement).value)} />
+            <input data-testid="storage-bucket" placeholder="bucket" value={bucket} onInput={(e) => setBucket((e.currentTarget as HTMLInputElement).value)} />
+            <input data-testid="storage-endpoint" placeholder="endpoint (MinIO: http://host:9000)" value={endpoint} onInput={(e) => setEndpoint((e.currentTarget as HTMLInputElement).value)} />
             <input placeholder="prefix (optional)" value={prefix} onInput={(e) => setPrefix((e.currentTarget as HTMLInputElement).value)} />
             <p class="muted small">Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; they are never stored.</p>
           </>
