@@ -83,7 +83,7 @@ async function main() {
       await timed(
         `window.__first = document.querySelector('[data-testid^="run-row-"]').dataset.testid;
          [...document.querySelectorAll('[data-testid="runs-table"] .grid-header .grid-cell')].find(c => c.innerText.startsWith('accuracy')).click()`,
-        `return document.querySelector('[data-testid^="run-row-"]').dataset.testid !== window.__first`,
+        `const row = document.querySelector('[data-testid^="run-row-"]'); return row !== null && row.dataset.testid !== window.__first;`,
       ),
     );
   }
