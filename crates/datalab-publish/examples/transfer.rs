@@ -58,7 +58,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         path_style: true,
     };
     let target = Target::open("bench", &config, Credentials::from_env())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let cancel = AtomicBool::new(false);
     let started = Instant::now();
     runtime.block_on(publish(&target, &package, &|_, _| {}, &cancel))?;
