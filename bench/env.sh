@@ -10,6 +10,9 @@ if [ ! -x "$venv/bin/python" ]; then
     "$venv/bin/pip" install --quiet --upgrade pip
 fi
 "$venv/bin/pip" install --quiet -r bench/requirements.txt
-cargo build --release --locked -p datalab-cli
+# The scripts that need the datalab binary (all but s3.sh) build it in release.
+if [ "${BENCH_WITHOUT_DATALAB:-0}" != 1 ]; then
+    cargo build --release --locked -p datalab-cli
+fi
 export DATALAB="$CARGO_TARGET_DIR/release/datalab"
 export PYTHON="$venv/bin/python"

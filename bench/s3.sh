@@ -4,7 +4,7 @@
 # same server and the same bytes.
 #   bench/s3.sh [SIZE_MIB]      (default 1024)
 set -euo pipefail
-source "$(dirname "$0")/env.sh"
+BENCH_WITHOUT_DATALAB=1 source "$(dirname "$0")/env.sh"
 install_s3s_fs
 cargo build --release --locked -p datalab-publish --example transfer
 size="${1:-1024}"
