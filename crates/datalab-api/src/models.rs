@@ -456,7 +456,9 @@ fn open_target(
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, ApiError> {
-    tokio::runtime::Builder::new_current_thread()
+    // Two workers: parts go up and down while the calling task hashes and writes.
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot start I/O: {e}")))
