@@ -164,6 +164,16 @@ CREATE TABLE publications (
 );
 "#,
     },
+    Migration {
+        version: 6,
+        name: "indexes for sorting runs by their headline metrics",
+        // The expressions are the ones `query_runs` sorts by, character for character.
+        sql: r#"
+CREATE INDEX runs_by_accuracy ON runs (json_extract(summary_json, '$."accuracy".mean'));
+CREATE INDEX runs_by_r2 ON runs (json_extract(summary_json, '$."r2".mean'));
+CREATE INDEX runs_by_silhouette ON runs (json_extract(summary_json, '$."silhouette".mean'));
+"#,
+    },
 ];
 
 /// The schema version this build writes.
