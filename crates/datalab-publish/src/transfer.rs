@@ -332,29 +332,59 @@ async fn fetch_files(
                     tokio::spawn(async move { store.get_range(&object, range).await })
                 })
                 .buffered(RANGES_IN_FLIGHT);
+            // The hash runs on a thread of its own, behind the writes.
+            let (sender, receiver) =
+                std::sync::mpsc::sync_channel::<bytes::Bytes>(RANGES_IN_FLIGHT);
+            let hashing = std::thread::spawn(move || {
+                let mut hasher = Sha256::new();
+                for part in receiver {
+                    hasher.update(&part);
+                }
+                hasher
+                    .finalize()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            });
+            let mut failure = None;
             while let Some(part) = parts.next().await {
                 let part = part
                     .map_err(|e| PublishError::Storage {
                         target: target.name.clone(),
                         detail: format!("a download stopped: {e}"),
-                    })?
-                    .map_err(|e| match e {
-                        object_store::Error::NotFound { .. } => PublishError::Tampered {
-                            file: file.path.clone(),
-                            expected: file.sha256.clone(),
-                            found: "missing".into(),
-                        },
-                        other => target.error(other),
-                    })?;
-                hasher.update(&part);
-                out.write_all(&part)
-                    .map_err(|e| PublishError::io(&local, e))?;
+                    })
+                    .and_then(|p| {
+                        p.map_err(|e| match e {
+                            object_store::Error::NotFound { .. } => PublishError::Tampered {
+                                file: file.path.clone(),
+                                expected: file.sha256.clone(),
+                                found: "missing".into(),
+                            },
+                            other => target.error(other),
+                        })
+                    })
+                    .and_then(|p| {
+                        out.write_all(&p)
+                            .map_err(|e| PublishError::io(&local, e))
+                            .map(|()| p)
+                    });
+                match part {
+                    Ok(part) => {
+                        if sender.send(part).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
             }
-            let found: String = hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            drop(sender);
+            let found = hashing.join().unwrap_or_default();
+            if let Some(error) = failure {
+                return Err(error);
+            }
             if found != file.sha256 {
                 return Err(PublishError::Tampered {
                     file: file.path.clone(),
