@@ -37,6 +37,28 @@ pub struct RunInfo {
     pub finished_at: Option<String>,
 }
 
+impl RunInfo {
+    /// The metric a table leads with: accuracy, R² or silhouette (all higher-is-better).
+    pub fn headline_metric(&self) -> Option<(&'static str, MeanStd)> {
+        ["accuracy", "r2", "silhouette"]
+            .into_iter()
+            .find_map(|name| self.metrics.get(name).map(|m| (name, *m)))
+    }
+}
+
+/// Parameters as `name=value` joined by `separator`, or "defaults".
+pub fn params_text(params: &serde_json::Value, separator: &str) -> String {
+    match params.as_object() {
+        Some(map) if !map.is_empty() => map
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(separator)
+            .replace('"', ""),
+        _ => "defaults".into(),
+    }
+}
+
 impl From<RunRecord> for RunInfo {
     fn from(r: RunRecord) -> Self {
         RunInfo {

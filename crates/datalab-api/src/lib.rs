@@ -37,8 +37,8 @@ pub use error::{ApiError, ErrorCode};
 pub use experiments::{
     ExperimentDetail, ExperimentInfo, ExperimentOutcome, PairComparison, RunComparison, RunDetail,
     RunEvent, RunInfo, RunPage, Verdict, cancel_runs, compare_runs, create_experiment,
-    list_experiments, list_runs, parse_spec, query_runs, recover_interrupted_runs, run_experiment,
-    run_queued, show_experiment, show_run,
+    list_experiments, list_runs, params_text, parse_spec, query_runs, recover_interrupted_runs,
+    run_experiment, run_queued, show_experiment, show_run,
 };
 pub use models::{
     AddStorageRequest, FetchRequest, ModelRef, ModelVersionDetail, ModelVersionInfo,

@@ -1,30 +1,11 @@
 //! MODEL_CARD.md, generated from the experiment: purpose, data, metrics,
 //! the comparison with the other candidates, and how to reproduce it.
 
-use crate::experiments::RunInfo;
+use crate::experiments::{RunInfo, params_text};
 use datalab_ml::spec::ExperimentSpec;
 use datalab_ml::validation::Validation;
 use datalab_publish::Manifest;
 use std::fmt::Write;
-
-/// The headline metric of a task's runs and whether higher is better.
-fn headline(runs: &[&RunInfo]) -> Option<(&'static str, bool)> {
-    [("accuracy", true), ("r2", true), ("silhouette", true)]
-        .into_iter()
-        .find(|(name, _)| runs.iter().any(|r| r.metrics.contains_key(*name)))
-}
-
-fn params_text(params: &serde_json::Value) -> String {
-    match params.as_object() {
-        Some(map) if !map.is_empty() => map
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-            .replace('"', ""),
-        _ => "defaults".into(),
-    }
-}
 
 pub fn model_card(
     manifest: &Manifest,
@@ -51,7 +32,7 @@ pub fn model_card(
          \"{experiment_name}\" in the Data Lab project it was registered from.\n",
         manifest.task,
         manifest.algorithm,
-        params_text(&manifest.parameters),
+        params_text(&manifest.parameters, ", "),
         manifest.input_schema.len(),
         run.id,
         run.experiment_id,
@@ -90,13 +71,13 @@ pub fn model_card(
         .iter()
         .filter(|r| r.status == datalab_project::RunStatus::Succeeded)
         .collect();
-    match headline(&succeeded) {
-        Some((metric, higher)) => {
+    // Every headline metric is higher-is-better.
+    match succeeded.iter().find_map(|r| r.headline_metric()) {
+        Some((metric, _)) => {
             let mut ranked = succeeded.clone();
             ranked.sort_by(|a, b| {
                 let value = |r: &RunInfo| r.metrics.get(metric).map_or(f64::NAN, |m| m.mean);
-                let order = value(a).total_cmp(&value(b));
-                if higher { order.reverse() } else { order }
+                value(b).total_cmp(&value(a))
             });
             let _ = writeln!(
                 out,
@@ -118,7 +99,7 @@ pub fn model_card(
                     "| {bold}{}{bold} | {bold}{}{bold} | {} | {bold}{value}{bold} |",
                     r.id,
                     r.model,
-                    params_text(&r.params)
+                    params_text(&r.params, ", ")
                 );
             }
         }

@@ -1,6 +1,7 @@
 //! Printing API responses: readable tables by default, JSON with `--json`.
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use datalab_api::params_text;
 use datalab_api::{
     ApiError, ColumnProfile, DatasetInfo, DatasetProfile, DemoOutcome, ErrorCode, ExperimentDetail,
     ExperimentInfo, ExperimentOutcome, ImportOutcome, Project, ProjectSummary, QueryOutput,
@@ -327,7 +328,8 @@ pub fn run_event(event: &RunEvent) {
             }
         }
         RunEvent::Finished { run } => {
-            let headline = headline_metric(run)
+            let headline = run
+                .headline_metric()
                 .map(|(name, m)| format!("{name} {:.4} ± {:.4}", m.mean, m.std))
                 .unwrap_or_default();
             let error = run
@@ -347,25 +349,6 @@ pub fn run_event(event: &RunEvent) {
     }
 }
 
-/// The metric a table sorts by: accuracy, R² or silhouette.
-fn headline_metric(run: &RunInfo) -> Option<(&'static str, datalab_api::MeanStd)> {
-    ["accuracy", "r2", "silhouette"]
-        .into_iter()
-        .find_map(|name| run.metrics.get(name).map(|m| (name, *m)))
-}
-
-fn params_text(params: &serde_json::Value) -> String {
-    match params.as_object() {
-        Some(map) if !map.is_empty() => map
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-            .replace('"', ""),
-        _ => "defaults".into(),
-    }
-}
-
 impl Output {
     pub fn experiment_outcome(&self, outcome: &ExperimentOutcome) -> Result<(), ApiError> {
         if self.json {
@@ -379,7 +362,10 @@ impl Output {
         );
         let mut runs = outcome.runs.clone();
         runs.sort_by(|a, b| {
-            let score = |r: &RunInfo| headline_metric(r).map_or(f64::NEG_INFINITY, |(_, m)| m.mean);
+            let score = |r: &RunInfo| {
+                r.headline_metric()
+                    .map_or(f64::NEG_INFINITY, |(_, m)| m.mean)
+            };
             score(b).total_cmp(&score(a))
         });
         self.runs(&runs)
@@ -393,7 +379,7 @@ impl Output {
             "run", "exp", "model", "params", "status", "metric", "mean", "std", "wall ms", "cpu ms",
         ]);
         for run in runs {
-            let (name, value) = match headline_metric(run) {
+            let (name, value) = match run.headline_metric() {
                 Some((name, m)) => (name.to_string(), Some(m)),
                 None => (run.error.clone().unwrap_or_default(), None),
             };
@@ -401,7 +387,7 @@ impl Output {
                 right(run.id),
                 right(run.experiment_id),
                 Cell::new(&run.model),
-                Cell::new(params_text(&run.params)),
+                Cell::new(params_text(&run.params, " ")),
                 Cell::new(format!("{:?}", run.status).to_lowercase()),
                 Cell::new(name),
                 right(value.map_or("-".into(), |m| format!("{:.4}", m.mean))),
@@ -444,7 +430,7 @@ impl Output {
             let mut row = vec![
                 right(run.id),
                 Cell::new(&run.model),
-                Cell::new(params_text(&run.params)),
+                Cell::new(params_text(&run.params, " ")),
                 right(m.map_or("-".into(), |m| format!("{:.4}", m.mean))),
                 right(m.map_or("-".into(), |m| format!("{:.4}", m.std))),
                 right(format!("{w}/{ti}/{l}")),
@@ -506,7 +492,7 @@ impl Output {
             run.model,
             format!("{:?}", run.status).to_lowercase()
         );
-        println!("Parameters: {}", params_text(&run.params));
+        println!("Parameters: {}", params_text(&run.params, " "));
         if let Some(error) = &run.error {
             println!("Error: {error}");
         }

@@ -74,6 +74,15 @@ fn version_from_row(row: &Row<'_>) -> rusqlite::Result<ModelVersionRecord> {
     })
 }
 
+fn storage_target_from_row(row: &Row<'_>) -> rusqlite::Result<StorageTargetRecord> {
+    Ok(StorageTargetRecord {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        config_json: row.get(2)?,
+        created_at: row.get(3)?,
+    })
+}
+
 impl Project {
     /// The version number the next version of `model` gets (1 for a new model).
     pub fn next_model_version(&self, model: &str) -> Result<u32, ProjectError> {
@@ -238,14 +247,7 @@ impl Project {
         self.query_one(
             "SELECT id, name, config_json, created_at FROM storage_targets WHERE name = ?1",
             [name],
-            |row| {
-                Ok(StorageTargetRecord {
-                    id: row.get(0)?,
-                    name: row.get(1)?,
-                    config_json: row.get(2)?,
-                    created_at: row.get(3)?,
-                })
-            },
+            storage_target_from_row,
             "storage target",
             name,
         )
@@ -255,14 +257,7 @@ impl Project {
         self.query_all(
             "SELECT id, name, config_json, created_at FROM storage_targets ORDER BY name",
             [],
-            |row| {
-                Ok(StorageTargetRecord {
-                    id: row.get(0)?,
-                    name: row.get(1)?,
-                    config_json: row.get(2)?,
-                    created_at: row.get(3)?,
-                })
-            },
+            storage_target_from_row,
         )
     }
 

@@ -9,7 +9,7 @@
 //! into place only when every file matched.
 
 use crate::error::PublishError;
-use crate::package::{MANIFEST_FILE, Manifest, parse_manifest, sha256_hex, verify_package};
+use crate::package::{MANIFEST_FILE, Manifest, hex, parse_manifest, sha256_hex, verify_package};
 use crate::storage::Target;
 use object_store::path::Path as StorePath;
 use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload, WriteMultipart};
@@ -91,10 +91,7 @@ pub async fn publish(
     let mut done = 0u64;
     progress(0, total);
     for file in &manifest.files {
-        let object = file
-            .path
-            .split('/')
-            .fold(base.clone(), |path, part| path.join(part));
+        let object = object_path(&base, &file.path);
         let local = dir.join(&file.path);
         if file.bytes as usize > PART_BYTES {
             upload_in_parts(target, &object, &local, &mut done, total, progress, cancel).await?;
@@ -305,119 +302,90 @@ async fn fetch_files(
     staging: &Path,
 ) -> Result<(), PublishError> {
     use futures_util::StreamExt;
+    use futures_util::stream::BoxStream;
     use std::io::Write;
     for file in &manifest.files {
-        let object = file
-            .path
-            .split('/')
-            .fold(base.clone(), |path, part| path.join(part));
+        let object = object_path(base, &file.path);
         let local = staging.join(&file.path);
         if let Some(parent) = local.parent() {
             std::fs::create_dir_all(parent).map_err(|e| PublishError::io(parent, e))?;
         }
         let mut out = std::fs::File::create(&local).map_err(|e| PublishError::io(&local, e))?;
-        let mut hasher = Sha256::new();
-        if file.bytes as usize > PART_BYTES {
-            // Large files come down as ranges, several in flight, taken in order
-            // so the hash and the file are written front to back.
-            let ranges: Vec<std::ops::Range<u64>> = (0..file.bytes)
-                .step_by(RANGE_BYTES)
-                .map(|start| start..(start + RANGE_BYTES as u64).min(file.bytes))
-                .collect();
-            let mut parts = futures_util::stream::iter(ranges)
-                .map(|range| {
-                    let store = target.store.clone();
-                    let object = object.clone();
-                    // Spawned, so downloads go on while this task hashes and writes.
-                    tokio::spawn(async move { store.get_range(&object, range).await })
-                })
-                .buffered(RANGES_IN_FLIGHT);
-            // The hash runs on a thread of its own, behind the writes.
-            let (sender, receiver) =
-                std::sync::mpsc::sync_channel::<bytes::Bytes>(RANGES_IN_FLIGHT);
-            let hashing = std::thread::spawn(move || {
-                let mut hasher = Sha256::new();
-                for part in receiver {
-                    hasher.update(&part);
-                }
-                hasher
-                    .finalize()
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
+        // A file missing from storage is a package that does not match its manifest.
+        let stored_error = |e: object_store::Error| match e {
+            object_store::Error::NotFound { .. } => PublishError::Tampered {
+                file: file.path.clone(),
+                expected: file.sha256.clone(),
+                found: "missing".into(),
+            },
+            other => target.error(other),
+        };
+        let mut chunks: BoxStream<'_, Result<bytes::Bytes, PublishError>> =
+            if file.bytes as usize > PART_BYTES {
+                // Large files come down as ranges, several in flight (spawned, so
+                // they go on while this task writes), taken in order.
+                let ranges: Vec<std::ops::Range<u64>> = (0..file.bytes)
+                    .step_by(RANGE_BYTES)
+                    .map(|start| start..(start + RANGE_BYTES as u64).min(file.bytes))
+                    .collect();
+                futures_util::stream::iter(ranges)
+                    .map(|range| {
+                        let store = target.store.clone();
+                        let object = object.clone();
+                        tokio::spawn(async move { store.get_range(&object, range).await })
+                    })
+                    .buffered(RANGES_IN_FLIGHT)
+                    .map(|joined| match joined {
+                        Ok(part) => part.map_err(stored_error),
+                        Err(e) => Err(PublishError::Storage {
+                            target: target.name.clone(),
+                            detail: format!("a download stopped: {e}"),
+                        }),
+                    })
+                    .boxed()
+            } else {
+                target
+                    .store
+                    .get(&object)
+                    .await
+                    .map_err(stored_error)?
+                    .into_stream()
+                    .map(|chunk| chunk.map_err(|e| target.error(e)))
+                    .boxed()
+            };
+        // The hash runs on a thread of its own, behind the writes.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<bytes::Bytes>(RANGES_IN_FLIGHT);
+        let hashing = std::thread::spawn(move || {
+            let mut hasher = Sha256::new();
+            for chunk in receiver {
+                hasher.update(&chunk);
+            }
+            hex(&hasher.finalize())
+        });
+        let mut failure = None;
+        while let Some(chunk) = chunks.next().await {
+            let written = chunk.and_then(|c| {
+                out.write_all(&c)
+                    .map_err(|e| PublishError::io(&local, e))
+                    .map(|()| c)
             });
-            let mut failure = None;
-            while let Some(part) = parts.next().await {
-                let part = part
-                    .map_err(|e| PublishError::Storage {
-                        target: target.name.clone(),
-                        detail: format!("a download stopped: {e}"),
-                    })
-                    .and_then(|p| {
-                        p.map_err(|e| match e {
-                            object_store::Error::NotFound { .. } => PublishError::Tampered {
-                                file: file.path.clone(),
-                                expected: file.sha256.clone(),
-                                found: "missing".into(),
-                            },
-                            other => target.error(other),
-                        })
-                    })
-                    .and_then(|p| {
-                        out.write_all(&p)
-                            .map_err(|e| PublishError::io(&local, e))
-                            .map(|()| p)
-                    });
-                match part {
-                    Ok(part) => {
-                        if sender.send(part).is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        failure = Some(e);
+            match written {
+                Ok(chunk) => {
+                    if sender.send(chunk).is_err() {
                         break;
                     }
                 }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
             }
-            drop(sender);
-            let found = hashing.join().unwrap_or_default();
-            if let Some(error) = failure {
-                return Err(error);
-            }
-            if found != file.sha256 {
-                return Err(PublishError::Tampered {
-                    file: file.path.clone(),
-                    expected: file.sha256.clone(),
-                    found,
-                });
-            }
-            continue;
         }
-        let mut stream = target
-            .store
-            .get(&object)
-            .await
-            .map_err(|e| match e {
-                object_store::Error::NotFound { .. } => PublishError::Tampered {
-                    file: file.path.clone(),
-                    expected: file.sha256.clone(),
-                    found: "missing".into(),
-                },
-                other => target.error(other),
-            })?
-            .into_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| target.error(e))?;
-            hasher.update(&chunk);
-            out.write_all(&chunk)
-                .map_err(|e| PublishError::io(&local, e))?;
+        drop(sender);
+        let found = hashing.join().unwrap_or_default();
+        if let Some(error) = failure {
+            return Err(error);
         }
-        let found: String = hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         if found != file.sha256 {
             return Err(PublishError::Tampered {
                 file: file.path.clone(),
@@ -428,6 +396,12 @@ async fn fetch_files(
     }
     let path = staging.join(MANIFEST_FILE);
     std::fs::write(&path, manifest_bytes).map_err(|e| PublishError::io(&path, e))
+}
+
+/// A package file's object: its path's parts under the version's folder.
+fn object_path(base: &StorePath, file: &str) -> StorePath {
+    file.split('/')
+        .fold(base.clone(), |path, part| path.join(part))
 }
 
 /// Writes, reads back and deletes a small object: does the target work with these credentials?
