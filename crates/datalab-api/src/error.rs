@@ -30,6 +30,8 @@ pub enum ErrorCode {
     Storage,
     /// A package does not match its manifest (a file altered or damaged).
     Integrity,
+    /// A vendor service cannot be used: its secret is missing, or it refused or failed.
+    Vendor,
     Internal,
 }
 

@@ -113,7 +113,7 @@ fn invalid(message: impl Into<String>) -> ApiError {
 }
 
 /// Target and features of the spec, read from the dataset; rows whose target is missing are left out.
-fn prepare_data(
+pub(crate) fn prepare_data(
     project: &Project,
     spec: &ExperimentSpec,
 ) -> Result<

@@ -16,6 +16,7 @@ mod model_card;
 pub mod models;
 pub mod ops;
 mod project;
+pub mod vendors;
 
 pub use datalab_data::{
     ColumnKind, ColumnProfile, ColumnSchema, Correlations, CsvDialect, DatasetProfile,
@@ -47,6 +48,12 @@ pub use models::{
     publish_model, register_model, set_model_alias, show_model, test_storage,
 };
 pub use project::{ProjectSummary, discover_project, init_project, open_project, project_summary};
+pub use vendors::{
+    AddVendorRequest, Agreements, Candidate, CandidateComparison, CandidateKind, EvaluateRequest,
+    EvaluationDetail, EvaluationInfo, EvaluationProgress, EvaluationSummary, VendorInfo,
+    VendorTest, add_vendor, compare_candidates, evaluate_vendor, get_agreements, list_evaluations,
+    list_vendors, remove_vendor, set_agreements, show_evaluation, test_vendor,
+};
 
 /// The version of this Data Lab build.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -42,6 +42,8 @@ pub enum Event {
         done: u64,
         total: u64,
     },
+    /// Rows of a vendor evaluation done, failed, and what it spent so far.
+    Evaluation { progress: crate::EvaluationProgress },
 }
 
 /// Where a transport sends events.
@@ -344,6 +346,26 @@ operations! {
     list_published(StorageName) -> Vec<crate::RemoteVersion> => |cx, r| crate::list_published(&cx.session.open()?, &r.target);
     /// Fetches a published version into this project, every file checked.
     fetch_model(crate::FetchRequest) -> crate::ModelVersionDetail => |cx, r| crate::fetch_model(&cx.session.open()?, &r);
+    /// Adds a vendor connector (the secret's source is kept, never the secret).
+    add_vendor(crate::AddVendorRequest) -> crate::VendorInfo => |cx, r| crate::add_vendor(&cx.session.open()?, &r);
+    list_vendors(Empty) -> Vec<crate::VendorInfo> => |cx, _r| crate::list_vendors(&cx.session.open()?);
+    /// Sends an experiment's first test row through a vendor: the request, the answer, latency and cost.
+    test_vendor(crate::vendors::TestVendorRequest) -> crate::VendorTest => |cx, r| crate::test_vendor(&cx.session.open()?, &r);
+    /// Removes a connector; its evaluations stay.
+    remove_vendor(crate::vendors::VendorName) -> crate::VendorInfo => |cx, r| crate::remove_vendor(&cx.session.open()?, &r.vendor);
+    /// Sends an experiment's test rows through a vendor and scores the answers; progress arrives as events.
+    evaluate_vendor(crate::EvaluateRequest) -> crate::EvaluationInfo => |cx, r| {
+        let progress = |progress: crate::EvaluationProgress| cx.events.emit(Event::Evaluation { progress });
+        crate::evaluate_vendor(&cx.session.open()?, &r, &progress, cx.cancel)
+    };
+    list_evaluations(crate::vendors::ListEvaluationsRequest) -> Vec<crate::EvaluationInfo> => |cx, r| crate::list_evaluations(&cx.session.open()?, r.experiment);
+    /// An evaluation with its rows (failed ones first).
+    show_evaluation(crate::vendors::EvaluationRef) -> crate::EvaluationDetail => |cx, r| crate::show_evaluation(&cx.session.open()?, r.evaluation);
+    get_agreements(Empty) -> crate::Agreements => |cx, _r| crate::get_agreements(&cx.session.open()?);
+    /// Sets what a chosen model must meet: a minimum metric, a maximum p95 latency, cost and error rate.
+    set_agreements(crate::Agreements) -> crate::Agreements => |cx, r| crate::set_agreements(&cx.session.open()?, &r);
+    /// Local runs and vendor evaluations of an experiment side by side, against the agreements.
+    compare_candidates(ExperimentRef) -> crate::CandidateComparison => |cx, r| crate::compare_candidates(&cx.session.open()?, r.experiment);
     /// Cancels runs: queued ones at once, running ones at their next fold.
     cancel_runs(CancelRunsRequest) -> Affected => |cx, r| {
         crate::cancel_runs(&cx.session.open()?, r.experiment, &r.runs).map(|affected| Affected { affected })
@@ -452,6 +474,37 @@ pub fn typescript() -> String {
         declare::<crate::charts::Series>(&config),
         declare::<crate::PairComparison>(&config),
         declare::<crate::Verdict>(&config),
+        declare::<datalab_project::VendorId>(&config),
+        declare::<datalab_project::EvaluationId>(&config),
+        declare::<datalab_project::EvaluationStatus>(&config),
+        declare::<datalab_vendors::Connector>(&config),
+        declare::<datalab_vendors::Protocol>(&config),
+        declare::<datalab_vendors::MlflowFormat>(&config),
+        declare::<datalab_vendors::Header>(&config),
+        declare::<datalab_vendors::Auth>(&config),
+        declare::<datalab_vendors::SecretSource>(&config),
+        declare::<datalab_vendors::Pricing>(&config),
+        declare::<datalab_vendors::LatencySummary>(&config),
+        declare::<datalab_vendors::FailureKind>(&config),
+        declare::<crate::AddVendorRequest>(&config),
+        declare::<crate::vendors::VendorName>(&config),
+        declare::<crate::VendorInfo>(&config),
+        declare::<crate::vendors::TestVendorRequest>(&config),
+        declare::<crate::vendors::RequestPreview>(&config),
+        declare::<crate::VendorTest>(&config),
+        declare::<crate::EvaluateRequest>(&config),
+        declare::<crate::vendors::FailureCount>(&config),
+        declare::<crate::EvaluationSummary>(&config),
+        declare::<crate::EvaluationInfo>(&config),
+        declare::<crate::EvaluationProgress>(&config),
+        declare::<crate::vendors::ListEvaluationsRequest>(&config),
+        declare::<crate::vendors::EvaluationRef>(&config),
+        declare::<crate::vendors::EvaluationRowInfo>(&config),
+        declare::<crate::EvaluationDetail>(&config),
+        declare::<crate::Agreements>(&config),
+        declare::<crate::CandidateKind>(&config),
+        declare::<crate::Candidate>(&config),
+        declare::<crate::CandidateComparison>(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust API types by datalab_api::ops::typescript().\n\

@@ -27,6 +27,7 @@ pub fn init_project(dir: &Path) -> Result<(Project, ProjectSummary), ApiError> {
 pub fn open_project(dir: &Path) -> Result<Project, ApiError> {
     let project = Project::open(dir)?;
     crate::experiments::recover_interrupted_runs(&project)?;
+    crate::vendors::recover_interrupted_evaluations(&project)?;
     Ok(project)
 }
 
@@ -34,6 +35,7 @@ pub fn open_project(dir: &Path) -> Result<Project, ApiError> {
 pub fn discover_project(start: &Path) -> Result<Project, ApiError> {
     let project = Project::discover(start)?;
     crate::experiments::recover_interrupted_runs(&project)?;
+    crate::vendors::recover_interrupted_evaluations(&project)?;
     Ok(project)
 }
 

@@ -53,6 +53,7 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::Cancelled => 130,
         ErrorCode::Storage => 7,
         ErrorCode::Integrity => 8,
+        ErrorCode::Vendor => 9,
         ErrorCode::Io | ErrorCode::Internal => 1,
     }
 }

@@ -304,10 +304,108 @@ fn splits_for(
     }
 }
 
+/// The test rows of each split, exactly as [`run_trial`] tests on them: an
+/// evaluation elsewhere (a vendor) is scored on the same rows and folds.
+pub fn test_rows(
+    columns: &[InputColumn],
+    target: &TargetColumn,
+    validation: Validation,
+    seed: u64,
+) -> Result<Vec<Vec<usize>>, ValidationError> {
+    Ok(splits_for(columns, target, validation, seed)?
+        .into_iter()
+        .map(|split| split.test)
+        .collect())
+}
+
+/// A prediction made outside this crate, for one row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ExternalAnswer {
+    /// Index into the target's labels.
+    Class(usize),
+    Value(f64),
+}
+
+/// One fold of an outside evaluation: the rows answered are scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExternalFold {
+    pub fold: usize,
+    pub rows: usize,
+    pub answered: usize,
+    /// None when no row of the fold was answered.
+    pub metrics: Option<Metrics>,
+}
+
+/// Scores outside predictions (`answers[row]`, none where the service gave
+/// no usable answer) fold by fold with the metrics local runs use.
+pub fn score_external(
+    target: &TargetColumn,
+    folds: &[Vec<usize>],
+    answers: &[Option<ExternalAnswer>],
+) -> (Vec<ExternalFold>, BTreeMap<String, MeanStd>) {
+    let scored: Vec<ExternalFold> = folds
+        .iter()
+        .enumerate()
+        .map(|(fold, rows)| {
+            let answered: Vec<(usize, ExternalAnswer)> = rows
+                .iter()
+                .filter_map(|&r| answers.get(r).copied().flatten().map(|a| (r, a)))
+                .collect();
+            let metrics = match target {
+                TargetColumn::Classes { labels, values } => {
+                    let pairs: Vec<(usize, usize)> = answered
+                        .iter()
+                        .filter_map(|&(r, a)| match a {
+                            ExternalAnswer::Class(c) if c < labels.len() => Some((values[r], c)),
+                            _ => None,
+                        })
+                        .collect();
+                    (!pairs.is_empty()).then(|| {
+                        let (truth, predicted): (Vec<usize>, Vec<usize>) =
+                            pairs.into_iter().unzip();
+                        Metrics::Classification(metrics::classification(
+                            &truth,
+                            &predicted,
+                            None,
+                            labels.len(),
+                        ))
+                    })
+                }
+                TargetColumn::Numbers(values) => {
+                    let pairs: Vec<(f64, f64)> = answered
+                        .iter()
+                        .filter_map(|&(r, a)| match a {
+                            ExternalAnswer::Value(v) => Some((values[r], v)),
+                            ExternalAnswer::Class(_) => None,
+                        })
+                        .collect();
+                    (!pairs.is_empty()).then(|| {
+                        let (truth, predicted): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+                        Metrics::Regression(metrics::regression(&truth, &predicted))
+                    })
+                }
+                TargetColumn::None => None,
+            };
+            ExternalFold {
+                fold,
+                rows: rows.len(),
+                answered: answered.len(),
+                metrics,
+            }
+        })
+        .collect();
+    let summary = summarize_metrics(scored.iter().filter_map(|f| f.metrics.as_ref()));
+    (scored, summary)
+}
+
 fn summarize(folds: &[FoldResult]) -> BTreeMap<String, MeanStd> {
+    summarize_metrics(folds.iter().map(|f| &f.metrics))
+}
+
+fn summarize_metrics<'a>(folds: impl Iterator<Item = &'a Metrics>) -> BTreeMap<String, MeanStd> {
     let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for fold in folds {
-        for (name, value) in fold.metrics.scalars() {
+    for metrics in folds {
+        for (name, value) in metrics.scalars() {
             values.entry(name.to_string()).or_default().push(value);
         }
     }

@@ -59,3 +59,13 @@ id_type!(
     /// A place packages are published to (its row id in `storage_targets`).
     StorageTargetId
 );
+
+id_type!(
+    /// A connector to a prediction service (its row id in `vendors`).
+    VendorId
+);
+
+id_type!(
+    /// An experiment's test rows sent through a vendor connector (its row id in `evaluations`).
+    EvaluationId
+);

@@ -14,10 +14,17 @@ mod ids;
 pub mod migrations;
 mod project;
 mod registry;
+mod vendors;
 
 pub use datasets::{DatasetRecord, NewDataset};
 pub use error::ProjectError;
 pub use experiments::{ExperimentRecord, MetricValue, RunQuery, RunRecord, RunSort, RunStatus};
-pub use ids::{DatasetId, ExperimentId, ModelId, ModelVersionId, RunId, StorageTargetId};
+pub use ids::{
+    DatasetId, EvaluationId, ExperimentId, ModelId, ModelVersionId, RunId, StorageTargetId,
+    VendorId,
+};
 pub use project::{DATABASE_FILE, Project};
 pub use registry::{ModelVersionRecord, NewModelVersion, PublicationRecord, StorageTargetRecord};
+pub use vendors::{
+    CachedResponse, EvaluationRecord, EvaluationRow, EvaluationStatus, VendorRecord,
+};

@@ -174,6 +174,69 @@ CREATE INDEX runs_by_r2 ON runs (json_extract(summary_json, '$."r2".mean'));
 CREATE INDEX runs_by_silhouette ON runs (json_extract(summary_json, '$."silhouette".mean'));
 "#,
     },
+    Migration {
+        version: 7,
+        name: "vendor connectors, evaluations, their rows and the response cache",
+        sql: r#"
+-- A connector to a prediction service. config_json names where its secret
+-- comes from (an environment variable, the OS keychain), never the secret.
+CREATE TABLE vendors (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    protocol     TEXT NOT NULL,
+    config_json  TEXT NOT NULL,
+    created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+-- An experiment's test rows sent through a connector. The connector's
+-- configuration is copied, so an evaluation still says what it measured
+-- after the vendor is changed or removed.
+CREATE TABLE evaluations (
+    id              INTEGER PRIMARY KEY,
+    experiment_id   INTEGER NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+    vendor_id       INTEGER REFERENCES vendors (id) ON DELETE SET NULL,
+    vendor_name     TEXT NOT NULL,
+    config_json     TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN
+                        ('running', 'succeeded', 'failed', 'cancelled', 'capped', 'interrupted')),
+    message         TEXT,
+    pid             INTEGER,
+    spend_cap       REAL,
+    started_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    finished_at     TEXT,
+    wall_ms         REAL,
+    summary_json    TEXT
+);
+CREATE INDEX evaluations_by_experiment ON evaluations (experiment_id);
+
+-- One test row of an evaluation: its answer or why there is none, and the
+-- call that carried it (a batch's latency and cost are shared by its rows).
+CREATE TABLE evaluation_rows (
+    evaluation_id  INTEGER NOT NULL REFERENCES evaluations (id) ON DELETE CASCADE,
+    row_index      INTEGER NOT NULL,
+    answer         TEXT,
+    failure_kind   TEXT,
+    failure        TEXT,
+    call_index     INTEGER,
+    latency_ms     REAL,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    input_tokens   INTEGER NOT NULL DEFAULT 0,
+    output_tokens  INTEGER NOT NULL DEFAULT 0,
+    cost           REAL NOT NULL DEFAULT 0,
+    cached         INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (evaluation_id, row_index)
+);
+
+-- Successful responses by the hash of their request (URL, body; never a
+-- header), so evaluating again costs nothing.
+CREATE TABLE response_cache (
+    request_sha256  TEXT PRIMARY KEY,
+    response        TEXT NOT NULL,
+    latency_ms      REAL NOT NULL,
+    created_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+"#,
+    },
 ];
 
 /// The schema version this build writes.

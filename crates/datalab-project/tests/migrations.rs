@@ -40,6 +40,21 @@ fn a_first_version_database_upgrades_with_its_data() -> Result<(), Box<dyn std::
     assert!(profile.is_some_and(|p| p.contains("\"rows\":150")));
     // Tables added after version 1 are there and usable.
     assert!(project.meta("created_at")?.is_some());
+    let vendor = project.insert_vendor("svc", "mlflow", "{}")?;
+    assert_eq!(project.vendors()?, vec![vendor]);
+    project.cache_responses(&[(
+        "h".into(),
+        datalab_project::CachedResponse {
+            response: "{}".into(),
+            latency_ms: 1.0,
+        },
+    )])?;
+    assert_eq!(
+        project.cached_responses(&["h".into(), "x".into()])?.len(),
+        1
+    );
+    project.set_meta("agreements", "{}")?;
+    assert_eq!(project.meta("agreements")?.as_deref(), Some("{}"));
     drop(project);
 
     let conn = Connection::open(dir.path().join(DATABASE_FILE))?;

@@ -196,7 +196,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Locked => StatusCode::LOCKED,
         ErrorCode::NewerSchema => StatusCode::CONFLICT,
         ErrorCode::Cancelled => StatusCode::CONFLICT,
-        ErrorCode::Storage => StatusCode::BAD_GATEWAY,
+        ErrorCode::Storage | ErrorCode::Vendor => StatusCode::BAD_GATEWAY,
         ErrorCode::Integrity => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Io | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -16,9 +16,9 @@ export type ProjectSummary = { root: string, database: string, schema_version: n
 
 export type ApiError = { code: ErrorCode, message: string, };
 
-export type ErrorCode = "not_a_project" | "project_exists" | "newer_schema" | "locked" | "not_found" | "name_taken" | "bad_input" | "invalid_request" | "query" | "io" | "cancelled" | "storage" | "integrity" | "internal";
+export type ErrorCode = "not_a_project" | "project_exists" | "newer_schema" | "locked" | "not_found" | "name_taken" | "bad_input" | "invalid_request" | "query" | "io" | "cancelled" | "storage" | "integrity" | "vendor" | "internal";
 
-export type Event = { "kind": "progress", operation: string, stage: Stage, done: number, total: number, } | { "kind": "run", event: RunEvent, } | { "kind": "transfer", operation: string, done: number, total: number, };
+export type Event = { "kind": "progress", operation: string, stage: Stage, done: number, total: number, } | { "kind": "run", event: RunEvent, } | { "kind": "transfer", operation: string, done: number, total: number, } | { "kind": "evaluation", progress: EvaluationProgress, };
 
 export type Stage = "checking" | "converting" | "profiling";
 
@@ -426,6 +426,220 @@ verdict: Verdict, };
 
 export type Verdict = "win" | "tie" | "loss";
 
+export type VendorId = number;
+
+export type EvaluationId = number;
+
+export type EvaluationStatus = "running" | "succeeded" | "failed" | "cancelled" | "capped" | "interrupted";
+
+export type Connector = { protocol: Protocol, 
+/**
+ * Scheme, host, port and any path prefix: `https://api.openai.com/v1`,
+ * `http://127.0.0.1:8080`.
+ */
+base_url: string, auth: Auth | null, 
+/**
+ * Per call, from sending to the whole answer.
+ */
+timeout_ms: number, 
+/**
+ * Further attempts after a 429, a 5xx, a timeout or a broken connection.
+ */
+max_retries: number, 
+/**
+ * Calls per second at most (none: as fast as the concurrency allows).
+ */
+requests_per_second: number | null, 
+/**
+ * Calls in flight at most.
+ */
+concurrency: number, 
+/**
+ * Rows per call, where the protocol takes several (OIP v2, MLflow).
+ */
+batch_size: number, pricing: Pricing, };
+
+export type Protocol = { "kind": "openai_chat", model: string, system_prompt: string | null, 
+/**
+ * The user message: `{column}` is a row's value, `{row}` every
+ * feature as `name: value` lines, `{labels}` the allowed labels.
+ */
+prompt_template: string, 
+/**
+ * Ask for JSON matching a schema (`response_format`); off for
+ * services that do not take it: the answer is then found in the text.
+ */
+structured_output: boolean, max_tokens: number | null, temperature: number | null, } | { "kind": "oip_v2", model_name: string, 
+/**
+ * The output tensor holding predictions (default: the first).
+ */
+output: string | null, } | { "kind": "mlflow", format: MlflowFormat, } | { "kind": "http", method: string, 
+/**
+ * Appended to the base URL.
+ */
+path: string, 
+/**
+ * Extra headers that are not secret.
+ */
+headers: Array<Header>, 
+/**
+ * JSON with `{column}` placeholders, each replaced by the row's value
+ * as JSON (a string arrives quoted); `{row}` is the row as an object.
+ */
+body_template: string, 
+/**
+ * Where the prediction is in the answer (RFC 6901), like `/result/prediction`.
+ */
+prediction_pointer: string, };
+
+export type MlflowFormat = "dataframe_split" | "dataframe_records" | "instances" | "inputs";
+
+export type Header = { name: string, value: string, };
+
+export type Auth = { header: string, 
+/**
+ * Put before the secret in the header's value.
+ */
+prefix: string, secret: SecretSource, };
+
+export type SecretSource = { "from": "env", var: string, };
+
+export type Pricing = { per_call: number, per_1k_input_tokens: number, per_1k_output_tokens: number, };
+
+export type LatencySummary = { p50: number, p95: number, p99: number, mean: number, calls: number, };
+
+export type FailureKind = "timeout" | "rate_limited" | "server_error" | "refused" | "rejected" | "unreachable" | "malformed" | "invalid_answer" | "not_sent";
+
+export type AddVendorRequest = { name: string, connector: Connector, };
+
+export type VendorName = { vendor: string, };
+
+export type VendorInfo = { id: VendorId, name: string, protocol: string, connector: Connector, 
+/**
+ * The environment variable the secret comes from, if the connector uses one.
+ */
+secret_env: string | null, 
+/**
+ * Whether that variable is set in this process (its value is never shown).
+ */
+secret_available: boolean, created_at: string, };
+
+export type TestVendorRequest = { vendor: string, 
+/**
+ * The experiment whose first test row is sent.
+ */
+experiment: ExperimentId, };
+
+export type RequestPreview = { method: string, url: string, 
+/**
+ * Secret values show as `***`.
+ */
+headers: Array<Header>, body: JsonValue, };
+
+export type VendorTest = { request: RequestPreview, row: number, truth: string | null, answer: string | null, failure: string | null, latency_ms: number | null, attempts: number, input_tokens: number, output_tokens: number, cost: number, };
+
+export type EvaluateRequest = { vendor: string, experiment: ExperimentId, 
+/**
+ * Stop before spending more than this (in the connector's currency).
+ */
+spend_cap: number | null, };
+
+export type FailureCount = { kind: FailureKind, rows: number, 
+/**
+ * One of the messages, as an example.
+ */
+example: string, };
+
+export type EvaluationSummary = { rows: number, answered: number, failed: number, calls: number, 
+/**
+ * Calls answered from the cache: no HTTP, nothing spent.
+ */
+cached_calls: number, 
+/**
+ * Money this evaluation spent.
+ */
+spent: number, 
+/**
+ * At the vendor's prices, per 1,000 answered rows (cached ones included).
+ */
+cost_per_1000: number | null, input_tokens: number, output_tokens: number, 
+/**
+ * Over the calls that reached the service (cached ones keep their first latency).
+ */
+latency: LatencySummary | null, 
+/**
+ * Answered rows per second of this evaluation; none when the cache answered.
+ */
+throughput_per_s: number | null, 
+/**
+ * Mean and standard deviation over the folds of the answered rows.
+ */
+metrics: { [key in string]: MeanStd }, 
+/**
+ * Per fold: metric → value (as runs keep them), for significance tests.
+ */
+folds: Array<{ [key in string]: number }>, failures: Array<FailureCount>, };
+
+export type EvaluationInfo = { id: EvaluationId, experiment_id: ExperimentId, vendor: string, protocol: string, status: EvaluationStatus, message: string | null, spend_cap: number | null, started_at: string, finished_at: string | null, wall_ms: number | null, summary: EvaluationSummary, };
+
+export type EvaluationProgress = { evaluation: EvaluationId, vendor: string, done: number, total: number, failed: number, cached: number, spent: number, };
+
+export type ListEvaluationsRequest = { experiment: ExperimentId | null, };
+
+export type EvaluationRef = { evaluation: EvaluationId, };
+
+export type EvaluationRowInfo = { row: number, truth: string | null, answer: string | null, failure_kind: FailureKind | null, failure: string | null, latency_ms: number | null, attempts: number, cost: number, cached: boolean, };
+
+export type EvaluationDetail = { evaluation: EvaluationInfo, 
+/**
+ * Failed rows first, then the others, at most [`DETAIL_ROWS`].
+ */
+rows: Array<EvaluationRowInfo>, rows_total: number, };
+
+export type Agreements = { 
+/**
+ * The metric the minimum is on (default: the experiment's headline metric).
+ */
+metric: string | null, min_metric: number | null, 
+/**
+ * Milliseconds per call, at the 95th percentile.
+ */
+max_p95_ms: number | null, max_cost_per_1000: number | null, 
+/**
+ * Share of rows without an answer, 0 to 1.
+ */
+max_error_rate: number | null, };
+
+export type CandidateKind = "local" | "vendor";
+
+export type Candidate = { kind: CandidateKind, name: string, run: RunId | null, evaluation: EvaluationId | null, metrics: { [key in string]: MeanStd }, 
+/**
+ * The agreements' metric (or the headline metric), mean over folds.
+ */
+score: number | null, 
+/**
+ * Per call: one row through the service, or one row through the local model.
+ */
+latency: LatencySummary | null, throughput_per_s: number | null, 
+/**
+ * A local model costs nothing per prediction here; its compute is not priced.
+ */
+cost_per_1000: number | null, error_rate: number, train_ms: number | null, 
+/**
+ * Time to predict 1,000 rows (a local model, in one batch; a vendor, from its throughput).
+ */
+inference_ms_per_1000: number | null, 
+/**
+ * Whether it meets every agreement (none when the project sets none).
+ */
+meets: boolean | null, 
+/**
+ * The agreements it misses, in words.
+ */
+misses: Array<string>, best: boolean, };
+
+export type CandidateComparison = { experiment: ExperimentId, metric: string, higher_is_better: boolean, agreements: Agreements, candidates: Array<Candidate>, };
+
 export interface Operations {
   /** The project this session works on, if any. */
   current_project: { request: Empty; response: ProjectSummary | null };
@@ -480,8 +694,25 @@ export interface Operations {
   list_published: { request: StorageName; response: Array<RemoteVersion> };
   /** Fetches a published version into this project, every file checked. */
   fetch_model: { request: FetchRequest; response: ModelVersionDetail };
+  /** Adds a vendor connector (the secret's source is kept, never the secret). */
+  add_vendor: { request: AddVendorRequest; response: VendorInfo };
+  list_vendors: { request: Empty; response: Array<VendorInfo> };
+  /** Sends an experiment's first test row through a vendor: the request, the answer, latency and cost. */
+  test_vendor: { request: TestVendorRequest; response: VendorTest };
+  /** Removes a connector; its evaluations stay. */
+  remove_vendor: { request: VendorName; response: VendorInfo };
+  /** Sends an experiment's test rows through a vendor and scores the answers; progress arrives as events. */
+  evaluate_vendor: { request: EvaluateRequest; response: EvaluationInfo };
+  list_evaluations: { request: ListEvaluationsRequest; response: Array<EvaluationInfo> };
+  /** An evaluation with its rows (failed ones first). */
+  show_evaluation: { request: EvaluationRef; response: EvaluationDetail };
+  get_agreements: { request: Empty; response: Agreements };
+  /** Sets what a chosen model must meet: a minimum metric, a maximum p95 latency, cost and error rate. */
+  set_agreements: { request: Agreements; response: Agreements };
+  /** Local runs and vendor evaluations of an experiment side by side, against the agreements. */
+  compare_candidates: { request: ExperimentRef; response: CandidateComparison };
   /** Cancels runs: queued ones at once, running ones at their next fold. */
   cancel_runs: { request: CancelRunsRequest; response: Affected };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","cancel_runs"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","list_evaluations","show_evaluation","get_agreements","set_agreements","compare_candidates","cancel_runs"] as const;
