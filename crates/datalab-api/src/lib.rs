@@ -26,9 +26,15 @@ pub use datalab_data::{
 pub use datalab_ml::spec::ExperimentSpec;
 pub use datalab_ml::trial::MeanStd;
 pub use datalab_project::{DatasetId, Project};
-pub use datalab_project::{ExperimentId, RunId, RunQuery, RunSort, RunStatus};
+pub use datalab_project::{
+    EvaluationId, EvaluationStatus, ExperimentId, RunId, RunQuery, RunSort, RunStatus, VendorId,
+};
 pub use datalab_publish::StorageConfig;
 pub use datalab_publish::transfer::{PublishOutcome, RemoteVersion};
+pub use datalab_vendors::{
+    Auth, Connector, FailureKind, Header, LatencySummary, MlflowFormat, Pricing, Protocol,
+    SecretSource,
+};
 pub use datasets::{
     DatasetInfo, ImportOutcome, ImportRequest, PreviewDatasetRequest, QueryRequest, import_dataset,
     list_datasets, preview_dataset, profile_dataset, query_datasets, remove_dataset, show_dataset,

@@ -56,6 +56,28 @@ pub enum Command {
     /// Storage targets models are published to: folders and S3 buckets.
     #[command(subcommand)]
     Storage(StorageCommand),
+    /// Vendor prediction services: connectors to compare local models with.
+    #[command(subcommand)]
+    Vendor(VendorCommand),
+    /// Send an experiment's test rows through a vendor and score its answers
+    /// (cached answers cost nothing).
+    Evaluate {
+        #[arg(long)]
+        vendor: String,
+        #[arg(long)]
+        experiment: i64,
+        /// Stop before spending more than this (the vendor's currency).
+        #[arg(long)]
+        spend_cap: Option<f64>,
+    },
+    /// Vendor evaluations done so far.
+    #[command(subcommand)]
+    Evaluations(EvaluationsCommand),
+    /// Local runs and vendor evaluations of an experiment side by side:
+    /// metrics, latency, cost, and whether each meets the agreements.
+    Compare { experiment: i64 },
+    /// What a chosen model must meet; without options, shows them.
+    Agreements(AgreementArgs),
     /// Open the desktop app on the project; with --serve (or with no
     /// display), serve the same UI over HTTP on 127.0.0.1 behind a token.
     Ui {
@@ -257,4 +279,138 @@ pub enum StorageCommand {
     List,
     /// Write, read back and delete a small object: do the target and the credentials work?
     Test { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VendorCommand {
+    /// Add a connector. The API key is never given here: --key-env names the
+    /// environment variable it is read from when the vendor is used.
+    Add(Box<VendorAddArgs>),
+    /// List connectors.
+    List,
+    /// Send an experiment's first test row: the request, the answer, latency and cost.
+    Test {
+        name: String,
+        #[arg(long)]
+        experiment: i64,
+    },
+    /// Remove a connector (its evaluations stay).
+    Remove { name: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProtocolArg {
+    /// OpenAI-compatible chat completions.
+    Openai,
+    /// Open Inference Protocol v2 (KServe, Triton, Seldon).
+    Oip,
+    /// MLflow scoring (/invocations).
+    Mlflow,
+    /// Any JSON over HTTP.
+    Http,
+}
+
+#[derive(Debug, Args)]
+pub struct VendorAddArgs {
+    pub name: String,
+    /// A whole connector as JSON (see `datalab vendor list --json`) instead of the options below.
+    #[arg(long, conflicts_with_all = ["protocol", "url"])]
+    pub config: Option<PathBuf>,
+    #[arg(long, required_unless_present = "config")]
+    pub protocol: Option<ProtocolArg>,
+    /// The base URL, like https://api.openai.com/v1 or http://127.0.0.1:8080.
+    #[arg(long, required_unless_present = "config")]
+    pub url: Option<String>,
+    /// The model: the chat model (openai), or the served model's name (oip).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// openai: the user message, with {{column}} placeholders ({{row}}: every feature).
+    #[arg(long, default_value = "{{row}}")]
+    pub prompt: String,
+    /// openai: a system prompt before the answer-format instruction.
+    #[arg(long)]
+    pub system: Option<String>,
+    /// openai: do not ask for JSON output (find the answer in the text).
+    #[arg(long)]
+    pub no_structured_output: bool,
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// oip: the output tensor with the predictions (default: the first).
+    #[arg(long)]
+    pub output: Option<String>,
+    /// mlflow: dataframe_split, dataframe_records, instances or inputs.
+    #[arg(long, default_value = "dataframe_split")]
+    pub format: String,
+    /// http: the method.
+    #[arg(long, default_value = "POST")]
+    pub method: String,
+    /// http: appended to the URL.
+    #[arg(long, default_value = "")]
+    pub path: String,
+    /// http: a header that is not secret, NAME=VALUE (repeatable).
+    #[arg(long = "header", value_name = "NAME=VALUE")]
+    pub headers: Vec<String>,
+    /// http: the JSON body with {{column}} placeholders.
+    #[arg(long)]
+    pub body: Option<String>,
+    /// http: where the prediction is in the answer, like /result/prediction.
+    #[arg(long)]
+    pub pointer: Option<String>,
+    /// The environment variable holding the API key (sent as "Authorization: Bearer KEY").
+    #[arg(long, value_name = "VAR")]
+    pub key_env: Option<String>,
+    #[arg(long, default_value = "Authorization")]
+    pub auth_header: String,
+    #[arg(long, default_value = "Bearer ")]
+    pub auth_prefix: String,
+    #[arg(long, default_value_t = 30_000)]
+    pub timeout_ms: u64,
+    #[arg(long, default_value_t = 3)]
+    pub retries: u32,
+    /// Calls per second at most.
+    #[arg(long)]
+    pub rps: Option<f64>,
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Rows per call (oip and mlflow).
+    #[arg(long, default_value_t = 1)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 0.0)]
+    pub price_per_call: f64,
+    #[arg(long, default_value_t = 0.0)]
+    pub price_per_1k_input: f64,
+    #[arg(long, default_value_t = 0.0)]
+    pub price_per_1k_output: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvaluationsCommand {
+    /// Evaluations, newest first.
+    List {
+        #[arg(long)]
+        experiment: Option<i64>,
+    },
+    /// One evaluation with its failed rows.
+    Show { id: i64 },
+}
+
+#[derive(Debug, Args)]
+pub struct AgreementArgs {
+    /// The metric --min-metric is on (default: accuracy or r2).
+    #[arg(long)]
+    pub metric: Option<String>,
+    #[arg(long)]
+    pub min_metric: Option<f64>,
+    #[arg(long)]
+    pub max_p95_ms: Option<f64>,
+    #[arg(long)]
+    pub max_cost_per_1000: Option<f64>,
+    /// A share of rows, 0 to 1.
+    #[arg(long)]
+    pub max_error_rate: Option<f64>,
+    /// Forget every agreement.
+    #[arg(long)]
+    pub clear: bool,
 }

@@ -4,11 +4,14 @@
 //!
 //! Exit codes: 0 success; 1 internal error; 2 usage error; 3 bad input file
 //! or request; 4 not found; 5 project problem (none here, exists, newer
-//! schema); 6 project locked by another process; 130 cancelled.
+//! schema); 6 project locked by another process; 7 storage refused or
+//! unreachable; 8 a package failed its integrity check; 9 a vendor service
+//! cannot be used (secret missing, refused, unreachable); 130 cancelled.
 
 mod args;
 mod output;
 mod progress;
+mod vendors;
 
 use args::{
     Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs, ModelCommand,
@@ -370,6 +373,24 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
         }
         Command::Model(command) => model(&cli.project, command, &out, progress),
         Command::Storage(command) => storage(&cli.project, command, &out),
+        Command::Vendor(command) => vendors::vendor(&open(&cli.project)?, command, &out),
+        Command::Evaluate {
+            vendor,
+            experiment,
+            spend_cap,
+        } => vendors::evaluate(
+            &open(&cli.project)?,
+            &api::EvaluateRequest {
+                vendor,
+                experiment: api::ExperimentId(experiment),
+                spend_cap,
+            },
+            &out,
+            progress,
+        ),
+        Command::Evaluations(command) => vendors::evaluations(&open(&cli.project)?, command, &out),
+        Command::Compare { experiment } => vendors::compare(&open(&cli.project)?, experiment, &out),
+        Command::Agreements(args) => vendors::agreements(&open(&cli.project)?, args, &out),
         Command::Ui { serve, port } => ui(&cli.project, serve, port, progress),
         Command::Call { operation, request } => call(&cli.project, &operation, &request, progress),
         Command::Runs(RunsCommand::Show { id }) => {

@@ -17,14 +17,14 @@ pub struct Output {
     pub json: bool,
 }
 
-fn print_json<T: Serialize>(value: &T) -> Result<(), ApiError> {
+pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<(), ApiError> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     println!("{text}");
     Ok(())
 }
 
-fn table(header: &[&str]) -> Table {
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
@@ -33,7 +33,7 @@ fn table(header: &[&str]) -> Table {
     table
 }
 
-fn right(text: impl ToString) -> Cell {
+pub(crate) fn right(text: impl ToString) -> Cell {
     Cell::new(text.to_string()).set_alignment(CellAlignment::Right)
 }
 

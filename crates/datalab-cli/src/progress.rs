@@ -49,6 +49,27 @@ impl TerminalProgress {
         }
     }
 
+    /// Rows of a vendor evaluation, with failures and money spent.
+    pub fn evaluation(&self, done: u64, total: u64, failed: u64, spent: f64) {
+        if !self.enabled {
+            return;
+        }
+        if let Ok(mut guard) = self.bar.lock() {
+            let (_, bar) = guard.get_or_insert_with(|| {
+                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+                if let Ok(style) =
+                    ProgressStyle::with_template("evaluating [{bar:30}] {pos}/{len} rows {msg}")
+                {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                (Stage::Checking, bar)
+            });
+            bar.set_length(total);
+            bar.set_position(done);
+            bar.set_message(format!("· {failed} failed · spent {spent:.4}"));
+        }
+    }
+
     fn new_bar(stage: Stage, total: u64) -> ProgressBar {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         let (label, template) = match stage {
