@@ -110,6 +110,9 @@ pub struct CallRecord {
     pub cost: f64,
     /// Answered from the cache: no HTTP call, nothing spent.
     pub cached: bool,
+    /// When the call was let go (past the rate limit and the spend check);
+    /// none when it was not sent. With `latency_ms`, a timeline of the evaluation.
+    pub started: Option<Instant>,
     /// A fresh, well-formed answer to keep: (request hash, body, latency).
     pub to_cache: Option<(String, CachedBody)>,
 }
@@ -273,6 +276,7 @@ impl Plan {
                     .pricing
                     .cost(parsed.usage.input_tokens, parsed.usage.output_tokens),
                 cached,
+                started: None,
                 to_cache: None,
             },
             Err(failure) => CallRecord {
@@ -284,6 +288,7 @@ impl Plan {
                 usage: Usage::default(),
                 cost: 0.0,
                 cached,
+                started: None,
                 to_cache: None,
             },
         }
@@ -392,9 +397,10 @@ impl Plan {
                                 tokio::time::sleep_until(slot.into()).await;
                             }
                         }
+                        let let_go = Instant::now();
                         let sent =
                             send(client, headers, request, &self.connector, secret, cancel).await;
-                        let record = match sent {
+                        let mut record = match sent {
                             Sent::Answered {
                                 body,
                                 latency_ms,
@@ -446,6 +452,7 @@ impl Plan {
                                 )
                             }
                         };
+                        record.started = Some(let_go);
                         if let Ok(mut s) = spending.lock() {
                             s.reserved = (s.reserved - estimate).max(0.0);
                             s.committed += record.cost;
