@@ -1,7 +1,7 @@
-// The Data Lab UI: a project, and three pages over it — Datasets,
-// Experiments, Runs. Every piece of data comes from the API list through
-// api/client.ts; nothing here knows whether it runs in the desktop app or a
-// browser, except for native dialogs and dropped files.
+// The Data Lab UI: a project, and the pages over it — Datasets,
+// Experiments, Runs, Models, Vendors. Every piece of data comes from the API
+// list through api/client.ts; nothing here knows whether it runs in the
+// desktop app or a browser, except for native dialogs and dropped files.
 
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
@@ -12,9 +12,10 @@ import { DatasetsPage } from "./pages/DatasetsPage";
 import { ExperimentsPage } from "./pages/ExperimentsPage";
 import { RunsPage } from "./pages/RunsPage";
 import { ModelsPage } from "./pages/ModelsPage";
+import { VendorsPage } from "./pages/VendorsPage";
 import "./styles.css";
 
-type Page = "datasets" | "experiments" | "runs" | "models";
+type Page = "datasets" | "experiments" | "runs" | "models" | "vendors";
 
 export function rememberProject(root: string): void {
   const recent: string[] = JSON.parse(localStorage.getItem("datalab.recent") ?? "[]") as string[];
@@ -25,6 +26,8 @@ function App() {
   const [project, setProject] = useState<ProjectSummary | null | undefined>(undefined);
   const [page, setPage] = useState<Page>("datasets");
   const [error, setError] = useState<string | null>(null);
+  // The experiment the Vendors page opens on, when reached from an experiment.
+  const [vendorExperiment, setVendorExperiment] = useState<number | null>(null);
 
   useEffect(() => {
     call("current_project", {})
@@ -64,8 +67,8 @@ function App() {
           {name}
         </span>
         <nav>
-          {(["datasets", "experiments", "runs", "models"] as const).map((p) => (
-            <button class={page === p ? "tab active" : "tab"} data-testid={`nav-${p}`} onClick={() => setPage(p)}>
+          {(["datasets", "experiments", "runs", "models", "vendors"] as const).map((p) => (
+            <button class={page === p ? "tab active" : "tab"} id={`nav-${p}`} data-testid={`nav-${p}`} onClick={() => setPage(p)}>
               {p[0]?.toUpperCase() + p.slice(1)}
             </button>
           ))}
@@ -76,9 +79,18 @@ function App() {
       </header>
       <main>
         {page === "datasets" && <DatasetsPage />}
-        {page === "experiments" && <ExperimentsPage onShowRuns={() => setPage("runs")} />}
+        {page === "experiments" && (
+          <ExperimentsPage
+            onShowRuns={() => setPage("runs")}
+            onShowVendors={(experiment) => {
+              setVendorExperiment(experiment);
+              setPage("vendors");
+            }}
+          />
+        )}
         {page === "runs" && <RunsPage />}
         {page === "models" && <ModelsPage />}
+        {page === "vendors" && <VendorsPage experiment={vendorExperiment} />}
       </main>
     </div>
   );

@@ -16,6 +16,7 @@ mod model_card;
 pub mod models;
 pub mod ops;
 mod project;
+pub mod serving;
 pub mod vendors;
 
 pub use datalab_data::{

@@ -295,7 +295,10 @@ pub fn register_model(
         &others,
     );
     let mut files = vec![
-        ("model.bin".to_string(), model_bytes),
+        (
+            datalab_publish::package::MODEL_FILE.to_string(),
+            model_bytes,
+        ),
         ("MODEL_CARD.md".to_string(), card.into_bytes()),
         (
             "spec.toml".to_string(),

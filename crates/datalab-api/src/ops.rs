@@ -358,12 +358,21 @@ operations! {
         let progress = |progress: crate::EvaluationProgress| cx.events.emit(Event::Evaluation { progress });
         crate::evaluate_vendor(&cx.session.open()?, &r, &progress, cx.cancel)
     };
+    /// Asks a running evaluation to stop at its next call.
+    cancel_evaluation(crate::vendors::EvaluationRef) -> crate::EvaluationInfo => |cx, r| crate::vendors::cancel_evaluation(&cx.session.open()?, r.evaluation);
     list_evaluations(crate::vendors::ListEvaluationsRequest) -> Vec<crate::EvaluationInfo> => |cx, r| crate::list_evaluations(&cx.session.open()?, r.experiment);
     /// An evaluation with its rows (failed ones first).
     show_evaluation(crate::vendors::EvaluationRef) -> crate::EvaluationDetail => |cx, r| crate::show_evaluation(&cx.session.open()?, r.evaluation);
     get_agreements(Empty) -> crate::Agreements => |cx, _r| crate::get_agreements(&cx.session.open()?);
     /// Sets what a chosen model must meet: a minimum metric, a maximum p95 latency, cost and error rate.
     set_agreements(crate::Agreements) -> crate::Agreements => |cx, r| crate::set_agreements(&cx.session.open()?, &r);
+    /// Serves a version on 127.0.0.1 from this process (OIP v2 and MLflow), with sample requests.
+    serve_model(crate::serving::ServeRequest) -> crate::serving::ServedInfo => |cx, r| crate::serving::serve_model(&cx.session.open()?, &r);
+    /// The versions this process serves.
+    list_served(Empty) -> Vec<crate::serving::ServedInfo> => |_cx, _r| Ok::<_, ApiError>(crate::serving::list_served());
+    stop_serving(crate::ModelRef) -> crate::serving::ServedInfo => |cx, r| crate::serving::stop_serving(&cx.session.open()?, &r.model);
+    /// Adds a served version as a vendor connector, so the comparison covers it.
+    add_served_vendor(crate::serving::AddServedVendorRequest) -> crate::VendorInfo => |cx, r| crate::serving::add_served_vendor(&cx.session.open()?, &r);
     /// Local runs and vendor evaluations of an experiment side by side, against the agreements.
     compare_candidates(ExperimentRef) -> crate::CandidateComparison => |cx, r| crate::compare_candidates(&cx.session.open()?, r.experiment);
     /// Cancels runs: queued ones at once, running ones at their next fold.
@@ -505,6 +514,9 @@ pub fn typescript() -> String {
         declare::<crate::CandidateKind>(&config),
         declare::<crate::Candidate>(&config),
         declare::<crate::CandidateComparison>(&config),
+        declare::<crate::serving::ServeRequest>(&config),
+        declare::<crate::serving::ServedInfo>(&config),
+        declare::<crate::serving::AddServedVendorRequest>(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust API types by datalab_api::ops::typescript().\n\

@@ -17,7 +17,7 @@ use datalab_vendors::{
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -206,6 +206,23 @@ fn truth_text(target: &TargetColumn, row: usize) -> Option<String> {
     }
 }
 
+/// The first row an evaluation of `experiment` sends, by column name.
+pub(crate) fn first_test_row(
+    project: &Project,
+    experiment: ExperimentId,
+) -> Result<Vec<(String, serde_json::Value)>, ApiError> {
+    let data = test_data(project, experiment)?;
+    let row = *rows_to_send(&data)
+        .first()
+        .ok_or_else(|| invalid("the experiment has no test rows"))?;
+    Ok(data
+        .rows
+        .column_names()
+        .into_iter()
+        .zip(data.rows.values[row].iter().cloned())
+        .collect())
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TestVendorRequest {
     pub vendor: String,
@@ -378,6 +395,7 @@ fn evaluation_info(record: EvaluationRecord) -> EvaluationInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EvaluationProgress {
     pub evaluation: EvaluationId,
+    pub experiment: ExperimentId,
     pub vendor: String,
     pub done: u64,
     pub total: u64,
@@ -435,6 +453,21 @@ pub fn evaluate_vendor(
     )?;
     let started = Instant::now();
     let total = sent_rows.len() as u64;
+    // The id is known from the first event on, so a UI can cancel at once.
+    progress(EvaluationProgress {
+        evaluation: evaluation.id,
+        experiment: request.experiment,
+        vendor: vendor.name.clone(),
+        done: 0,
+        total,
+        failed: 0,
+        cached: 0,
+        spent: 0.0,
+    });
+    // Stops on the caller's flag (Ctrl-C, a closed window) or on a cancel
+    // recorded in the database by another process or window.
+    let stop = AtomicBool::new(false);
+    let finished = AtomicBool::new(false);
     let mut answers: Vec<Option<ExternalAnswer>> = vec![None; data.rows.values.len()];
     let mut buffer: Vec<EvaluationRow> = Vec::new();
     let mut to_cache: Vec<(String, CachedResponse)> = Vec::new();
@@ -456,86 +489,93 @@ pub fn evaluate_vendor(
         buffer.clear();
         to_cache.clear();
     };
-    let outcome = plan.run(
-        secret.as_ref(),
-        &cached,
-        request.spend_cap,
-        cancel,
-        &mut |call| {
-            calls += 1;
-            if call.cached {
-                cached_calls += 1;
-            } else {
-                spent += call.cost;
-            }
-            latencies.extend(call.latency_ms);
-            input_tokens += call.usage.input_tokens;
-            output_tokens += call.usage.output_tokens;
-            let share = 1.0 / call.rows.len().max(1) as f64;
-            for (position, answer) in call.rows.iter().zip(&call.answers) {
-                let row = sent_rows[*position];
-                done += 1;
-                let mut record = EvaluationRow {
-                    row_index: row as u64,
-                    answer: None,
-                    failure_kind: None,
-                    failure: None,
-                    call_index: call.latency_ms.map(|_| call.call_index as u64),
-                    latency_ms: call.latency_ms,
-                    attempts: call.attempts,
-                    input_tokens: (call.usage.input_tokens as f64 * share).round() as u64,
-                    output_tokens: (call.usage.output_tokens as f64 * share).round() as u64,
-                    cost: call.cost * share,
-                    cached: call.cached,
-                };
-                match answer {
-                    Ok(answer) => {
-                        priced += call.cost * share;
-                        record.answer = Some(answer.text(&data.expected));
-                        answers[row] = Some(match answer {
-                            Answer::Label(i) => ExternalAnswer::Class(*i),
-                            Answer::Number(x) => ExternalAnswer::Value(*x),
-                        });
-                    }
-                    Err(failure) => {
-                        failed += 1;
-                        record.failure_kind = Some(failure.kind.as_str().to_string());
-                        record.failure = Some(failure.message.clone());
-                        failures
-                            .entry(failure.kind)
-                            .or_insert_with(|| FailureCount {
-                                kind: failure.kind,
-                                rows: 0,
-                                example: failure.message.clone(),
-                            })
-                            .rows += 1;
-                    }
+    let root = project.root().to_path_buf();
+    let outcome = std::thread::scope(|scope| {
+        scope.spawn(|| watch_cancel(&root, evaluation.id, cancel, &stop, &finished));
+        let outcome = plan.run(
+            secret.as_ref(),
+            &cached,
+            request.spend_cap,
+            &stop,
+            &mut |call| {
+                calls += 1;
+                if call.cached {
+                    cached_calls += 1;
+                } else {
+                    spent += call.cost;
                 }
-                buffer.push(record);
-            }
-            if let Some((hash, body)) = call.to_cache {
-                to_cache.push((
-                    hash,
-                    CachedResponse {
-                        response: body.body,
-                        latency_ms: body.latency_ms,
-                    },
-                ));
-            }
-            if buffer.len() >= ROWS_PER_WRITE {
-                flush(&mut buffer, &mut to_cache);
-            }
-            progress(EvaluationProgress {
-                evaluation: evaluation.id,
-                vendor: vendor.name.clone(),
-                done,
-                total,
-                failed,
-                cached: cached_calls,
-                spent,
-            });
-        },
-    );
+                latencies.extend(call.latency_ms);
+                input_tokens += call.usage.input_tokens;
+                output_tokens += call.usage.output_tokens;
+                let share = 1.0 / call.rows.len().max(1) as f64;
+                for (position, answer) in call.rows.iter().zip(&call.answers) {
+                    let row = sent_rows[*position];
+                    done += 1;
+                    let mut record = EvaluationRow {
+                        row_index: row as u64,
+                        answer: None,
+                        failure_kind: None,
+                        failure: None,
+                        call_index: call.latency_ms.map(|_| call.call_index as u64),
+                        latency_ms: call.latency_ms,
+                        attempts: call.attempts,
+                        input_tokens: (call.usage.input_tokens as f64 * share).round() as u64,
+                        output_tokens: (call.usage.output_tokens as f64 * share).round() as u64,
+                        cost: call.cost * share,
+                        cached: call.cached,
+                    };
+                    match answer {
+                        Ok(answer) => {
+                            priced += call.cost * share;
+                            record.answer = Some(answer.text(&data.expected));
+                            answers[row] = Some(match answer {
+                                Answer::Label(i) => ExternalAnswer::Class(*i),
+                                Answer::Number(x) => ExternalAnswer::Value(*x),
+                            });
+                        }
+                        Err(failure) => {
+                            failed += 1;
+                            record.failure_kind = Some(failure.kind.as_str().to_string());
+                            record.failure = Some(failure.message.clone());
+                            failures
+                                .entry(failure.kind)
+                                .or_insert_with(|| FailureCount {
+                                    kind: failure.kind,
+                                    rows: 0,
+                                    example: failure.message.clone(),
+                                })
+                                .rows += 1;
+                        }
+                    }
+                    buffer.push(record);
+                }
+                if let Some((hash, body)) = call.to_cache {
+                    to_cache.push((
+                        hash,
+                        CachedResponse {
+                            response: body.body,
+                            latency_ms: body.latency_ms,
+                        },
+                    ));
+                }
+                if buffer.len() >= ROWS_PER_WRITE {
+                    flush(&mut buffer, &mut to_cache);
+                }
+                progress(EvaluationProgress {
+                    evaluation: evaluation.id,
+                    experiment: request.experiment,
+                    vendor: vendor.name.clone(),
+                    done,
+                    total,
+                    failed,
+                    cached: cached_calls,
+                    spent,
+                });
+            },
+        );
+        finished.store(true, Ordering::SeqCst);
+        outcome
+    });
     flush(&mut buffer, &mut to_cache);
     let wall_ms = started.elapsed().as_secs_f64() * 1e3;
     let end = match outcome {
@@ -638,6 +678,37 @@ pub fn evaluate_vendor(
         Some(&summary_json),
     )?;
     Ok(evaluation_info(record))
+}
+
+/// Polls for a reason to stop until the evaluation has finished.
+fn watch_cancel(
+    root: &std::path::Path,
+    id: EvaluationId,
+    cancel: &AtomicBool,
+    stop: &AtomicBool,
+    finished: &AtomicBool,
+) {
+    let project = Project::open(root).ok();
+    let mut polls = 0u32;
+    while !finished.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        polls += 1;
+        let asked = cancel.load(Ordering::SeqCst)
+            || (polls.is_multiple_of(4)
+                && project
+                    .as_ref()
+                    .is_some_and(|p| p.evaluation_cancel_requested(id).unwrap_or(false)));
+        if asked {
+            stop.store(true, Ordering::SeqCst);
+            return;
+        }
+    }
+}
+
+/// Asks a running evaluation to stop; the rows not sent are recorded as such.
+pub fn cancel_evaluation(project: &Project, id: EvaluationId) -> Result<EvaluationInfo, ApiError> {
+    project.request_evaluation_cancel(id)?;
+    Ok(evaluation_info(project.evaluation(id)?))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]

@@ -78,6 +78,10 @@ pub enum Command {
     Compare { experiment: i64 },
     /// What a chosen model must meet; without options, shows them.
     Agreements(AgreementArgs),
+    /// Serve a model over HTTP (Open Inference Protocol v2 and MLflow
+    /// scoring, /metrics): a version of the project, a package folder, or a
+    /// package published in storage (fetched and checked first).
+    Serve(Box<ServeArgs>),
     /// Open the desktop app on the project; with --serve (or with no
     /// display), serve the same UI over HTTP on 127.0.0.1 behind a token.
     Ui {
@@ -413,4 +417,42 @@ pub struct AgreementArgs {
     /// Forget every agreement.
     #[arg(long)]
     pub clear: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// NAME, NAME:VERSION or NAME@ALIAS in the project; NAME or NAME:VERSION
+    /// in storage (with --from, --bucket or --folder).
+    #[arg(required_unless_present = "package")]
+    pub model: Option<String>,
+    /// Serve this package folder (holding model.json) instead.
+    #[arg(long, conflicts_with_all = ["from", "bucket", "folder"])]
+    pub package: Option<PathBuf>,
+    /// A storage target of the project to fetch the package from.
+    #[arg(long, conflicts_with_all = ["bucket", "folder"])]
+    pub from: Option<String>,
+    /// An S3 bucket to fetch the package from, without a project
+    /// (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+    #[arg(long, conflicts_with = "folder")]
+    pub bucket: Option<String>,
+    /// For MinIO and other S3-compatible servers, e.g. http://minio:9000.
+    #[arg(long, requires = "bucket")]
+    pub endpoint: Option<String>,
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    #[arg(long)]
+    pub path_style: bool,
+    /// A folder target to fetch the package from, without a project.
+    #[arg(long)]
+    pub folder: Option<PathBuf>,
+    /// Where fetched packages are kept (default: a temporary folder).
+    #[arg(long, env = "DATALAB_MODEL_CACHE")]
+    pub cache: Option<PathBuf>,
+    /// The address to listen on: loopback by default; 0.0.0.0 in a container.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
 }

@@ -11,6 +11,7 @@
 mod args;
 mod output;
 mod progress;
+mod serve;
 mod vendors;
 
 use args::{
@@ -61,7 +62,7 @@ fn exit_code(code: ErrorCode) -> u8 {
     }
 }
 
-fn open(cli_project: &Option<std::path::PathBuf>) -> Result<Project, ApiError> {
+pub(crate) fn open(cli_project: &Option<std::path::PathBuf>) -> Result<Project, ApiError> {
     match cli_project {
         Some(dir) => api::open_project(dir),
         None => {
@@ -373,6 +374,7 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
         }
         Command::Model(command) => model(&cli.project, command, &out, progress),
         Command::Storage(command) => storage(&cli.project, command, &out),
+        Command::Serve(args) => serve::serve(&cli.project, *args),
         Command::Vendor(command) => vendors::vendor(&open(&cli.project)?, command, &out),
         Command::Evaluate {
             vendor,

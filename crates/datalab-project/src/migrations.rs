@@ -202,6 +202,7 @@ CREATE TABLE evaluations (
     message         TEXT,
     pid             INTEGER,
     spend_cap       REAL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
     started_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     finished_at     TEXT,
     wall_ms         REAL,

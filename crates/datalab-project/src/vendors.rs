@@ -405,6 +405,30 @@ impl Project {
         Ok(marked)
     }
 
+    /// Asks a running evaluation to stop (it does at its next call); returns
+    /// whether it was running.
+    pub fn request_evaluation_cancel(&self, id: EvaluationId) -> Result<bool, ProjectError> {
+        self.evaluation(id)?;
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE evaluations SET cancel_requested = 1 WHERE id = ?1 AND status = 'running'",
+                [id],
+            )
+            .map_err(|e| self.db_error(e))?;
+        Ok(changed > 0)
+    }
+
+    pub fn evaluation_cancel_requested(&self, id: EvaluationId) -> Result<bool, ProjectError> {
+        self.query_one(
+            "SELECT cancel_requested FROM evaluations WHERE id = ?1",
+            [id],
+            |row| row.get(0),
+            "evaluation",
+            id,
+        )
+    }
+
     /// Sets a value in the project's key/value metadata.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), ProjectError> {
         self.conn

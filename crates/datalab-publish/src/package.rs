@@ -8,6 +8,8 @@ use std::path::Path;
 
 /// The manifest's file name, in the package folder.
 pub const MANIFEST_FILE: &str = "model.json";
+/// The fitted model with its preprocessing.
+pub const MODEL_FILE: &str = "model.bin";
 /// The manifest format this build writes and reads.
 pub const FORMAT: &str = "datalab-model-1";
 

@@ -55,8 +55,8 @@ pub enum Protocol {
         model: String,
         #[serde(default)]
         system_prompt: Option<String>,
-        /// The user message: `{column}` is a row's value, `{row}` every
-        /// feature as `name: value` lines, `{labels}` the allowed labels.
+        /// The user message: `{{column}}` is a row's value, `{{row}}` every
+        /// feature as `name: value` lines, `{{labels}}` the allowed labels.
         prompt_template: String,
         /// Ask for JSON matching a schema (`response_format`); off for
         /// services that do not take it: the answer is then found in the text.
@@ -90,8 +90,8 @@ pub enum Protocol {
         /// Extra headers that are not secret.
         #[serde(default)]
         headers: Vec<Header>,
-        /// JSON with `{column}` placeholders, each replaced by the row's value
-        /// as JSON (a string arrives quoted); `{row}` is the row as an object.
+        /// JSON with `{{column}}` placeholders, each replaced by the row's
+        /// value as JSON (a string arrives quoted); `{{row}}` is the row as an object.
         body_template: String,
         /// Where the prediction is in the answer (RFC 6901), like `/result/prediction`.
         prediction_pointer: String,
@@ -150,7 +150,8 @@ pub enum SecretSource {
     Env { var: String },
 }
 
-/// What calls cost, in the vendor's currency (US dollars by convention).
+/// What calls cost, in US dollars (or whatever one currency the project
+/// prices all its vendors in: costs are only added and compared).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Pricing {
@@ -272,11 +273,10 @@ impl Connector {
             }
             let SecretSource::Env { var } = &auth.secret;
             if var.is_empty() || !var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                // The value is not repeated: it may be a key pasted in the wrong place.
                 return Err(bad(
                     "auth.secret.var",
-                    format!(
-                        "'{var}' is not an environment variable name; give the variable's name (like OPENAI_API_KEY), never the key itself"
-                    ),
+                    "that is not an environment variable name (letters, digits and _ only): give the variable's name, like OPENAI_API_KEY, never the key itself",
                 ));
             }
         }

@@ -461,8 +461,8 @@ batch_size: number, pricing: Pricing, };
 
 export type Protocol = { "kind": "openai_chat", model: string, system_prompt: string | null, 
 /**
- * The user message: `{column}` is a row's value, `{row}` every
- * feature as `name: value` lines, `{labels}` the allowed labels.
+ * The user message: `{{column}}` is a row's value, `{{row}}` every
+ * feature as `name: value` lines, `{{labels}}` the allowed labels.
  */
 prompt_template: string, 
 /**
@@ -483,8 +483,8 @@ path: string,
  */
 headers: Array<Header>, 
 /**
- * JSON with `{column}` placeholders, each replaced by the row's value
- * as JSON (a string arrives quoted); `{row}` is the row as an object.
+ * JSON with `{{column}}` placeholders, each replaced by the row's
+ * value as JSON (a string arrives quoted); `{{row}}` is the row as an object.
  */
 body_template: string, 
 /**
@@ -582,7 +582,7 @@ folds: Array<{ [key in string]: number }>, failures: Array<FailureCount>, };
 
 export type EvaluationInfo = { id: EvaluationId, experiment_id: ExperimentId, vendor: string, protocol: string, status: EvaluationStatus, message: string | null, spend_cap: number | null, started_at: string, finished_at: string | null, wall_ms: number | null, summary: EvaluationSummary, };
 
-export type EvaluationProgress = { evaluation: EvaluationId, vendor: string, done: number, total: number, failed: number, cached: number, spent: number, };
+export type EvaluationProgress = { evaluation: EvaluationId, experiment: ExperimentId, vendor: string, done: number, total: number, failed: number, cached: number, spent: number, };
 
 export type ListEvaluationsRequest = { experiment: ExperimentId | null, };
 
@@ -639,6 +639,44 @@ meets: boolean | null,
 misses: Array<string>, best: boolean, };
 
 export type CandidateComparison = { experiment: ExperimentId, metric: string, higher_is_better: boolean, agreements: Agreements, candidates: Array<Candidate>, };
+
+export type ServeRequest = { 
+/**
+ * `name`, `name:3` or `name@alias`.
+ */
+model: string, 
+/**
+ * 0 or none: any free port.
+ */
+port: number | null, };
+
+export type ServedInfo = { model: string, version: number, url: string, 
+/**
+ * Open Inference Protocol v2.
+ */
+infer_url: string, 
+/**
+ * MLflow scoring.
+ */
+invocations_url: string, metrics_url: string, 
+/**
+ * A request with one row, for each protocol.
+ */
+sample_oip: JsonValue, sample_mlflow: JsonValue, 
+/**
+ * The OIP sample as a curl command.
+ */
+curl: string, };
+
+export type AddServedVendorRequest = { 
+/**
+ * A served version: `name`, `name:3` or `name@alias`.
+ */
+model: string, 
+/**
+ * The vendor's name (default `served-<name>-<version>`).
+ */
+vendor: string | null, };
 
 export interface Operations {
   /** The project this session works on, if any. */
@@ -703,16 +741,25 @@ export interface Operations {
   remove_vendor: { request: VendorName; response: VendorInfo };
   /** Sends an experiment's test rows through a vendor and scores the answers; progress arrives as events. */
   evaluate_vendor: { request: EvaluateRequest; response: EvaluationInfo };
+  /** Asks a running evaluation to stop at its next call. */
+  cancel_evaluation: { request: EvaluationRef; response: EvaluationInfo };
   list_evaluations: { request: ListEvaluationsRequest; response: Array<EvaluationInfo> };
   /** An evaluation with its rows (failed ones first). */
   show_evaluation: { request: EvaluationRef; response: EvaluationDetail };
   get_agreements: { request: Empty; response: Agreements };
   /** Sets what a chosen model must meet: a minimum metric, a maximum p95 latency, cost and error rate. */
   set_agreements: { request: Agreements; response: Agreements };
+  /** Serves a version on 127.0.0.1 from this process (OIP v2 and MLflow), with sample requests. */
+  serve_model: { request: ServeRequest; response: ServedInfo };
+  /** The versions this process serves. */
+  list_served: { request: Empty; response: Array<ServedInfo> };
+  stop_serving: { request: ModelRef; response: ServedInfo };
+  /** Adds a served version as a vendor connector, so the comparison covers it. */
+  add_served_vendor: { request: AddServedVendorRequest; response: VendorInfo };
   /** Local runs and vendor evaluations of an experiment side by side, against the agreements. */
   compare_candidates: { request: ExperimentRef; response: CandidateComparison };
   /** Cancels runs: queued ones at once, running ones at their next fold. */
   cancel_runs: { request: CancelRunsRequest; response: Affected };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","list_evaluations","show_evaluation","get_agreements","set_agreements","compare_candidates","cancel_runs"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs"] as const;

@@ -1,6 +1,7 @@
 // Experiments: build a spec by pointing and clicking — dataset, target,
 // features, models with parameter forms generated from the catalog,
 // validation, search — launch it, and watch every trial live; cancel it.
+// From an experiment, its vendor evaluations and comparison are one click away.
 
 import { useEffect, useState } from "preact/hooks";
 import type { DatasetInfo, ExperimentInfo, ModelSpec, ParamDomain, RunInfo, Task } from "../api/types";
@@ -30,7 +31,7 @@ interface LiveRun {
   folds: [number, number] | null;
 }
 
-export function ExperimentsPage(props: { onShowRuns: () => void }) {
+export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?: (experiment: number) => void }) {
   const [datasets, setDatasets] = useState<DatasetInfo[]>([]);
   const [catalog, setCatalog] = useState<ModelSpec[]>([]);
   const [experiments, setExperiments] = useState<ExperimentInfo[]>([]);
@@ -322,9 +323,16 @@ export function ExperimentsPage(props: { onShowRuns: () => void }) {
               </tbody>
             </table>
             {!running && (
-              <button data-testid="show-runs" onClick={props.onShowRuns}>
-                Compare in Runs
-              </button>
+              <div class="row">
+                <button data-testid="show-runs" onClick={props.onShowRuns}>
+                  Compare in Runs
+                </button>
+                {props.onShowVendors && (
+                  <button data-testid="show-vendors" onClick={() => props.onShowVendors?.(live.experiment)}>
+                    Compare with vendors
+                  </button>
+                )}
+              </div>
             )}
           </div>
         )}
@@ -337,6 +345,14 @@ export function ExperimentsPage(props: { onShowRuns: () => void }) {
               </strong>
               <span class="muted small">
                 {e.runs} runs · {e.created_at.slice(0, 16).replace("T", " ")}
+                {props.onShowVendors && (
+                  <>
+                    {" · "}
+                    <button class="link small" data-testid={`experiment-vendors-${e.id}`} onClick={() => props.onShowVendors?.(e.id)}>
+                      vendors &amp; compare
+                    </button>
+                  </>
+                )}
               </span>
             </li>
           ))}

@@ -1,0 +1,288 @@
+//! Models as services: which package to serve (a project's version, or one
+//! fetched straight from storage), and "Serve locally": a version served on
+//! 127.0.0.1 by this process, with a sample request, that can be added as a
+//! vendor connector in one step so the comparison covers it.
+
+use crate::error::{ApiError, ErrorCode};
+use crate::vendors::{AddVendorRequest, VendorInfo};
+use datalab_project::Project;
+use datalab_publish::storage::{Credentials, Target};
+use datalab_publish::{StorageConfig, transfer};
+use datalab_serving::{BackgroundServer, ServedModel};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidRequest, message)
+}
+
+/// The package folder of a version of this project (`name`, `name:3`, `name@alias`).
+pub fn package_dir(project: &Project, reference: &str) -> Result<PathBuf, ApiError> {
+    let detail = crate::show_model(project, reference)?;
+    Ok(project.root().join(detail.info.package_dir))
+}
+
+/// Fetches `name` (its newest version, or `version`) from storage into
+/// `dest`, every file checked, without a project: how a container starts.
+pub fn fetch_package(
+    config: &StorageConfig,
+    name: &str,
+    version: Option<u32>,
+    dest: &Path,
+) -> Result<PathBuf, ApiError> {
+    let target = Target::open("storage", config, Credentials::from_env())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot start I/O: {e}")))?;
+    let version = match version {
+        Some(v) => v,
+        None => runtime
+            .block_on(transfer::list_published(&target))?
+            .into_iter()
+            .filter(|v| v.name == name)
+            .map(|v| v.version)
+            .max()
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::NotFound,
+                    format!(
+                        "{} holds no published version of '{name}'",
+                        config.describe()
+                    ),
+                )
+            })?,
+    };
+    let folder = dest.join(format!("{name}-{version}"));
+    if folder.join(datalab_publish::MANIFEST_FILE).is_file() {
+        // Fetched before (a restarted container): checked again when loaded.
+        return Ok(folder);
+    }
+    runtime.block_on(transfer::fetch(&target, name, version, &folder))?;
+    Ok(folder)
+}
+
+/// Loads a package for serving.
+pub fn load_served_model(dir: &Path) -> Result<ServedModel, ApiError> {
+    ServedModel::load(dir).map_err(|e| ApiError::new(ErrorCode::Integrity, e))
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ServeRequest {
+    /// `name`, `name:3` or `name@alias`.
+    pub model: String,
+    /// 0 or none: any free port.
+    #[serde(default)]
+    pub port: Option<u16>,
+}
+
+/// A version served by this process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ServedInfo {
+    pub model: String,
+    pub version: u32,
+    pub url: String,
+    /// Open Inference Protocol v2.
+    pub infer_url: String,
+    /// MLflow scoring.
+    pub invocations_url: String,
+    pub metrics_url: String,
+    /// A request with one row, for each protocol.
+    pub sample_oip: Value,
+    pub sample_mlflow: Value,
+    /// The OIP sample as a curl command.
+    pub curl: String,
+}
+
+struct Served {
+    info: ServedInfo,
+    server: BackgroundServer,
+}
+
+/// Versions served by this process, until it ends or they are stopped.
+static SERVED: Mutex<Vec<Served>> = Mutex::new(Vec::new());
+
+/// One row for the samples: the first test row of the model's experiment
+/// when the project has it, else a typed placeholder per input.
+fn sample_row(
+    project: &Project,
+    model: &ServedModel,
+    run: Option<crate::RunId>,
+) -> Vec<(String, Value)> {
+    let from_experiment = run
+        .and_then(|run| project.run(run).ok())
+        .and_then(|run| crate::vendors::first_test_row(project, run.experiment_id).ok());
+    let schema = &model.manifest.input_schema;
+    schema
+        .iter()
+        .map(|field| {
+            let value = from_experiment
+                .as_ref()
+                .and_then(|row| row.iter().find(|(name, _)| name == &field.name))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| {
+                    if field.kind == "number" {
+                        json!(0.0)
+                    } else {
+                        json!("")
+                    }
+                });
+            (field.name.clone(), value)
+        })
+        .collect()
+}
+
+fn samples(model: &ServedModel, row: &[(String, Value)], url: &str) -> (Value, Value, String) {
+    let kinds: Vec<&str> = model
+        .manifest
+        .input_schema
+        .iter()
+        .map(|f| f.kind.as_str())
+        .collect();
+    let oip = json!({
+        "inputs": row.iter().zip(&kinds).map(|((name, value), kind)| json!({
+            "name": name,
+            "shape": [1, 1],
+            "datatype": if *kind == "number" { "FP64" } else { "BYTES" },
+            "data": [value],
+        })).collect::<Vec<_>>()
+    });
+    let mlflow = json!({
+        "dataframe_split": {
+            "columns": row.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+            "data": [row.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>()],
+        }
+    });
+    let curl = format!(
+        "curl -s -H 'Content-Type: application/json' -d '{}' {url}/v2/models/{}/infer",
+        oip.to_string().replace('\'', "'\\''"),
+        model.name()
+    );
+    (oip, mlflow, curl)
+}
+
+/// Serves a version of this project on 127.0.0.1 from this process (the
+/// desktop app or the UI server) until stopped; serving it again answers
+/// where it already is.
+pub fn serve_model(project: &Project, request: &ServeRequest) -> Result<ServedInfo, ApiError> {
+    let detail = crate::show_model(project, &request.model)?;
+    let (name, version) = (detail.info.name.clone(), detail.info.version);
+    let mut served = SERVED
+        .lock()
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "the served models' list is poisoned"))?;
+    if let Some(existing) = served
+        .iter()
+        .find(|s| s.info.model == name && s.info.version == version)
+    {
+        return Ok(existing.info.clone());
+    }
+    let model = load_served_model(&project.root().join(&detail.info.package_dir))?;
+    let row = sample_row(project, &model, detail.info.run);
+    let server = BackgroundServer::start(model, request.port.unwrap_or(0)).map_err(|e| {
+        ApiError::new(
+            ErrorCode::Io,
+            format!(
+                "cannot listen on 127.0.0.1:{}: {e}",
+                request.port.unwrap_or(0)
+            ),
+        )
+    })?;
+    let url = server.url().to_string();
+    let model = server
+        .model()
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "the served model is not loaded"))?;
+    let (sample_oip, sample_mlflow, curl) = samples(model, &row, &url);
+    let info = ServedInfo {
+        model: name.clone(),
+        version,
+        infer_url: format!("{url}/v2/models/{name}/infer"),
+        invocations_url: format!("{url}/invocations"),
+        metrics_url: format!("{url}/metrics"),
+        url,
+        sample_oip,
+        sample_mlflow,
+        curl,
+    };
+    served.push(Served {
+        info: info.clone(),
+        server,
+    });
+    Ok(info)
+}
+
+/// The versions this process serves.
+pub fn list_served() -> Vec<ServedInfo> {
+    SERVED
+        .lock()
+        .map(|served| served.iter().map(|s| s.info.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Stops serving a version (requests in flight are answered first).
+pub fn stop_serving(project: &Project, reference: &str) -> Result<ServedInfo, ApiError> {
+    let detail = crate::show_model(project, reference)?;
+    let stopped = {
+        let mut served = SERVED.lock().map_err(|_| {
+            ApiError::new(ErrorCode::Internal, "the served models' list is poisoned")
+        })?;
+        let at = served
+            .iter()
+            .position(|s| s.info.model == detail.info.name && s.info.version == detail.info.version)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::NotFound,
+                    format!(
+                        "{}:{} is not being served",
+                        detail.info.name, detail.info.version
+                    ),
+                )
+            })?;
+        served.remove(at)
+    };
+    let info = stopped.info.clone();
+    stopped.server.stop();
+    Ok(info)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct AddServedVendorRequest {
+    /// A served version: `name`, `name:3` or `name@alias`.
+    pub model: String,
+    /// The vendor's name (default `served-<name>-<version>`).
+    #[serde(default)]
+    pub vendor: Option<String>,
+}
+
+/// Adds a served version as a vendor connector (OIP v2, batches of 32), so
+/// it is evaluated and compared like any other service.
+pub fn add_served_vendor(
+    project: &Project,
+    request: &AddServedVendorRequest,
+) -> Result<VendorInfo, ApiError> {
+    let detail = crate::show_model(project, &request.model)?;
+    let info = list_served()
+        .into_iter()
+        .find(|s| s.model == detail.info.name && s.version == detail.info.version)
+        .ok_or_else(|| {
+            invalid(format!(
+                "{}:{} is not being served: serve it locally first",
+                detail.info.name, detail.info.version
+            ))
+        })?;
+    let name = request
+        .vendor
+        .clone()
+        .unwrap_or_else(|| format!("served-{}-{}", info.model, info.version));
+    let connector: datalab_vendors::Connector = serde_json::from_value(json!({
+        "protocol": {"kind": "oip_v2", "model_name": info.model},
+        "base_url": info.url,
+        "batch_size": 32,
+        "concurrency": 4,
+        "timeout_ms": 10_000,
+    }))
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    crate::add_vendor(project, &AddVendorRequest { name, connector })
+}

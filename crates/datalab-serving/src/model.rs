@@ -1,0 +1,222 @@
+//! A package loaded for serving: its manifest (the input schema, the
+//! classes) and its fitted model, checked against the manifest's sha256s.
+//! Requests arrive here as named columns of JSON values; a column that is
+//! missing, unknown, of the wrong type or of the wrong length is refused
+//! with a message that names it.
+
+use datalab_ml::features::{ColumnValues, InputColumn};
+use datalab_ml::models::Predictions;
+use datalab_ml::trial::TrainedModel;
+use datalab_publish::{Manifest, package};
+use serde_json::Value;
+use std::path::Path;
+
+/// A request the model cannot take, said so a caller can fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn input_error(message: impl Into<String>) -> InputError {
+    InputError(message.into())
+}
+
+/// What the model answers for one row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prediction {
+    Label(String),
+    Number(f64),
+    Cluster(usize),
+}
+
+impl Prediction {
+    pub fn to_json(&self) -> Value {
+        match self {
+            Prediction::Label(label) => Value::String(label.clone()),
+            Prediction::Number(x) => {
+                serde_json::Number::from_f64(*x).map_or(Value::Null, Value::Number)
+            }
+            Prediction::Cluster(c) => Value::from(*c),
+        }
+    }
+}
+
+/// Predictions for a batch, with class probabilities when the model gives them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub predictions: Vec<Prediction>,
+    /// `probabilities[row][class]`, classes as in [`ServedModel::classes`].
+    pub probabilities: Option<Vec<Vec<f64>>>,
+}
+
+#[derive(Debug)]
+pub struct ServedModel {
+    pub manifest: Manifest,
+    model: TrainedModel,
+}
+
+impl ServedModel {
+    /// Loads a package folder, refusing one whose files do not match its manifest.
+    pub fn load(dir: &Path) -> Result<ServedModel, String> {
+        let (manifest, _) = package::verify_package(dir).map_err(|e| e.to_string())?;
+        let path = dir.join(package::MODEL_FILE);
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let model: TrainedModel = serde_json::from_slice(&bytes).map_err(|e| {
+            format!(
+                "{} is not a model this Data Lab can serve ({e}); it was written by Data Lab {}",
+                path.display(),
+                manifest.engine_version
+            )
+        })?;
+        Ok(ServedModel { manifest, model })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.manifest.name
+    }
+
+    pub fn version(&self) -> u32 {
+        self.manifest.version
+    }
+
+    pub fn classes(&self) -> Option<&[String]> {
+        self.manifest.classes.as_deref()
+    }
+
+    /// Whether predictions are numbers (regression) rather than labels.
+    pub fn predicts_numbers(&self) -> bool {
+        self.manifest.task == "regression"
+    }
+
+    /// Predicts rows given as named columns (every column the same length).
+    pub fn predict(&self, columns: Vec<(String, Vec<Value>)>) -> Result<Batch, InputError> {
+        let schema = &self.manifest.input_schema;
+        let expected = || {
+            schema
+                .iter()
+                .map(|f| format!("{} ({})", f.name, f.kind))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if let Some((unknown, _)) = columns
+            .iter()
+            .find(|(name, _)| !schema.iter().any(|f| &f.name == name))
+        {
+            return Err(input_error(format!(
+                "unknown input '{unknown}': the model takes {}",
+                expected()
+            )));
+        }
+        let rows = columns.first().map_or(0, |(_, v)| v.len());
+        if rows == 0 {
+            return Err(input_error("no rows to predict"));
+        }
+        let mut inputs = Vec::with_capacity(schema.len());
+        for field in schema {
+            let (_, values) = columns
+                .iter()
+                .find(|(name, _)| name == &field.name)
+                .ok_or_else(|| {
+                    input_error(format!(
+                        "missing input '{}' ({}): the model takes {}",
+                        field.name,
+                        field.kind,
+                        expected()
+                    ))
+                })?;
+            if values.len() != rows {
+                return Err(input_error(format!(
+                    "input '{}' has {} values for {rows} rows",
+                    field.name,
+                    values.len()
+                )));
+            }
+            let column = if field.kind == "number" {
+                ColumnValues::Numbers(
+                    values
+                        .iter()
+                        .enumerate()
+                        .map(|(row, v)| match v {
+                            Value::Null => Ok(None),
+                            Value::Number(n) => Ok(n.as_f64()),
+                            Value::Bool(b) => Ok(Some(f64::from(u8::from(*b)))),
+                            other => Err(input_error(format!(
+                                "input '{}' is a number, but row {row} holds {}",
+                                field.name,
+                                short(other)
+                            ))),
+                        })
+                        .collect::<Result<_, _>>()?,
+                )
+            } else {
+                ColumnValues::Texts(
+                    values
+                        .iter()
+                        .enumerate()
+                        .map(|(row, v)| match v {
+                            Value::Null => Ok(None),
+                            Value::String(s) => Ok(Some(s.clone())),
+                            Value::Number(n) => Ok(Some(n.to_string())),
+                            Value::Bool(b) => Ok(Some(b.to_string())),
+                            other => Err(input_error(format!(
+                                "input '{}' is text, but row {row} holds {}",
+                                field.name,
+                                short(other)
+                            ))),
+                        })
+                        .collect::<Result<_, _>>()?,
+                )
+            };
+            inputs.push(InputColumn {
+                name: field.name.clone(),
+                values: column,
+            });
+        }
+        let predicted = self
+            .model
+            .predict(&inputs)
+            .map_err(|e| input_error(format!("the model cannot predict these rows: {e}")))?;
+        Ok(match predicted {
+            Predictions::Classes {
+                predicted,
+                probabilities,
+            } => {
+                let classes = self.classes().unwrap_or_default();
+                Batch {
+                    predictions: predicted
+                        .iter()
+                        .map(|&c| {
+                            Prediction::Label(
+                                classes.get(c).cloned().unwrap_or_else(|| c.to_string()),
+                            )
+                        })
+                        .collect(),
+                    probabilities,
+                }
+            }
+            Predictions::Values(values) => Batch {
+                predictions: values.into_iter().map(Prediction::Number).collect(),
+                probabilities: None,
+            },
+            Predictions::Clusters(clusters) => Batch {
+                predictions: clusters.into_iter().map(Prediction::Cluster).collect(),
+                probabilities: None,
+            },
+        })
+    }
+}
+
+/// A value for an error message, cut short.
+pub fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text
+    }
+}

@@ -1,0 +1,630 @@
+//! The HTTP routes: Open Inference Protocol v2 (health, metadata, infer),
+//! MLflow scoring (`/invocations` in its four JSON shapes, `/ping`), and
+//! `/metrics`. Each request shape is turned into named columns for
+//! [`ServedModel::predict`]; what cannot be turned is a 400 naming the input.
+
+use crate::metrics::Metrics;
+use crate::model::{Batch, InputError, Prediction, ServedModel, short};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+/// What the routes share: the model once loaded, and the metrics.
+#[derive(Debug, Default)]
+pub struct AppState {
+    model: OnceLock<ServedModel>,
+    /// Why loading failed, if it did (the readiness route says so).
+    failed: OnceLock<String>,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    pub fn loaded(model: ServedModel) -> AppState {
+        let state = AppState::default();
+        let _ = state.model.set(model);
+        state
+    }
+
+    /// Makes the server ready (once).
+    pub fn set_model(&self, model: ServedModel) {
+        let _ = self.model.set(model);
+    }
+
+    pub fn set_failed(&self, why: String) {
+        let _ = self.failed.set(why);
+    }
+
+    pub fn model(&self) -> Option<&ServedModel> {
+        self.model.get()
+    }
+}
+
+type Shared = Arc<AppState>;
+
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/v2", get(server_metadata))
+        .route("/v2/health/live", get(live))
+        .route("/v2/health/ready", get(ready))
+        .route("/v2/models/{name}", get(model_metadata))
+        .route("/v2/models/{name}/ready", get(model_ready))
+        .route("/v2/models/{name}/infer", post(infer))
+        .route(
+            "/v2/models/{name}/versions/{version}",
+            get(model_metadata_versioned),
+        )
+        .route(
+            "/v2/models/{name}/versions/{version}/infer",
+            post(infer_versioned),
+        )
+        .route("/invocations", post(invocations))
+        .route("/ping", get(ping))
+        .route("/health", get(ping))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+fn json_response(status: StatusCode, body: Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Times a route and counts it in the metrics.
+fn observed(
+    state: &AppState,
+    route: &'static str,
+    started: Instant,
+    rows: u64,
+    response: Response,
+) -> Response {
+    state.metrics.observe(
+        route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+        rows,
+    );
+    response
+}
+
+async fn not_found() -> Response {
+    json_response(
+        StatusCode::NOT_FOUND,
+        json!({"error": "no such route: this server answers /v2/... (Open Inference Protocol v2), /invocations (MLflow) and /metrics"}),
+    )
+}
+
+async fn server_metadata() -> Response {
+    json_response(
+        StatusCode::OK,
+        json!({"name": "datalab", "version": env!("CARGO_PKG_VERSION"), "extensions": []}),
+    )
+}
+
+async fn live(State(state): State<Shared>) -> Response {
+    let started = Instant::now();
+    let response = json_response(StatusCode::OK, json!({"live": true}));
+    observed(&state, "health", started, 0, response)
+}
+
+/// Why a request cannot be answered: a status and its JSON body.
+type Refusal = (StatusCode, Value);
+
+fn refused((status, body): Refusal) -> Response {
+    json_response(status, body)
+}
+
+fn readiness_of(state: &AppState) -> Refusal {
+    match (state.model(), state.failed.get()) {
+        (Some(_), _) => (StatusCode::OK, json!({"ready": true})),
+        (None, Some(why)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"ready": false, "error": why}),
+        ),
+        (None, None) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"ready": false, "error": "the model is still loading"}),
+        ),
+    }
+}
+
+fn readiness(state: &AppState) -> Response {
+    refused(readiness_of(state))
+}
+
+async fn ready(State(state): State<Shared>) -> Response {
+    let started = Instant::now();
+    let response = readiness(&state);
+    observed(&state, "health", started, 0, response)
+}
+
+async fn ping(State(state): State<Shared>) -> Response {
+    let started = Instant::now();
+    let response = match state.model() {
+        Some(_) => (StatusCode::OK, "\n").into_response(),
+        None => readiness(&state),
+    };
+    observed(&state, "health", started, 0, response)
+}
+
+/// The served model if `name` (and `version`) are its own; otherwise the error response.
+fn model_named<'a>(
+    state: &'a AppState,
+    name: &str,
+    version: Option<&str>,
+) -> Result<&'a ServedModel, Refusal> {
+    let model = state.model().ok_or_else(|| readiness_of(state))?;
+    if model.name() != name {
+        return Err((
+            StatusCode::NOT_FOUND,
+            json!({"error": format!("no model '{name}' here: this server serves '{}'", model.name())}),
+        ));
+    }
+    if let Some(version) = version
+        && version != model.version().to_string()
+    {
+        return Err((
+            StatusCode::NOT_FOUND,
+            json!({"error": format!("'{name}' has no version {version} here: this server serves version {}", model.version())}),
+        ));
+    }
+    Ok(model)
+}
+
+fn output_datatype(model: &ServedModel) -> &'static str {
+    match model.manifest.task.as_str() {
+        "regression" => "FP64",
+        "clustering" => "INT64",
+        _ => "BYTES",
+    }
+}
+
+fn metadata(model: &ServedModel) -> Value {
+    json!({
+        "name": model.name(),
+        "versions": [model.version().to_string()],
+        "platform": "datalab",
+        "inputs": model.manifest.input_schema.iter().map(|f| json!({
+            "name": f.name,
+            "datatype": if f.kind == "number" { "FP64" } else { "BYTES" },
+            "shape": [-1, 1],
+        })).collect::<Vec<_>>(),
+        "outputs": [{"name": "predict", "datatype": output_datatype(model), "shape": [-1]}],
+        "parameters": {
+            "algorithm": model.manifest.algorithm,
+            "task": model.manifest.task,
+            "classes": model.classes(),
+        },
+    })
+}
+
+async fn model_metadata(State(state): State<Shared>, Path(name): Path<String>) -> Response {
+    let started = Instant::now();
+    let response = match model_named(&state, &name, None) {
+        Ok(model) => json_response(StatusCode::OK, metadata(model)),
+        Err(refusal) => refused(refusal),
+    };
+    observed(&state, "metadata", started, 0, response)
+}
+
+async fn model_metadata_versioned(
+    State(state): State<Shared>,
+    Path((name, version)): Path<(String, String)>,
+) -> Response {
+    let started = Instant::now();
+    let response = match model_named(&state, &name, Some(&version)) {
+        Ok(model) => json_response(StatusCode::OK, metadata(model)),
+        Err(refusal) => refused(refusal),
+    };
+    observed(&state, "metadata", started, 0, response)
+}
+
+async fn model_ready(State(state): State<Shared>, Path(name): Path<String>) -> Response {
+    let started = Instant::now();
+    let response = match model_named(&state, &name, None) {
+        Ok(_) => json_response(StatusCode::OK, json!({"name": name, "ready": true})),
+        Err(refusal) => refused(refusal),
+    };
+    observed(&state, "health", started, 0, response)
+}
+
+fn bad_request(error: &InputError) -> Response {
+    json_response(StatusCode::BAD_REQUEST, json!({"error": error.0}))
+}
+
+fn parse_json(body: &[u8]) -> Result<Value, InputError> {
+    serde_json::from_slice(body)
+        .map_err(|e| InputError(format!("the request body is not JSON: {e}")))
+}
+
+/// Flattens nested lists (row-major), as OIP `data` may be sent either way.
+fn flatten(value: &Value, out: &mut Vec<Value>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|v| flatten(v, out)),
+        other => out.push(other.clone()),
+    }
+}
+
+const NUMERIC_TYPES: [&str; 12] = [
+    "BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16",
+    "FP32", "FP64",
+];
+
+/// OIP input tensors as named columns: one tensor per column (`[n]` or
+/// `[n, 1]`), or one `[n, k]` tensor holding every column in schema order.
+fn oip_columns(
+    model: &ServedModel,
+    request: &Value,
+) -> Result<Vec<(String, Vec<Value>)>, InputError> {
+    let inputs = request
+        .get("inputs")
+        .and_then(Value::as_array)
+        .ok_or_else(|| InputError("the request needs an 'inputs' list of tensors".into()))?;
+    let schema = &model.manifest.input_schema;
+    let mut columns = Vec::with_capacity(inputs.len());
+    for (i, tensor) in inputs.iter().enumerate() {
+        let name = tensor
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| InputError(format!("input tensor {i} has no name")))?;
+        let datatype = tensor
+            .get("datatype")
+            .and_then(Value::as_str)
+            .ok_or_else(|| InputError(format!("input '{name}' has no datatype")))?;
+        let shape: Vec<u64> = tensor
+            .get("shape")
+            .and_then(Value::as_array)
+            .map(|s| s.iter().filter_map(Value::as_u64).collect())
+            .ok_or_else(|| InputError(format!("input '{name}' has no shape")))?;
+        let mut data = Vec::new();
+        flatten(
+            tensor
+                .get("data")
+                .ok_or_else(|| InputError(format!("input '{name}' has no data")))?,
+            &mut data,
+        );
+        let expected: u64 = shape.iter().product();
+        if shape.is_empty() || data.len() as u64 != expected {
+            return Err(InputError(format!(
+                "input '{name}' has shape {shape:?} but {} values",
+                data.len()
+            )));
+        }
+        let width = shape.get(1).copied().unwrap_or(1) as usize;
+        let matrix = width > 1 && inputs.len() == 1 && !schema.iter().any(|f| f.name == name);
+        if matrix {
+            if width != schema.len() {
+                return Err(InputError(format!(
+                    "input '{name}' has {width} columns; the model takes {}: {}",
+                    schema.len(),
+                    schema
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            for (c, field) in schema.iter().enumerate() {
+                columns.push((
+                    field.name.clone(),
+                    data.iter().skip(c).step_by(width).cloned().collect(),
+                ));
+            }
+            continue;
+        }
+        if width != 1 || shape.len() > 2 {
+            return Err(InputError(format!(
+                "input '{name}' has shape {shape:?}: send one column per tensor, shaped [rows] or [rows, 1]"
+            )));
+        }
+        if let Some(field) = schema.iter().find(|f| f.name == name) {
+            let numeric = NUMERIC_TYPES.contains(&datatype);
+            if field.kind == "number" && !numeric {
+                return Err(InputError(format!(
+                    "input '{name}' is a number: send it as FP64 (or another numeric type), not {datatype}"
+                )));
+            }
+            if field.kind != "number" && datatype != "BYTES" {
+                return Err(InputError(format!(
+                    "input '{name}' is text: send it as BYTES, not {datatype}"
+                )));
+            }
+        }
+        columns.push((name.to_string(), data));
+    }
+    let rows = columns.first().map_or(0, |(_, v)| v.len());
+    if let Some((name, values)) = columns.iter().find(|(_, v)| v.len() != rows) {
+        return Err(InputError(format!(
+            "input '{name}' has {} rows, the first input {rows}",
+            values.len()
+        )));
+    }
+    Ok(columns)
+}
+
+fn oip_outputs(model: &ServedModel, batch: &Batch) -> Vec<Value> {
+    let n = batch.predictions.len();
+    let mut outputs = vec![json!({
+        "name": "predict",
+        "shape": [n],
+        "datatype": output_datatype(model),
+        "data": batch.predictions.iter().map(Prediction::to_json).collect::<Vec<_>>(),
+    })];
+    if let Some(probabilities) = &batch.probabilities {
+        let k = probabilities.first().map_or(0, Vec::len);
+        outputs.push(json!({
+            "name": "probabilities",
+            "shape": [n, k],
+            "datatype": "FP64",
+            "data": probabilities.iter().flatten().copied().collect::<Vec<f64>>(),
+        }));
+    }
+    outputs
+}
+
+fn run_infer(state: &AppState, name: &str, version: Option<&str>, body: &[u8]) -> (Response, u64) {
+    let model = match model_named(state, name, version) {
+        Ok(model) => model,
+        Err(refusal) => return (refused(refusal), 0),
+    };
+    let request = match parse_json(body) {
+        Ok(request) => request,
+        Err(error) => return (bad_request(&error), 0),
+    };
+    let batch = match oip_columns(model, &request).and_then(|columns| model.predict(columns)) {
+        Ok(batch) => batch,
+        Err(error) => return (bad_request(&error), 0),
+    };
+    let rows = batch.predictions.len() as u64;
+    let response = json!({
+        "model_name": model.name(),
+        "model_version": model.version().to_string(),
+        "id": request.get("id").cloned().unwrap_or(Value::String(String::new())),
+        "outputs": oip_outputs(model, &batch),
+    });
+    (json_response(StatusCode::OK, response), rows)
+}
+
+async fn infer(State(state): State<Shared>, Path(name): Path<String>, body: Bytes) -> Response {
+    let started = Instant::now();
+    let (response, rows) = run_infer(&state, &name, None, &body);
+    observed(&state, "infer", started, rows, response)
+}
+
+async fn infer_versioned(
+    State(state): State<Shared>,
+    Path((name, version)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let (response, rows) = run_infer(&state, &name, Some(&version), &body);
+    observed(&state, "infer", started, rows, response)
+}
+
+/// Rows as objects: columns by name, in the order first seen; a missing key is null.
+fn records_to_columns(records: &[Value]) -> Result<Vec<(String, Vec<Value>)>, InputError> {
+    let mut columns: Vec<(String, Vec<Value>)> = Vec::new();
+    for (row, record) in records.iter().enumerate() {
+        let object = record.as_object().ok_or_else(|| {
+            InputError(format!("record {row} is not an object: {}", short(record)))
+        })?;
+        for (name, value) in object {
+            match columns.iter_mut().find(|(n, _)| n == name) {
+                Some((_, values)) => values.push(value.clone()),
+                None => {
+                    let mut values = vec![Value::Null; row];
+                    values.push(value.clone());
+                    columns.push((name.clone(), values));
+                }
+            }
+        }
+        for (_, values) in &mut columns {
+            values.resize(row + 1, Value::Null);
+        }
+    }
+    Ok(columns)
+}
+
+/// Rows as lists, in the schema's column order.
+fn lists_to_columns(
+    model: &ServedModel,
+    rows: &[Value],
+) -> Result<Vec<(String, Vec<Value>)>, InputError> {
+    let schema = &model.manifest.input_schema;
+    let mut columns: Vec<(String, Vec<Value>)> = schema
+        .iter()
+        .map(|f| (f.name.clone(), Vec::with_capacity(rows.len())))
+        .collect();
+    for (r, row) in rows.iter().enumerate() {
+        let values: Vec<Value> = match row {
+            Value::Array(values) => values.clone(),
+            scalar if schema.len() == 1 => vec![scalar.clone()],
+            other => {
+                return Err(InputError(format!(
+                    "row {r} is not a list: {}",
+                    short(other)
+                )));
+            }
+        };
+        if values.len() != schema.len() {
+            return Err(InputError(format!(
+                "row {r} has {} values; the model takes {} in this order: {}",
+                values.len(),
+                schema.len(),
+                schema
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        for (column, value) in columns.iter_mut().zip(values) {
+            column.1.push(value);
+        }
+    }
+    Ok(columns)
+}
+
+fn mlflow_columns(
+    model: &ServedModel,
+    request: &Value,
+) -> Result<Vec<(String, Vec<Value>)>, InputError> {
+    let object = request
+        .as_object()
+        .ok_or_else(|| InputError("the request must be a JSON object".into()))?;
+    let shapes = [
+        "dataframe_split",
+        "dataframe_records",
+        "instances",
+        "inputs",
+    ];
+    let given: Vec<&str> = shapes
+        .into_iter()
+        .filter(|k| object.contains_key(*k))
+        .collect();
+    let [shape] = given.as_slice() else {
+        return Err(InputError(format!(
+            "give exactly one of dataframe_split, dataframe_records, instances or inputs (found {})",
+            if given.is_empty() {
+                "none".to_string()
+            } else {
+                given.join(", ")
+            }
+        )));
+    };
+    let value = &object[*shape];
+    match *shape {
+        "dataframe_split" => {
+            let names: Vec<String> = value
+                .get("columns")
+                .and_then(Value::as_array)
+                .map(|c| {
+                    c.iter()
+                        .map(|n| {
+                            n.as_str()
+                                .map(String::from)
+                                .unwrap_or_else(|| n.to_string())
+                        })
+                        .collect()
+                })
+                .ok_or_else(|| {
+                    InputError("dataframe_split needs 'columns', a list of names".into())
+                })?;
+            let data = value
+                .get("data")
+                .and_then(Value::as_array)
+                .ok_or_else(|| InputError("dataframe_split needs 'data', a list of rows".into()))?;
+            let mut columns: Vec<(String, Vec<Value>)> = names
+                .iter()
+                .map(|n| (n.clone(), Vec::with_capacity(data.len())))
+                .collect();
+            for (r, row) in data.iter().enumerate() {
+                let values = row
+                    .as_array()
+                    .filter(|v| v.len() == names.len())
+                    .ok_or_else(|| {
+                        InputError(format!(
+                            "row {r} of data does not have {} values",
+                            names.len()
+                        ))
+                    })?;
+                for (column, value) in columns.iter_mut().zip(values) {
+                    column.1.push(value.clone());
+                }
+            }
+            Ok(columns)
+        }
+        "dataframe_records" => records_to_columns(
+            value
+                .as_array()
+                .ok_or_else(|| InputError("dataframe_records must be a list of objects".into()))?,
+        ),
+        _ => match value {
+            Value::Array(rows) if rows.first().is_some_and(Value::is_object) => {
+                records_to_columns(rows)
+            }
+            Value::Array(rows) => lists_to_columns(model, rows),
+            Value::Object(map) => Ok(map
+                .iter()
+                .map(|(name, values)| {
+                    let values = match values {
+                        Value::Array(v) => v.clone(),
+                        one => vec![one.clone()],
+                    };
+                    (name.clone(), values)
+                })
+                .collect()),
+            other => Err(InputError(format!(
+                "{shape} must be a list or an object, not {}",
+                short(other)
+            ))),
+        },
+    }
+}
+
+fn mlflow_error(status: StatusCode, message: &str) -> Response {
+    json_response(
+        status,
+        json!({"error_code": "BAD_REQUEST", "message": message}),
+    )
+}
+
+async fn invocations(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let started = Instant::now();
+    let (response, rows) = 'answer: {
+        let Some(model) = state.model() else {
+            break 'answer (readiness(&state), 0);
+        };
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/json");
+        if !content_type.starts_with("application/json") {
+            break 'answer (
+                mlflow_error(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    &format!("send application/json, not {content_type}"),
+                ),
+                0,
+            );
+        }
+        let batch = parse_json(&body)
+            .and_then(|request| mlflow_columns(model, &request))
+            .and_then(|columns| model.predict(columns));
+        match batch {
+            Ok(batch) => {
+                let rows = batch.predictions.len() as u64;
+                let predictions: Vec<Value> =
+                    batch.predictions.iter().map(Prediction::to_json).collect();
+                (
+                    json_response(StatusCode::OK, json!({ "predictions": predictions })),
+                    rows,
+                )
+            }
+            Err(error) => (mlflow_error(StatusCode::BAD_REQUEST, &error.0), 0),
+        }
+    };
+    observed(&state, "invocations", started, rows, response)
+}
+
+async fn metrics(State(state): State<Shared>) -> Response {
+    let model = state
+        .model()
+        .map(|m| (m.name(), m.version(), m.manifest.algorithm.as_str()));
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(model),
+    )
+        .into_response()
+}

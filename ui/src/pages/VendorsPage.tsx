@@ -1,0 +1,92 @@
+// Vendors: prediction services (OpenAI-compatible chat, Open Inference
+// Protocol v2, MLflow scoring, any HTTP JSON) measured like local models.
+// This page owns what its parts share — the vendors, experiments and
+// evaluations lists, and the experiment each part works on — and lays out
+// the parts in pages/vendors/: the connectors and their test, the "Add
+// vendor" form, the evaluation launcher with past evaluations, and the
+// comparison against the project's agreements.
+
+import { useEffect, useState } from "preact/hooks";
+import type { EvaluationInfo, ExperimentInfo, VendorInfo } from "../api/types";
+import { call } from "../api/client";
+import { AddVendorForm } from "./vendors/AddVendorForm";
+import { ComparePanel } from "./vendors/Candidates";
+import { EvaluationPanel } from "./vendors/Evaluations";
+import { VendorList } from "./vendors/VendorList";
+import { ApiErrorView, failureOf, type Failure } from "./vendors/common";
+
+export function VendorsPage(props: { experiment?: number | null }) {
+  const [vendors, setVendors] = useState<VendorInfo[]>([]);
+  const [experiments, setExperiments] = useState<ExperimentInfo[]>([]);
+  const [evaluations, setEvaluations] = useState<EvaluationInfo[]>([]);
+  const [failure, setFailure] = useState<Failure | null>(null);
+  // Each part has its own experiment; coming from the Experiments page sets all three.
+  const [testExperiment, setTestExperiment] = useState<number | null>(props.experiment ?? null);
+  const [evaluateExperiment, setEvaluateExperiment] = useState<number | null>(props.experiment ?? null);
+  const [compareExperiment, setCompareExperiment] = useState<number | null>(props.experiment ?? null);
+  const [finished, setFinished] = useState(0);
+
+  const loadVendors = () =>
+    call("list_vendors", {})
+      .then(setVendors)
+      .catch((e: unknown) => setFailure(failureOf(e)));
+  const loadEvaluations = () =>
+    call("list_evaluations", { experiment: null })
+      .then(setEvaluations)
+      .catch((e: unknown) => setFailure(failureOf(e)));
+
+  useEffect(() => {
+    void loadVendors();
+    void loadEvaluations();
+    call("list_experiments", {})
+      .then((list) => {
+        setExperiments(list);
+        // Without a choice, work on the newest experiment.
+        const newest = list.reduce<number | null>((n, x) => (n === null || x.id > n ? x.id : n), null);
+        setTestExperiment((e) => e ?? newest);
+        setEvaluateExperiment((e) => e ?? newest);
+        setCompareExperiment((e) => e ?? newest);
+      })
+      .catch((e: unknown) => setFailure(failureOf(e)));
+  }, []);
+
+  useEffect(() => {
+    if (props.experiment === undefined || props.experiment === null) return;
+    setTestExperiment(props.experiment);
+    setEvaluateExperiment(props.experiment);
+    setCompareExperiment(props.experiment);
+  }, [props.experiment]);
+
+  const evaluationFinished = (info: EvaluationInfo | null) => {
+    void loadEvaluations();
+    if (info) setCompareExperiment(info.experiment_id);
+    setFinished((n) => n + 1);
+  };
+
+  return (
+    <div class="stack" data-testid="vendors-page">
+      <ApiErrorView failure={failure} testId="vendors-error" />
+      <div class="split">
+        <section class="content">
+          <VendorList vendors={vendors} experiments={experiments} experiment={testExperiment} onExperiment={setTestExperiment} onRemoved={() => void loadVendors()} />
+        </section>
+        <aside class="sidebar wide">
+          <AddVendorForm onAdded={() => void loadVendors()} />
+        </aside>
+      </div>
+      <section class="content" data-testid="evaluate-section">
+        <EvaluationPanel
+          vendors={vendors}
+          experiments={experiments}
+          evaluations={evaluations}
+          experiment={evaluateExperiment}
+          onExperiment={setEvaluateExperiment}
+          onFinished={evaluationFinished}
+        />
+      </section>
+      <section class="content" data-testid="compare-section">
+        <ComparePanel experiments={experiments} experiment={compareExperiment} onExperiment={setCompareExperiment} refresh={finished} />
+      </section>
+    </div>
+  );
+}

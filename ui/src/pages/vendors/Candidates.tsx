@@ -1,0 +1,292 @@
+// Comparing an experiment's candidates — its local runs and the latest
+// evaluation of each vendor — against the project's agreements: the
+// agreements editor (`set_agreements`), the table from `compare_candidates`
+// with the best marked, and score against p95 latency as a scatter.
+
+import { useEffect, useMemo, useState } from "preact/hooks";
+import type { CandidateComparison, ExperimentInfo } from "../../api/types";
+import { call } from "../../api/client";
+import { Chart, type ChartOption } from "../../components/Chart";
+import { formatMs, formatNumber } from "../../lib/format";
+import {
+  agreementsForm,
+  bestOnMetric,
+  buildAgreements,
+  candidateKey,
+  formatCost,
+  formatLatency,
+  formatMeanStd,
+  formatRate,
+  formatThroughput,
+  hasAgreements,
+  keyMetrics,
+  scoreLatencyPoints,
+  sortCandidates,
+  type AgreementsForm,
+  type ChartPoint,
+} from "../../lib/vendors";
+import { ApiErrorView, failureOf, tid, type Failure } from "./common";
+
+const EMPTY_FORM: AgreementsForm = { metric: "", minMetric: "", maxP95Ms: "", maxCostPer1000: "", maxErrorRatePercent: "" };
+
+export function ComparePanel(props: {
+  experiments: ExperimentInfo[];
+  experiment: number | null;
+  onExperiment: (experiment: number | null) => void;
+  /** Changes when an evaluation finishes: the comparison is fetched again. */
+  refresh: number;
+}) {
+  const [form, setForm] = useState<AgreementsForm>(EMPTY_FORM);
+  const [formErrors, setFormErrors] = useState<Partial<Record<keyof AgreementsForm, string>>>({});
+  const [saved, setSaved] = useState<string | null>(null);
+  const [comparison, setComparison] = useState<CandidateComparison | null>(null);
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [reload, setReload] = useState(0);
+
+  useEffect(() => {
+    call("get_agreements", {})
+      .then((a) => setForm(agreementsForm(a)))
+      .catch((e: unknown) => setFailure(failureOf(e)));
+  }, []);
+
+  useEffect(() => {
+    if (props.experiment === null) {
+      setComparison(null);
+      return;
+    }
+    call("compare_candidates", { experiment: props.experiment })
+      .then((c) => {
+        setComparison(c);
+        setFailure(null);
+      })
+      .catch((e: unknown) => {
+        setComparison(null);
+        setFailure(failureOf(e));
+      });
+  }, [props.experiment, props.refresh, reload]);
+
+  const update = (patch: Partial<AgreementsForm>) => {
+    setForm((f) => ({ ...f, ...patch }));
+    setFormErrors({});
+    setSaved(null);
+  };
+  const save = async () => {
+    const built = buildAgreements(form);
+    if (!built.ok) {
+      setFormErrors(built.errors);
+      return;
+    }
+    try {
+      const agreements = await call("set_agreements", built.agreements);
+      setForm(agreementsForm(agreements));
+      setSaved(hasAgreements(agreements) ? "Saved." : "Saved: no agreements, every candidate is judged on its score.");
+      setFailure(null);
+      setReload((n) => n + 1);
+    } catch (e) {
+      setFailure(failureOf(e));
+    }
+  };
+
+  const metrics = useMemo(() => {
+    const names = new Set<string>();
+    for (const c of comparison?.candidates ?? []) for (const m of Object.keys(c.metrics)) names.add(m);
+    if (form.metric !== "") names.add(form.metric);
+    return [...names].sort();
+  }, [comparison, form.metric]);
+
+  const input = (key: keyof AgreementsForm, id: string, label: string, placeholder: string) => (
+    <label>
+      {label}
+      <input {...tid(id)} type="number" step="any" class={formErrors[key] ? "invalid" : ""} placeholder={placeholder} value={form[key]} onInput={(e) => update({ [key]: e.currentTarget.value })} />
+      {formErrors[key] && <span class="error small">{formErrors[key]}</span>}
+    </label>
+  );
+
+  return (
+    <div>
+      <div class="heading">
+        <h2>Compare</h2>
+        <label class="small">
+          Experiment{" "}
+          <select {...tid("compare-experiment")} value={props.experiment ?? ""} onChange={(e) => props.onExperiment(e.currentTarget.value === "" ? null : Number(e.currentTarget.value))}>
+            <option value="">choose…</option>
+            {props.experiments.map((x) => (
+              <option value={x.id}>
+                {x.id}. {x.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span class="muted small">its succeeded runs and each vendor's latest finished evaluation, on the same test rows</span>
+      </div>
+
+      <div class="panel" {...tid("agreements")}>
+        <h3>
+          Agreements <span class="muted small">what the chosen model must meet; empty: no agreement. They apply to every experiment of the project.</span>
+        </h3>
+        <div class="form">
+          <label>
+            Metric
+            <select {...tid("agreement-metric")} value={form.metric} onChange={(e) => update({ metric: e.currentTarget.value })}>
+              <option value="">headline (accuracy or R²)</option>
+              {metrics.map((m) => (
+                <option value={m}>{m}</option>
+              ))}
+            </select>
+          </label>
+          {input("minMetric", "agreement-min-metric", comparison && !comparison.higher_is_better ? "Metric at most" : "Metric at least", "0.9")}
+          {input("maxP95Ms", "agreement-max-p95", "p95 latency at most (ms)", "500")}
+          {input("maxCostPer1000", "agreement-max-cost", "Cost per 1,000 at most ($)", "1.00")}
+          {input("maxErrorRatePercent", "agreement-max-error-rate", "Error rate at most (%)", "1")}
+        </div>
+        <div class="row">
+          <button class="primary" {...tid("agreements-save")} onClick={() => void save()}>
+            Save agreements
+          </button>
+          {saved && (
+            <span class="small" {...tid("agreements-status")}>
+              {saved}
+            </span>
+          )}
+        </div>
+      </div>
+
+      <ApiErrorView failure={failure} testId="compare-error" />
+      {props.experiment === null && <p class="muted">Choose an experiment to compare its candidates.</p>}
+      {comparison && <CandidatesView comparison={comparison} />}
+    </div>
+  );
+}
+
+function CandidatesView(props: { comparison: CandidateComparison }) {
+  const c = props.comparison;
+  const rows = sortCandidates(c.candidates, c.higher_is_better);
+  const others = keyMetrics(c.candidates, c.metric);
+  const agreed = hasAgreements(c.agreements);
+  if (rows.length === 0) {
+    return (
+      <p class="muted" data-testid="candidates-empty">
+        No candidates yet: this experiment has no succeeded run and no finished vendor evaluation.
+      </p>
+    );
+  }
+  return (
+    <>
+      <div class="scroll wide-table">
+        <table class="table compact candidates" {...tid("candidates-table")}>
+          <thead>
+            <tr>
+              <th>kind</th>
+              <th>name</th>
+              <th>
+                {c.metric} <span class="muted small">{c.higher_is_better ? "↑" : "↓"}</span>
+              </th>
+              <th>agreements</th>
+              {others.map((m) => (
+                <th>{m}</th>
+              ))}
+              <th>p50</th>
+              <th>p95</th>
+              <th>p99</th>
+              <th>throughput</th>
+              <th>cost / 1,000</th>
+              <th>errors</th>
+              <th>training</th>
+              <th>ms / 1,000 rows</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((x) => (
+              <tr class={x.best ? "candidate-best" : ""} data-testid={`candidate-${candidateKey(x)}`} data-meets={x.meets === null ? "none" : String(x.meets)}>
+                <td>
+                  <span class={`kind ${x.kind}`}>{x.kind}</span>
+                </td>
+                <td class="name">
+                  {x.best && (
+                    <span class="badge" data-testid="candidate-best-badge">
+                      best
+                    </span>
+                  )}{" "}
+                  {x.name}
+                </td>
+                <td class={x.best ? "best" : ""}>{x.metrics[c.metric] ? formatMeanStd(x.metrics[c.metric]) : formatNumber(x.score)}</td>
+                <td class="agreement">
+                  {x.meets === null ? (
+                    <span class="muted" title="No agreements set">
+                      —
+                    </span>
+                  ) : x.meets ? (
+                    <span class="status succeeded">✓ meets</span>
+                  ) : (
+                    <span class="status failed">
+                      ✗ {x.misses.join("; ")}
+                    </span>
+                  )}
+                </td>
+                {others.map((m) => (
+                  <td class={bestOnMetric(c.candidates, m, x) ? "best" : ""}>{formatMeanStd(x.metrics[m])}</td>
+                ))}
+                <td>{formatLatency(x.latency?.p50)}</td>
+                <td>{formatLatency(x.latency?.p95)}</td>
+                <td>{formatLatency(x.latency?.p99)}</td>
+                <td>{formatThroughput(x.throughput_per_s)}</td>
+                <td>{formatCost(x.cost_per_1000)}</td>
+                <td>{formatRate(x.error_rate)}</td>
+                <td>{formatMs(x.train_ms)}</td>
+                <td>{formatLatency(x.inference_ms_per_1000)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p class="muted small">
+        {agreed
+          ? "The best candidate meets every agreement with the best score, then the lowest cost, then the lowest p95 latency."
+          : "No agreements: the best candidate has the best score, then the lowest cost, then the lowest p95 latency."}{" "}
+        A local model's cost per prediction is not priced (its compute is yours).
+      </p>
+      <ScoreLatencyChart comparison={c} />
+    </>
+  );
+}
+
+function ScoreLatencyChart(props: { comparison: CandidateComparison }) {
+  const c = props.comparison;
+  const points = useMemo(() => scoreLatencyPoints(c), [c]);
+  const option = useMemo<ChartOption>(() => {
+    const item = (p: ChartPoint) => ({ value: [p.x, p.y], name: p.name, symbolSize: p.size, cost: p.cost });
+    return {
+      tooltip: {
+        trigger: "item",
+        formatter: (params: { data: { value: [number, number]; name: string; cost: number | null } }) =>
+          `${params.data.name}<br/>${c.metric} ${params.data.value[1].toFixed(4)}<br/>p95 ${formatLatency(params.data.value[0])}<br/>cost / 1,000 ${formatCost(params.data.cost)}`,
+      },
+      legend: { data: ["local", "vendor", "best"], top: 0, right: 10 },
+      grid: { left: 60, right: 30, top: 40, bottom: 50 },
+      xAxis: { type: "log", name: "p95 latency per call (ms, log)", nameLocation: "middle", nameGap: 30 },
+      yAxis: { type: "value", name: c.metric, scale: true },
+      series: [
+        { name: "local", type: "scatter", data: points.local.map(item), itemStyle: { color: "#3b7dd8" } },
+        { name: "vendor", type: "scatter", data: points.vendor.map(item), itemStyle: { color: "#e07b39" } },
+        {
+          name: "best",
+          type: "scatter",
+          z: 3,
+          data: points.best ? [{ ...item(points.best), symbolSize: points.best.size + 12 }] : [],
+          itemStyle: { color: "transparent", borderColor: "#2d7d46", borderWidth: 3 },
+          label: { show: true, position: "top", formatter: "best", color: "#2d7d46", fontWeight: "bold" },
+        },
+      ],
+    };
+  }, [points, c.metric]);
+  if (points.local.length + points.vendor.length === 0) return null;
+  return (
+    <div class="panel chart-panel">
+      <h3>
+        {c.metric} against p95 latency <span class="muted small">point size: cost per 1,000 · blue: local · orange: vendor</span>
+      </h3>
+      <Chart option={option} height={320} testId="candidates-chart" />
+      {points.omitted.length > 0 && <p class="muted small">Not drawn (no score or no latency): {points.omitted.join(", ")}.</p>}
+    </div>
+  );
+}
