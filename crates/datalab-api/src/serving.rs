@@ -6,8 +6,7 @@
 use crate::error::{ApiError, ErrorCode};
 use crate::vendors::{AddVendorRequest, VendorInfo};
 use datalab_project::Project;
-use datalab_publish::storage::{Credentials, Target};
-use datalab_publish::{StorageConfig, transfer};
+use datalab_publish::StorageConfig;
 use datalab_serving::{BackgroundServer, ServedModel};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -24,45 +23,21 @@ pub fn package_dir(project: &Project, reference: &str) -> Result<PathBuf, ApiErr
     Ok(project.root().join(detail.info.package_dir))
 }
 
-/// Fetches `name` (its newest version, or `version`) from storage into
-/// `dest`, every file checked, without a project: how a container starts.
+/// Fetches `name` (its newest version, or `version`) from storage into a
+/// folder under `cache`, every file checked, without a project: how a
+/// container starts.
 pub fn fetch_package(
     config: &StorageConfig,
     name: &str,
     version: Option<u32>,
-    dest: &Path,
+    cache: &Path,
 ) -> Result<PathBuf, ApiError> {
-    let target = Target::open("storage", config, Credentials::from_env())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot start I/O: {e}")))?;
-    let version = match version {
-        Some(v) => v,
-        None => runtime
-            .block_on(transfer::list_published(&target))?
-            .into_iter()
-            .filter(|v| v.name == name)
-            .map(|v| v.version)
-            .max()
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::NotFound,
-                    format!(
-                        "{} holds no published version of '{name}'",
-                        config.describe()
-                    ),
-                )
-            })?,
-    };
-    let folder = dest.join(format!("{name}-{version}"));
-    if folder.join(datalab_publish::MANIFEST_FILE).is_file() {
-        // Fetched before (a restarted container): checked again when loaded.
-        return Ok(folder);
-    }
-    runtime.block_on(transfer::fetch(&target, name, version, &folder))?;
-    Ok(folder)
+    datalab_serving::source::fetch_package(config, name, version, cache).map_err(|e| match e {
+        datalab_serving::source::FetchError::Storage(e) => e.into(),
+        datalab_serving::source::FetchError::Other(message) => {
+            ApiError::new(ErrorCode::NotFound, message)
+        }
+    })
 }
 
 /// Loads a package for serving.

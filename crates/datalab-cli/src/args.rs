@@ -431,25 +431,8 @@ pub struct ServeArgs {
     /// A storage target of the project to fetch the package from.
     #[arg(long, conflicts_with_all = ["bucket", "folder"])]
     pub from: Option<String>,
-    /// An S3 bucket to fetch the package from, without a project
-    /// (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
-    #[arg(long, conflicts_with = "folder")]
-    pub bucket: Option<String>,
-    /// For MinIO and other S3-compatible servers, e.g. http://minio:9000.
-    #[arg(long, requires = "bucket")]
-    pub endpoint: Option<String>,
-    #[arg(long, default_value = "us-east-1")]
-    pub region: String,
-    #[arg(long, default_value = "")]
-    pub prefix: String,
-    #[arg(long)]
-    pub path_style: bool,
-    /// A folder target to fetch the package from, without a project.
-    #[arg(long)]
-    pub folder: Option<PathBuf>,
-    /// Where fetched packages are kept (default: a temporary folder).
-    #[arg(long, env = "DATALAB_MODEL_CACHE")]
-    pub cache: Option<PathBuf>,
+    #[command(flatten)]
+    pub storage: datalab_serving::source::StorageArgs,
     /// The address to listen on: loopback by default; 0.0.0.0 in a container.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: std::net::IpAddr,

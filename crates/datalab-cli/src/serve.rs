@@ -5,29 +5,12 @@
 
 use crate::args::ServeArgs;
 use datalab_api::{self as api, ApiError, ErrorCode, StorageConfig};
+use datalab_serving::source::name_and_version;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidRequest, message)
-}
-
-/// NAME or NAME:VERSION of a package in storage.
-fn name_and_version(reference: &str) -> Result<(String, Option<u32>), ApiError> {
-    match reference.split_once(':') {
-        Some((name, version)) => Ok((
-            name.to_string(),
-            Some(version.parse().map_err(|_| {
-                invalid(format!(
-                    "'{reference}': the version after ':' must be a number"
-                ))
-            })?),
-        )),
-        None if reference.contains('@') => Err(invalid(
-            "aliases live in a project: give NAME or NAME:VERSION to serve from storage",
-        )),
-        None => Ok((reference.to_string(), None)),
-    }
 }
 
 /// What to load once listening.
@@ -42,8 +25,8 @@ enum Source {
 }
 
 pub fn serve(project: &Option<PathBuf>, args: ServeArgs) -> Result<(), ApiError> {
-    let storage = match (&args.from, &args.bucket, &args.folder) {
-        (Some(target), _, _) => {
+    let storage = match &args.from {
+        Some(target) => {
             let project = crate::open(project)?;
             Some(
                 api::list_storage(&project)?
@@ -55,30 +38,17 @@ pub fn serve(project: &Option<PathBuf>, args: ServeArgs) -> Result<(), ApiError>
                     .config,
             )
         }
-        (None, Some(bucket), _) => Some(StorageConfig::S3 {
-            endpoint: args.endpoint.clone(),
-            region: args.region.clone(),
-            bucket: bucket.clone(),
-            prefix: args.prefix.clone(),
-            path_style: args.path_style,
-        }),
-        (None, None, Some(folder)) => Some(StorageConfig::Folder {
-            path: std::path::absolute(folder).unwrap_or_else(|_| folder.clone()),
-        }),
-        (None, None, None) => None,
+        None => args.storage.config(),
     };
     let source = match (&args.package, storage, &args.model) {
         (Some(dir), _, _) => Source::Folder(dir.clone()),
         (None, Some(config), Some(reference)) => {
-            let (name, version) = name_and_version(reference)?;
+            let (name, version) = name_and_version(reference).map_err(invalid)?;
             Source::Storage {
                 config,
                 name,
                 version,
-                cache: args
-                    .cache
-                    .clone()
-                    .unwrap_or_else(|| std::env::temp_dir().join("datalab-models")),
+                cache: args.storage.cache_dir(),
             }
         }
         (None, None, Some(reference)) => Source::Folder(api::serving::package_dir(

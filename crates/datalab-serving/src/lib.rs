@@ -16,6 +16,9 @@
 pub mod metrics;
 pub mod model;
 pub mod routes;
+pub mod source;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use model::{Batch, InputError, Prediction, ServedModel};
 pub use routes::{AppState, router};
