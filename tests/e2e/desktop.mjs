@@ -80,6 +80,18 @@ class Session {
     await this.waitFor(css);
     return this.run("return document.querySelector(arguments[0]).innerText", css);
   }
+  /** An element's innerText now, or null when there is no such element (no waiting). */
+  async textNow(css) {
+    return this.run("const e = document.querySelector(arguments[0]); return e === null ? null : e.innerText", css);
+  }
+  /** Waits until a control is there and enabled (a click on a disabled button does nothing). */
+  async waitEnabled(css, timeoutMs) {
+    return waitFor(
+      `${css} to be enabled`,
+      () => this.run("const e = document.querySelector(arguments[0]); return e !== null && !e.disabled", css),
+      timeoutMs,
+    );
+  }
   async run(script, ...args) {
     return request("POST", this.path("/execute/sync"), { script, args });
   }
@@ -226,6 +238,137 @@ async function main() {
     const stored = join(process.env.E2E_S3_DATA ?? "", "models/models/penguins-classifier/1/MODEL_CARD.md");
     if (!existsSync(stored)) throw new Error(`${stored} is not in the S3 server's storage (the page said '${where}')`);
     await session.screenshot("published");
+
+    // 8. Serve locally: the version answers on 127.0.0.1 from the app's own
+    // process; the panel shows its URLs, the sample requests and a curl command.
+    const modelName = "penguins-classifier";
+    await session.click('[data-testid="nav-models"]');
+    // A <li>: its text is clicked (the click reaches the item's handler).
+    await session.click(`[data-testid="model-${modelName}-1"] strong`);
+    await waitFor(`${modelName} v1 on the Models page`, () =>
+      session.run(
+        `const v = document.querySelector('[data-testid="model-version"]');
+         return v !== null && v.dataset.model === arguments[0] && v.dataset.version === "1";`,
+        modelName,
+      ),
+    );
+    // The experiment the version came from: the vendor is evaluated on its test rows.
+    const experimentId = await session.run(`return document.querySelector('[data-testid="model-version"]').dataset.experiment`);
+    if (!/^\d+$/.test(experimentId ?? "")) throw new Error(`the model version names no experiment ('${experimentId}')`);
+    await session.waitEnabled("#serve-model");
+    await session.click("#serve-model");
+    const serving = await waitFor(
+      "#served-url to show an http://127.0.0.1: URL (or #serve-error)",
+      async () => {
+        const url = await session.textNow("#served-url");
+        if (url !== null && url.startsWith("http://127.0.0.1:")) return { url: url.trim() };
+        const error = await session.textNow("#serve-error");
+        return error ? { error } : null;
+      },
+      30_000,
+    );
+    if (serving.error) throw new Error(`Serve locally failed: ${serving.error}`);
+    const inferUrl = `${serving.url}/v2/models/${modelName}/infer`;
+    const curl = await session.text("#served-curl");
+    if (!curl.includes(inferUrl)) throw new Error(`the curl command does not call ${inferUrl}: '${curl}'`);
+    // The sample the panel shows is a request the service answers.
+    const sample = await session.text("#served-sample-oip");
+    const answer = await waitFor(
+      `an answer from ${inferUrl} to the sample request`,
+      async () => {
+        const response = await fetch(inferUrl, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: sample,
+          signal: AbortSignal.timeout(5_000),
+        });
+        const body = await response.text();
+        if (!response.ok) throw new Error(`${response.status} ${body}`);
+        return JSON.parse(body);
+      },
+      30_000,
+    );
+    if (!Array.isArray(answer.outputs) || answer.outputs.length === 0) {
+      throw new Error(`${inferUrl} answered the sample with no outputs: ${JSON.stringify(answer)}`);
+    }
+    await session.run(`document.querySelector('#served-panel').scrollIntoView()`);
+    await session.screenshot("served");
+
+    // 9. Add as vendor: an OIP v2 connector to the service, named served-<name>-<version>.
+    const vendorName = `served-${modelName}-1`;
+    await session.waitEnabled("#served-add-vendor");
+    await session.click("#served-add-vendor");
+    const added = await waitFor("#served-vendor-added (or #served-vendor-error)", async () => {
+      const vendor = await session.run(
+        `const e = document.querySelector('#served-vendor-added'); return e === null ? null : e.dataset.vendor`,
+      );
+      if (vendor) return { vendor, text: await session.textNow("#served-vendor-added") };
+      const error = await session.textNow("#served-vendor-error");
+      return error ? { error } : null;
+    });
+    if (added.error) throw new Error(`Add as vendor failed: ${added.error}`);
+    if (added.vendor !== vendorName || !added.text.includes(`Added vendor ${vendorName}`)) {
+      throw new Error(`expected 'Added vendor ${vendorName}', the page says '${added.text}' (vendor '${added.vendor}')`);
+    }
+    await session.screenshot("served-vendor");
+
+    // 10. The Vendors page evaluates it on the test rows of the experiment the model came from.
+    await session.click("#nav-vendors");
+    await session.choose("#evaluate-vendor", vendorName);
+    await session.choose("#evaluate-experiment", experimentId);
+    await session.waitEnabled("#evaluate-start");
+    await session.click("#evaluate-start");
+    const ended = await waitFor(
+      '#evaluation-status to end (data-status="succeeded")',
+      async () => {
+        const status = await session.run(
+          `const e = document.querySelector('#evaluation-status'); return e === null ? null : e.dataset.status`,
+        );
+        return status && !["idle", "running"].includes(status) ? status : null;
+      },
+      60_000,
+    );
+    if (ended !== "succeeded") {
+      const said = [await session.textNow("#evaluation-status"), await session.textNow("#evaluate-error")].filter(Boolean).join(" / ");
+      throw new Error(`the evaluation of ${vendorName} ended '${ended}': ${said}`);
+    }
+    await session.run(`document.querySelector('#evaluation-result').scrollIntoView()`);
+    await session.screenshot("vendor-evaluated");
+
+    // 11. The comparison: the local runs and the served version against an
+    // agreement (accuracy at least 0.5); the table marks the best.
+    await session.choose("#compare-experiment", experimentId);
+    await session.type("#agreement-min-metric", "0.5");
+    await session.click("#agreements-save");
+    await waitFor("#agreements-status to say the agreements are saved", async () => {
+      const status = await session.textNow("#agreements-status");
+      if (status !== null && status.startsWith("Saved")) return true;
+      const error = await session.textNow("#compare-error");
+      if (error) throw new Error(error);
+      return false;
+    });
+    const rowsOf = () =>
+      session.run(
+        `const t = document.querySelector('#candidates-table');
+         return t === null ? null : [...t.querySelectorAll('tbody tr')].map(r => ({
+           id: r.dataset.testid ?? "", best: r.classList.contains('candidate-best'), meets: r.dataset.meets, text: r.innerText,
+         }));`,
+      );
+    let candidates = null;
+    await waitFor(
+      `#candidates-table to list ${vendorName} and a .candidate-best row`,
+      async () => {
+        candidates = await rowsOf();
+        return candidates !== null && candidates.some((r) => r.id.startsWith("candidate-vendor-")) && candidates.some((r) => r.best);
+      },
+      30_000,
+    ).catch(() => {});
+    const describe = (rows) => (rows === null ? "no #candidates-table" : rows.map((r) => `${r.id}${r.best ? " [best]" : ""}: ${r.text.replace(/\s+/g, " ")}`).join("\n"));
+    const vendorRow = (candidates ?? []).find((r) => r.id.startsWith("candidate-vendor-") && r.text.includes(vendorName));
+    if (!vendorRow) throw new Error(`the candidates table has no row for ${vendorName}:\n${describe(candidates)}`);
+    if (!(candidates ?? []).some((r) => r.best)) throw new Error(`no candidate is marked best:\n${describe(candidates)}`);
+    await session.run(`document.querySelector('#candidates-table').scrollIntoView()`);
+    await session.screenshot("candidates");
     console.log("e2e: every step passed");
   } catch (error) {
     await session.screenshot("failure").catch(() => {});

@@ -26,8 +26,10 @@ function App() {
   const [project, setProject] = useState<ProjectSummary | null | undefined>(undefined);
   const [page, setPage] = useState<Page>("datasets");
   const [error, setError] = useState<string | null>(null);
-  // The experiment the Vendors page opens on, when reached from an experiment.
+  // The experiment the Vendors page opens on, when reached from an experiment
+  // or a served model; and the vendor its launcher starts with.
   const [vendorExperiment, setVendorExperiment] = useState<number | null>(null);
+  const [vendorName, setVendorName] = useState<string | null>(null);
 
   useEffect(() => {
     call("current_project", {})
@@ -89,8 +91,16 @@ function App() {
           />
         )}
         {page === "runs" && <RunsPage />}
-        {page === "models" && <ModelsPage />}
-        {page === "vendors" && <VendorsPage experiment={vendorExperiment} />}
+        {page === "models" && (
+          <ModelsPage
+            onShowVendors={(experiment, vendor) => {
+              if (experiment !== null) setVendorExperiment(experiment);
+              setVendorName(vendor);
+              setPage("vendors");
+            }}
+          />
+        )}
+        {page === "vendors" && <VendorsPage experiment={vendorExperiment} vendor={vendorName} />}
       </main>
     </div>
   );

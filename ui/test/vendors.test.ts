@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Candidate, CandidateComparison, LatencySummary } from "../src/api/types";
+import type { Candidate, CandidateComparison, EvaluationProgress, LatencySummary } from "../src/api/types";
 import {
   agreementsForm,
   buildAgreements,
@@ -13,12 +13,14 @@ import {
   formatThroughput,
   isWrongLabel,
   keyMetrics,
+  outcomeSentence,
   parseHeaders,
   progressOf,
   scoreLatencyPoints,
   sizeForCost,
   sortCandidates,
   templatePlaceholders,
+  watchedProgress,
   type VendorForm,
 } from "../src/lib/vendors";
 
@@ -269,11 +271,49 @@ describe("formatting", () => {
     expect(isWrongLabel("Adelie", null)).toBe(false);
   });
   it("describes a live evaluation", () => {
-    expect(progressOf({ evaluation: 1, vendor: "v", done: 50, total: 200, failed: 2, cached: 10, spent: 0.0125 })).toEqual({
+    expect(progressOf({ evaluation: 1, experiment: 3, vendor: "v", done: 50, total: 200, failed: 2, cached: 10, spent: 0.0125 })).toEqual({
       share: 0.25,
       text: "50 of 200 rows · 2 failed · 10 cached · $0.0125 spent",
     });
-    expect(progressOf({ evaluation: 1, vendor: "v", done: 0, total: 0, failed: 0, cached: 0, spent: 0 }).share).toBe(0);
+    expect(progressOf({ evaluation: 1, experiment: 3, vendor: "v", done: 0, total: 0, failed: 0, cached: 0, spent: 0 }).share).toBe(0);
+  });
+  it("says how an evaluation ended without repeating its status", () => {
+    expect(outcomeSentence({ status: "cancelled", message: "cancelled" })).toBe(
+      "Cancelled: the rows not sent are recorded as not sent; the answered ones are scored.",
+    );
+    expect(outcomeSentence({ status: "succeeded", message: null })).toBe("Finished: every test row was sent.");
+    expect(outcomeSentence({ status: "capped", message: "stopped at the spend cap of 0.1" })).toBe("stopped at the spend cap of 0.1");
+  });
+});
+
+describe("watching an evaluation's progress", () => {
+  const event = (patch: Partial<EvaluationProgress>): EvaluationProgress => ({
+    evaluation: 7,
+    experiment: 2,
+    vendor: "served-penguins-1",
+    done: 0,
+    total: 69,
+    failed: 0,
+    cached: 0,
+    spent: 0,
+    ...patch,
+  });
+  it("learns the id from the first event of the launched vendor and experiment", () => {
+    const watch = { vendor: "served-penguins-1", experiment: 2, id: null };
+    expect(watchedProgress(watch, event({}))).toBe(7);
+    expect(watchedProgress(watch, event({ experiment: 3 }))).toBeNull();
+    expect(watchedProgress(watch, event({ vendor: "openai" }))).toBeNull();
+    // An evaluation of the same vendor already under way (another window) is not this one.
+    expect(watchedProgress(watch, event({ evaluation: 5, done: 32 }))).toBeNull();
+  });
+  it("then follows the id alone", () => {
+    const watch = { vendor: "served-penguins-1", experiment: 2, id: 7 };
+    expect(watchedProgress(watch, event({ done: 32 }))).toBe(7);
+    expect(watchedProgress(watch, event({ evaluation: 8 }))).toBeNull();
+    expect(watchedProgress(watch, event({ evaluation: 8, done: 10 }))).toBeNull();
+  });
+  it("ignores everything when nothing is launched", () => {
+    expect(watchedProgress(null, event({}))).toBeNull();
   });
 });
 

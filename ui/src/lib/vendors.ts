@@ -10,6 +10,7 @@ import type {
   Candidate,
   CandidateComparison,
   Connector,
+  EvaluationInfo,
   EvaluationProgress,
   EvaluationStatus,
   FailureKind,
@@ -561,10 +562,16 @@ export function statusSentence(status: EvaluationStatus): string {
     case "failed":
       return "Failed.";
     case "cancelled":
-      return "Cancelled.";
+      return "Cancelled: the rows not sent are recorded as not sent; the answered ones are scored.";
     case "interrupted":
       return "Interrupted: the process running it ended.";
   }
+}
+
+/** What an evaluation's outcome says: its message, unless that only repeats the status. */
+export function outcomeSentence(info: Pick<EvaluationInfo, "status" | "message">): string {
+  const m = info.message?.trim() ?? "";
+  return m === "" || m.toLowerCase() === info.status ? statusSentence(info.status) : m;
 }
 
 /** A live evaluation's progress as a share (0 to 1) and in words. */
@@ -575,6 +582,27 @@ export function progressOf(p: EvaluationProgress): { share: number; text: string
   if (p.cached > 0) parts.push(`${p.cached.toLocaleString("en-US")} cached`);
   parts.push(`${formatCost(p.spent)} spent`);
   return { share, text: parts.join(" · ") };
+}
+
+/** The evaluation a launcher waits for: what it asked for, then the id the events carry. */
+export interface WatchedEvaluation {
+  vendor: string;
+  experiment: number;
+  /** Known from the first event (done 0, sent once the evaluation is recorded). */
+  id: number | null;
+}
+
+/**
+ * The watched evaluation's id when a progress event is about it, else null.
+ * Before the id is known, the first event of an evaluation (done 0, sent
+ * right after it is recorded) of the same vendor on the same experiment
+ * gives it; from then on only the id counts, so an evaluation running in
+ * another window, even of the same vendor, is never taken for this one.
+ */
+export function watchedProgress(watch: WatchedEvaluation | null, p: EvaluationProgress): number | null {
+  if (!watch) return null;
+  if (watch.id !== null) return p.evaluation === watch.id ? watch.id : null;
+  return p.done === 0 && p.vendor === watch.vendor && p.experiment === watch.experiment ? p.evaluation : null;
 }
 
 // ---- Candidates ----------------------------------------------------------

@@ -1,23 +1,31 @@
 // Models: registered versions with their aliases, lineage and model card;
 // publishing a version to a storage target with progress, and where it went;
-// storage targets (a folder, or an S3 bucket whose credentials come from the
-// environment, never from here).
+// serving a version locally (pages/models/ServePanel.tsx), and adding it as a
+// vendor; storage targets (a folder, or an S3 bucket whose credentials come
+// from the environment, never from here).
 
 import { useEffect, useState } from "preact/hooks";
-import type { ModelVersionDetail, ModelVersionInfo, PublishOutcome, StorageConfig, StorageTargetInfo } from "../api/types";
+import type { ModelVersionDetail, ModelVersionInfo, PublishOutcome, ServedInfo, StorageConfig, StorageTargetInfo } from "../api/types";
 import { call, onEvent } from "../api/client";
+import { ApiErrorView, failureOf, type Failure } from "../components/ApiError";
 import { formatBytes } from "../lib/format";
+import { findServed, withServed, withoutServed } from "../lib/serving";
+import { ServePanel } from "./models/ServePanel";
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function ModelsPage() {
+export function ModelsPage(props: {
+  /** Opens the Vendors page on an experiment, with a vendor chosen in its launcher. */
+  onShowVendors?: (experiment: number | null, vendor: string) => void;
+}) {
   const [models, setModels] = useState<ModelVersionInfo[]>([]);
   const [targets, setTargets] = useState<StorageTargetInfo[]>([]);
+  const [served, setServed] = useState<ServedInfo[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const [detail, setDetail] = useState<ModelVersionDetail | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
 
   const refresh = async () => {
     try {
@@ -26,17 +34,21 @@ export function ModelsPage() {
       setTargets(t);
       setSelected((s) => s ?? (m.length > 0 ? `${m[m.length - 1]?.name}:${m[m.length - 1]?.version}` : null));
     } catch (e) {
-      setError(message(e));
+      setError(failureOf(e));
     }
   };
   useEffect(() => {
     void refresh();
+    // Versions served by this process (from an earlier visit, or another window) show their panel.
+    call("list_served", {})
+      .then(setServed)
+      .catch((e: unknown) => setError(failureOf(e)));
   }, []);
   useEffect(() => {
     if (!selected) return;
     call("show_model", { model: selected })
       .then(setDetail)
-      .catch((e: unknown) => setError(message(e)));
+      .catch((e: unknown) => setError(failureOf(e)));
   }, [selected, models]);
 
   return (
@@ -55,6 +67,7 @@ export function ModelsPage() {
                   {m.manifest.algorithm}
                   {m.aliases.length > 0 ? ` · @${m.aliases.join(", @")}` : ""}
                   {m.publications.length > 0 ? ` · published` : ""}
+                  {findServed(served, m.name, m.version) ? ` · served` : ""}
                 </span>
               </li>
             );
@@ -64,14 +77,34 @@ export function ModelsPage() {
         <StoragePanel targets={targets} onChange={() => void refresh()} />
       </aside>
       <section class="content">
-        {error && <p class="error" data-testid="error">{error}</p>}
-        {detail ? <VersionView detail={detail} targets={targets} onPublished={() => void refresh()} /> : <p class="muted">Choose a model version.</p>}
+        <ApiErrorView failure={error} testId="error" />
+        {detail ? (
+          <VersionView
+            detail={detail}
+            targets={targets}
+            onPublished={() => void refresh()}
+            served={findServed(served, detail.info.name, detail.info.version)}
+            onServed={(info) => setServed((list) => withServed(list, info))}
+            onStopped={(info) => setServed((list) => withoutServed(list, info))}
+            onShowVendors={props.onShowVendors}
+          />
+        ) : (
+          <p class="muted">Choose a model version.</p>
+        )}
       </section>
     </div>
   );
 }
 
-function VersionView(props: { detail: ModelVersionDetail; targets: StorageTargetInfo[]; onPublished: () => void }) {
+function VersionView(props: {
+  detail: ModelVersionDetail;
+  targets: StorageTargetInfo[];
+  onPublished: () => void;
+  served: ServedInfo | undefined;
+  onServed: (info: ServedInfo) => void;
+  onStopped: (info: ServedInfo) => void;
+  onShowVendors?: (experiment: number | null, vendor: string) => void;
+}) {
   const { info, model_card } = props.detail;
   const m = info.manifest;
   const [target, setTarget] = useState(props.targets[0]?.name ?? "");
@@ -104,7 +137,7 @@ function VersionView(props: { detail: ModelVersionDetail; targets: StorageTarget
     }
   };
   return (
-    <div data-testid="model-version">
+    <div data-testid="model-version" data-model={info.name} data-version={info.version} data-experiment={m.experiment_id ?? ""}>
       <div class="heading">
         <h2>
           {info.name} v{info.version}
@@ -162,6 +195,16 @@ function VersionView(props: { detail: ModelVersionDetail; targets: StorageTarget
           </ul>
         )}
       </div>
+      <ServePanel
+        key={`${info.name}:${info.version}`}
+        name={info.name}
+        version={info.version}
+        experiment={m.experiment_id}
+        served={props.served}
+        onServed={props.onServed}
+        onStopped={props.onStopped}
+        onShowVendors={props.onShowVendors}
+      />
       <h3>Files</h3>
       <table class="table compact">
         <thead>

@@ -15,7 +15,7 @@ import { EvaluationPanel } from "./vendors/Evaluations";
 import { VendorList } from "./vendors/VendorList";
 import { ApiErrorView, failureOf, type Failure } from "./vendors/common";
 
-export function VendorsPage(props: { experiment?: number | null }) {
+export function VendorsPage(props: { experiment?: number | null; vendor?: string | null }) {
   const [vendors, setVendors] = useState<VendorInfo[]>([]);
   const [experiments, setExperiments] = useState<ExperimentInfo[]>([]);
   const [evaluations, setEvaluations] = useState<EvaluationInfo[]>([]);
@@ -77,6 +77,7 @@ export function VendorsPage(props: { experiment?: number | null }) {
       <section class="content" data-testid="evaluate-section">
         <EvaluationPanel
           vendors={vendors}
+          preferredVendor={props.vendor ?? null}
           experiments={experiments}
           evaluations={evaluations}
           experiment={evaluateExperiment}

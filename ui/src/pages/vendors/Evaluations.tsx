@@ -1,8 +1,9 @@
 // Evaluating a vendor on an experiment's test rows: the launcher (vendor,
-// experiment, spend cap), live progress from `evaluation` events, the
-// outcome (status, metrics, latency, cost, failures by kind), and past
-// evaluations with their rows, failed ones first.
-// The API offers no way to cancel an evaluation, so there is no Cancel here.
+// experiment, spend cap), live progress from `evaluation` events, Cancel
+// while it runs, the outcome (status, metrics, latency, cost, failures by
+// kind), and past evaluations with their rows, failed ones first.
+// The first event (done 0) arrives as soon as the evaluation is recorded:
+// its id is what later events are matched by, and what Cancel sends.
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { EvaluationDetail, EvaluationInfo, EvaluationProgress, ExperimentInfo, VendorInfo } from "../../api/types";
@@ -16,9 +17,11 @@ import {
   formatRate,
   formatThroughput,
   isWrongLabel,
+  outcomeSentence,
   parseOptional,
   progressOf,
-  statusSentence,
+  watchedProgress,
+  type WatchedEvaluation,
 } from "../../lib/vendors";
 import { ApiErrorView, failureOf, tid, type Failure } from "./common";
 
@@ -35,6 +38,8 @@ function headline(info: EvaluationInfo): string | undefined {
 
 export function EvaluationPanel(props: {
   vendors: VendorInfo[];
+  /** The vendor to start with, when it exists (one just added from the Models page). */
+  preferredVendor?: string | null;
   experiments: ExperimentInfo[];
   evaluations: EvaluationInfo[];
   experiment: number | null;
@@ -48,12 +53,17 @@ export function EvaluationPanel(props: {
   const [progress, setProgress] = useState<EvaluationProgress | null>(null);
   const [outcome, setOutcome] = useState<EvaluationInfo | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
-  // Which evaluation the events are about: the vendor launched, then the id its first event carries.
-  const watching = useRef<{ vendor: string; id: number | null } | null>(null);
+  const [cancelling, setCancelling] = useState(false);
+  // Which evaluation the events are about: the vendor and experiment launched, then the id the first event carries.
+  const watching = useRef<WatchedEvaluation | null>(null);
 
   useEffect(() => {
-    if (vendor === "" && props.vendors[0]) setVendor(props.vendors[0].name);
-    if (vendor !== "" && !props.vendors.some((v) => v.name === vendor)) setVendor(props.vendors[0]?.name ?? "");
+    // Keeps a choice made meanwhile (the select may change before this runs).
+    setVendor((current) => {
+      if (props.vendors.some((v) => v.name === current)) return current;
+      const preferred = props.vendors.find((v) => v.name === props.preferredVendor);
+      return preferred?.name ?? props.vendors[0]?.name ?? "";
+    });
   }, [props.vendors]);
 
   useEffect(
@@ -61,10 +71,10 @@ export function EvaluationPanel(props: {
       onEvent((event) => {
         if (event.kind !== "evaluation") return;
         const w = watching.current;
-        const p = event.progress;
-        if (!w || p.vendor !== w.vendor || (w.id !== null && p.evaluation !== w.id)) return;
-        w.id = p.evaluation;
-        setProgress(p);
+        const id = watchedProgress(w, event.progress);
+        if (!w || id === null) return;
+        w.id = id;
+        setProgress(event.progress);
       }),
     [],
   );
@@ -84,8 +94,9 @@ export function EvaluationPanel(props: {
     setFailure(null);
     setOutcome(null);
     setProgress(null);
+    setCancelling(false);
     setRunning(true);
-    watching.current = { vendor, id: null };
+    watching.current = { vendor, experiment: props.experiment, id: null };
     try {
       const info = await call("evaluate_vendor", { vendor, experiment: props.experiment, spend_cap: cap.value });
       setOutcome(info);
@@ -96,6 +107,20 @@ export function EvaluationPanel(props: {
     } finally {
       watching.current = null;
       setRunning(false);
+      setCancelling(false);
+    }
+  };
+
+  // The id is known from the first event; the evaluation stops at its next call.
+  const evaluationId = running ? (progress?.evaluation ?? null) : null;
+  const cancel = async () => {
+    if (evaluationId === null) return;
+    setCancelling(true);
+    try {
+      await call("cancel_evaluation", { evaluation: evaluationId });
+    } catch (e) {
+      setFailure(failureOf(e));
+      setCancelling(false);
     }
   };
 
@@ -140,11 +165,26 @@ export function EvaluationPanel(props: {
         <button class="primary" {...tid("evaluate-start")} disabled={running || vendor === "" || props.experiment === null} onClick={() => void start()}>
           {running ? "Evaluating…" : "Evaluate"}
         </button>
-        <span class="muted small">Answers are cached: evaluating again costs nothing for rows already answered.</span>
+        {running && (
+          <button
+            {...tid("evaluate-cancel")}
+            data-evaluation={evaluationId ?? ""}
+            disabled={cancelling || evaluationId === null}
+            title={evaluationId === null ? "Waiting for the evaluation to be recorded" : "Stops at the next call; the rows not sent are recorded as not sent"}
+            onClick={() => void cancel()}
+          >
+            {cancelling ? "Cancelling…" : "Cancel"}
+          </button>
+        )}
+        <span class="muted small">
+          {cancelling
+            ? "Stopping at the next call: the rows not sent are recorded as not sent, the answered ones are scored."
+            : "Answers are cached: evaluating again costs nothing for rows already answered."}
+        </span>
       </div>
       <p class="small" {...tid("evaluation-status")} data-status={status}>
         {status === "idle" ? "" : <span class={`status ${status}`}>{status}</span>}
-        {outcome && <span> — {outcome.message ?? statusSentence(outcome.status)}</span>}
+        {outcome && <span> — {outcomeSentence(outcome)}</span>}
       </p>
       {running && (
         <div class="progress" {...tid("evaluation-progress")}>
@@ -174,7 +214,7 @@ function EvaluationView(props: { info: EvaluationInfo; experiments: ExperimentIn
         Evaluation {info.id}: {info.vendor} on {experimentName(props.experiments, info.experiment_id)} —{" "}
         <span class={`status ${info.status}`}>{info.status}</span>
       </h3>
-      <p class="small">{info.message ?? statusSentence(info.status)}</p>
+      <p class="small">{outcomeSentence(info)}</p>
       <div class="facts-grid">
         <table class="table compact facts">
           <tbody>
