@@ -24,7 +24,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_for() { for _ in $(seq 300); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "bench: $1 never answered" >&2; exit 1; }
+wait_for() { for _ in $(seq 1200); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "bench: $1 never answered" >&2; exit 1; }
 
 datalab="$CARGO_TARGET_DIR/debug/datalab"
 "$datalab" demo "$work/lab" >/dev/null
@@ -51,7 +51,7 @@ ours="$(free_port)"
 "$CARGO_TARGET_DIR/release/datalab-serve" --package "$work/lab/models/iris/1" --port "$ours" >/dev/null 2>&1 &
 pids+=($!)
 theirs="$(free_port)"
-"$mlflow_venv/bin/mlflow" models serve -m "$work/mlflow-model" --env-manager local \
+PATH="$mlflow_venv/bin:$PATH" "$mlflow_venv/bin/mlflow" models serve -m "$work/mlflow-model" --env-manager local \
     --host 127.0.0.1 --port "$theirs" --workers 2 >"$work/mlflow.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$ours/v2/health/ready"
@@ -61,7 +61,9 @@ load="$CARGO_TARGET_DIR/release/examples/load"
 echo "$(nproc) cores; $seconds s per line; mlflow $("$MLFLOW_PYTHON" -c 'import mlflow; print(mlflow.__version__)')"
 for rows in 1 100; do
     for connections in 1 16; do
-        "$load" "http://127.0.0.1:$ours/invocations" "$work/body-$rows.json" "$connections" "$seconds" "datalab-serve, $rows row(s)"
-        "$load" "http://127.0.0.1:$theirs/invocations" "$work/body-$rows.json" "$connections" "$seconds" "mlflow models serve, $rows row(s)"
+        for mode in keepalive fresh; do
+            "$load" "http://127.0.0.1:$ours/invocations" "$work/body-$rows.json" "$connections" "$seconds" "datalab-serve, $rows row(s)" $([ $mode = fresh ] && echo fresh)
+            "$load" "http://127.0.0.1:$theirs/invocations" "$work/body-$rows.json" "$connections" "$seconds" "mlflow models serve, $rows row(s)" $([ $mode = fresh ] && echo fresh)
+        done
     done
 done

@@ -42,12 +42,21 @@ impl Drop for Served {
 }
 
 fn serve(dir: &Path, args: &[&str]) -> Result<Served, Box<dyn std::error::Error>> {
+    serve_with_env(dir, args, &[])
+}
+
+fn serve_with_env(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<Served, Box<dyn std::error::Error>> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_datalab"))
         .arg("serve")
         .args(args)
         .args(["--port", "0"])
         .current_dir(dir)
         .env_remove("DATALAB_PROJECT")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()?;
@@ -401,5 +410,106 @@ fn a_served_model_evaluated_as_a_vendor_scores_as_its_local_run() -> TestResult 
             "{metric}: served {remote} local {local}"
         );
     }
+    Ok(())
+}
+
+#[test]
+fn a_package_published_to_s3_is_served_with_one_command() -> TestResult {
+    use datalab_publish::test_server::{ACCESS_KEY, S3Server, SECRET_KEY};
+    let (dir, lab) = lab()?;
+    let data = dir.path().join("s3");
+    let server = S3Server::start(&data, None)?;
+    server.create_bucket("models")?;
+    let endpoint = server.endpoint();
+    let credentials = [
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+    ];
+    let add = datalab(
+        &lab,
+        &[
+            "storage",
+            "add",
+            "s3",
+            "--bucket",
+            "models",
+            "--endpoint",
+            &endpoint,
+            "--prefix",
+            "lab",
+            "--path-style",
+        ],
+    )?;
+    assert!(add.status.success());
+    let published = Command::new(env!("CARGO_BIN_EXE_datalab"))
+        .args(["model", "publish", "iris:1", "--to", "s3"])
+        .current_dir(&lab)
+        .env_remove("DATALAB_PROJECT")
+        .envs(credentials)
+        .output()?;
+    assert!(
+        published.status.success(),
+        "{}",
+        String::from_utf8_lossy(&published.stderr)
+    );
+    let elsewhere = dir.path().join("pod");
+    std::fs::create_dir_all(&elsewhere)?;
+    let storage = [
+        "iris",
+        "--bucket",
+        "models",
+        "--endpoint",
+        &endpoint,
+        "--prefix",
+        "lab",
+        "--path-style",
+    ];
+    let cache = dir.path().join("pod-cache");
+    let cache_text = cache.to_string_lossy().to_string();
+    let with_cache: Vec<&str> = storage
+        .iter()
+        .copied()
+        .chain(["--cache", &cache_text])
+        .collect();
+    let served = serve_with_env(&elsewhere, &with_cache, &credentials)?;
+    let (status, answer) = post(
+        &served.url,
+        "/v2/models/iris/infer",
+        &oip_rows(&[[7.2, 3.2, 6.0, 2.2]]).to_string(),
+    )?;
+    assert_eq!(
+        (status, &answer["outputs"][0]["data"]),
+        (200, &json!(["virginica"]))
+    );
+    assert!(
+        cache.join("iris-1").join("model.json").is_file(),
+        "the newest version was fetched"
+    );
+    drop(served);
+
+    // Wrong credentials: the model is never ready, the process says why and exits 7.
+    let refused = Command::new(env!("CARGO_BIN_EXE_datalab"))
+        .arg("serve")
+        .args(storage)
+        .args([
+            "--port",
+            "0",
+            "--cache",
+            &dir.path().join("other-cache").to_string_lossy(),
+        ])
+        .current_dir(&elsewhere)
+        .env_remove("DATALAB_PROJECT")
+        .envs([
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", "wrong-secret"),
+        ])
+        .output()?;
+    assert_eq!(
+        refused.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("refused the credentials"));
     Ok(())
 }
