@@ -5,13 +5,12 @@
 //! [`crate::row_key`]:
 //! - `{"dataframe_split":{"columns":[..],"data":[[..],..]}}`: each data row as given.
 //! - `{"dataframe_records":[{col:v,..},..]}`: the columns are the first
-//!   record's keys in the order serde_json's map iterates them: sorted by
-//!   name, unless serde_json's `preserve_order` feature is on somewhere in the
-//!   build, then as sent. A client computing keys should send records with
-//!   sorted keys, or use `dataframe_split`. Missing values are `null`.
+//!   record's keys sorted by name (explicitly: serde_json's map order depends
+//!   on whether some crate in the build turns on `preserve_order`). Missing
+//!   values are `null`.
 //! - `{"instances":[..]}` and `{"inputs":[..]}`: rows as arrays, records as
 //!   above, or scalars (a one-column row each).
-//! - `{"inputs":{"col":[..],..}}`: columns (in map order, as for records),
+//! - `{"inputs":{"col":[..],..}}`: columns sorted by name, as for records,
 //!   all of the same length.
 
 use crate::pipeline::{Protocol, Reply, VendorState, bad_request, parse_body};
@@ -88,7 +87,7 @@ fn split_rows(split: &Value) -> Result<Vec<Vec<Value>>, String> {
         .collect()
 }
 
-/// Records: the columns are the first record's keys (see the module doc on their order).
+/// Records: the columns are the first record's keys, sorted by name.
 fn record_rows(records: &[Value], field: &str) -> Result<Vec<Vec<Value>>, String> {
     let mut columns: Option<Vec<&String>> = None;
     records
@@ -98,7 +97,11 @@ fn record_rows(records: &[Value], field: &str) -> Result<Vec<Vec<Value>>, String
             let record = record
                 .as_object()
                 .ok_or_else(|| format!("{field}[{index}] is not an object"))?;
-            let columns = columns.get_or_insert_with(|| record.keys().collect());
+            let columns = columns.get_or_insert_with(|| {
+                let mut keys: Vec<&String> = record.keys().collect();
+                keys.sort();
+                keys
+            });
             Ok(columns
                 .iter()
                 .map(|column| record.get(*column).cloned().unwrap_or(Value::Null))
@@ -133,7 +136,9 @@ fn tensor_rows(tensor: &Value, field: &str) -> Result<Vec<Vec<Value>>, String> {
 fn column_rows(columns: &Map<String, Value>, field: &str) -> Result<Vec<Vec<Value>>, String> {
     let mut row_count = None;
     let mut arrays = Vec::with_capacity(columns.len());
-    for (name, column) in columns {
+    let mut sorted: Vec<(&String, &Value)> = columns.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, column) in sorted {
         let values = column
             .as_array()
             .ok_or_else(|| format!("{field}.{name} must be an array of values"))?;
