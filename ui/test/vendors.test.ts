@@ -336,6 +336,7 @@ function candidate(patch: Partial<Candidate> & Pick<Candidate, "name">): Candida
     inference_ms_per_1000: null,
     meets: null,
     misses: [],
+    caution: null,
     best: false,
     ...patch,
   };

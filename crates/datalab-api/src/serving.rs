@@ -257,6 +257,7 @@ pub fn add_served_vendor(
         "batch_size": 32,
         "concurrency": 4,
         "timeout_ms": 10_000,
+        "serves": format!("{}:{}", info.model, info.version),
     }))
     .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     crate::add_vendor(project, &AddVendorRequest { name, connector })

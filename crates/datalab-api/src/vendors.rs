@@ -868,6 +868,10 @@ pub struct Candidate {
     pub meets: Option<bool>,
     /// The agreements it misses, in words.
     pub misses: Vec<String>,
+    /// Why its score cannot be trusted here, if it cannot: a model of this
+    /// project that learned from rows this experiment tests on. Such a
+    /// candidate is never marked best.
+    pub caution: Option<String>,
     pub best: bool,
 }
 
@@ -983,6 +987,7 @@ pub fn compare_candidates(
             inference_ms_per_1000: local_inference_ms_per_1000(project, run.id),
             meets: None,
             misses: Vec::new(),
+            caution: None,
             best: false,
         })
         .collect();
@@ -1017,6 +1022,7 @@ pub fn compare_candidates(
             inference_ms_per_1000: s.throughput_per_s.map(|t| 1000.0 / t * 1e3),
             meets: None,
             misses: Vec::new(),
+            caution: serves_a_model_trained_on_these_rows(project, experiment, &evaluation),
             best: false,
         });
     }
@@ -1076,7 +1082,7 @@ pub fn compare_candidates(
     let best = candidates
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.meets != Some(false) && c.score.is_some())
+        .filter(|(_, c)| c.meets != Some(false) && c.score.is_some() && c.caution.is_none())
         .max_by(|(_, a), (_, b)| {
             let (a, b) = (key(a), key(b));
             a.0.total_cmp(&b.0)
@@ -1093,6 +1099,42 @@ pub fn compare_candidates(
         higher_is_better: higher,
         agreements,
         candidates,
+    })
+}
+
+/// A vendor that serves a model of this project which learned from rows
+/// `experiment` tests on: trained on the same dataset, and not on exactly
+/// the training part of this experiment's holdout (a k-fold run's final
+/// model learns from every row).
+fn serves_a_model_trained_on_these_rows(
+    project: &Project,
+    experiment: ExperimentId,
+    evaluation: &EvaluationInfo,
+) -> Option<String> {
+    let record = project.evaluation(evaluation.id).ok()?;
+    let connector: Connector = serde_json::from_str(&record.config_json).ok()?;
+    let served = connector.serves?;
+    let model = crate::show_model(project, &served).ok()?;
+    let this = project.experiment(experiment).ok()?;
+    if model.info.manifest.dataset_sha256 != this.dataset_sha256 {
+        return None;
+    }
+    let holdout_of_this_experiment = model.info.manifest.experiment_id == Some(experiment.0)
+        && crate::parse_spec(&this.spec_toml).is_ok_and(|spec| {
+            matches!(
+                spec.validation,
+                datalab_ml::validation::Validation::Holdout { .. }
+            )
+        });
+    (!holdout_of_this_experiment).then(|| {
+        format!(
+            "{served} learned from rows this experiment tests on (its final model is trained on {}): its score here is optimistic",
+            if model.info.manifest.experiment_id == Some(experiment.0) {
+                "every row of the k-fold"
+            } else {
+                "the same dataset"
+            }
+        )
     })
 }
 

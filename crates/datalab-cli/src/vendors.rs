@@ -111,6 +111,7 @@ fn connector_of(args: &VendorAddArgs) -> Result<Connector, ApiError> {
             per_1k_input_tokens: args.price_per_1k_input,
             per_1k_output_tokens: args.price_per_1k_output,
         },
+        serves: None,
     })
 }
 

@@ -410,6 +410,68 @@ fn a_served_model_evaluated_as_a_vendor_scores_as_its_local_run() -> TestResult 
             "{metric}: served {remote} local {local}"
         );
     }
+
+    // Known to serve iris:1 (as "Add as vendor" records it): on its own holdout
+    // experiment it is a fair candidate; on a k-fold sweep of the same data it
+    // learned from the rows it is scored on, is flagged and never the best.
+    let config = lab.join("served.json");
+    std::fs::write(
+        &config,
+        json!({"protocol": {"kind": "oip_v2", "model_name": "iris"}, "base_url": served.url, "batch_size": 16, "serves": "iris:1"}).to_string(),
+    )?;
+    json_of(&datalab(
+        &lab,
+        &[
+            "--json",
+            "vendor",
+            "add",
+            "iris-1",
+            "--config",
+            &config.to_string_lossy(),
+        ],
+    )?)?;
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/specs/iris.toml");
+    let sweep = json_of(&datalab(&lab, &["--json", "run", &spec.to_string_lossy()])?)?;
+    let sweep_id = sweep["experiment_id"]
+        .as_i64()
+        .ok_or("no experiment")?
+        .to_string();
+    for experiment in ["1", sweep_id.as_str()] {
+        json_of(&datalab(
+            &lab,
+            &[
+                "--json",
+                "evaluate",
+                "--vendor",
+                "iris-1",
+                "--experiment",
+                experiment,
+            ],
+        )?)?;
+    }
+    let vendor_of = |comparison: &Value| -> Option<Value> {
+        comparison["candidates"]
+            .as_array()?
+            .iter()
+            .find(|c| c["name"].as_str().is_some_and(|n| n.starts_with("iris-1 ")))
+            .cloned()
+    };
+    let own = json_of(&datalab(&lab, &["--json", "compare", "1"])?)?;
+    assert_eq!(vendor_of(&own).ok_or("no vendor")?["caution"], Value::Null);
+    let other = json_of(&datalab(&lab, &["--json", "compare", &sweep_id])?)?;
+    let flagged = vendor_of(&other).ok_or("no vendor in the sweep's comparison")?;
+    assert!(
+        flagged["caution"]
+            .as_str()
+            .is_some_and(|c| c.contains("optimistic")),
+        "{flagged}"
+    );
+    assert_eq!(flagged["best"], false);
+    assert!(
+        other["candidates"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["best"] == true && c["kind"] == "local"))
+    );
     Ok(())
 }
 

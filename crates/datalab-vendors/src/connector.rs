@@ -31,6 +31,12 @@ pub struct Connector {
     pub batch_size: usize,
     #[serde(default)]
     pub pricing: Pricing,
+    /// The Data Lab model version (`name:version`) this connector calls,
+    /// when it was added by "Add as vendor": the comparison then knows what
+    /// the service was trained on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub serves: Option<String>,
 }
 
 fn default_timeout_ms() -> u64 {

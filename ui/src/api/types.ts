@@ -457,7 +457,13 @@ concurrency: number,
 /**
  * Rows per call, where the protocol takes several (OIP v2, MLflow).
  */
-batch_size: number, pricing: Pricing, };
+batch_size: number, pricing: Pricing, 
+/**
+ * The Data Lab model version (`name:version`) this connector calls,
+ * when it was added by "Add as vendor": the comparison then knows what
+ * the service was trained on.
+ */
+serves?: string, };
 
 export type Protocol = { "kind": "openai_chat", model: string, system_prompt: string | null, 
 /**
@@ -636,7 +642,13 @@ meets: boolean | null,
 /**
  * The agreements it misses, in words.
  */
-misses: Array<string>, best: boolean, };
+misses: Array<string>, 
+/**
+ * Why its score cannot be trusted here, if it cannot: a model of this
+ * project that learned from rows this experiment tests on. Such a
+ * candidate is never marked best.
+ */
+caution: string | null, best: boolean, };
 
 export type CandidateComparison = { experiment: ExperimentId, metric: string, higher_is_better: boolean, agreements: Agreements, candidates: Array<Candidate>, };
 

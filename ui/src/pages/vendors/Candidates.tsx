@@ -208,6 +208,11 @@ function CandidatesView(props: { comparison: CandidateComparison }) {
                     </span>
                   )}{" "}
                   {x.name}
+                  {x.caution && (
+                    <div class="caution" data-testid={`candidate-caution-${candidateKey(x)}`}>
+                      ⚠ {x.caution}
+                    </div>
+                  )}
                 </td>
                 <td class={x.best ? "best" : ""}>{x.metrics[c.metric] ? formatMeanStd(x.metrics[c.metric]) : formatNumber(x.score)}</td>
                 <td class="agreement">
@@ -243,6 +248,7 @@ function CandidatesView(props: { comparison: CandidateComparison }) {
         {agreed
           ? "The best candidate meets every agreement with the best score, then the lowest cost, then the lowest p95 latency."
           : "No agreements: the best candidate has the best score, then the lowest cost, then the lowest p95 latency."}{" "}
+        A candidate marked ⚠ learned from the rows it is scored on and is never the best.{" "}
         A local model's cost per prediction is not priced (its compute is yours).
       </p>
       <ScoreLatencyChart comparison={c} />
