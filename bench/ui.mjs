@@ -124,8 +124,8 @@ async function main() {
   console.log(`two 1,000,000-point residual series, click to chart: ${series.toFixed(0)} ms`);
   console.log(`cold start to an interactive window (3 launches): median ${median(starts).toFixed(0)} ms, ${starts.map((s) => s.toFixed(0)).join(" / ")} ms`);
   console.log(`runs table, first screen: ${firstScreen.toFixed(0)} ms`);
-  console.log(`sort by accuracy (5 times): median ${median(sorts).toFixed(0)} ms, max ${Math.max(...sorts).toFixed(0)} ms`);
-  console.log(`filter (4 filters): median ${median(filters).toFixed(0)} ms, max ${Math.max(...filters).toFixed(0)} ms`);
+  console.log(`sort by accuracy (5 times): median ${median(sorts).toFixed(0)} ms, max ${Math.max(...sorts).toFixed(0)} ms (${sorts.map((s) => s.toFixed(0)).join(" / ")})`);
+  console.log(`filter (4 filters): median ${median(filters).toFixed(0)} ms, max ${Math.max(...filters).toFixed(0)} ms (${filters.map((s) => s.toFixed(0)).join(" / ")})`);
 }
 
 main().catch((e) => {

@@ -6,16 +6,6 @@ use crate::args::{AgreementArgs, EvaluationsCommand, ProtocolArg, VendorAddArgs,
 use crate::output::{Output, print_json, right, table};
 use comfy_table::Cell;
 
-/// A `String` as a table cell (comfy-table's `Cell` takes anything `Display`).
-trait IntoCell {
-    fn into_cell(self) -> Cell;
-}
-
-impl IntoCell for String {
-    fn into_cell(self) -> Cell {
-        Cell::new(self)
-    }
-}
 use crate::progress::TerminalProgress;
 use datalab_api::vendors::TestVendorRequest;
 use datalab_api::{
@@ -170,13 +160,12 @@ pub fn vendor(project: &Project, command: VendorCommand, out: &Output) -> Result
                     Cell::new(v.name.clone()),
                     Cell::new(v.protocol.clone()),
                     Cell::new(c.base_url.clone()),
-                    match &v.secret_env {
+                    Cell::new(match &v.secret_env {
                         Some(var) if v.secret_available => format!("${var} (set)"),
                         Some(var) => format!("${var} (NOT set)"),
                         None => "no key".into(),
-                    }
-                    .into_cell(),
-                    format!(
+                    }),
+                    Cell::new(format!(
                         "{} at once{}, batch {}, {} ms, {} retries",
                         c.concurrency,
                         c.requests_per_second
@@ -185,15 +174,13 @@ pub fn vendor(project: &Project, command: VendorCommand, out: &Output) -> Result
                         c.batch_size,
                         c.timeout_ms,
                         c.max_retries
-                    )
-                    .into_cell(),
-                    format!(
+                    )),
+                    Cell::new(format!(
                         "{}/call {}/1k in {}/1k out",
                         money(c.pricing.per_call),
                         money(c.pricing.per_1k_input_tokens),
                         money(c.pricing.per_1k_output_tokens)
-                    )
-                    .into_cell(),
+                    )),
                 ]);
             }
             println!("{t}");
@@ -450,12 +437,11 @@ fn print_comparison(c: &CandidateComparison) {
             right(candidate.cost_per_1000.map_or("—".into(), money)),
             right(format!("{:.1} %", candidate.error_rate * 100.0)),
             right(ms(candidate.train_ms)),
-            match candidate.meets {
+            Cell::new(match candidate.meets {
                 Some(true) => "meets".to_string(),
                 Some(false) => format!("misses: {}", candidate.misses.join("; ")),
                 None => "—".into(),
-            }
-            .into_cell(),
+            }),
         ]);
     }
     println!("{t}");

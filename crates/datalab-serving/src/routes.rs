@@ -247,6 +247,17 @@ fn parse_json(body: &[u8]) -> Result<Value, InputError> {
         .map_err(|e| InputError(format!("the request body is not JSON: {e}")))
 }
 
+/// The model's input columns, in order, for messages.
+fn column_names(model: &ServedModel) -> String {
+    model
+        .manifest
+        .input_schema
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Flattens nested lists (row-major), as OIP `data` may be sent either way.
 fn flatten(value: &Value, out: &mut Vec<Value>) {
     match value {
@@ -307,11 +318,7 @@ fn oip_columns(
                 return Err(InputError(format!(
                     "input '{name}' has {width} columns; the model takes {}: {}",
                     schema.len(),
-                    schema
-                        .iter()
-                        .map(|f| f.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    column_names(model)
                 )));
             }
             for (c, field) in schema.iter().enumerate() {
@@ -461,11 +468,7 @@ fn lists_to_columns(
                 "row {r} has {} values; the model takes {} in this order: {}",
                 values.len(),
                 schema.len(),
-                schema
-                    .iter()
-                    .map(|f| f.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                column_names(model)
             )));
         }
         for (column, value) in columns.iter_mut().zip(values) {

@@ -33,25 +33,45 @@ echarts.use([
 
 export type ChartOption = echarts.EChartsCoreOption;
 
-export function Chart(props: { option: ChartOption; height?: number; testId?: string }) {
+/** How long a deferred chart waits before it is drawn (see `defer`). */
+const DEFER_MS = 150;
+
+/**
+ * `defer`: draw this chart a little later. Creating an ECharts instance costs
+ * tens of milliseconds in WebKitGTK; a view that shows several charts at once
+ * defers its summaries so the chart the user is waiting for (a series fetched
+ * from Rust) is not queued behind them.
+ */
+export function Chart(props: { option: ChartOption; height?: number; testId?: string; defer?: boolean }) {
   const element = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
+  const latest = useRef(props.option);
+  latest.current = props.option;
 
   useEffect(() => {
-    if (!element.current) return;
-    const instance = echarts.init(element.current);
-    chart.current = instance;
-    const observer = new ResizeObserver(() => instance.resize());
-    observer.observe(element.current);
+    let instance: echarts.ECharts | null = null;
+    let observer: ResizeObserver | null = null;
+    const start = () => {
+      if (!element.current) return;
+      const created = echarts.init(element.current);
+      instance = created;
+      chart.current = created;
+      // No animation: a chart shows its data at once (and a screenshot shows the final state).
+      created.setOption({ animation: false, ...latest.current }, true);
+      observer = new ResizeObserver(() => created.resize());
+      observer.observe(element.current);
+    };
+    const timer = props.defer ? window.setTimeout(start, DEFER_MS) : undefined;
+    if (!props.defer) start();
     return () => {
-      observer.disconnect();
-      instance.dispose();
+      if (timer !== undefined) window.clearTimeout(timer);
+      observer?.disconnect();
+      instance?.dispose();
       chart.current = null;
     };
   }, []);
 
   useEffect(() => {
-    // No animation: a chart shows its data at once (and a screenshot shows the final state).
     chart.current?.setOption({ animation: false, ...props.option }, true);
   }, [props.option]);
 

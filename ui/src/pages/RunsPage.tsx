@@ -320,20 +320,20 @@ function ComparisonView(props: { runs: RunInfo[] }) {
       <div class="charts">
         <div class="panel">
           <h3>{metric} by run (mean ± std over folds)</h3>
-          <Chart option={bars} testId="comparison-chart" />
+          <Chart option={bars} testId="comparison-chart" defer />
         </div>
         {scatter && (
           <div class="panel">
             <h3>
               {metric} by {numericParameter}
             </h3>
-            <Chart option={scatter} testId="metric-by-parameter" />
+            <Chart option={scatter} testId="metric-by-parameter" defer />
           </div>
         )}
         {parallel && (
           <div class="panel">
             <h3>Parallel coordinates</h3>
-            <Chart option={parallel} testId="parallel-coordinates" />
+            <Chart option={parallel} testId="parallel-coordinates" defer />
           </div>
         )}
       </div>
@@ -411,7 +411,8 @@ function CurvesAndMatrices(props: { runs: RunInfo[] }) {
               xAxis: { type: "value", name: "predicted", scale: true },
               yAxis: { type: "value", name: "truth − predicted" },
               series: charts.flatMap((c) =>
-                c.residuals.slice(0, 1).map((s) => ({ name: `run ${c.run}`, type: "scatter", symbolSize: 4, data: s.x.map((v, i) => [v, s.y[i]]) })),
+                // Large mode draws the points as one path: thousands of symbols one by one cost hundreds of ms in WebKitGTK.
+                c.residuals.slice(0, 1).map((s) => ({ name: `run ${c.run}`, type: "scatter", symbolSize: 4, large: true, largeThreshold: 500, data: s.x.map((v, i) => [v, s.y[i]]) })),
               ),
             }}
           />
