@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Candidate, CandidateComparison, EvaluationProgress, LatencySummary } from "../src/api/types";
 import {
   agreementsForm,
+  bestOnMetric,
   buildAgreements,
   buildConnector,
   checkEnvVar,
@@ -395,5 +396,14 @@ describe("candidates", () => {
     expect(points.omitted).toEqual(["broken"]);
     expect(sizeForCost(null, 1)).toBe(8);
     expect(sizeForCost(1, 0)).toBe(8);
+  });
+});
+
+describe("a candidate with a caution", () => {
+  it("is never the best on any metric", () => {
+    const fair = candidate({ name: "fair", run: 1, metrics: { accuracy: { mean: 0.9, std: 0 } } });
+    const leaky = candidate({ name: "leaky", run: null, kind: "vendor", evaluation: 3, caution: "learned from these rows", metrics: { accuracy: { mean: 0.99, std: 0 } } });
+    expect(bestOnMetric([fair, leaky], "accuracy", leaky)).toBe(false);
+    expect(bestOnMetric([fair, leaky], "accuracy", fair)).toBe(true);
   });
 });

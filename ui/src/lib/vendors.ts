@@ -648,9 +648,13 @@ export function sortCandidates(candidates: Candidate[], higherBetter: boolean): 
 
 /** Whether `metric`'s value in `c` is the best of all candidates (for bold cells). */
 export function bestOnMetric(candidates: Candidate[], metric: string, c: Candidate): boolean {
-  const value = c.metrics[metric]?.mean;
+  // A candidate scored on rows it learned from (`caution`) is never the best, on any metric.
+  const value = c.caution ? undefined : c.metrics[metric]?.mean;
   if (value === undefined || !Number.isFinite(value)) return false;
-  const values = candidates.map((x) => x.metrics[metric]?.mean).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const values = candidates
+    .filter((x) => !x.caution)
+    .map((x) => x.metrics[metric]?.mean)
+    .filter((v): v is number => v !== undefined && Number.isFinite(v));
   return value === (higherIsBetter(metric) ? Math.max(...values) : Math.min(...values));
 }
 
