@@ -1,9 +1,12 @@
 //! MODEL_CARD.md, generated from the experiment: purpose, data, metrics,
-//! the comparison with the other candidates, and how to reproduce it.
+//! the comparison with the other candidates and the vendor services
+//! evaluated on the same test rows, and how to reproduce it.
 
 use crate::experiments::{RunInfo, params_text};
+use crate::vendors::EvaluationInfo;
 use datalab_ml::spec::ExperimentSpec;
 use datalab_ml::validation::Validation;
+use datalab_project::EvaluationStatus;
 use datalab_publish::Manifest;
 use std::fmt::Write;
 
@@ -14,6 +17,7 @@ pub fn model_card(
     experiment_name: &str,
     run: &RunInfo,
     candidates: &[RunInfo],
+    evaluations: &[EvaluationInfo],
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {} v{}\n", manifest.name, manifest.version);
@@ -107,10 +111,7 @@ pub fn model_card(
             let _ = writeln!(out, "No other candidate has a comparable metric.");
         }
     }
-    let _ = writeln!(
-        out,
-        "\nVendor services: none evaluated on this experiment's test split yet."
-    );
+    vendor_table(&mut out, run, evaluations);
     let _ = writeln!(out, "\n## How to reproduce\n");
     let _ = writeln!(
         out,
@@ -121,4 +122,61 @@ pub fn model_card(
         spec.dataset.name, manifest.dataset_sha256, manifest.engine_version
     );
     out
+}
+
+/// The newest finished evaluation of each vendor on this experiment, beside this model.
+fn vendor_table(out: &mut String, run: &RunInfo, evaluations: &[EvaluationInfo]) {
+    let mut seen: Vec<&str> = Vec::new();
+    let newest: Vec<&EvaluationInfo> = evaluations
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.status,
+                EvaluationStatus::Succeeded | EvaluationStatus::Capped
+            )
+        })
+        .filter(|e| {
+            let first = !seen.contains(&e.vendor.as_str());
+            seen.push(&e.vendor);
+            first
+        })
+        .collect();
+    let _ = writeln!(out, "\n### Vendor services\n");
+    let Some((metric, mine)) = run.headline_metric() else {
+        let _ = writeln!(out, "No comparable metric.");
+        return;
+    };
+    if newest.is_empty() {
+        let _ = writeln!(out, "None evaluated on this experiment's test rows yet.");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Evaluated on the same test rows (`datalab evaluate`), scored by the same code:\n"
+    );
+    let _ = writeln!(
+        out,
+        "| candidate | {metric} | p95 latency | cost per 1,000 | rows without an answer |\n|---|---:|---:|---:|---:|"
+    );
+    let _ = writeln!(
+        out,
+        "| **this model** | **{:.4} ± {:.4}** | local | 0 | 0 |",
+        mine.mean, mine.std
+    );
+    for e in newest {
+        let s = &e.summary;
+        let _ = writeln!(
+            out,
+            "| {} ({}) | {} | {} | {} | {} of {} |",
+            e.vendor,
+            e.protocol,
+            s.metrics
+                .get(metric)
+                .map_or("-".into(), |m| format!("{:.4} ± {:.4}", m.mean, m.std)),
+            s.latency.map_or("-".into(), |l| format!("{:.1} ms", l.p95)),
+            s.cost_per_1000.map_or("-".into(), |c| format!("{c:.4}")),
+            s.failed,
+            s.rows
+        );
+    }
 }

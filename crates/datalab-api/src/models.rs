@@ -286,6 +286,7 @@ pub fn register_model(
         created_at: now(),
         files: Vec::new(),
     };
+    let vendors = crate::vendors::list_evaluations(project, Some(experiment.id))?;
     let card = crate::model_card::model_card(
         &manifest,
         &request.description,
@@ -293,6 +294,7 @@ pub fn register_model(
         &experiment.name,
         &run,
         &others,
+        &vendors,
     );
     let mut files = vec![
         (

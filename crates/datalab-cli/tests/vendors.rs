@@ -308,6 +308,17 @@ fn a_vendor_is_evaluated_under_faults_cached_capped_and_compared() -> TestResult
         best[0]
     );
 
+    // The model card of a version from this experiment lists the vendors beside it.
+    let run = best[0]["run"]
+        .as_i64()
+        .ok_or("the best has no run")?
+        .to_string();
+    lab.json(&["--json", "model", "register", &run, "--name", "iris"])?;
+    let shown = lab.json(&["--json", "model", "show", "iris"])?;
+    let card = shown["model_card"].as_str().unwrap_or_default();
+    assert!(card.contains("### Vendor services"), "{card}");
+    assert!(card.contains("| iris-svc (oip_v2) |"), "{card}");
+
     // Without the key: a clear error naming the variable, and exit code 9.
     let missing = lab.run_with_key(
         &["evaluate", "--vendor", "iris-svc", "--experiment", "1"],
