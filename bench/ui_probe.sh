@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Where the comparison's time goes: the release app on a project holding only
-# two regressors tested on 1,000,000 rows; inside the page, times the API calls
-# the comparison makes (through the app's own IPC) and each frame from the
-# click on "Compare" until the residuals chart exists, three times.
-#   bench/ui_probe.sh       (uses the release datalab and datalab-desktop; build them first, e.g. with bench/ui.sh)
+# Where the desktop app's time goes, inside the page of the release app:
+# - on a project holding only two regressors tested on 1,000,000 rows, the API
+#   calls the comparison makes (through the app's own IPC) and each frame from
+#   the click on "Compare" until the residuals chart exists, three times;
+# - on a project with 100,000 runs, `query_runs` sorted each way through the
+#   same IPC, without the page's rendering.
+#   bench/ui_probe.sh       (uses the release datalab, datalab-desktop and many_runs; build them first with bench/ui.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -51,3 +53,5 @@ fi
 tauri-driver --port 4447 >/dev/null 2>&1 &
 pids+=($!)
 WEBDRIVER_URL=http://127.0.0.1:4447 APP="$CARGO_TARGET_DIR/release/datalab-desktop" PROJECT="$work/lab" node bench/ui_probe.mjs
+"$CARGO_TARGET_DIR/release/examples/many_runs" "$work/many" 100000
+WEBDRIVER_URL=http://127.0.0.1:4447 APP="$CARGO_TARGET_DIR/release/datalab-desktop" PROJECT="$work/many" node bench/ui_sort_probe.mjs
