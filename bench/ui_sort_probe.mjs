@@ -1,5 +1,6 @@
 // bench/ui_probe.sh: query_runs through the app's own IPC on a 100,000-run project, each sort
-// twice in a row: how long the database and the transport take, without the page.
+// twice in a row: how long the database and the transport take, without the page;
+// then the same sorts clicked in the page.
 const driver = process.env.WEBDRIVER_URL, app = process.env.APP, project = process.env.PROJECT;
 async function request(method, path, body) { const r = await fetch(`${driver}${path}`, { method, headers: { "Content-Type": "application/json" }, body: body ? JSON.stringify(body) : undefined }); const j = await r.json(); if (!r.ok) throw new Error(JSON.stringify(j)); return j.value; }
 async function until(check, ms = 60000) { const d = Date.now() + ms; while (Date.now() < d) { try { const v = await check(); if (v) return v; } catch {} await new Promise(r => setTimeout(r, 20)); } throw new Error("timeout"); }
@@ -11,4 +12,17 @@ const ipc = (req) => `const cb = arguments[arguments.length-1]; const t0 = perfo
 for (const sort of [{by: "metric", name: "accuracy"}, {by: "metric", name: "accuracy"}, {by: "id"}, {by: "metric", name: "r2"}, {by: "param", name: "max_depth"}, {by: "param", name: "max_depth"}]) {
   for (const descending of [false, true]) console.log(JSON.stringify(sort), descending, await exec(ipc({ sort, descending, offset: 0, limit: 200 })));
 }
+// The same sorts through the page, as bench/ui.mjs clicks them, in a session that did
+// nothing else before: from the click to the frame showing the sorted rows.
+const sync = (script) => request("POST", `/session/${s}/execute/sync`, { script, args: [] });
+const timed = (action, done) => exec(`const cb = arguments[arguments.length-1]; const t0 = performance.now(); ${action};
+  const check = () => { if ((() => { ${done} })()) cb(Math.round(performance.now()-t0)); else requestAnimationFrame(check); }; requestAnimationFrame(check);`);
+console.log("first screen (ms)", await timed(`document.querySelector('[data-testid="nav-runs"]').click()`, `return document.querySelectorAll('[data-testid^="run-row-"]').length > 10`));
+for (let i = 0; i < 5; i++) {
+  console.log(`sort ${i + 1} by accuracy in the page (ms)`, await timed(
+    `window.__first = document.querySelector('[data-testid^="run-row-"]').dataset.testid;
+     [...document.querySelectorAll('[data-testid="runs-table"] .grid-header .grid-cell')].find(c => c.innerText.startsWith('accuracy')).click()`,
+    `const row = document.querySelector('[data-testid^="run-row-"]'); return row !== null && row.dataset.testid !== window.__first;`));
+}
+await sync("return 1");
 await request("DELETE", `/session/${s}`);
