@@ -224,6 +224,12 @@ fn both_protocols_answer_check_their_inputs_count_and_stop_cleanly() -> TestResu
             "not JSON",
         ),
         (
+            "/v2/models/iris/infer",
+            json!({"inputs": [{"name": "sepal_length", "shape": [4294967296u64, 4294967296u64], "datatype": "FP64", "data": [1.0]}]}).to_string(),
+            400,
+            "has shape",
+        ),
+        (
             "/v2/models/roses/infer",
             oip_rows(&rows).to_string(),
             404,
@@ -264,8 +270,8 @@ fn both_protocols_answer_check_their_inputs_count_and_stop_cleanly() -> TestResu
         "datalab_model_info{name=\"iris\",version=\"1\",algorithm=\"logistic_regression\"} 1",
         "datalab_requests_total{route=\"infer\",status=\"200\"} 1",
         "datalab_requests_total{route=\"invocations\",status=\"200\"} 5",
-        "datalab_requests_total{route=\"infer\",status=\"400\"} 4",
-        "datalab_request_errors_total{route=\"infer\"} 5",
+        "datalab_requests_total{route=\"infer\",status=\"400\"} 5",
+        "datalab_request_errors_total{route=\"infer\"} 6",
         "datalab_request_duration_seconds_count{route=\"invocations\"} 8",
         "datalab_predictions_total 18",
     ] {

@@ -304,8 +304,9 @@ fn oip_columns(
                 .ok_or_else(|| InputError(format!("input '{name}' has no data")))?,
             &mut data,
         );
-        let expected: u64 = shape.iter().product();
-        if shape.is_empty() || data.len() as u64 != expected {
+        // Checked: a caller may send any shape.
+        let expected = shape.iter().try_fold(1u64, |n, &d| n.checked_mul(d));
+        if shape.is_empty() || expected != Some(data.len() as u64) {
             return Err(InputError(format!(
                 "input '{name}' has shape {shape:?} but {} values",
                 data.len()

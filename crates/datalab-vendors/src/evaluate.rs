@@ -350,7 +350,7 @@ impl Plan {
         let interval = self
             .connector
             .requests_per_second
-            .map(|rate| Duration::from_secs_f64(1.0 / rate));
+            .and_then(|rate| Duration::try_from_secs_f64(1.0 / rate).ok());
         let (sender, mut receiver) = mpsc::unbounded_channel::<CallRecord>();
         let mut not_sent: Vec<usize> = Vec::new();
         runtime.block_on(async {
@@ -557,7 +557,10 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .ok()?
         .trim();
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds >= 0.0 && seconds.is_finite()).then(|| Duration::from_secs_f64(seconds));
+        // A server may send anything: a wait too long for a Duration is simply too long.
+        return Duration::try_from_secs_f64(seconds)
+            .ok()
+            .or((seconds > 0.0).then_some(Duration::MAX));
     }
     let when = httpdate(value)?;
     Some(
@@ -581,7 +584,7 @@ fn httpdate(text: &str) -> Option<std::time::SystemTime> {
         + 1;
     let year: u64 = parts[3].parse().ok()?;
     let hms: Vec<u64> = parts[4].split(':').filter_map(|p| p.parse().ok()).collect();
-    if hms.len() != 3 || year < 1970 {
+    if hms.len() != 3 || !(1970..=9999).contains(&year) || day > 31 || hms.iter().any(|&v| v > 60) {
         return None;
     }
     // Days from the civil date (Howard Hinnant's algorithm).
