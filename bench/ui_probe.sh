@@ -16,33 +16,8 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; r
 trap cleanup EXIT
 datalab="$CARGO_TARGET_DIR/release/datalab"
 "$datalab" init "$work/lab" >/dev/null
-python3 - "$work/big.csv" <<'PY'
-import random, sys
-random.seed(7)
-with open(sys.argv[1], "w") as f:
-    f.write("x1,x2,x3,y\n")
-    for _ in range(1_250_000):
-        x1, x2, x3 = random.gauss(0, 1), random.gauss(0, 1), random.gauss(0, 1)
-        f.write(f"{x1:.5f},{x2:.5f},{x3:.5f},{3 * x1 - 2 * x2 + 0.5 * x3 + random.gauss(0, 1):.5f}\n")
-PY
-"$datalab" --project "$work/lab" dataset import "$work/big.csv" --name big >/dev/null
-cat >"$work/big.toml" <<'TOML'
-name = "a million residuals"
-[dataset]
-name = "big"
-[task]
-kind = "regression"
-target = "y"
-[validation]
-kind = "holdout"
-test_fraction = 0.8
-[[models]]
-model = "linear_regression"
-[[models]]
-model = "elastic_net"
-params = { penalty = 0.01 }
-TOML
-"$datalab" --project "$work/lab" run "$work/big.toml" >/dev/null 2>&1
+source bench/big_residuals.sh
+add_big_residuals "$datalab" "$work/lab" "$work"
 export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
 if [ -z "${DISPLAY:-}" ]; then
     Xvfb :96 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &

@@ -761,10 +761,12 @@ pub fn show_run(project: &Project, id: RunId) -> Result<RunDetail, ApiError> {
 
 /// Runs whose process died are marked `interrupted` (called when a project is opened).
 pub fn recover_interrupted_runs(project: &Project) -> Result<usize, ApiError> {
-    let me = std::process::id();
-    Ok(project.mark_interrupted_runs(|pid| {
-        pid == me || std::path::Path::new(&format!("/proc/{pid}")).exists()
-    })?)
+    Ok(project.mark_interrupted_runs(process_alive)?)
+}
+
+/// Whether process `pid` (this one, or another on this machine) still runs.
+pub(crate) fn process_alive(pid: u32) -> bool {
+    pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// How one run fared against another on a metric over the same folds.

@@ -6,7 +6,6 @@ use crate::experiments::{RunInfo, params_text};
 use crate::vendors::EvaluationInfo;
 use datalab_ml::spec::ExperimentSpec;
 use datalab_ml::validation::Validation;
-use datalab_project::EvaluationStatus;
 use datalab_publish::Manifest;
 use std::fmt::Write;
 
@@ -126,21 +125,7 @@ pub fn model_card(
 
 /// The newest finished evaluation of each vendor on this experiment, beside this model.
 fn vendor_table(out: &mut String, run: &RunInfo, evaluations: &[EvaluationInfo]) {
-    let mut seen: Vec<&str> = Vec::new();
-    let newest: Vec<&EvaluationInfo> = evaluations
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.status,
-                EvaluationStatus::Succeeded | EvaluationStatus::Capped
-            )
-        })
-        .filter(|e| {
-            let first = !seen.contains(&e.vendor.as_str());
-            seen.push(&e.vendor);
-            first
-        })
-        .collect();
+    let newest = crate::vendors::newest_per_vendor(evaluations);
     let _ = writeln!(out, "\n### Vendor services\n");
     let Some((metric, mine)) = run.headline_metric() else {
         let _ = writeln!(out, "No comparable metric.");

@@ -966,7 +966,8 @@ pub fn compare_candidates(
     let higher = higher_is_better(&metric);
     let mut candidates: Vec<Candidate> = runs
         .iter()
-        .map(|run| Candidate {
+        .map(|run| (run, local_inference_ms_per_1000(project, run.id)))
+        .map(|(run, inference_ms_per_1000)| Candidate {
             kind: CandidateKind::Local,
             name: format!(
                 "run {} · {} {}",
@@ -979,29 +980,19 @@ pub fn compare_candidates(
             score: run.metrics.get(&metric).map(|m| m.mean),
             metrics: run.metrics.clone(),
             latency: local_latency(project, run.id, &data),
-            throughput_per_s: local_inference_ms_per_1000(project, run.id)
-                .map(|ms| 1000.0 / (ms / 1e3).max(1e-9)),
+            throughput_per_s: inference_ms_per_1000.map(|ms| 1000.0 / (ms / 1e3).max(1e-9)),
             cost_per_1000: Some(0.0),
             error_rate: 0.0,
             train_ms: run.wall_ms,
-            inference_ms_per_1000: local_inference_ms_per_1000(project, run.id),
+            inference_ms_per_1000,
             meets: None,
             misses: Vec::new(),
             caution: None,
             best: false,
         })
         .collect();
-    // The newest finished evaluation of each vendor speaks for it.
-    let mut seen: Vec<String> = Vec::new();
-    for evaluation in list_evaluations(project, Some(experiment))? {
-        if !matches!(
-            evaluation.status,
-            EvaluationStatus::Succeeded | EvaluationStatus::Capped
-        ) || seen.contains(&evaluation.vendor)
-        {
-            continue;
-        }
-        seen.push(evaluation.vendor.clone());
+    let evaluations = list_evaluations(project, Some(experiment))?;
+    for evaluation in newest_per_vendor(&evaluations) {
         let s = &evaluation.summary;
         candidates.push(Candidate {
             kind: CandidateKind::Vendor,
@@ -1022,7 +1013,7 @@ pub fn compare_candidates(
             inference_ms_per_1000: s.throughput_per_s.map(|t| 1000.0 / t * 1e3),
             meets: None,
             misses: Vec::new(),
-            caution: serves_a_model_trained_on_these_rows(project, experiment, &evaluation),
+            caution: serves_a_model_trained_on_these_rows(project, experiment, evaluation),
             best: false,
         });
     }
@@ -1138,10 +1129,27 @@ fn serves_a_model_trained_on_these_rows(
     })
 }
 
+/// The newest finished (succeeded or capped) evaluation of each vendor, from
+/// a newest-first list: the one that speaks for the vendor.
+pub(crate) fn newest_per_vendor(evaluations: &[EvaluationInfo]) -> Vec<&EvaluationInfo> {
+    let mut seen: Vec<&str> = Vec::new();
+    evaluations
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.status,
+                EvaluationStatus::Succeeded | EvaluationStatus::Capped
+            )
+        })
+        .filter(|e| {
+            let first = !seen.contains(&e.vendor.as_str());
+            seen.push(&e.vendor);
+            first
+        })
+        .collect()
+}
+
 /// Evaluations left running by a dead process become `interrupted`.
 pub fn recover_interrupted_evaluations(project: &Project) -> Result<usize, ApiError> {
-    let me = std::process::id();
-    Ok(project.mark_interrupted_evaluations(|pid| {
-        pid == me || std::path::Path::new(&format!("/proc/{pid}")).exists()
-    })?)
+    Ok(project.mark_interrupted_evaluations(crate::experiments::process_alive)?)
 }

@@ -13,10 +13,16 @@ use std::time::{Duration, Instant};
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn datalab(dir: &Path, args: &[&str]) -> std::io::Result<Output> {
+    datalab_with_env(dir, args, &[])
+}
+
+/// `datalab` with extra environment variables (storage credentials).
+fn datalab_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::io::Result<Output> {
     Command::new(env!("CARGO_BIN_EXE_datalab"))
         .args(args)
         .current_dir(dir)
         .env_remove("DATALAB_PROJECT")
+        .envs(env.iter().copied())
         .output()
 }
 
@@ -509,12 +515,11 @@ fn a_package_published_to_s3_is_served_with_one_command() -> TestResult {
         ],
     )?;
     assert!(add.status.success());
-    let published = Command::new(env!("CARGO_BIN_EXE_datalab"))
-        .args(["model", "publish", "iris:1", "--to", "s3"])
-        .current_dir(&lab)
-        .env_remove("DATALAB_PROJECT")
-        .envs(credentials)
-        .output()?;
+    let published = datalab_with_env(
+        &lab,
+        &["model", "publish", "iris:1", "--to", "s3"],
+        &credentials,
+    )?;
     assert!(
         published.status.success(),
         "{}",
@@ -556,22 +561,20 @@ fn a_package_published_to_s3_is_served_with_one_command() -> TestResult {
     drop(served);
 
     // Wrong credentials: the model is never ready, the process says why and exits 7.
-    let refused = Command::new(env!("CARGO_BIN_EXE_datalab"))
-        .arg("serve")
-        .args(storage)
-        .args([
-            "--port",
-            "0",
-            "--cache",
-            &dir.path().join("other-cache").to_string_lossy(),
-        ])
-        .current_dir(&elsewhere)
-        .env_remove("DATALAB_PROJECT")
-        .envs([
+    let other_cache = dir.path().join("other-cache").to_string_lossy().to_string();
+    let refused_args: Vec<&str> = ["serve"]
+        .into_iter()
+        .chain(storage)
+        .chain(["--port", "0", "--cache", &other_cache])
+        .collect();
+    let refused = datalab_with_env(
+        &elsewhere,
+        &refused_args,
+        &[
             ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
             ("AWS_SECRET_ACCESS_KEY", "wrong-secret"),
-        ])
-        .output()?;
+        ],
+    )?;
     assert_eq!(
         refused.status.code(),
         Some(7),

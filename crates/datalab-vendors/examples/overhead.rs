@@ -16,20 +16,19 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn report(name: &str, mut latencies: Vec<f64>, wall: Duration) {
-    latencies.sort_by(f64::total_cmp);
+/// Percentiles as evaluations report them (`datalab_vendors::latency_summary`).
+fn report(name: &str, latencies: &[f64], wall: Duration) {
+    let Some(l) = datalab_vendors::latency_summary(latencies) else {
+        println!("{name:<28} no calls");
+        return;
+    };
     println!(
         "{name:<28} calls {:>6}  p50 {:>7.3} ms  p95 {:>7.3} ms  p99 {:>7.3} ms  {:>7.1} calls/s",
-        latencies.len(),
-        percentile(&latencies, 50.0),
-        percentile(&latencies, 95.0),
-        percentile(&latencies, 99.0),
-        latencies.len() as f64 / wall.as_secs_f64()
+        l.calls,
+        l.p50,
+        l.p95,
+        l.p99,
+        l.calls as f64 / wall.as_secs_f64()
     );
 }
 
@@ -102,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     report(
         "bare reqwest loop",
-        bare.into_inner().unwrap_or_default(),
+        &bare.into_inner().unwrap_or_default(),
         started.elapsed(),
     );
 
@@ -120,7 +119,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         },
     )?;
-    report("datalab evaluation harness", harness, started.elapsed());
+    report("datalab evaluation harness", &harness, started.elapsed());
     if end.sent != calls {
         return Err(format!("{} of {calls} calls went out", end.sent).into());
     }

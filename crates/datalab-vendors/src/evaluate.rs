@@ -606,13 +606,9 @@ fn retryable(status: reqwest::StatusCode) -> bool {
     status.as_u16() == 429 || status.as_u16() == 408 || status.is_server_error()
 }
 
+/// An error body, as much as a message shows of it.
 fn excerpt(text: &str) -> String {
-    let one_line = text.replace(['\n', '\r'], " ");
-    if one_line.chars().count() <= 160 {
-        one_line
-    } else {
-        format!("{}…", one_line.chars().take(160).collect::<String>())
-    }
+    protocol::excerpt_of(text, 160)
 }
 
 /// One call with its retries.

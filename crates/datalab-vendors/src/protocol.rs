@@ -336,14 +336,18 @@ fn percent_path(name: &str) -> String {
         .collect()
 }
 
-fn excerpt(text: &str) -> String {
-    const MAX: usize = 120;
+/// An answer's text for a message: one line, at most `max` characters.
+pub(crate) fn excerpt_of(text: &str, max: usize) -> String {
     let one_line = text.replace(['\n', '\r'], " ");
-    if one_line.chars().count() <= MAX {
+    if one_line.chars().count() <= max {
         one_line
     } else {
-        format!("{}…", one_line.chars().take(MAX).collect::<String>())
+        format!("{}…", one_line.chars().take(max).collect::<String>())
     }
+}
+
+fn excerpt(text: &str) -> String {
+    excerpt_of(text, 120)
 }
 
 /// Reads one answer from a JSON value: a label, a number, or an object or
