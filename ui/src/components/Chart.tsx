@@ -1,7 +1,7 @@
 // An ECharts chart (canvas) that follows its container's size. Only the
 // chart types the UI uses are registered, to keep the bundle small.
 
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import * as echarts from "echarts/core";
 import { BarChart, HeatmapChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
 import {
@@ -48,7 +48,9 @@ export function Chart(props: { option: ChartOption; height?: number; testId?: st
   const latest = useRef(props.option);
   latest.current = props.option;
 
-  useEffect(() => {
+  // A chart that is not deferred is drawn as its element is committed, before the
+  // frame is painted: an ordinary effect would wait for that frame first.
+  useLayoutEffect(() => {
     let instance: echarts.ECharts | null = null;
     let observer: ResizeObserver | null = null;
     const start = () => {

@@ -26,60 +26,72 @@ function runSort(column: string): RunSort {
   return { by: "id" };
 }
 
+/** What the table asks the API for: the filter text and the sort. */
+type RunQuery = { filter: string; sort: SortKey };
+
+/** The rows on screen: the query they answer, the pages fetched for it, and how many runs match. */
+type Shown = { query: RunQuery; pages: PageCache<RunInfo>; total: number | null };
+
+function fetchRuns(query: RunQuery, page: number) {
+  return call("query_runs", {
+    experiment: null,
+    text: query.filter === "" ? null : query.filter,
+    sort: runSort(query.sort.column),
+    descending: query.sort.descending,
+    offset: page * PAGE_SIZE,
+    limit: PAGE_SIZE,
+  });
+}
+
 export function RunsPage() {
   const [error, setError] = useState<string | null>(null);
-  const [filter, setFilter] = useState("");
-  const [sort, setSort] = useState<SortKey>({ column: "id", descending: true });
+  // `query` follows the user at once (the filter box, the sort arrow); `shown` changes
+  // when the first page of that query has arrived, in one render, so a sort or a filter
+  // costs one fetch and one frame rather than a frame of placeholders first.
+  const [query, setQuery] = useState<RunQuery>({ filter: "", sort: { column: "id", descending: true } });
+  const [shown, setShown] = useState<Shown>(() => ({ query, pages: new PageCache<RunInfo>(30), total: null }));
+  const latest = useRef(0);
   const [selected, setSelected] = useState<Map<number, RunInfo>>(new Map());
-  const [comparing, setComparing] = useState<RunInfo[] | null>(null);
+  const [comparing, setComparing] = useState<Comparing | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
-  const [total, setTotal] = useState<number | null>(null);
   const [metric, setMetric] = useState<string | undefined>(undefined);
   const [, setLoaded] = useState(0);
   const viewport = useRef<HTMLDivElement>(null);
-  const version = `${filter}|${sort.column}|${sort.descending}`;
-  const cache = useMemo(() => new PageCache<RunInfo>(30), [version]);
   const height = 440;
+  const total = shown.total;
   const range = visibleRows(scrollTop, height, ROW_HEIGHT, total ?? 0);
 
-  const fetchPage = (page: number) =>
-    call("query_runs", {
-      experiment: null,
-      text: filter === "" ? null : filter,
-      sort: runSort(sort.column),
-      descending: sort.descending,
-      offset: page * PAGE_SIZE,
-      limit: PAGE_SIZE,
-    });
-
-  // The first page tells how many runs match and which metric leads.
-  useEffect(() => {
-    let live = true;
-    cache.set(0, []);
-    fetchPage(0)
+  // Started from the event itself, not from an effect: an effect waits for a paint first.
+  const load = (next: RunQuery) => {
+    const ticket = ++latest.current;
+    setQuery(next);
+    fetchRuns(next, 0)
       .then((page) => {
-        if (!live) return;
-        cache.set(0, page.runs);
-        setTotal(page.total);
+        if (ticket !== latest.current) return;
+        const pages = new PageCache<RunInfo>(30);
+        pages.set(0, page.runs);
+        if (viewport.current) viewport.current.scrollTop = 0;
+        setScrollTop(0);
+        setShown({ query: next, pages, total: page.total });
         setMetric((m) => m ?? headlineMetric(page.runs.filter((r) => r.status === "succeeded")));
-        setLoaded((n) => n + 1);
+        setError(null);
       })
-      .catch((e: unknown) => setError(message(e)));
-    if (viewport.current) viewport.current.scrollTop = 0;
-    setScrollTop(0);
-    return () => {
-      live = false;
-    };
-  }, [version]);
+      .catch((e: unknown) => {
+        if (ticket === latest.current) setError(message(e));
+      });
+  };
+  useEffect(() => load(query), []);
 
+  // The pages scrolled into view.
   useEffect(() => {
     let live = true;
+    const { pages, query: shownQuery } = shown;
     for (const page of pagesFor(range, PAGE_SIZE)) {
-      if (cache.has(page)) continue;
-      cache.set(page, []);
-      fetchPage(page)
+      if (pages.has(page)) continue;
+      pages.set(page, []);
+      fetchRuns(shownQuery, page)
         .then((result) => {
-          cache.set(page, result.runs);
+          pages.set(page, result.runs);
           if (live) setLoaded((n) => n + 1);
         })
         .catch((e: unknown) => setError(message(e)));
@@ -87,7 +99,7 @@ export function RunsPage() {
     return () => {
       live = false;
     };
-  }, [range.first, range.last, version, total]);
+  }, [range.first, range.last, shown]);
 
   const toggle = (run: RunInfo) =>
     setSelected((s) => {
@@ -96,20 +108,21 @@ export function RunsPage() {
       else next.set(run.id, run);
       return next;
     });
-  const sortBy = (column: string) => setSort((s) => ({ column, descending: s.column === column ? !s.descending : true }));
+  const sortBy = (column: string) =>
+    load({ ...query, sort: { column, descending: query.sort.column === column ? !query.sort.descending : true } });
   const header = (label: string, column: string) => (
     <span class="grid-cell" onClick={() => sortBy(column)}>
       {label}
-      {sort.column === column ? (sort.descending ? " ▼" : " ▲") : ""}
+      {query.sort.column === column ? (query.sort.descending ? " ▼" : " ▲") : ""}
     </span>
   );
   const rows = [];
   for (let i = range.first; i < range.last; i++) {
-    const run = cache.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
+    const run = shown.pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
     const style = { top: `${i * ROW_HEIGHT}px`, height: `${ROW_HEIGHT}px` };
     if (!run) {
       rows.push(
-        <div class="grid-row" key={`pending-${i}`} style={style}>
+        <div class="grid-row" key={i} style={style}>
           <span class="grid-cell muted">…</span>
         </div>,
       );
@@ -118,7 +131,9 @@ export function RunsPage() {
     rows.push(
       <div
         class={selected.has(run.id) ? "grid-row selected" : "grid-row"}
-        key={run.id}
+        // Keyed by position: a sort or a filter updates the rows on screen rather than
+        // replacing them, which WebKitGTK draws several times faster.
+        key={i}
         data-testid={`run-row-${run.id}`}
         style={style}
         onClick={() => toggle(run)}
@@ -149,10 +164,10 @@ export function RunsPage() {
         <input
           data-testid="runs-filter"
           placeholder="Filter: model, status, parameter…"
-          value={filter}
-          onInput={(e) => setFilter((e.currentTarget as HTMLInputElement).value)}
+          value={query.filter}
+          onInput={(e) => load({ ...query, filter: (e.currentTarget as HTMLInputElement).value })}
         />
-        <button class="primary" data-testid="compare" disabled={selected.size < 2} onClick={() => setComparing([...selected.values()])}>
+        <button class="primary" data-testid="compare" disabled={selected.size < 2} onClick={() => setComparing(compare([...selected.values()]))}>
           Compare {selected.size} runs
         </button>
         {selected.size === 1 && <RegisterModel run={[...selected.values()][0]} />}
@@ -175,12 +190,21 @@ export function RunsPage() {
           {total === null ? "loading…" : `${total.toLocaleString("en-US")} runs`} · {selected.size} selected
         </div>
       </div>
-      {comparing && <ComparisonView runs={comparing} />}
+      {comparing && <ComparisonView runs={comparing.runs} charts={comparing.charts} />}
     </div>
   );
 }
 
-function ComparisonView(props: { runs: RunInfo[] }) {
+/** The runs being compared, and their charts' data, asked for as "Compare" is clicked. */
+type Comparing = { runs: RunInfo[]; charts: Promise<RunCharts[]> };
+
+function compare(runs: RunInfo[]): Comparing {
+  const charted = runs.filter((r) => r.status === "succeeded" && ("accuracy" in r.metrics || "r2" in r.metrics)).slice(0, 6);
+  const charts = Promise.all(charted.map((r) => call("run_charts", { run: r.id }))).catch(() => []);
+  return { runs, charts };
+}
+
+function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }) {
   const metrics = sharedMetrics(props.runs);
   const [metric, setMetric] = useState(headlineMetric(props.runs) ?? "");
   const [comparison, setComparison] = useState<RunComparison | null>(null);
@@ -337,7 +361,7 @@ function ComparisonView(props: { runs: RunInfo[] }) {
           </div>
         )}
       </div>
-      <CurvesAndMatrices runs={props.runs} />
+      <CurvesAndMatrices charts={props.charts} />
       {error && <p class="error">{error}</p>}
       {comparison && (
         <div class="panel" data-testid="significance">
@@ -376,14 +400,15 @@ function ComparisonView(props: { runs: RunInfo[] }) {
 }
 
 /** Confusion matrices and ROC / precision-recall curves of classification runs. */
-function CurvesAndMatrices(props: { runs: RunInfo[] }) {
+function CurvesAndMatrices(props: { charts: Promise<RunCharts[]> }) {
   const [charts, setCharts] = useState<RunCharts[]>([]);
   useEffect(() => {
-    const classifiers = props.runs.filter((r) => r.status === "succeeded" && ("accuracy" in r.metrics || "r2" in r.metrics)).slice(0, 6);
-    Promise.all(classifiers.map((r) => call("run_charts", { run: r.id })))
-      .then(setCharts)
-      .catch(() => setCharts([]));
-  }, [props.runs]);
+    let live = true;
+    void props.charts.then((c) => live && setCharts(c));
+    return () => {
+      live = false;
+    };
+  }, [props.charts]);
   if (charts.length === 0) return null;
   const curve = (pick: (c: RunCharts) => RunCharts["roc"], x: string, y: string): ChartOption => ({
     tooltip: { trigger: "item" },
