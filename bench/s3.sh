@@ -10,7 +10,8 @@ cargo build --release --locked -p datalab-publish --example transfer
 size="${1:-1024}"
 work="$(mktemp -d "${BENCH_TMP:-/var/tmp}/datalab-s3.XXXXXX")"
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+# Wait for them, so that a run started next finds the display and ports free.
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 mkdir -p "$work/s3/datalab" "$work/s3/boto3"

@@ -21,7 +21,8 @@ cargo build --locked -p datalab-cli
 cargo build --release --locked -p datalab-serving --bin datalab-serve --example load
 work="$(mktemp -d "${BENCH_TMP:-/var/tmp}/datalab-serve.XXXXXX")"
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+# Wait for them, so that a run started next finds the display and ports free.
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_for() { for _ in $(seq 1200); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "bench: $1 never answered" >&2; exit 1; }

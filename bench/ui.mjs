@@ -106,7 +106,8 @@ async function main() {
        const input = document.querySelector('[data-testid="runs-filter"]');
        input.value = ${JSON.stringify(text)};
        input.dispatchEvent(new Event('input', { bubbles: true }));`,
-      `const rows = document.querySelectorAll('[data-testid^="run-row-"]'); return rows.length === 1;`,
+      // The table keeps the previous rows until the filtered ones arrive: wait for this model's row.
+      `const rows = document.querySelectorAll('[data-testid^="run-row-"]'); return rows.length === 1 && rows[0].innerText.includes(${JSON.stringify(text)});`,
     );
     await request("POST", `/session/${session}/execute/sync`, {
       script: `document.querySelector('[data-testid^="run-row-"]').click()`,

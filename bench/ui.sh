@@ -22,7 +22,8 @@ source bench/big_residuals.sh
 add_big_residuals "$datalab" "$work/lab" "$work"
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+# Wait for them, so that a run started next finds the display and ports free.
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
 if [ -z "${DISPLAY:-}" ]; then

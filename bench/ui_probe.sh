@@ -12,7 +12,8 @@ source scripts/setup.sh
 install_tauri_driver
 work="$(mktemp -d)"
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+# Wait for them, so that a run started next finds the display and ports free.
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 datalab="$CARGO_TARGET_DIR/release/datalab"
 "$datalab" init "$work/lab" >/dev/null

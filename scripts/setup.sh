@@ -91,5 +91,14 @@ build_ui() {
         echo "setup: installing the UI's npm packages" >&2
         (cd ui && npm ci --no-audit --no-fund --loglevel=error)
     fi
+    # The desktop crate embeds ui/dist: rebuilding an unchanged UI would still touch
+    # it and make cargo rebuild the app for nothing (minutes in release).
+    # The stamp lives outside ui/dist so that it is not embedded with the UI.
+    local stamp=ui/node_modules/.datalab-ui-built
+    if [ -f ui/dist/index.html ] && [ -f "$stamp" ] && [ -z "$(find ui/src ui/index.html ui/package.json \
+        ui/package-lock.json ui/tsconfig.json ui/vite.config.ts -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
+        return
+    fi
     (cd ui && npm run --silent build >/dev/null)
+    touch "$stamp"
 }
