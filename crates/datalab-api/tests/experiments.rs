@@ -7,7 +7,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 fn spec_text() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/specs/iris.toml");
+    let path = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
+        .join("../../assets/specs/iris.toml");
     std::fs::read_to_string(path).unwrap_or_default()
 }
 

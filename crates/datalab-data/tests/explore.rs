@@ -7,7 +7,7 @@ use datalab_data::{
 use std::path::{Path, PathBuf};
 
 fn snapshot(dir: &Path, asset: &str) -> Result<PathBuf, DataError> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
         .join("../../assets/datasets")
         .join(asset);
     let source = prepare_import(&path, &ImportOptions::default(), &NoProgress)?;
