@@ -63,10 +63,16 @@ export function Chart(props: { option: ChartOption; height?: number; testId?: st
       observer = new ResizeObserver(() => created.resize());
       observer.observe(element.current);
     };
-    const timer = props.defer ? window.setTimeout(start, DEFER_MS) : undefined;
-    if (!props.defer) start();
+    let cancelled = false;
+    if (props.defer) {
+      // After DEFER_MS, and once the frame pending then has been drawn: a frame showing
+      // the chart the user waits for is never held back by a summary's drawing.
+      window.setTimeout(() => requestAnimationFrame(() => window.setTimeout(() => cancelled || start(), 0)), DEFER_MS);
+    } else {
+      start();
+    }
     return () => {
-      if (timer !== undefined) window.clearTimeout(timer);
+      cancelled = true;
       observer?.disconnect();
       instance?.dispose();
       chart.current = null;

@@ -3,7 +3,7 @@
 // with differences highlighted, metric bars, metric by parameter, parallel
 // coordinates for a sweep, and the significance matrix over folds.
 
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { RunCharts, RunComparison, RunInfo, RunSort } from "../api/types";
 import { call } from "../api/client";
 import { Chart, type ChartOption } from "../components/Chart";
@@ -402,7 +402,9 @@ function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }
 /** Confusion matrices and ROC / precision-recall curves of classification runs. */
 function CurvesAndMatrices(props: { charts: Promise<RunCharts[]> }) {
   const [charts, setCharts] = useState<RunCharts[]>([]);
-  useEffect(() => {
+  // A layout effect: an ordinary one would wait for the comparison's first paint before
+  // it even listens for the data, which is usually there sooner.
+  useLayoutEffect(() => {
     let live = true;
     void props.charts.then((c) => live && setCharts(c));
     return () => {
