@@ -4,36 +4,11 @@
 // cold start, which is timed from the WebDriver request that launches the
 // app to the first screen showing the project.
 
+import { request, until } from "./webdriver.mjs";
+
 const driver = process.env.WEBDRIVER_URL;
 const app = process.env.DATALAB_DESKTOP;
 const project = process.env.PROJECT;
-const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
-
-async function request(method, path, body) {
-  const response = await fetch(`${driver}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(120_000),
-  });
-  const json = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json.value ?? json)}`);
-  return json.value;
-}
-
-async function until(check, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error("timed out");
-}
 
 // In the page: do `action`, then wait frame by frame until `done` holds; answer the
 // milliseconds. The code is inlined into the script (the app's CSP forbids eval).
@@ -63,7 +38,8 @@ async function main() {
       capabilities: { alwaysMatch: { "tauri:options": { application: app, args: [project] } } },
     });
     session = created.sessionId;
-    await until(() => request("POST", `/session/${session}/element`, { using: "css selector", value: '[data-testid="nav-runs"]' }));
+    // Polled every 5 ms: the cold start is timed by this wait.
+    await until(() => request("POST", `/session/${session}/element`, { using: "css selector", value: '[data-testid="nav-runs"]' }), 60_000, 5);
     starts.push(performance.now() - t0);
     if (attempt < 2) await request("DELETE", `/session/${session}`);
   }

@@ -1,28 +1,16 @@
 // bench/ui_probe.sh: API call times through the app's IPC, then the frames from a click on
 // "Compare" until the residuals chart exists (first mount, then two more).
-const driver = process.env.WEBDRIVER_URL;
-const app = process.env.APP;
-const project = process.env.PROJECT;
-async function request(method, path, body) {
-  const r = await fetch(`${driver}${path}`, { method, headers: { "Content-Type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
-  const j = await r.json();
-  if (!r.ok) throw new Error(JSON.stringify(j));
-  return j.value;
-}
-async function until(check, ms = 60000) { const d = Date.now() + ms; while (Date.now() < d) { try { const v = await check(); if (v) return v; } catch {} await new Promise(r => setTimeout(r, 20)); } throw new Error("timeout"); }
-await until(async () => (await fetch(`${driver}/status`)).ok);
-const s = (await request("POST", "/session", { capabilities: { alwaysMatch: { "tauri:options": { application: app, args: [project] } } } })).sessionId;
-await until(() => request("POST", `/session/${s}/element`, { using: "css selector", value: '[data-testid="nav-runs"]' }));
-const exec = (script) => request("POST", `/session/${s}/execute/async`, { script, args: [] });
+import { openApp, until } from "./webdriver.mjs";
+const { exec, sync, close } = await openApp();
 const ipc = (op, req) => `const cb = arguments[arguments.length-1]; const t0 = performance.now(); window.__TAURI_INTERNALS__.invoke("call", {operation: "${op}", request: ${JSON.stringify(req)}}).then(r => cb([performance.now()-t0, JSON.stringify(r).length])).catch(e => cb(String(e)));`;
 for (let i = 0; i < 3; i++) {
   console.log("run_charts 1", await exec(ipc("run_charts", { run: 1 })));
   console.log("compare_runs", await exec(ipc("compare_runs", { runs: [1, 2], metric: "r2" })));
 }
 // echarts init cost in page
-await request("POST", `/session/${s}/execute/sync`, { script: `document.querySelector('[data-testid="nav-runs"]').click()`, args: [] });
-await until(() => request("POST", `/session/${s}/execute/sync`, { script: `return document.querySelectorAll('[data-testid^="run-row-"]').length === 2`, args: [] }));
-await request("POST", `/session/${s}/execute/sync`, { script: `document.querySelectorAll('[data-testid^="run-row-"]').forEach(r => r.click())`, args: [] });
+await sync(`document.querySelector('[data-testid="nav-runs"]').click()`);
+await until(() => sync(`return document.querySelectorAll('[data-testid^="run-row-"]').length === 2`));
+await sync(`document.querySelectorAll('[data-testid^="run-row-"]').forEach(r => r.click())`);
 const t = await exec(`const cb = arguments[arguments.length-1]; const t0 = performance.now();
   const marks = {};
   document.querySelector('[data-testid="compare"]').click();
@@ -36,11 +24,11 @@ const t = await exec(`const cb = arguments[arguments.length-1]; const t0 = perfo
   requestAnimationFrame(check);`);
 console.log("compare click", JSON.stringify(t));
 for (let round = 0; round < 2; round++) {
-  await request("POST", `/session/${s}/execute/sync`, { script: `document.querySelector('[data-testid="nav-datasets"]').click()`, args: [] });
+  await sync(`document.querySelector('[data-testid="nav-datasets"]').click()`);
   await new Promise(r => setTimeout(r, 500));
-  await request("POST", `/session/${s}/execute/sync`, { script: `document.querySelector('[data-testid="nav-runs"]').click()`, args: [] });
-  await until(() => request("POST", `/session/${s}/execute/sync`, { script: `return document.querySelectorAll('[data-testid^="run-row-"]').length === 2`, args: [] }));
-  await request("POST", `/session/${s}/execute/sync`, { script: `document.querySelectorAll('[data-testid^="run-row-"]').forEach(r => r.click())`, args: [] });
+  await sync(`document.querySelector('[data-testid="nav-runs"]').click()`);
+  await until(() => sync(`return document.querySelectorAll('[data-testid^="run-row-"]').length === 2`));
+  await sync(`document.querySelectorAll('[data-testid^="run-row-"]').forEach(r => r.click())`);
   const again = await exec(`const cb = arguments[arguments.length-1]; const t0 = performance.now(); const marks = {};
     document.querySelector('[data-testid="compare"]').click();
     const check = () => { const now = performance.now() - t0; (marks.frames ??= []).push([Math.round(now), document.querySelectorAll('canvas').length]);
@@ -49,6 +37,6 @@ for (let round = 0; round < 2; round++) {
   console.log("compare again", JSON.stringify(again));
 }
 
-const charts = await request("POST", `/session/${s}/execute/sync`, { script: `return [...document.querySelectorAll('[data-testid]')].filter(e => e.querySelector(':scope > div > canvas, :scope canvas')).map(e => e.dataset.testid).join(',')`, args: [] });
+const charts = await sync(`return [...document.querySelectorAll('[data-testid]')].filter(e => e.querySelector(':scope > div > canvas, :scope canvas')).map(e => e.dataset.testid).join(',')`);
 console.log("charts", charts);
-await request("DELETE", `/session/${s}`);
+await close();

@@ -4,7 +4,9 @@
 #   calls the comparison makes (through the app's own IPC) and each frame from
 #   the click on "Compare" until the residuals chart exists, three times;
 # - on a project with 100,000 runs, `query_runs` sorted each way through the
-#   same IPC, without the page's rendering.
+#   same IPC, without the page's rendering; then sorts clicked in the page (time
+#   to the DOM and to the frame); then the frames WebKitGTK takes to draw the
+#   table's rows replaced, with the app's styles and with the ones it had before.
 #   bench/ui_probe.sh       (uses the release datalab, datalab-desktop and many_runs; build them first with bench/ui.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +33,4 @@ pids+=($!)
 WEBDRIVER_URL=http://127.0.0.1:4447 APP="$CARGO_TARGET_DIR/release/datalab-desktop" PROJECT="$work/lab" node bench/ui_probe.mjs
 "$CARGO_TARGET_DIR/release/examples/many_runs" "$work/many" 100000
 WEBDRIVER_URL=http://127.0.0.1:4447 APP="$CARGO_TARGET_DIR/release/datalab-desktop" PROJECT="$work/many" node bench/ui_sort_probe.mjs
+WEBDRIVER_URL=http://127.0.0.1:4447 APP="$CARGO_TARGET_DIR/release/datalab-desktop" PROJECT="$work/many" node bench/ui_frame_probe.mjs

@@ -1,20 +1,14 @@
 // bench/ui_probe.sh: query_runs through the app's own IPC on a 100,000-run project, each sort
 // twice in a row: how long the database and the transport take, without the page;
 // then the same sorts clicked in the page.
-const driver = process.env.WEBDRIVER_URL, app = process.env.APP, project = process.env.PROJECT;
-async function request(method, path, body) { const r = await fetch(`${driver}${path}`, { method, headers: { "Content-Type": "application/json" }, body: body ? JSON.stringify(body) : undefined }); const j = await r.json(); if (!r.ok) throw new Error(JSON.stringify(j)); return j.value; }
-async function until(check, ms = 60000) { const d = Date.now() + ms; while (Date.now() < d) { try { const v = await check(); if (v) return v; } catch {} await new Promise(r => setTimeout(r, 20)); } throw new Error("timeout"); }
-await until(async () => (await fetch(`${driver}/status`)).ok);
-const s = (await request("POST", "/session", { capabilities: { alwaysMatch: { "tauri:options": { application: app, args: [project] } } } })).sessionId;
-await until(() => request("POST", `/session/${s}/element`, { using: "css selector", value: '[data-testid="nav-runs"]' }));
-const exec = (script) => request("POST", `/session/${s}/execute/async`, { script, args: [] });
+import { openApp } from "./webdriver.mjs";
+const { exec, sync, close } = await openApp();
 const ipc = (req) => `const cb = arguments[arguments.length-1]; const t0 = performance.now(); window.__TAURI_INTERNALS__.invoke("call", {operation: "query_runs", request: ${JSON.stringify(req)}}).then(r => cb([Math.round(performance.now()-t0), r.total])).catch(e => cb(JSON.stringify(e)));`;
 for (const sort of [{by: "metric", name: "accuracy"}, {by: "metric", name: "accuracy"}, {by: "id"}, {by: "metric", name: "r2"}, {by: "param", name: "max_depth"}, {by: "param", name: "max_depth"}]) {
   for (const descending of [false, true]) console.log(JSON.stringify(sort), descending, await exec(ipc({ sort, descending, offset: 0, limit: 200 })));
 }
 // The same sorts through the page, as bench/ui.mjs clicks them, in a session that did
 // nothing else before: from the click to the frame showing the sorted rows.
-const sync = (script) => request("POST", `/session/${s}/execute/sync`, { script, args: [] });
 // [ms to the frame showing the result, ms to the DOM holding it]: the difference is WebKit drawing the frame.
 const timed = (action, done) => exec(`const cb = arguments[arguments.length-1]; const t0 = performance.now(); let dom = null;
   const observer = new MutationObserver(() => { if (dom === null && (() => { ${done} })()) dom = performance.now() - t0; });
@@ -29,4 +23,4 @@ for (let i = 0; i < 5; i++) {
     `const row = document.querySelector('[data-testid^="run-row-"]'); return row !== null && row.dataset.testid !== window.__first;`));
 }
 await sync("return 1");
-await request("DELETE", `/session/${s}`);
+await close();
