@@ -119,6 +119,12 @@ class Session {
   }
   async screenshot(name) {
     this.step += 1;
+    // Two animation frames first: the snapshot shows what WebKit last drew, which can
+    // still be the frame before the step's last scroll or render.
+    await request("POST", this.path("/execute/async"), {
+      script: "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+      args: [],
+    });
     const png = await request("GET", this.path("/screenshot"));
     const file = join(out, `${String(this.step).padStart(2, "0")}-${name}.png`);
     writeFileSync(file, Buffer.from(png, "base64"));
