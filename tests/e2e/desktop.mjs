@@ -163,6 +163,14 @@ async function main() {
     if (!listed.includes("344 rows")) throw new Error(`the dataset list says '${listed}'`);
     await waitFor("the first rows", async () => (await session.text('[data-testid="data-grid"]')).includes("Adelie"));
     await session.screenshot("imported");
+    // Scrolled to the end, the table fetches the second page: the last row has its values.
+    await session.run(`const v = document.querySelector('[data-testid="data-grid"] .grid-viewport'); v.scrollTop = v.scrollHeight;`);
+    await waitFor("row 344 fetched as the table scrolls", async () => {
+      const rows = await session.run(`return [...document.querySelectorAll('[data-testid="data-grid"] .grid-row')].map(r => r.innerText)`);
+      const last = rows.find((r) => r.startsWith("344"));
+      return last !== undefined && last.includes("Chinstrap") && !last.includes("…");
+    });
+    await session.run(`document.querySelector('[data-testid="data-grid"] .grid-viewport').scrollTop = 0`);
 
     // 3. Its profile, with the histogram of a numeric column.
     await session.click('[data-testid="tab-profile"]');

@@ -35,8 +35,9 @@ export function DataGrid(props: GridProps) {
     setScrollTop(0);
   }, [props.version]);
 
+  // A page that arrives after the view has moved on is drawn all the same: it may still
+  // be in view, and no other fetch will ask for it.
   useEffect(() => {
-    let live = true;
     for (const page of pagesFor(range, PAGE_SIZE)) {
       if (cache.has(page)) continue;
       cache.set(page, []);
@@ -44,13 +45,10 @@ export function DataGrid(props: GridProps) {
         .fetchPage(page * PAGE_SIZE, PAGE_SIZE)
         .then((rows) => {
           cache.set(page, rows);
-          if (live) setLoaded((n) => n + 1);
+          setLoaded((n) => n + 1);
         })
         .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
     }
-    return () => {
-      live = false;
-    };
   }, [range.first, range.last, props.version]);
 
   const rows = [];

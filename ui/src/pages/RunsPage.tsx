@@ -82,9 +82,9 @@ export function RunsPage() {
   };
   useEffect(() => load(query), []);
 
-  // The pages scrolled into view.
+  // The pages scrolled into view. A page that arrives after the view has moved on is
+  // drawn all the same: it may still be in view, and no other fetch will ask for it.
   useEffect(() => {
-    let live = true;
     const { pages, query: shownQuery } = shown;
     for (const page of pagesFor(range, PAGE_SIZE)) {
       if (pages.has(page)) continue;
@@ -92,13 +92,10 @@ export function RunsPage() {
       fetchRuns(shownQuery, page)
         .then((result) => {
           pages.set(page, result.runs);
-          if (live) setLoaded((n) => n + 1);
+          setLoaded((n) => n + 1);
         })
         .catch((e: unknown) => setError(message(e)));
     }
-    return () => {
-      live = false;
-    };
   }, [range.first, range.last, shown]);
 
   const toggle = (run: RunInfo) =>
