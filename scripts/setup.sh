@@ -99,6 +99,8 @@ build_ui() {
         ui/package-lock.json ui/tsconfig.json ui/vite.config.ts -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
         return
     fi
+    # Stamped as of the build's start: a file saved during the build is newer than it.
+    touch "$stamp.next"
     (cd ui && npm run --silent build >/dev/null)
-    touch "$stamp"
+    mv "$stamp.next" "$stamp"
 }

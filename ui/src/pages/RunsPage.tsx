@@ -45,11 +45,13 @@ function fetchRuns(query: RunQuery, page: number) {
 
 export function RunsPage() {
   const [error, setError] = useState<string | null>(null);
-  // `query` follows the user at once (the filter box, the sort arrow); `shown` changes
+  // `query` follows the user at once (the filter box, the next sort); `shown` changes
   // when the first page of that query has arrived, in one render, so a sort or a filter
   // costs one fetch and one frame rather than a frame of placeholders first.
   const [query, setQuery] = useState<RunQuery>({ filter: "", sort: { column: "id", descending: true } });
   const [shown, setShown] = useState<Shown>(() => ({ query, pages: new PageCache<RunInfo>(30), total: null }));
+  const current = useRef(shown);
+  current.current = shown;
   const latest = useRef(0);
   const [selected, setSelected] = useState<Map<number, RunInfo>>(new Map());
   const [comparing, setComparing] = useState<Comparing | null>(null);
@@ -94,7 +96,10 @@ export function RunsPage() {
           pages.set(page, result.runs);
           setLoaded((n) => n + 1);
         })
-        .catch((e: unknown) => setError(message(e)));
+        .catch((e: unknown) => {
+          // A failure of rows no longer on screen is not news.
+          if (current.current === shown) setError(message(e));
+        });
     }
   }, [range.first, range.last, shown]);
 
@@ -110,7 +115,8 @@ export function RunsPage() {
   const header = (label: string, column: string) => (
     <span class="grid-cell" onClick={() => sortBy(column)}>
       {label}
-      {query.sort.column === column ? (query.sort.descending ? " ▼" : " ▲") : ""}
+      {/* The arrow says how the rows on screen are sorted (a failed sort leaves them as they were). */}
+      {shown.query.sort.column === column ? (shown.query.sort.descending ? " ▼" : " ▲") : ""}
     </span>
   );
   const rows = [];
