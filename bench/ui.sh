@@ -21,18 +21,10 @@ trap 'rm -rf "$work"' EXIT
 source bench/big_residuals.sh
 add_big_residuals "$datalab" "$work/lab" "$work"
 
+source scripts/desktop_session.sh
 pids=()
-# Wait for them, so that a run started next finds the display and ports free.
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
-if [ -z "${DISPLAY:-}" ]; then
-    Xvfb :97 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-    pids+=($!)
-    export DISPLAY=:97
-    for _ in $(seq 50); do [ -S /tmp/.X11-unix/X97 ] && break; sleep 0.1; done
-fi
-tauri-driver --port 4446 >/dev/null 2>&1 &
-pids+=($!)
-WEBDRIVER_URL=http://127.0.0.1:4446 DATALAB_DESKTOP="$CARGO_TARGET_DIR/release/datalab-desktop" \
-    PROJECT="$work/lab" RUNS="$runs" node bench/ui.mjs
+trap 'stop_started; rm -rf "$work"' EXIT
+use_scratch_home "$work"
+start_xvfb_if_headless :97
+start_tauri_driver 4446
+DATALAB_DESKTOP="$CARGO_TARGET_DIR/release/datalab-desktop" PROJECT="$work/lab" RUNS="$runs" node bench/ui.mjs

@@ -13,24 +13,18 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 install_tauri_driver
 work="$(mktemp -d)"
+source scripts/desktop_session.sh
 pids=()
-# Wait for them, so that a run started next finds the display and ports free.
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+trap 'stop_started; rm -rf "$work"' EXIT
 datalab="$CARGO_TARGET_DIR/release/datalab"
 "$datalab" init "$work/lab" >/dev/null
 source bench/big_residuals.sh
 add_big_residuals "$datalab" "$work/lab" "$work"
-export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
-if [ -z "${DISPLAY:-}" ]; then
-    Xvfb :96 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-    pids+=($!)
-    export DISPLAY=:96
-    for _ in $(seq 50); do [ -S /tmp/.X11-unix/X96 ] && break; sleep 0.1; done
-fi
-tauri-driver --port 4447 >/dev/null 2>&1 &
-pids+=($!)
-WEBDRIVER_URL=http://127.0.0.1:4447 APP="$CARGO_TARGET_DIR/release/datalab-desktop" PROJECT="$work/lab" node bench/ui_probe.mjs
+use_scratch_home "$work"
+start_xvfb_if_headless :96
+start_tauri_driver 4447
+export APP="$CARGO_TARGET_DIR/release/datalab-desktop"
+PROJECT="$work/lab" node bench/ui_probe.mjs
 "$CARGO_TARGET_DIR/release/examples/many_runs" "$work/many" 100000
-WEBDRIVER_URL=http://127.0.0.1:4447 APP="$CARGO_TARGET_DIR/release/datalab-desktop" PROJECT="$work/many" node bench/ui_sort_probe.mjs
-WEBDRIVER_URL=http://127.0.0.1:4447 APP="$CARGO_TARGET_DIR/release/datalab-desktop" PROJECT="$work/many" node bench/ui_frame_probe.mjs
+PROJECT="$work/many" node bench/ui_sort_probe.mjs
+PROJECT="$work/many" node bench/ui_frame_probe.mjs
