@@ -1,6 +1,7 @@
 // A button that copies a text (a URL, a curl command) and says whether it did.
 
 import { useEffect, useState } from "preact/hooks";
+import { tid } from "./ApiError";
 
 /** Copies through the clipboard API, else through a selected text area. */
 async function copyText(text: string): Promise<void> {
@@ -31,11 +32,10 @@ export function CopyButton(props: { text: string; id?: string; label?: string })
     const timer = setTimeout(() => setState("idle"), 2000);
     return () => clearTimeout(timer);
   }, [state]);
-  const ids = props.id ? { id: props.id, "data-testid": props.id } : {};
   return (
     <button
       class="link"
-      {...ids}
+      {...(props.id ? tid(props.id) : {})}
       title={state === "failed" ? "Copying failed: select the text and copy it by hand" : "Copy to the clipboard"}
       onClick={() =>
         copyText(props.text).then(

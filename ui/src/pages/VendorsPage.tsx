@@ -13,7 +13,7 @@ import { AddVendorForm } from "./vendors/AddVendorForm";
 import { ComparePanel } from "./vendors/Candidates";
 import { EvaluationPanel } from "./vendors/Evaluations";
 import { VendorList } from "./vendors/VendorList";
-import { ApiErrorView, failureOf, type Failure } from "./vendors/common";
+import { ApiErrorView, failureOf, type Failure } from "../components/ApiError";
 
 export function VendorsPage(props: { experiment?: number | null; vendor?: string | null }) {
   const [vendors, setVendors] = useState<VendorInfo[]>([]);

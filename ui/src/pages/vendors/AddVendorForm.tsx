@@ -21,7 +21,7 @@ import {
   type VendorField,
   type VendorForm,
 } from "../../lib/vendors";
-import { ApiErrorView, failureOf, tid, type Failure } from "./common";
+import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
 
 type Input = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 

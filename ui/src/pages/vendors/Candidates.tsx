@@ -25,7 +25,7 @@ import {
   type AgreementsForm,
   type ChartPoint,
 } from "../../lib/vendors";
-import { ApiErrorView, failureOf, tid, type Failure } from "./common";
+import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
 
 const EMPTY_FORM: AgreementsForm = { metric: "", minMetric: "", maxP95Ms: "", maxCostPer1000: "", maxErrorRatePercent: "" };
 

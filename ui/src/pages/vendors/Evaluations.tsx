@@ -23,7 +23,7 @@ import {
   watchedProgress,
   type WatchedEvaluation,
 } from "../../lib/vendors";
-import { ApiErrorView, failureOf, tid, type Failure } from "./common";
+import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
 
 function experimentName(experiments: ExperimentInfo[], id: number): string {
   const e = experiments.find((x) => x.id === id);

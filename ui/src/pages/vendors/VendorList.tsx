@@ -7,7 +7,7 @@ import { useState } from "preact/hooks";
 import type { ExperimentInfo, VendorInfo, VendorTest } from "../../api/types";
 import { call } from "../../api/client";
 import { formatCost, formatLatency, isWrongLabel, protocolLabel } from "../../lib/vendors";
-import { ApiErrorView, failureOf, tid, type Failure } from "./common";
+import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
 
 export function VendorList(props: {
   vendors: VendorInfo[];
