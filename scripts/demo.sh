@@ -21,6 +21,6 @@ echo "The demo project is in $dir. From a terminal, for example:"
 echo "  $datalab --project $dir dataset profile penguins"
 echo "  $datalab --project $dir run assets/specs/iris.toml"
 echo
-# `datalab ui` opens the desktop app, or serves the UI when there is no display.
-export DATALAB_DESKTOP="$CARGO_TARGET_DIR/release/datalab-desktop" DATALAB_UI_DIR="$PWD/ui/dist"
+# `datalab ui` opens the desktop app, or serves the UI built into it when there is no display.
+export DATALAB_DESKTOP="$CARGO_TARGET_DIR/release/datalab-desktop"
 exec "$datalab" --project "$dir" ui

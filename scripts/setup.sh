@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Data Lab needs on a Debian machine, and
-# nothing that is there already. Safe to run again. Run as root or with sudo.
+# nothing that is there already. Safe to run again. Run it as root (a root shell
+# has no sudo), or as a user who may use sudo: it calls sudo for apt-get only.
 #
 # Sourced by demo.sh and test.sh; exports CARGO_TARGET_DIR.
 set -euo pipefail

@@ -1,15 +1,18 @@
 //! The Data Lab desktop app: a window over the UI (`ui/dist`), and thin
 //! wiring to the API. The UI calls one command, `call`, which runs an
-//! operation of the list in `datalab_api::ops` off the UI thread; progress
-//! of long operations is forwarded as `datalab://event` events, and File
-//! menu items as `datalab://menu` events. No domain logic lives here.
+//! operation of the list in `datalab_api::ops` off the UI thread (with the
+//! job id the page chose, so it can cancel the work); events of long
+//! operations are forwarded as `datalab://event` events, and File menu items
+//! as `datalab://menu` events. The models this process serves are state of
+//! the app, handed to every call. No domain logic lives here.
 //!
 //! `datalab-desktop [PROJECT]` opens PROJECT (or the project around it) at start.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 use datalab_api::ops::{CallContext, Event, EventSink, Session};
-use datalab_api::{ApiError, ErrorCode};
+use datalab_api::serving::ServedModels;
+use datalab_api::{ApiError, ErrorCode, JobId};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -26,15 +29,22 @@ impl EventSink for WindowEvents {
     }
 }
 
-/// Runs one operation of the API list, off the UI thread.
+/// Runs one operation of the API list, off the UI thread; `job` names the
+/// job it runs, if it runs one.
 #[tauri::command]
 async fn call(
     app: AppHandle,
     session: State<'_, Arc<Session>>,
+    served: State<'_, Arc<ServedModels>>,
     operation: String,
     request: serde_json::Value,
+    job: Option<String>,
 ) -> Result<serde_json::Value, ApiError> {
+    let job = job
+        .map(|id| JobId::parse(&id).map_err(|e| ApiError::invalid(e).on_field("job")))
+        .transpose()?;
     let session = Arc::clone(session.inner());
+    let served = Arc::clone(served.inner());
     tauri::async_runtime::spawn_blocking(move || {
         let cancel = AtomicBool::new(false);
         let events = WindowEvents(app);
@@ -42,6 +52,8 @@ async fn call(
             session: &session,
             events: &events,
             cancel: &cancel,
+            job,
+            served: &served,
         };
         datalab_api::ops::call(&operation, request, &context)
     })
@@ -85,6 +97,7 @@ fn main() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(Arc::new(Session::new(project)))
+        .manage(Arc::new(ServedModels::default()))
         .setup(|app| {
             let handle = app.handle();
             handle.set_menu(menu(handle)?)?;

@@ -383,6 +383,48 @@ async function main() {
     if (!(candidates ?? []).some((r) => r.best)) throw new Error(`no candidate is marked best:\n${describe(candidates)}`);
     await session.run(`document.querySelector('#candidates-table').scrollIntoView()`);
     await session.screenshot("candidates");
+
+    // 12. A long sweep, cancelled from the window: Cancel is acknowledged at once, the
+    // trial stops within two seconds keeping its finished folds, the Jobs panel shows
+    // the job cancelled, and Resume runs what is left.
+    await session.click('[data-testid="nav-experiments"]');
+    await session.choose('[data-testid="experiment-dataset"]', "penguins");
+    await session.choose('[data-testid="experiment-target"]', "species");
+    await session.click('[data-testid="model-random_forest"]');
+    await session.type('[data-testid="param-random_forest-trees"]', "400");
+    await session.type('[data-testid="param-random_forest-max_depth"]', "10, 12");
+    await session.click('[data-testid="launch"]');
+    await waitFor("a trial to finish a fold", async () => {
+      const progress = await session.run(
+        `return [...document.querySelectorAll('[data-testid^="live-progress-"]')].map(c => c.innerText).join(" | ")`,
+      );
+      return progress.includes("1/5 folds") ? progress : null;
+    }, 120_000);
+    await session.run(
+      `window.__clicked = performance.now();
+       document.querySelector('[data-testid="cancel"]').click();`,
+    );
+    const acknowledged = await session.text('[data-testid="cancel"]');
+    if (!acknowledged.includes("Cancelling")) throw new Error(`Cancel says '${acknowledged}' once clicked`);
+    const stoppedAfter = await waitFor("every live run to stop", async () => {
+      const s = await session.run(
+        `return [...document.querySelectorAll('[data-testid^="live-run-"]')].map(r => r.dataset.status)`,
+      );
+      if (s.length === 0 || s.some((x) => ["queued", "running"].includes(x))) return null;
+      return { statuses: s, ms: await session.run("return performance.now() - window.__clicked") };
+    }, 30_000);
+    if (stoppedAfter.ms > 2_000) throw new Error(`the sweep took ${Math.round(stoppedAfter.ms)} ms to stop after Cancel`);
+    if (!stoppedAfter.statuses.every((x) => x === "cancelled")) throw new Error(`after Cancel the runs are ${stoppedAfter.statuses.join(", ")}`);
+    await session.waitFor('[data-testid="resume"]');
+    await session.click('[data-testid="jobs-toggle"]');
+    await session.waitFor('[data-testid="jobs-panel"]');
+    const jobs = await waitFor("the cancelled sweep in the Jobs panel", async () => {
+      const text = await session.text('[data-testid="jobs-panel"]');
+      return text.includes("cancelled") && text.includes("experiment") ? text : null;
+    });
+    if (!jobs.includes("import penguins") && !jobs.includes("penguins.csv")) throw new Error(`the Jobs panel lacks the import: ${jobs}`);
+    await session.screenshot("sweep-cancelled-jobs");
+    await session.click('[data-testid="jobs-toggle"]');
     console.log("e2e: every step passed");
   } catch (error) {
     await session.screenshot("failure").catch(() => {});

@@ -13,6 +13,7 @@ import { ExperimentsPage } from "./pages/ExperimentsPage";
 import { RunsPage } from "./pages/RunsPage";
 import { ModelsPage } from "./pages/ModelsPage";
 import { VendorsPage } from "./pages/VendorsPage";
+import { JobsPanel } from "./components/JobsPanel";
 import "./styles.css";
 
 type Page = "datasets" | "experiments" | "runs" | "models" | "vendors";
@@ -75,6 +76,7 @@ function App() {
             </button>
           ))}
         </nav>
+        <JobsPanel />
         <button class="link" data-testid="switch-project" onClick={() => setProject(null)}>
           Switch project
         </button>

@@ -1,30 +1,45 @@
 //! Dataset operations: import, list, show, preview, profile, query, remove.
+//! Imports and profiles run as jobs (progress, cancel from any window).
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
+use crate::jobs::{DataProgress, JobContext};
 use datalab_data::{
     ColumnSchema, DatasetProfile, ImportOptions, ImportResult, NewSnapshot, PROFILE_VERSION,
     PreviewRequest, Progress, QueryOutput, ScannedSource, Snapshot, snapshot_file_name,
 };
-use datalab_project::{DatasetId, DatasetRecord, NewDataset, Project, ProjectError};
+use datalab_lab::JobSpec;
+use datalab_project::{
+    DatasetId, DatasetRecord, JobKind, NewDataset, Project, ProjectError, names,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// A dataset as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DatasetInfo {
+    /// Its number in the project.
     pub id: DatasetId,
+    /// Its name, by which specs and SQL name it.
     pub name: String,
+    /// Rows in its snapshot.
     pub rows: u64,
+    /// Its columns, with their types.
     pub columns: Vec<ColumnSchema>,
+    /// The file it was imported from.
     pub source_path: String,
+    /// That file's format (`csv`, `parquet`, ...).
     pub source_format: String,
+    /// That file's SHA-256.
     pub source_sha256: String,
+    /// That file's size.
     pub source_bytes: u64,
     /// The snapshot's content hash: also its file name under `datasets/`.
     pub snapshot_sha256: String,
+    /// The snapshot's size.
     pub snapshot_bytes: u64,
     /// The options the import resolved (dialect, null markers, types).
     pub import_options: serde_json::Value,
+    /// When it was imported.
     pub created_at: String,
 }
 
@@ -32,13 +47,10 @@ impl DatasetInfo {
     fn from_record(record: DatasetRecord) -> Result<DatasetInfo, ApiError> {
         let fields = record.fields;
         let columns = serde_json::from_str(&fields.schema_json).map_err(|e| {
-            ApiError::new(
-                ErrorCode::Internal,
-                format!(
-                    "dataset '{}' has an unreadable schema record: {e}",
-                    fields.name
-                ),
-            )
+            ApiError::internal(format!(
+                "dataset '{}' has an unreadable schema record: {e}",
+                fields.name
+            ))
         })?;
         Ok(DatasetInfo {
             id: record.id,
@@ -58,22 +70,29 @@ impl DatasetInfo {
     }
 }
 
+/// A file to import.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ImportRequest {
+    /// The file (CSV, TSV, Parquet, NDJSON or JSON).
     pub path: PathBuf,
     /// The dataset's name; by default the file's name without extension.
     #[serde(default)]
     pub name: Option<String>,
+    /// How to read it (dialect, header, null markers, types), where the
+    /// guesses are not wanted.
     #[serde(default)]
     pub options: ImportOptions,
 }
 
+/// What an import made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ImportOutcome {
+    /// The dataset.
     pub dataset: DatasetInfo,
     /// True when the same file, with the same options, was imported before:
     /// nothing new was written and `dataset` is the earlier one.
     pub already_imported: bool,
+    /// Its profile.
     pub profile: DatasetProfile,
 }
 
@@ -88,27 +107,33 @@ fn default_name(path: &Path) -> String {
         .unwrap_or_else(|| "dataset".to_string())
 }
 
-fn check_name(name: &str) -> Result<(), ApiError> {
-    if name.trim().is_empty() || name.len() > 200 || name.chars().any(|c| c.is_control()) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            format!("'{name}' cannot be a dataset name: use 1 to 200 visible characters"),
-        ));
+/// Imports a file as a dataset, as a job: a snapshot, a record and its
+/// profile. Importing the same file with the same options again returns the
+/// earlier dataset. On any error, and when cancelled, nothing is left in
+/// the project.
+pub fn import_dataset(
+    project: &Project,
+    request: &ImportRequest,
+    jobs: &JobContext<'_>,
+) -> Result<ImportOutcome, ApiError> {
+    if let Some(name) = &request.name {
+        names::check_dataset_name(name)?;
     }
-    Ok(())
+    let label = format!("import {}", request.path.display());
+    jobs.run(project, JobSpec::new(JobKind::Import, label), |job| {
+        let progress = DataProgress {
+            job,
+            operation: "import_dataset",
+        };
+        import_file(project, request, &progress)
+    })
 }
 
-/// Imports a file as a dataset: a snapshot, a record and its profile.
-/// Importing the same file with the same options again returns the earlier
-/// dataset. On any error nothing is left in the project.
-pub fn import_dataset(
+fn import_file(
     project: &Project,
     request: &ImportRequest,
     progress: &dyn Progress,
 ) -> Result<ImportOutcome, ApiError> {
-    if let Some(name) = &request.name {
-        check_name(name)?;
-    }
     let result = datalab_data::import_file(
         &request.path,
         &request.options,
@@ -177,7 +202,7 @@ fn record_import(
         .path
         .canonicalize()
         .unwrap_or_else(|_| request.path.clone());
-    let internal = |e: serde_json::Error| ApiError::new(ErrorCode::Internal, e.to_string());
+    let internal = |e: serde_json::Error| ApiError::internal(e.to_string());
     let new = NewDataset {
         name,
         source_path: source_path.to_string_lossy().to_string(),
@@ -220,12 +245,12 @@ fn profile_of(
     }
     let path = snapshot_path(project, &record.fields.snapshot_sha256);
     let profile = datalab_data::profile_snapshot(&path, progress)?;
-    let json = serde_json::to_string(&profile)
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let json = serde_json::to_string(&profile).map_err(|e| ApiError::internal(e.to_string()))?;
     project.save_profile(record.id, PROFILE_VERSION, &json, profile.compute_ms)?;
     Ok(profile)
 }
 
+/// Every dataset of the project.
 pub fn list_datasets(project: &Project) -> Result<Vec<DatasetInfo>, ApiError> {
     project
         .datasets()?
@@ -239,18 +264,31 @@ pub fn show_dataset(project: &Project, dataset: &str) -> Result<DatasetInfo, Api
     DatasetInfo::from_record(project.find_dataset(dataset)?)
 }
 
-/// The profile of a dataset (computed once, then read from the cache).
+/// The profile of a dataset (computed once, as a job, then read from the cache).
 pub fn profile_dataset(
     project: &Project,
     dataset: &str,
-    progress: &dyn Progress,
+    jobs: &JobContext<'_>,
 ) -> Result<DatasetProfile, ApiError> {
     let record = project.find_dataset(dataset)?;
-    profile_of(project, &record, progress)
+    let cached = project.cached_profile(record.id, PROFILE_VERSION)?;
+    if let Some(profile) = cached.and_then(|json| serde_json::from_str(&json).ok()) {
+        return Ok(profile);
+    }
+    let label = format!("profile {}", record.fields.name);
+    jobs.run(project, JobSpec::new(JobKind::Profile, label), |job| {
+        let progress = DataProgress {
+            job,
+            operation: "profile_dataset",
+        };
+        profile_of(project, &record, &progress)
+    })
 }
 
+/// A page of a dataset's rows to show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PreviewDatasetRequest {
+    /// The dataset, by name.
     pub dataset: String,
     /// Offset, limit, sort and filters.
     #[serde(flatten)]
@@ -267,10 +305,12 @@ pub fn preview_dataset(
     Ok(datalab_data::preview_snapshot(&path, &request.page)?)
 }
 
+/// SQL to run over the datasets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct QueryRequest {
     /// SQL over the project's datasets, each a table named as the dataset.
     pub sql: String,
+    /// The most rows to answer.
     pub limit: usize,
 }
 
@@ -304,14 +344,11 @@ pub fn remove_dataset(project: &Project, dataset: &str) -> Result<DatasetInfo, A
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                return Err(ApiError::new(
-                    ErrorCode::Io,
-                    format!(
-                        "dataset '{}' was removed, but its snapshot {} could not be deleted: {e}",
-                        info.name,
-                        path.display()
-                    ),
-                ));
+                return Err(ApiError::io(format!(
+                    "dataset '{}' was removed, but its snapshot {} could not be deleted: {e}",
+                    info.name,
+                    path.display()
+                )));
             }
         }
     }

@@ -3,8 +3,9 @@
 
 use crate::datasets::{DatasetInfo, ImportRequest, import_dataset};
 use crate::error::{ApiError, ErrorCode};
+use crate::jobs::JobContext;
 use crate::project::{ProjectSummary, project_summary};
-use datalab_data::{ImportOptions, Progress};
+use datalab_data::ImportOptions;
 use datalab_project::Project;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -33,9 +34,12 @@ pub const SAMPLE_DATASETS: &[(&str, &[u8])] = &[
     ),
 ];
 
+/// The demo project made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DemoOutcome {
+    /// The project.
     pub project: ProjectSummary,
+    /// Its sample datasets.
     pub datasets: Vec<DatasetInfo>,
     /// False when the demo project existed already and was reused.
     pub created: bool,
@@ -43,10 +47,7 @@ pub struct DemoOutcome {
 
 /// Creates (or completes) the demo project in `dir`: the sample files are
 /// written to `dir/samples/` and imported. Running it again changes nothing.
-pub fn create_demo(
-    dir: &Path,
-    progress: &dyn Progress,
-) -> Result<(Project, DemoOutcome), ApiError> {
+pub fn create_demo(dir: &Path, jobs: &JobContext<'_>) -> Result<(Project, DemoOutcome), ApiError> {
     // Opened like any project, so runs a dead process left are marked interrupted.
     let (project, created) = match crate::project::open_project(dir) {
         Ok(project) => (project, false),
@@ -54,29 +55,21 @@ pub fn create_demo(
         Err(other) => return Err(other),
     };
     let samples = project.root().join("samples");
-    std::fs::create_dir_all(&samples).map_err(|e| {
-        ApiError::new(
-            ErrorCode::Io,
-            format!("cannot create {}: {e}", samples.display()),
-        )
-    })?;
+    std::fs::create_dir_all(&samples)
+        .map_err(|e| ApiError::io(format!("cannot create {}: {e}", samples.display())))?;
     let mut datasets = Vec::new();
     for (file, bytes) in SAMPLE_DATASETS {
         let path = samples.join(file);
         if std::fs::read(&path).ok().as_deref() != Some(*bytes) {
-            std::fs::write(&path, bytes).map_err(|e| {
-                ApiError::new(
-                    ErrorCode::Io,
-                    format!("cannot write {}: {e}", path.display()),
-                )
-            })?;
+            std::fs::write(&path, bytes)
+                .map_err(|e| ApiError::io(format!("cannot write {}: {e}", path.display())))?;
         }
         let request = ImportRequest {
             path,
             name: None,
             options: ImportOptions::default(),
         };
-        datasets.push(import_dataset(&project, &request, progress)?.dataset);
+        datasets.push(import_dataset(&project, &request, jobs)?.dataset);
     }
     let summary = project_summary(&project)?;
     Ok((

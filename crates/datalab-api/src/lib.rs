@@ -4,31 +4,54 @@
 //! returning plain response types (serde). [`ops`] lists them by name: the
 //! desktop shell, the HTTP server and `datalab call` dispatch through that
 //! list, the CLI's own commands call the same functions, and the UI's
-//! TypeScript types are generated from it, so nothing can drift apart. Engine errors arrive as [`ApiError`]: a stable
-//! `code` for programs and a `message` a person can act on.
+//! TypeScript types are generated from it, so nothing can drift apart.
+//! Engine errors arrive as [`ApiError`]: a stable `code` for programs, a
+//! `message` a person can act on, and the request `field` at fault.
+//!
+//! This crate is orchestration: it checks requests, finds records, and hands
+//! long work to the job engine (`datalab-lab`); the rules of the domains
+//! live in the crates that own them.
 
+#![warn(missing_docs)]
+
+pub mod candidates;
 pub mod charts;
 mod datasets;
 mod demo;
 mod error;
+pub mod evaluations;
 mod experiments;
+pub mod jobs;
 mod model_card;
 pub mod models;
 pub mod ops;
 mod project;
+mod run_compare;
+mod runs;
 pub mod serving;
+pub mod storage;
+mod typescript;
 pub mod vendors;
 
+pub use candidates::{
+    Agreements, Candidate, CandidateComparison, CandidateKind, compare_candidates, get_agreements,
+    set_agreements,
+};
 pub use datalab_data::{
     ColumnKind, ColumnProfile, ColumnSchema, Correlations, CsvDialect, DatasetProfile,
-    DistinctCount, Filter, FilterOp, Histogram, ImportOptions, NoProgress, NumericSummary,
-    PreviewRequest, Progress, QueryOutput, SortOrder, SourceFormat, Stage, Table, ValueCount,
+    DistinctCount, Filter, FilterOp, Histogram, ImportOptions, NumericSummary, PreviewRequest,
+    QueryOutput, SortOrder, SourceFormat, Stage, Table, ValueCount,
 };
+pub use datalab_lab::evaluation::{EvaluationProgress, EvaluationSummary};
+pub use datalab_lab::sweep::RunEvent;
+pub use datalab_lab::{Event, EventSink, JobInfo, NoEvents, RunInfo, params_text};
 pub use datalab_ml::spec::ExperimentSpec;
+pub use datalab_ml::stats::Verdict;
 pub use datalab_ml::trial::MeanStd;
 pub use datalab_project::{DatasetId, Project};
 pub use datalab_project::{
-    EvaluationId, EvaluationStatus, ExperimentId, RunId, RunQuery, RunSort, RunStatus, VendorId,
+    EvaluationId, EvaluationStatus, ExperimentId, JobId, JobKind, JobStatus, RunId, RunQuery,
+    RunSort, RunStatus, VendorId,
 };
 pub use datalab_publish::StorageConfig;
 pub use datalab_publish::transfer::{PublishOutcome, RemoteVersion};
@@ -42,24 +65,29 @@ pub use datasets::{
 };
 pub use demo::{DemoOutcome, SAMPLE_DATASETS, create_demo};
 pub use error::{ApiError, ErrorCode};
-pub use experiments::{
-    ExperimentDetail, ExperimentInfo, ExperimentOutcome, PairComparison, RunComparison, RunDetail,
-    RunEvent, RunInfo, RunPage, Verdict, cancel_runs, compare_runs, create_experiment,
-    list_experiments, list_runs, params_text, parse_spec, query_runs, recover_interrupted_runs,
-    run_experiment, run_queued, show_experiment, show_run,
+pub use evaluations::{
+    EvaluateRequest, EvaluationDetail, EvaluationInfo, evaluate_vendor, list_evaluations,
+    show_evaluation,
 };
+pub use experiments::{
+    ExperimentDetail, ExperimentInfo, ExperimentOutcome, MAX_TRIALS, cancel_runs,
+    create_experiment, every_run_failed, list_experiments, parse_spec, resumable_experiment,
+    run_experiment, run_queued, show_experiment,
+};
+pub use jobs::JobContext;
 pub use models::{
-    AddStorageRequest, FetchRequest, ModelRef, ModelVersionDetail, ModelVersionInfo,
-    PublicationInfo, PublishRequest, RegisterModelRequest, SetAliasRequest, StorageTargetInfo,
-    add_storage, fetch_model, list_models, list_published, list_storage, parse_model_ref,
-    publish_model, register_model, set_model_alias, show_model, test_storage,
+    ModelRef, ModelVersionDetail, ModelVersionInfo, PublicationInfo, RegisterModelRequest,
+    SetAliasRequest, list_models, parse_model_ref, register_model, set_model_alias, show_model,
 };
 pub use project::{ProjectSummary, discover_project, init_project, open_project, project_summary};
+pub use run_compare::{PairComparison, RunComparison, compare_runs};
+pub use runs::{RunDetail, RunPage, list_runs, query_runs, show_run};
+pub use storage::{
+    AddStorageRequest, FetchRequest, PublishRequest, StorageTargetInfo, add_storage, fetch_model,
+    list_published, list_storage, publish_model, test_storage,
+};
 pub use vendors::{
-    AddVendorRequest, Agreements, Candidate, CandidateComparison, CandidateKind, EvaluateRequest,
-    EvaluationDetail, EvaluationInfo, EvaluationProgress, EvaluationSummary, VendorInfo,
-    VendorTest, add_vendor, compare_candidates, evaluate_vendor, get_agreements, list_evaluations,
-    list_vendors, remove_vendor, set_agreements, show_evaluation, test_vendor,
+    AddVendorRequest, VendorInfo, VendorTest, add_vendor, list_vendors, remove_vendor, test_vendor,
 };
 
 /// The version of this Data Lab build.

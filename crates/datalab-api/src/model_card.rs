@@ -2,13 +2,14 @@
 //! the comparison with the other candidates and the vendor services
 //! evaluated on the same test rows, and how to reproduce it.
 
-use crate::experiments::{RunInfo, params_text};
-use crate::vendors::EvaluationInfo;
+use crate::evaluations::EvaluationInfo;
+use datalab_lab::{RunInfo, params_text};
 use datalab_ml::spec::ExperimentSpec;
 use datalab_ml::validation::Validation;
 use datalab_publish::Manifest;
 use std::fmt::Write;
 
+/// The card of a version made from `run` of `spec`'s experiment.
 pub fn model_card(
     manifest: &Manifest,
     description: &str,
@@ -74,13 +75,18 @@ pub fn model_card(
         .iter()
         .filter(|r| r.status == datalab_project::RunStatus::Succeeded)
         .collect();
-    // Every headline metric is higher-is-better.
     match succeeded.iter().find_map(|r| r.headline_metric()) {
         Some((metric, _)) => {
             let mut ranked = succeeded.clone();
+            let higher = datalab_ml::metric_facts::higher_is_better(metric);
             ranked.sort_by(|a, b| {
                 let value = |r: &RunInfo| r.metrics.get(metric).map_or(f64::NAN, |m| m.mean);
-                value(b).total_cmp(&value(a))
+                let (a, b) = (value(a), value(b));
+                if higher {
+                    b.total_cmp(&a)
+                } else {
+                    a.total_cmp(&b)
+                }
             });
             let _ = writeln!(
                 out,
@@ -125,7 +131,7 @@ pub fn model_card(
 
 /// The newest finished evaluation of each vendor on this experiment, beside this model.
 fn vendor_table(out: &mut String, run: &RunInfo, evaluations: &[EvaluationInfo]) {
-    let newest = crate::vendors::newest_per_vendor(evaluations);
+    let newest = crate::candidates::newest_per_vendor(evaluations);
     let _ = writeln!(out, "\n### Vendor services\n");
     let Some((metric, mine)) = run.headline_metric() else {
         let _ = writeln!(out, "No comparable metric.");

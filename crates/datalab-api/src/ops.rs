@@ -6,58 +6,28 @@
 //!
 //! Operations run against the [`Session`]'s current project, opened afresh
 //! for each call (a SQLite connection is cheap, and it keeps the session
-//! free of connection state shared across threads).
+//! free of connection state shared across threads). Long operations run as
+//! jobs: their events go to the call's [`EventSink`], and the job takes the
+//! id the caller chose ([`CallContext::job`]), so any window can cancel it
+//! with `cancel_job` before the first answer.
 
 use crate::error::{ApiError, ErrorCode};
-use crate::experiments::{ExperimentDetail, ExperimentInfo, RunComparison, RunDetail, RunEvent};
-use crate::{DatasetInfo, ImportOutcome, ImportRequest, PreviewDatasetRequest, QueryRequest};
-use crate::{ExperimentOutcome, ProjectSummary, RunInfo};
-use datalab_data::{DatasetProfile, QueryOutput, Stage};
+use crate::jobs::JobContext;
+use crate::serving::ServedModels;
+use crate::{
+    DatasetInfo, ExperimentDetail, ExperimentInfo, ExperimentOutcome, ImportOutcome, ImportRequest,
+    PreviewDatasetRequest, ProjectSummary, QueryRequest, RunComparison, RunDetail, RunInfo,
+};
+use datalab_data::{DatasetProfile, QueryOutput};
+pub use datalab_lab::{Event, EventSink, NoEvents};
 use datalab_ml::catalog::ModelSpec;
 use datalab_ml::spec::ExperimentSpec;
-use datalab_project::{ExperimentId, Project, RunId};
+use datalab_project::{ExperimentId, JobId, Project, RunId};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use ts_rs::TS;
-
-/// What long operations report while they work; transports forward these
-/// to the UI (server-sent events, Tauri events).
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Event {
-    /// `done` of `total` units of an import or profile (bytes while checking).
-    Progress {
-        operation: String,
-        stage: Stage,
-        done: u64,
-        total: u64,
-    },
-    /// A run started, finished a fold, or ended.
-    Run { event: RunEvent },
-    /// `done` of `total` bytes of an upload.
-    Transfer {
-        operation: String,
-        done: u64,
-        total: u64,
-    },
-    /// Rows of a vendor evaluation done, failed, and what it spent so far.
-    Evaluation { progress: crate::EvaluationProgress },
-}
-
-/// Where a transport sends events.
-pub trait EventSink: Send + Sync {
-    fn emit(&self, event: Event);
-}
-
-/// For callers that do not listen.
-#[derive(Debug)]
-pub struct NoEvents;
-
-impl EventSink for NoEvents {
-    fn emit(&self, _event: Event) {}
-}
 
 /// What one user (a window, a browser tab, a CLI call) works on: the current
 /// project, if any.
@@ -67,12 +37,14 @@ pub struct Session {
 }
 
 impl Session {
+    /// A session on `project`, or on none yet.
     pub fn new(project: Option<PathBuf>) -> Self {
         Session {
             project: Mutex::new(project),
         }
     }
 
+    /// The current project's folder.
     pub fn project_root(&self) -> Option<PathBuf> {
         self.project.lock().ok().and_then(|p| p.clone())
     }
@@ -96,9 +68,16 @@ impl Session {
 
 /// Everything a call may use besides its request.
 pub struct CallContext<'a> {
+    /// The window's (or tab's, or command's) current project.
     pub session: &'a Session,
+    /// Where the events of the call's jobs go.
     pub events: &'a dyn EventSink,
+    /// The caller's own stop flag (Ctrl-C, a closed window).
     pub cancel: &'a AtomicBool,
+    /// The id the caller chose for the job the call runs, if it runs one.
+    pub job: Option<JobId>,
+    /// The versions this process serves: the transport's state.
+    pub served: &'a ServedModels,
 }
 
 impl std::fmt::Debug for CallContext<'_> {
@@ -106,96 +85,104 @@ impl std::fmt::Debug for CallContext<'_> {
         f.debug_struct("CallContext")
             .field("session", self.session)
             .field("cancel", self.cancel)
+            .field("job", &self.job)
             .finish_non_exhaustive()
     }
 }
 
-struct ProgressEvents<'a> {
-    operation: &'static str,
-    events: &'a dyn EventSink,
-    cancel: &'a AtomicBool,
-}
-
-impl datalab_data::Progress for ProgressEvents<'_> {
-    fn report(&self, stage: Stage, done: u64, total: u64) {
-        self.events.emit(Event::Progress {
-            operation: self.operation.to_string(),
-            stage,
-            done,
-            total,
-        });
-    }
-
-    fn cancelled(&self) -> bool {
-        self.cancel.load(std::sync::atomic::Ordering::SeqCst)
+impl CallContext<'_> {
+    /// What the call's jobs are given.
+    fn jobs(&self) -> JobContext<'_> {
+        JobContext::new(self.events, self.cancel).with_id(self.job.clone())
     }
 }
 
 /// A folder to create or open a project in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ProjectPath {
+    /// The folder.
     pub path: PathBuf,
 }
 
 /// A dataset, by name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DatasetName {
+    /// The dataset's name.
     pub dataset: String,
 }
 
+/// An experiment, by number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ExperimentRef {
+    /// The experiment's number.
     pub experiment: ExperimentId,
 }
 
+/// A run, by number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunRef {
+    /// The run's number.
     pub run: RunId,
 }
 
+/// A spec to record as an experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CreateExperimentRequest {
+    /// The spec.
     pub spec: ExperimentSpec,
 }
 
+/// An experiment to run: its queued runs, and the ones a cancel or a dead
+/// process stopped (resumed from their finished folds).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunExperimentRequest {
+    /// The experiment's number.
     pub experiment: ExperimentId,
     /// Trials at once (default: the spec's; 0: one per core).
     #[serde(default)]
     pub parallelism: Option<usize>,
 }
 
+/// Which runs to list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ListRunsRequest {
+    /// Of one experiment only.
     #[serde(default)]
     pub experiment: Option<ExperimentId>,
 }
 
+/// Runs to compare.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CompareRunsRequest {
+    /// The runs (two or more, measured on the same folds).
     pub runs: Vec<RunId>,
     /// The metric (default: accuracy, R² or silhouette).
     #[serde(default)]
     pub metric: Option<String>,
 }
 
+/// Runs to cancel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CancelRunsRequest {
+    /// These runs.
     #[serde(default)]
     pub runs: Vec<RunId>,
+    /// Every unfinished run of this experiment.
     #[serde(default)]
     pub experiment: Option<ExperimentId>,
 }
 
+/// A spec as TOML.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SpecText {
+    /// The TOML text.
     pub toml: String,
 }
 
 /// A storage target, by name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct StorageName {
+    /// The target's name.
     pub target: String,
 }
 
@@ -206,6 +193,7 @@ pub struct Empty {}
 /// A count of things changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Affected {
+    /// How many.
     pub affected: usize,
 }
 
@@ -229,16 +217,15 @@ macro_rules! operations {
             match name {
                 $(stringify!($name) => {
                     let $req: $request = serde_json::from_value(request).map_err(|e| {
-                        ApiError::new(
-                            ErrorCode::InvalidRequest,
-                            format!("{}: the request does not fit: {e}", stringify!($name)),
-                        )
+                        ApiError::invalid(format!(
+                            "{}: the request does not fit: {e}",
+                            stringify!($name)
+                        ))
                     })?;
                     let $cx = context;
                     let response: $response = $body?;
-                    serde_json::to_value(response).map_err(|e| {
-                        ApiError::new(ErrorCode::Internal, format!("{}: {e}", stringify!($name)))
-                    })
+                    serde_json::to_value(response)
+                        .map_err(|e| ApiError::internal(format!("{}: {e}", stringify!($name))))
                 })*
                 other => Err(ApiError::new(
                     ErrorCode::NotFound,
@@ -248,7 +235,7 @@ macro_rules! operations {
         }
 
         /// The `Operations` map of the TypeScript client: name → request, response.
-        fn operation_map(config: &ts_rs::Config) -> String {
+        pub(crate) fn operation_map(config: &ts_rs::Config) -> String {
             let mut out = String::from("export interface Operations {\n");
             $(
                 $(out.push_str(&format!("  /**{} */\n", $doc));)*
@@ -287,17 +274,12 @@ operations! {
     };
     list_datasets(Empty) -> Vec<DatasetInfo> => |cx, _r| crate::list_datasets(&cx.session.open()?);
     /// Imports a file (CSV, TSV, Parquet, JSON); progress arrives as events.
-    import_dataset(ImportRequest) -> ImportOutcome => |cx, r| {
-        let progress = ProgressEvents { operation: "import_dataset", events: cx.events, cancel: cx.cancel };
-        crate::import_dataset(&cx.session.open()?, &r, &progress)
-    };
+    import_dataset(ImportRequest) -> ImportOutcome => |cx, r| crate::import_dataset(&cx.session.open()?, &r, &cx.jobs());
     show_dataset(DatasetName) -> DatasetInfo => |cx, r| crate::show_dataset(&cx.session.open()?, &r.dataset);
     /// A page of rows, sorted and filtered, fetched from the snapshot.
     preview_dataset(PreviewDatasetRequest) -> QueryOutput => |cx, r| crate::preview_dataset(&cx.session.open()?, &r);
-    profile_dataset(DatasetName) -> DatasetProfile => |cx, r| {
-        let progress = ProgressEvents { operation: "profile_dataset", events: cx.events, cancel: cx.cancel };
-        crate::profile_dataset(&cx.session.open()?, &r.dataset, &progress)
-    };
+    /// A dataset's profile (computed as a job the first time).
+    profile_dataset(DatasetName) -> DatasetProfile => |cx, r| crate::profile_dataset(&cx.session.open()?, &r.dataset, &cx.jobs());
     /// SQL over the project's datasets, each a table named as the dataset.
     query_datasets(QueryRequest) -> QueryOutput => |cx, r| crate::query_datasets(&cx.session.open()?, &r);
     remove_dataset(DatasetName) -> DatasetInfo => |cx, r| crate::remove_dataset(&cx.session.open()?, &r.dataset);
@@ -307,15 +289,12 @@ operations! {
     parse_spec(SpecText) -> ExperimentSpec => |_cx, r| crate::parse_spec(&r.toml);
     /// A spec as TOML, to save and run anywhere.
     spec_to_toml(CreateExperimentRequest) -> SpecText => |_cx, r| {
-        r.spec.to_toml().map(|toml| SpecText { toml }).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e.to_string()))
+        r.spec.to_toml().map(|toml| SpecText { toml }).map_err(|e| ApiError::invalid(e.to_string()))
     };
     /// Records a spec as an experiment with its runs queued.
     create_experiment(CreateExperimentRequest) -> ExperimentDetail => |cx, r| crate::create_experiment(&cx.session.open()?, &r.spec);
-    /// Runs an experiment's queued runs; each start, fold and end arrives as an event.
-    run_experiment(RunExperimentRequest) -> ExperimentOutcome => |cx, r| {
-        let events = |event: &RunEvent| cx.events.emit(Event::Run { event: event.clone() });
-        crate::run_queued(&cx.session.open()?, r.experiment, r.parallelism, &events, cx.cancel)
-    };
+    /// Runs an experiment's unfinished runs as a job (resuming stopped ones); each start, fold, step and end arrives as an event.
+    run_experiment(RunExperimentRequest) -> ExperimentOutcome => |cx, r| crate::run_queued(&cx.session.open()?, r.experiment, r.parallelism, &cx.jobs());
     list_experiments(Empty) -> Vec<ExperimentInfo> => |cx, _r| crate::list_experiments(&cx.session.open()?);
     show_experiment(ExperimentRef) -> ExperimentDetail => |cx, r| crate::show_experiment(&cx.session.open()?, r.experiment);
     list_runs(ListRunsRequest) -> Vec<RunInfo> => |cx, r| crate::list_runs(&cx.session.open()?, r.experiment);
@@ -338,14 +317,11 @@ operations! {
     /// Writes, reads back and deletes a small object in a target.
     test_storage(StorageName) -> crate::StorageTargetInfo => |cx, r| crate::test_storage(&cx.session.open()?, &r.target);
     /// Publishes a version to a target; progress arrives as transfer events.
-    publish_model(crate::PublishRequest) -> crate::PublishOutcome => |cx, r| {
-        let progress = |done: u64, total: u64| cx.events.emit(Event::Transfer { operation: "publish_model".into(), done, total });
-        crate::publish_model(&cx.session.open()?, &r, &progress, cx.cancel)
-    };
+    publish_model(crate::PublishRequest) -> crate::PublishOutcome => |cx, r| crate::publish_model(&cx.session.open()?, &r, &cx.jobs());
     /// The versions a target holds (whole ones only).
     list_published(StorageName) -> Vec<crate::RemoteVersion> => |cx, r| crate::list_published(&cx.session.open()?, &r.target);
     /// Fetches a published version into this project, every file checked.
-    fetch_model(crate::FetchRequest) -> crate::ModelVersionDetail => |cx, r| crate::fetch_model(&cx.session.open()?, &r);
+    fetch_model(crate::FetchRequest) -> crate::ModelVersionDetail => |cx, r| crate::fetch_model(&cx.session.open()?, &r, &cx.jobs());
     /// Adds a vendor connector (the secret's source is kept, never the secret).
     add_vendor(crate::AddVendorRequest) -> crate::VendorInfo => |cx, r| crate::add_vendor(&cx.session.open()?, &r);
     list_vendors(Empty) -> Vec<crate::VendorInfo> => |cx, _r| crate::list_vendors(&cx.session.open()?);
@@ -354,183 +330,36 @@ operations! {
     /// Removes a connector; its evaluations stay.
     remove_vendor(crate::vendors::VendorName) -> crate::VendorInfo => |cx, r| crate::remove_vendor(&cx.session.open()?, &r.vendor);
     /// Sends an experiment's test rows through a vendor and scores the answers; progress arrives as events.
-    evaluate_vendor(crate::EvaluateRequest) -> crate::EvaluationInfo => |cx, r| {
-        let progress = |progress: crate::EvaluationProgress| cx.events.emit(Event::Evaluation { progress });
-        crate::evaluate_vendor(&cx.session.open()?, &r, &progress, cx.cancel)
-    };
-    /// Asks a running evaluation to stop at its next call.
-    cancel_evaluation(crate::vendors::EvaluationRef) -> crate::EvaluationInfo => |cx, r| crate::vendors::cancel_evaluation(&cx.session.open()?, r.evaluation);
-    list_evaluations(crate::vendors::ListEvaluationsRequest) -> Vec<crate::EvaluationInfo> => |cx, r| crate::list_evaluations(&cx.session.open()?, r.experiment);
+    evaluate_vendor(crate::EvaluateRequest) -> crate::EvaluationInfo => |cx, r| crate::evaluate_vendor(&cx.session.open()?, &r, &cx.jobs());
+    /// Asks a running evaluation to stop (through its job).
+    cancel_evaluation(crate::evaluations::EvaluationRef) -> crate::EvaluationInfo => |cx, r| crate::evaluations::cancel_evaluation(&cx.session.open()?, r.evaluation);
+    /// Evaluations, newest first.
+    list_evaluations(crate::evaluations::ListEvaluationsRequest) -> Vec<crate::EvaluationInfo> => |cx, r| crate::list_evaluations(&cx.session.open()?, r.experiment);
     /// An evaluation with its rows (failed ones first).
-    show_evaluation(crate::vendors::EvaluationRef) -> crate::EvaluationDetail => |cx, r| crate::show_evaluation(&cx.session.open()?, r.evaluation);
+    show_evaluation(crate::evaluations::EvaluationRef) -> crate::EvaluationDetail => |cx, r| crate::show_evaluation(&cx.session.open()?, r.evaluation);
     get_agreements(Empty) -> crate::Agreements => |cx, _r| crate::get_agreements(&cx.session.open()?);
     /// Sets what a chosen model must meet: a minimum metric, a maximum p95 latency, cost and error rate.
     set_agreements(crate::Agreements) -> crate::Agreements => |cx, r| crate::set_agreements(&cx.session.open()?, &r);
     /// Serves a version on 127.0.0.1 from this process (OIP v2 and MLflow), with sample requests.
-    serve_model(crate::serving::ServeRequest) -> crate::serving::ServedInfo => |cx, r| crate::serving::serve_model(&cx.session.open()?, &r);
+    serve_model(crate::serving::ServeRequest) -> crate::serving::ServedInfo => |cx, r| crate::serving::serve_model(&cx.session.open()?, cx.served, &r);
     /// The versions this process serves.
-    list_served(Empty) -> Vec<crate::serving::ServedInfo> => |_cx, _r| Ok::<_, ApiError>(crate::serving::list_served());
-    stop_serving(crate::ModelRef) -> crate::serving::ServedInfo => |cx, r| crate::serving::stop_serving(&cx.session.open()?, &r.model);
+    list_served(Empty) -> Vec<crate::serving::ServedInfo> => |cx, _r| Ok::<_, ApiError>(crate::serving::list_served(cx.served));
+    /// Stops serving a version.
+    stop_serving(crate::ModelRef) -> crate::serving::ServedInfo => |cx, r| crate::serving::stop_serving(&cx.session.open()?, cx.served, &r.model);
     /// Adds a served version as a vendor connector, so the comparison covers it.
-    add_served_vendor(crate::serving::AddServedVendorRequest) -> crate::VendorInfo => |cx, r| crate::serving::add_served_vendor(&cx.session.open()?, &r);
+    add_served_vendor(crate::serving::AddServedVendorRequest) -> crate::VendorInfo => |cx, r| crate::serving::add_served_vendor(&cx.session.open()?, cx.served, &r);
     /// Local runs and vendor evaluations of an experiment side by side, against the agreements.
     compare_candidates(ExperimentRef) -> crate::CandidateComparison => |cx, r| crate::compare_candidates(&cx.session.open()?, r.experiment);
-    /// Cancels runs: queued ones at once, running ones at their next fold.
+    /// Cancels runs: queued ones at once, running ones within a second or so (keeping their finished folds).
     cancel_runs(CancelRunsRequest) -> Affected => |cx, r| {
         crate::cancel_runs(&cx.session.open()?, r.experiment, &r.runs).map(|affected| Affected { affected })
     };
+    /// The running and recent jobs of the project (of every process), running ones first.
+    list_jobs(crate::jobs::ListJobsRequest) -> Vec<crate::JobInfo> => |cx, r| crate::jobs::list_jobs(&cx.session.open()?, &r);
+    /// One job.
+    show_job(crate::jobs::JobRef) -> crate::JobInfo => |cx, r| crate::jobs::show_job(&cx.session.open()?, &r.job);
+    /// Asks a job to stop, whichever window or process runs it.
+    cancel_job(crate::jobs::JobRef) -> crate::JobInfo => |cx, r| crate::jobs::cancel_job(&cx.session.open()?, &r.job);
 }
 
-/// Declares `T` for the TypeScript file.
-fn declare<T: TS>(config: &ts_rs::Config) -> String {
-    // `decl` carries the type's doc comment.
-    format!("export {}\n", T::decl(config))
-}
-
-/// The TypeScript client types: every request, response and event type, and
-/// the `Operations` map. `ui/src/api/types.ts` holds this text; a test fails
-/// when it is stale (`DATALAB_UPDATE_TYPES=1 cargo test -p datalab-api` rewrites it).
-pub fn typescript() -> String {
-    let config = ts_rs::Config::new().with_large_int("number");
-    let declarations = [
-        declare::<serde_json::Value>(&config),
-        declare::<datalab_project::DatasetId>(&config),
-        declare::<ExperimentId>(&config),
-        declare::<RunId>(&config),
-        declare::<datalab_project::RunStatus>(&config),
-        declare::<ProjectSummary>(&config),
-        declare::<ApiError>(&config),
-        declare::<ErrorCode>(&config),
-        declare::<Event>(&config),
-        declare::<Stage>(&config),
-        declare::<Empty>(&config),
-        declare::<Affected>(&config),
-        declare::<ProjectPath>(&config),
-        declare::<DatasetName>(&config),
-        declare::<ExperimentRef>(&config),
-        declare::<RunRef>(&config),
-        declare::<SpecText>(&config),
-        declare::<DatasetInfo>(&config),
-        declare::<ImportRequest>(&config),
-        declare::<ImportOutcome>(&config),
-        declare::<datalab_data::ImportOptions>(&config),
-        declare::<datalab_data::CsvDialect>(&config),
-        declare::<datalab_data::SourceFormat>(&config),
-        declare::<PreviewDatasetRequest>(&config),
-        declare::<datalab_data::PreviewRequest>(&config),
-        declare::<datalab_data::Filter>(&config),
-        declare::<datalab_data::FilterOp>(&config),
-        declare::<datalab_data::SortOrder>(&config),
-        declare::<QueryRequest>(&config),
-        declare::<QueryOutput>(&config),
-        declare::<datalab_data::Table>(&config),
-        declare::<datalab_data::ColumnSchema>(&config),
-        declare::<datalab_data::ColumnKind>(&config),
-        declare::<DatasetProfile>(&config),
-        declare::<datalab_data::ColumnProfile>(&config),
-        declare::<datalab_data::DistinctCount>(&config),
-        declare::<datalab_data::NumericSummary>(&config),
-        declare::<datalab_data::ValueCount>(&config),
-        declare::<datalab_data::Histogram>(&config),
-        declare::<datalab_data::Correlations>(&config),
-        declare::<ModelSpec>(&config),
-        declare::<datalab_ml::catalog::ParamSpec>(&config),
-        declare::<datalab_ml::catalog::ParamDomain>(&config),
-        declare::<datalab_ml::catalog::ParamValue>(&config),
-        declare::<datalab_ml::catalog::Task>(&config),
-        declare::<datalab_ml::catalog::Determinism>(&config),
-        declare::<ExperimentSpec>(&config),
-        declare::<datalab_ml::spec::DatasetRef>(&config),
-        declare::<datalab_ml::spec::TaskSpec>(&config),
-        declare::<datalab_ml::spec::Search>(&config),
-        declare::<datalab_ml::spec::ModelSearch>(&config),
-        declare::<datalab_ml::spec::ParamSpace>(&config),
-        declare::<datalab_ml::validation::Validation>(&config),
-        declare::<CreateExperimentRequest>(&config),
-        declare::<RunExperimentRequest>(&config),
-        declare::<ListRunsRequest>(&config),
-        declare::<CompareRunsRequest>(&config),
-        declare::<CancelRunsRequest>(&config),
-        declare::<ExperimentInfo>(&config),
-        declare::<ExperimentDetail>(&config),
-        declare::<ExperimentOutcome>(&config),
-        declare::<RunInfo>(&config),
-        declare::<RunDetail>(&config),
-        declare::<datalab_project::RunQuery>(&config),
-        declare::<datalab_project::RunSort>(&config),
-        declare::<crate::RunPage>(&config),
-        declare::<RunEvent>(&config),
-        declare::<datalab_ml::trial::MeanStd>(&config),
-        declare::<RunComparison>(&config),
-        declare::<crate::charts::RunCharts>(&config),
-        declare::<StorageName>(&config),
-        declare::<crate::RegisterModelRequest>(&config),
-        declare::<crate::ModelRef>(&config),
-        declare::<crate::SetAliasRequest>(&config),
-        declare::<crate::ModelVersionInfo>(&config),
-        declare::<crate::ModelVersionDetail>(&config),
-        declare::<crate::PublicationInfo>(&config),
-        declare::<datalab_publish::Manifest>(&config),
-        declare::<datalab_publish::PackageFile>(&config),
-        declare::<datalab_publish::package::InputField>(&config),
-        declare::<crate::AddStorageRequest>(&config),
-        declare::<crate::StorageTargetInfo>(&config),
-        declare::<datalab_publish::StorageConfig>(&config),
-        declare::<crate::PublishRequest>(&config),
-        declare::<crate::PublishOutcome>(&config),
-        declare::<crate::RemoteVersion>(&config),
-        declare::<crate::FetchRequest>(&config),
-        declare::<crate::charts::Series>(&config),
-        declare::<crate::PairComparison>(&config),
-        declare::<crate::Verdict>(&config),
-        declare::<datalab_project::VendorId>(&config),
-        declare::<datalab_project::EvaluationId>(&config),
-        declare::<datalab_project::EvaluationStatus>(&config),
-        declare::<datalab_vendors::Connector>(&config),
-        declare::<datalab_vendors::Protocol>(&config),
-        declare::<datalab_vendors::MlflowFormat>(&config),
-        declare::<datalab_vendors::Header>(&config),
-        declare::<datalab_vendors::Auth>(&config),
-        declare::<datalab_vendors::SecretSource>(&config),
-        declare::<datalab_vendors::Pricing>(&config),
-        declare::<datalab_vendors::LatencySummary>(&config),
-        declare::<datalab_vendors::FailureKind>(&config),
-        declare::<crate::AddVendorRequest>(&config),
-        declare::<crate::vendors::VendorName>(&config),
-        declare::<crate::VendorInfo>(&config),
-        declare::<crate::vendors::TestVendorRequest>(&config),
-        declare::<crate::vendors::RequestPreview>(&config),
-        declare::<crate::VendorTest>(&config),
-        declare::<crate::EvaluateRequest>(&config),
-        declare::<crate::vendors::FailureCount>(&config),
-        declare::<crate::EvaluationSummary>(&config),
-        declare::<crate::EvaluationInfo>(&config),
-        declare::<crate::EvaluationProgress>(&config),
-        declare::<crate::vendors::ListEvaluationsRequest>(&config),
-        declare::<crate::vendors::EvaluationRef>(&config),
-        declare::<crate::vendors::EvaluationRowInfo>(&config),
-        declare::<crate::EvaluationDetail>(&config),
-        declare::<crate::Agreements>(&config),
-        declare::<crate::CandidateKind>(&config),
-        declare::<crate::Candidate>(&config),
-        declare::<crate::CandidateComparison>(&config),
-        declare::<crate::serving::ServeRequest>(&config),
-        declare::<crate::serving::ServedInfo>(&config),
-        declare::<crate::serving::AddServedVendorRequest>(&config),
-    ];
-    let mut out = String::from(
-        "// Generated from the Rust API types by datalab_api::ops::typescript().\n\
-         // Do not edit: run `DATALAB_UPDATE_TYPES=1 cargo test -p datalab-api --test typescript`.\n\
-         /* eslint-disable */\n\n",
-    );
-    for declaration in declarations {
-        out.push_str(&declaration);
-        out.push('\n');
-    }
-    out.push_str(&operation_map(&config));
-    out.push_str(&format!(
-        "\nexport const OPERATIONS = {} as const;\n",
-        serde_json::to_string(OPERATIONS).unwrap_or_default()
-    ));
-    out
-}
+pub use crate::typescript::typescript;

@@ -1,4 +1,6 @@
-//! Project operations: create, open, describe.
+//! Project operations: create, open, describe. Opening a project recovers
+//! the jobs a dead process left (they become interrupted, their leftovers
+//! are removed).
 
 use crate::error::ApiError;
 use datalab_project::Project;
@@ -8,10 +10,15 @@ use std::path::{Path, PathBuf};
 /// What a project is, at a glance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ProjectSummary {
+    /// The project folder.
     pub root: PathBuf,
+    /// Its database file.
     pub database: PathBuf,
+    /// The database's schema version.
     pub schema_version: i64,
+    /// When the project was created.
     pub created_at: Option<String>,
+    /// How many datasets it holds.
     pub datasets: usize,
 }
 
@@ -23,22 +30,20 @@ pub fn init_project(dir: &Path) -> Result<(Project, ProjectSummary), ApiError> {
 }
 
 /// Opens the project whose root is `dir`.
-/// Runs left `running` by a process that died are marked `interrupted`.
 pub fn open_project(dir: &Path) -> Result<Project, ApiError> {
     let project = Project::open(dir)?;
-    crate::experiments::recover_interrupted_runs(&project)?;
-    crate::vendors::recover_interrupted_evaluations(&project)?;
+    datalab_lab::recovery::recover(&project)?;
     Ok(project)
 }
 
 /// Opens the project containing `start` (it or a parent folder).
 pub fn discover_project(start: &Path) -> Result<Project, ApiError> {
     let project = Project::discover(start)?;
-    crate::experiments::recover_interrupted_runs(&project)?;
-    crate::vendors::recover_interrupted_evaluations(&project)?;
+    datalab_lab::recovery::recover(&project)?;
     Ok(project)
 }
 
+/// The project's folder, schema version, creation time and size.
 pub fn project_summary(project: &Project) -> Result<ProjectSummary, ApiError> {
     Ok(ProjectSummary {
         root: project.root().to_path_buf(),

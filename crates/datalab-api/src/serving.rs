@@ -1,7 +1,9 @@
 //! Models as services: which package to serve (a project's version, or one
 //! fetched straight from storage), and "Serve locally": a version served on
 //! 127.0.0.1 by this process, with a sample request, that can be added as a
-//! vendor connector in one step so the comparison covers it.
+//! vendor connector in one step so the comparison covers it. The versions a
+//! process serves are [`ServedModels`], state the transport owns and hands
+//! in with every call.
 
 use crate::error::{ApiError, ErrorCode};
 use crate::vendors::{AddVendorRequest, VendorInfo};
@@ -12,10 +14,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidRequest, message)
-}
 
 /// The package folder of a version of this project (`name`, `name:3`, `name@alias`).
 pub fn package_dir(project: &Project, reference: &str) -> Result<PathBuf, ApiError> {
@@ -32,19 +30,23 @@ pub fn fetch_package(
     version: Option<u32>,
     cache: &Path,
 ) -> Result<PathBuf, ApiError> {
-    datalab_serving::source::fetch_package(config, name, version, cache).map_err(|e| match e {
-        datalab_serving::source::FetchError::Storage(e) => e.into(),
-        datalab_serving::source::FetchError::Other(message) => {
-            ApiError::new(ErrorCode::NotFound, message)
-        }
-    })
+    Ok(datalab_serving::source::fetch_package(
+        config, name, version, cache,
+    )?)
 }
 
 /// Loads a package for serving.
 pub fn load_served_model(dir: &Path) -> Result<ServedModel, ApiError> {
-    ServedModel::load(dir).map_err(|e| ApiError::new(ErrorCode::Integrity, e))
+    ServedModel::load(dir).map_err(|e| match e {
+        // A package that fails its checks is an integrity failure wherever it is.
+        datalab_serving::ServingError::Storage(e) => {
+            ApiError::new(ErrorCode::Integrity, e.to_string())
+        }
+        other => other.into(),
+    })
 }
 
+/// A version to serve locally.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ServeRequest {
     /// `name`, `name:3` or `name@alias`.
@@ -57,16 +59,21 @@ pub struct ServeRequest {
 /// A version served by this process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ServedInfo {
+    /// The model's name.
     pub model: String,
+    /// Its version.
     pub version: u32,
+    /// The server's base URL.
     pub url: String,
     /// Open Inference Protocol v2.
     pub infer_url: String,
     /// MLflow scoring.
     pub invocations_url: String,
+    /// Prometheus metrics.
     pub metrics_url: String,
-    /// A request with one row, for each protocol.
+    /// A request with one row, in the Open Inference Protocol.
     pub sample_oip: Value,
+    /// The same row for MLflow scoring.
     pub sample_mlflow: Value,
     /// The OIP sample as a curl command.
     pub curl: String,
@@ -77,8 +84,30 @@ struct Served {
     server: BackgroundServer,
 }
 
-/// Versions served by this process, until it ends or they are stopped.
-static SERVED: Mutex<Vec<Served>> = Mutex::new(Vec::new());
+/// The versions a process serves, until it ends or they are stopped: owned
+/// by the transport (the desktop app, the UI server), handed in with calls.
+#[derive(Debug, Default)]
+pub struct ServedModels {
+    served: Mutex<Vec<Served>>,
+}
+
+impl std::fmt::Debug for Served {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Served")
+            .field("model", &self.info.model)
+            .field("version", &self.info.version)
+            .field("url", &self.info.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServedModels {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Vec<Served>>, ApiError> {
+        self.served
+            .lock()
+            .map_err(|_| ApiError::internal("the served models' list is poisoned"))
+    }
+}
 
 /// One row for the samples: the first test row of the model's experiment
 /// when the project has it, else a typed placeholder per input.
@@ -89,7 +118,10 @@ fn sample_row(
 ) -> Vec<(String, Value)> {
     let from_experiment = run
         .and_then(|run| project.run(run).ok())
-        .and_then(|run| crate::vendors::first_test_row(project, run.experiment_id).ok());
+        .and_then(|run| {
+            datalab_lab::test_rows::TestRows::of_experiment(project, run.experiment_id).ok()
+        })
+        .and_then(|test| test.first_row());
     let schema = &model.manifest.input_schema;
     schema
         .iter()
@@ -142,12 +174,14 @@ fn samples(model: &ServedModel, row: &[(String, Value)], url: &str) -> (Value, V
 /// Serves a version of this project on 127.0.0.1 from this process (the
 /// desktop app or the UI server) until stopped; serving it again answers
 /// where it already is.
-pub fn serve_model(project: &Project, request: &ServeRequest) -> Result<ServedInfo, ApiError> {
+pub fn serve_model(
+    project: &Project,
+    served: &ServedModels,
+    request: &ServeRequest,
+) -> Result<ServedInfo, ApiError> {
     let detail = crate::show_model(project, &request.model)?;
     let (name, version) = (detail.info.name.clone(), detail.info.version);
-    let mut served = SERVED
-        .lock()
-        .map_err(|_| ApiError::new(ErrorCode::Internal, "the served models' list is poisoned"))?;
+    let mut served = served.lock()?;
     if let Some(existing) = served
         .iter()
         .find(|s| s.info.model == name && s.info.version == version)
@@ -157,18 +191,16 @@ pub fn serve_model(project: &Project, request: &ServeRequest) -> Result<ServedIn
     let model = load_served_model(&project.root().join(&detail.info.package_dir))?;
     let row = sample_row(project, &model, detail.info.run);
     let server = BackgroundServer::start(model, request.port.unwrap_or(0)).map_err(|e| {
-        ApiError::new(
-            ErrorCode::Io,
-            format!(
-                "cannot listen on 127.0.0.1:{}: {e}",
-                request.port.unwrap_or(0)
-            ),
-        )
+        ApiError::io(format!(
+            "cannot listen on 127.0.0.1:{}: {e}",
+            request.port.unwrap_or(0)
+        ))
+        .on_field("port")
     })?;
     let url = server.url().to_string();
     let model = server
         .model()
-        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "the served model is not loaded"))?;
+        .ok_or_else(|| ApiError::internal("the served model is not loaded"))?;
     let (sample_oip, sample_mlflow, curl) = samples(model, &row, &url);
     let info = ServedInfo {
         model: name.clone(),
@@ -189,31 +221,30 @@ pub fn serve_model(project: &Project, request: &ServeRequest) -> Result<ServedIn
 }
 
 /// The versions this process serves.
-pub fn list_served() -> Vec<ServedInfo> {
-    SERVED
+pub fn list_served(served: &ServedModels) -> Vec<ServedInfo> {
+    served
         .lock()
         .map(|served| served.iter().map(|s| s.info.clone()).collect())
         .unwrap_or_default()
 }
 
 /// Stops serving a version (requests in flight are answered first).
-pub fn stop_serving(project: &Project, reference: &str) -> Result<ServedInfo, ApiError> {
+pub fn stop_serving(
+    project: &Project,
+    served: &ServedModels,
+    reference: &str,
+) -> Result<ServedInfo, ApiError> {
     let detail = crate::show_model(project, reference)?;
     let stopped = {
-        let mut served = SERVED.lock().map_err(|_| {
-            ApiError::new(ErrorCode::Internal, "the served models' list is poisoned")
-        })?;
+        let mut served = served.lock()?;
         let at = served
             .iter()
             .position(|s| s.info.model == detail.info.name && s.info.version == detail.info.version)
             .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::NotFound,
-                    format!(
-                        "{}:{} is not being served",
-                        detail.info.name, detail.info.version
-                    ),
-                )
+                ApiError::not_found(format!(
+                    "{}:{} is not being served",
+                    detail.info.name, detail.info.version
+                ))
             })?;
         served.remove(at)
     };
@@ -222,6 +253,7 @@ pub fn stop_serving(project: &Project, reference: &str) -> Result<ServedInfo, Ap
     Ok(info)
 }
 
+/// A served version to add as a vendor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AddServedVendorRequest {
     /// A served version: `name`, `name:3` or `name@alias`.
@@ -235,17 +267,21 @@ pub struct AddServedVendorRequest {
 /// it is evaluated and compared like any other service.
 pub fn add_served_vendor(
     project: &Project,
+    served: &ServedModels,
     request: &AddServedVendorRequest,
 ) -> Result<VendorInfo, ApiError> {
     let detail = crate::show_model(project, &request.model)?;
-    let info = list_served()
+    let info = list_served(served)
         .into_iter()
         .find(|s| s.model == detail.info.name && s.version == detail.info.version)
         .ok_or_else(|| {
-            invalid(format!(
-                "{}:{} is not being served: serve it locally first",
-                detail.info.name, detail.info.version
-            ))
+            ApiError::invalid_field(
+                "model",
+                format!(
+                    "{}:{} is not being served: serve it locally first",
+                    detail.info.name, detail.info.version
+                ),
+            )
         })?;
     let name = request
         .vendor
@@ -259,6 +295,6 @@ pub fn add_served_vendor(
         "timeout_ms": 10_000,
         "serves": format!("{}:{}", info.model, info.version),
     }))
-    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    .map_err(|e| ApiError::internal(e.to_string()))?;
     crate::add_vendor(project, &AddVendorRequest { name, connector })
 }

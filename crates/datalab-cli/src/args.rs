@@ -32,12 +32,15 @@ pub enum Command {
     /// Import and explore datasets.
     #[command(subcommand)]
     Dataset(DatasetCommand),
-    /// Run an experiment spec (TOML), or the queued runs of an experiment:
-    /// every trial, in parallel, recorded as runs.
+    /// Run an experiment spec (TOML), or the unfinished runs of an
+    /// experiment: every trial, in parallel, recorded as runs. Exits 130
+    /// when interrupted (Ctrl-C, SIGTERM), 10 when every run failed.
     Run {
         #[arg(required_unless_present = "experiment", conflicts_with = "experiment")]
         spec: Option<PathBuf>,
-        /// Run the queued runs of this experiment (see `experiment create`).
+        /// Run the unfinished runs of this experiment: the queued ones (see
+        /// `experiment create`) and those a cancel or a killed process
+        /// stopped, resumed from their finished folds.
         #[arg(long)]
         experiment: Option<i64>,
         /// Trials at once (default: the spec's, or one per core).
@@ -92,6 +95,10 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// Long work (imports, sweeps, evaluations, publishes) of every process
+    /// on the project: running and recent, with progress; cancel one.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Call any API operation by name with a JSON request, as the app and
     /// the server do (`datalab call list` lists them).
     Call {
@@ -100,6 +107,18 @@ pub enum Command {
         #[arg(default_value = "{}")]
         request: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Running and recent jobs, running ones first.
+    List {
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+    },
+    /// Ask a job to stop, whichever process runs it.
+    Cancel { id: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,7 +6,8 @@
 //! or request; 4 not found; 5 project problem (none here, exists, newer
 //! schema); 6 project locked by another process; 7 storage refused or
 //! unreachable; 8 a package failed its integrity check; 9 a vendor service
-//! cannot be used (secret missing, refused, unreachable); 130 cancelled.
+//! cannot be used (secret missing, refused, unreachable); 10 the work ran and
+//! failed (every run of a sweep); 130 interrupted (Ctrl-C, SIGTERM) or cancelled.
 
 mod args;
 mod output;
@@ -15,8 +16,8 @@ mod serve;
 mod vendors;
 
 use args::{
-    Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs, ModelCommand,
-    RunsCommand, StorageCommand,
+    Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs, JobsCommand,
+    ModelCommand, RunsCommand, StorageCommand,
 };
 use clap::Parser;
 use datalab_api::{
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
     let json = cli.json;
     let progress = progress::TerminalProgress::new(!json);
     let cancel = progress.cancel_flag();
-    // The first Ctrl-C asks the running operation to stop cleanly.
+    // The first Ctrl-C (or SIGTERM) asks the running operation to stop cleanly.
     let _ = ctrlc::set_handler(move || cancel.store(true, std::sync::atomic::Ordering::SeqCst));
     match run(cli, &progress) {
         Ok(()) => ExitCode::SUCCESS,
@@ -58,6 +59,7 @@ fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::Storage => 7,
         ErrorCode::Integrity => 8,
         ErrorCode::Vendor => 9,
+        ErrorCode::Failed => 10,
         ErrorCode::Io | ErrorCode::Internal => 1,
     }
 }
@@ -106,29 +108,30 @@ fn model(
             out.models(&[info])
         }
         ModelCommand::Publish { model, target } => {
-            let report = |done: u64, total: u64| progress.transfer(done, total);
             let outcome = api::publish_model(
                 &project,
                 &api::PublishRequest { model, target },
-                &report,
-                progress.cancel_flag().as_ref(),
-            )?;
+                &progress.jobs(),
+            );
             progress.finish();
-            out.published(&outcome)
+            out.published(&outcome?)
         }
         ModelCommand::Remote { target } => out.remote(&api::list_published(&project, &target)?),
         ModelCommand::Fetch { model, target } => {
             let (name, version, _) = api::parse_model_ref(&model)?;
             let version = version
                 .ok_or_else(|| invalid(format!("name the version to fetch: {name}:VERSION")))?;
-            out.model(&api::fetch_model(
+            let fetched = api::fetch_model(
                 &project,
                 &api::FetchRequest {
                     target,
                     name,
                     version,
                 },
-            )?)
+                &progress.jobs(),
+            );
+            progress.finish();
+            out.model(&fetched?)
         }
     }
 }
@@ -187,20 +190,6 @@ fn storage(
     }
 }
 
-/// The built web UI: `DATALAB_UI_DIR`, or `share/datalab/ui` beside the
-/// installed binary, or the source tree's `ui/dist`.
-fn ui_dir() -> std::path::PathBuf {
-    if let Some(dir) = std::env::var_os("DATALAB_UI_DIR") {
-        return dir.into();
-    }
-    let installed = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|bin| bin.join("../share/datalab/ui")))
-        .filter(|dir| dir.join("index.html").is_file());
-    installed
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist"))
-}
-
 /// The desktop app: `DATALAB_DESKTOP`, or `datalab-desktop` beside this binary.
 fn desktop_binary() -> Option<std::path::PathBuf> {
     if let Some(path) = std::env::var_os("DATALAB_DESKTOP") {
@@ -254,8 +243,9 @@ fn ui(
     let server = runtime
         .block_on(datalab_server::start(datalab_server::ServeOptions {
             port,
-            ui_dir: ui_dir(),
             project: root,
+            // A UI folder being worked on, instead of the one built in.
+            ui_dir: std::env::var_os("DATALAB_UI_DIR").map(std::path::PathBuf::from),
         }))
         .map_err(io)?;
     println!("Data Lab is serving on 127.0.0.1 only. Open this URL (it carries the token):");
@@ -288,10 +278,13 @@ fn call(
     let root = open(project).ok().map(|p| p.root().to_path_buf());
     let session = api::ops::Session::new(root);
     let cancel = progress.cancel_flag();
+    let served = api::serving::ServedModels::default();
     let context = api::ops::CallContext {
         session: &session,
-        events: &api::ops::NoEvents,
+        events: &api::NoEvents,
         cancel: cancel.as_ref(),
+        job: None,
+        served: &served,
     };
     let response = api::ops::call(operation, request, &context)?;
     println!(
@@ -321,8 +314,9 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
             out.project_created(&summary)
         }
         Command::Demo { dir } => {
-            let (project, outcome) = api::create_demo(&dir, progress)?;
+            let made = api::create_demo(&dir, &progress.jobs());
             progress.finish();
+            let (project, outcome) = made?;
             out.demo(&project, &outcome)
         }
         Command::Run {
@@ -331,28 +325,52 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
             parallelism,
         } => {
             let project = open(&cli.project)?;
-            let json = cli.json;
-            let events = |event: &api::RunEvent| {
-                if !json {
-                    output::run_event(event);
-                }
-            };
-            let cancel = progress.cancel_flag();
             let outcome = match (experiment, spec) {
                 (Some(id), _) => api::run_queued(
                     &project,
                     api::ExperimentId(id),
                     parallelism,
-                    &events,
-                    cancel.as_ref(),
+                    &progress.jobs(),
                 )?,
                 (None, Some(path)) => {
                     let spec = read_spec(&path)?;
-                    api::run_experiment(&project, &spec, parallelism, &events, cancel.as_ref())?
+                    if let Some((id, unfinished)) = api::resumable_experiment(&project, &spec)? {
+                        eprintln!(
+                            "note: experiment {id} has this spec with {unfinished} runs not finished; \
+                             `datalab run --experiment {id}` resumes it. Starting a new experiment."
+                        );
+                    }
+                    api::run_experiment(&project, &spec, parallelism, &progress.jobs())?
                 }
                 (None, None) => return Err(invalid("give a spec file or --experiment ID".into())),
             };
-            out.experiment_outcome(&outcome)
+            out.experiment_outcome(&outcome)?;
+            if progress.interrupted() {
+                return Err(ApiError::new(
+                    ErrorCode::Cancelled,
+                    format!(
+                        "interrupted: `datalab run --experiment {}` resumes it",
+                        outcome.experiment_id
+                    ),
+                ));
+            }
+            match api::every_run_failed(&outcome) {
+                Some(error) => Err(error),
+                None => Ok(()),
+            }
+        }
+        Command::Jobs(JobsCommand::List { limit }) => {
+            let project = open(&cli.project)?;
+            out.jobs(&api::jobs::list_jobs(
+                &project,
+                &api::jobs::ListJobsRequest { limit: Some(limit) },
+            )?)
+        }
+        Command::Jobs(JobsCommand::Cancel { id }) => {
+            let project = open(&cli.project)?;
+            let id = api::JobId::parse(&id).map_err(invalid)?;
+            let job = api::jobs::cancel_job(&project, &id)?;
+            out.jobs(&[job])
         }
         Command::Experiment(command) => {
             let project = open(&cli.project)?;
@@ -406,7 +424,9 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
             if cli.json {
                 println!("{}", serde_json::json!({ "cancelled": affected }));
             } else {
-                println!("Cancelled {affected} runs (running ones stop at their next fold).");
+                println!(
+                    "Cancelled {affected} runs (running ones stop within a second or so, keeping their finished folds)."
+                );
             }
             Ok(())
         }
@@ -427,9 +447,9 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
             match command {
                 DatasetCommand::Import(args) => {
                     let request = import_request(args)?;
-                    let outcome = api::import_dataset(&project, &request, progress)?;
+                    let outcome = api::import_dataset(&project, &request, &progress.jobs());
                     progress.finish();
-                    out.imported(&outcome)
+                    out.imported(&outcome?)
                 }
                 DatasetCommand::List => out.datasets(&api::list_datasets(&project)?),
                 DatasetCommand::Show { dataset } => {
@@ -443,9 +463,9 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
                     )
                 }
                 DatasetCommand::Profile { dataset } => {
-                    let profile = api::profile_dataset(&project, &dataset, progress)?;
+                    let profile = api::profile_dataset(&project, &dataset, &progress.jobs());
                     progress.finish();
-                    out.profile(&dataset, &profile)
+                    out.profile(&dataset, &profile?)
                 }
                 DatasetCommand::Query { sql, limit } => {
                     let result = api::query_datasets(&project, &QueryRequest { sql, limit })?;

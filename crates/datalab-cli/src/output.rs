@@ -4,8 +4,8 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_
 use datalab_api::params_text;
 use datalab_api::{
     ApiError, ColumnProfile, DatasetInfo, DatasetProfile, DemoOutcome, ErrorCode, ExperimentDetail,
-    ExperimentInfo, ExperimentOutcome, ImportOutcome, Project, ProjectSummary, QueryOutput,
-    RunComparison, RunDetail, RunEvent, RunInfo, Verdict as RunVerdict,
+    ExperimentInfo, ExperimentOutcome, ImportOutcome, JobInfo, Project, ProjectSummary,
+    QueryOutput, RunComparison, RunDetail, RunEvent, RunInfo, Verdict as RunVerdict,
 };
 use datalab_api::{
     ModelVersionDetail, ModelVersionInfo, PublishOutcome, RemoteVersion, StorageTargetInfo,
@@ -327,6 +327,8 @@ pub fn run_event(event: &RunEvent) {
                 eprintln!("run {run}: fold {done}/{folds} done");
             }
         }
+        // Steps inside a fold come a few times a second: a line each would drown the rest.
+        RunEvent::Step { .. } => {}
         RunEvent::Finished { run } => {
             let headline = run
                 .headline_metric()
@@ -369,6 +371,35 @@ impl Output {
             score(b).total_cmp(&score(a))
         });
         self.runs(&runs)
+    }
+
+    pub fn jobs(&self, jobs: &[JobInfo]) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(&jobs);
+        }
+        let mut t = table(&["job", "what", "status", "progress", "owner", "started"]);
+        for job in jobs {
+            let progress = match (&job.stage, job.total) {
+                (Some(stage), _) => stage.clone(),
+                (None, 0) => "-".into(),
+                (None, total) => format!("{} of {total}", job.done),
+            };
+            let status = match (&job.message, job.cancel_requested) {
+                (Some(message), _) => format!("{:?}: {message}", job.status).to_lowercase(),
+                (None, true) => format!("{:?} (cancel asked)", job.status).to_lowercase(),
+                (None, false) => format!("{:?}", job.status).to_lowercase(),
+            };
+            t.add_row(vec![
+                Cell::new(&job.id),
+                Cell::new(&job.label),
+                Cell::new(status),
+                Cell::new(progress),
+                Cell::new(&job.owner),
+                Cell::new(&job.started_at),
+            ]);
+        }
+        println!("{t}");
+        Ok(())
     }
 
     pub fn runs(&self, runs: &[RunInfo]) -> Result<(), ApiError> {

@@ -1,7 +1,8 @@
-//! A progress bar on the terminal for long operations (imports, profiles),
+//! A progress bar on the terminal for the events of long operations
+//! (imports, profiles, uploads, evaluations; a sweep prints a line per run),
 //! and the Ctrl-C flag that cancels them.
 
-use datalab_api::{Progress, Stage};
+use datalab_api::{Event, EventSink, Stage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -9,6 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub struct TerminalProgress {
     enabled: bool,
+    /// Whether run events are printed (not with --json).
+    runs: bool,
     bar: Mutex<Option<(Stage, ProgressBar)>>,
     cancel: Arc<AtomicBool>,
 }
@@ -17,6 +20,7 @@ impl TerminalProgress {
     pub fn new(enabled: bool) -> Self {
         TerminalProgress {
             enabled,
+            runs: enabled,
             bar: Mutex::new(None),
             cancel: Arc::new(AtomicBool::new(false)),
         }
@@ -24,6 +28,16 @@ impl TerminalProgress {
 
     pub fn cancel_flag(&self) -> Arc<AtomicBool> {
         self.cancel.clone()
+    }
+
+    /// What the jobs of a command are given: these bars, and the Ctrl-C flag.
+    pub fn jobs(&self) -> datalab_api::JobContext<'_> {
+        datalab_api::JobContext::new(self, &self.cancel)
+    }
+
+    /// Whether Ctrl-C (or SIGTERM) was pressed.
+    pub fn interrupted(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
     }
 
     /// Clears the bar before the result is printed.
@@ -91,7 +105,26 @@ impl TerminalProgress {
     }
 }
 
-impl Progress for TerminalProgress {
+impl EventSink for TerminalProgress {
+    fn emit(&self, event: Event) {
+        match event {
+            Event::Progress {
+                stage, done, total, ..
+            } => self.report(stage, done, total),
+            Event::Transfer { done, total, .. } => self.transfer(done, total),
+            Event::Evaluation { progress, .. } => self.evaluation(
+                progress.done,
+                progress.total,
+                progress.failed,
+                progress.spent,
+            ),
+            Event::Run { event, .. } if self.runs => crate::output::run_event(&event),
+            Event::Run { .. } | Event::Job { .. } => {}
+        }
+    }
+}
+
+impl TerminalProgress {
     fn report(&self, stage: Stage, done: u64, total: u64) {
         if !self.enabled {
             return;
@@ -110,9 +143,5 @@ impl Progress for TerminalProgress {
             bar.set_length(total);
             bar.set_position(done);
         }
-    }
-
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::SeqCst)
     }
 }

@@ -4,14 +4,11 @@
 //! a container's liveness probe passes while its readiness probe waits.
 
 use crate::args::ServeArgs;
-use datalab_api::{self as api, ApiError, ErrorCode, StorageConfig};
+use datalab_api::{self as api, ApiError, StorageConfig};
+use datalab_serving::ServingError;
 use datalab_serving::source::name_and_version;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidRequest, message)
-}
 
 /// What to load once listening.
 enum Source {
@@ -32,9 +29,7 @@ pub fn serve(project: &Option<PathBuf>, args: ServeArgs) -> Result<(), ApiError>
                 api::list_storage(&project)?
                     .into_iter()
                     .find(|t| &t.name == target)
-                    .ok_or_else(|| {
-                        ApiError::new(ErrorCode::NotFound, format!("no storage target '{target}'"))
-                    })?
+                    .ok_or_else(|| ApiError::not_found(format!("no storage target '{target}'")))?
                     .config,
             )
         }
@@ -43,7 +38,7 @@ pub fn serve(project: &Option<PathBuf>, args: ServeArgs) -> Result<(), ApiError>
     let source = match (&args.package, storage, &args.model) {
         (Some(dir), _, _) => Source::Folder(dir.clone()),
         (None, Some(config), Some(reference)) => {
-            let (name, version) = name_and_version(reference).map_err(invalid)?;
+            let (name, version) = name_and_version(reference).map_err(ApiError::from)?;
             Source::Storage {
                 config,
                 name,
@@ -55,7 +50,11 @@ pub fn serve(project: &Option<PathBuf>, args: ServeArgs) -> Result<(), ApiError>
             &crate::open(project)?,
             reference,
         )?),
-        (None, _, None) => return Err(invalid("name the model to serve, or give --package DIR")),
+        (None, _, None) => {
+            return Err(ApiError::invalid(
+                "name the model to serve, or give --package DIR",
+            ));
+        }
     };
     let failure: Arc<Mutex<Option<ApiError>>> = Arc::default();
     let failed = failure.clone();
@@ -85,11 +84,12 @@ pub fn serve(project: &Option<PathBuf>, args: ServeArgs) -> Result<(), ApiError>
                 Ok(model)
             }
             Err(error) => {
+                // The API's error (with its code) is kept for the exit code.
                 let message = error.message.clone();
                 if let Ok(mut slot) = failed.lock() {
                     *slot = Some(error);
                 }
-                Err(message)
+                Err(ServingError::Invalid(message))
             }
         }
     };
@@ -104,10 +104,10 @@ pub fn serve(project: &Option<PathBuf>, args: ServeArgs) -> Result<(), ApiError>
     });
     match served {
         Ok(()) => Ok(()),
-        Err(message) => Err(failure
+        Err(error) => Err(failure
             .lock()
             .ok()
             .and_then(|mut f| f.take())
-            .unwrap_or_else(|| ApiError::new(ErrorCode::Io, message))),
+            .unwrap_or_else(|| error.into())),
     }
 }

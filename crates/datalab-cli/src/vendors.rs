@@ -242,13 +242,7 @@ pub fn evaluate(
     out: &Output,
     progress: &TerminalProgress,
 ) -> Result<(), ApiError> {
-    let cancel = progress.cancel_flag();
-    let info = api::evaluate_vendor(
-        project,
-        request,
-        &|p| progress.evaluation(p.done, p.total, p.failed, p.spent),
-        cancel.as_ref(),
-    );
+    let info = api::evaluate_vendor(project, request, &progress.jobs());
     progress.finish();
     let info = info?;
     if out.json {

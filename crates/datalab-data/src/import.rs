@@ -91,6 +91,13 @@ pub fn snapshot_file_name(sha256: &str) -> String {
     format!("{sha256}.parquet")
 }
 
+/// The content hash a snapshot file is named by, if `file_name` is one.
+pub fn snapshot_sha256_of(file_name: &str) -> Option<&str> {
+    file_name
+        .strip_suffix(".parquet")
+        .filter(|sha| sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 fn parse_char(what: &str, value: &str) -> Result<u8, DataError> {
     let value = match value {
         "\\t" | "tab" | "TAB" => "\t",
@@ -105,6 +112,7 @@ fn parse_char(what: &str, value: &str) -> Result<u8, DataError> {
 }
 
 /// A source understood from its first bytes, before the full pass.
+#[derive(Clone)]
 struct Plan {
     path: PathBuf,
     format: SourceFormat,
@@ -278,22 +286,40 @@ pub fn import_file<T, E: From<DataError>>(
             profile,
         })));
     }
-    // Both passes read the file; running them side by side hides one behind the other.
-    let (scanned, frame) = std::thread::scope(|scope| {
-        let checker = scope.spawn(|| digest(&plan, progress));
-        let frame = read_frame(&plan);
-        let scanned = checker.join().unwrap_or_else(|_| {
-            Err(DataError::Unparsable {
-                path: plan.path.clone(),
-                detail: "the structure check stopped unexpectedly".into(),
-            })
-        });
-        (scanned, frame)
-    });
-    let source = scanned?;
+    // Both passes read the file; running them side by side hides one behind
+    // the other. polars' read cannot be interrupted: a cancel stops waiting
+    // for it (it finishes on its own thread, and its frame is dropped).
+    let (sender, frame) = std::sync::mpsc::channel();
+    let reading = plan.clone();
+    std::thread::Builder::new()
+        .name("datalab-read".into())
+        .spawn(move || {
+            let _ = sender.send(read_frame(&reading));
+        })
+        .map_err(|e| DataError::Unparsable {
+            path: plan.path.clone(),
+            detail: format!("no thread could be started to read it: {e}"),
+        })?;
+    let source = digest(&plan, progress)?;
     if let Some(existing) = known(&source)? {
         return Ok(ImportResult::Known(existing));
     }
+    let frame = loop {
+        match frame.recv_timeout(std::time::Duration::from_millis(50)) {
+            Ok(frame) => break frame,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if progress.cancelled() => {
+                return Err(DataError::Cancelled.into());
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(DataError::Unparsable {
+                    path: plan.path.clone(),
+                    detail: "reading it stopped unexpectedly".into(),
+                }
+                .into());
+            }
+        }
+    };
     let mut frame = frame.map_err(|e| explain(&source, e))?;
     // One chunk per column: faster to write and to profile than the reader's many.
     frame.rechunk_mut_par();
@@ -492,7 +518,8 @@ fn stream_snapshot(
     ))
 }
 
-const INCOMING_PREFIX: &str = ".incoming-";
+/// How the name of a snapshot being written starts (in `datasets/`).
+pub const INCOMING_PREFIX: &str = ".incoming-";
 /// A temporary snapshot this old belongs to an import that was killed.
 const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 

@@ -21,8 +21,8 @@ pub use columns::{ColumnData, load_columns};
 pub use error::DataError;
 pub use format::SourceFormat;
 pub use import::{
-    ImportOptions, ImportResult, NewSnapshot, ScannedSource, Snapshot, import_file, prepare_import,
-    snapshot_file_name, write_snapshot,
+    INCOMING_PREFIX, ImportOptions, ImportResult, NewSnapshot, ScannedSource, Snapshot,
+    import_file, prepare_import, snapshot_file_name, snapshot_sha256_of, write_snapshot,
 };
 pub use profile::{
     ColumnProfile, Correlations, DatasetProfile, DistinctCount, Histogram, NumericSummary,

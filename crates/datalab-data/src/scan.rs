@@ -55,12 +55,13 @@ pub(crate) fn digest_file(
             checker.feed(chunk)?;
         }
         done += n as u64;
+        // Asked at every buffer (two atomic loads): a cancel lands at once.
+        if progress.cancelled() {
+            return Err(DataError::Cancelled);
+        }
         if done >= next_report {
             next_report = done + REPORT_EVERY;
             progress.report(Stage::Checking, done, total);
-            if progress.cancelled() {
-                return Err(DataError::Cancelled);
-            }
         }
     }
     progress.report(Stage::Checking, done, total);

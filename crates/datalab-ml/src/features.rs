@@ -25,6 +25,16 @@ impl ColumnValues {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The values of `rows`, in that order.
+    pub fn pick(&self, rows: &[usize]) -> ColumnValues {
+        match self {
+            ColumnValues::Numbers(v) => ColumnValues::Numbers(rows.iter().map(|&i| v[i]).collect()),
+            ColumnValues::Texts(v) => {
+                ColumnValues::Texts(rows.iter().map(|&i| v[i].clone()).collect())
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

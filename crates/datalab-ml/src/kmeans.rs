@@ -4,6 +4,7 @@
 //! BENCHMARKS.md), so it is not used.
 
 use crate::rng::SplitMix64;
+use crate::watch::Watch;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +26,8 @@ pub enum KMeansError {
         "it did not converge in {iterations} iterations (centroids still moved by {shift:.3e}); raise max_iterations"
     )]
     NotConverged { iterations: usize, shift: f64 },
+    #[error("stopped")]
+    Stopped,
 }
 
 /// Fitted centroids, row-major: `centroids[cluster * width + feature]`.
@@ -37,7 +40,14 @@ pub struct KMeans {
 }
 
 impl KMeans {
-    pub fn fit(x: &Array2<f64>, params: &KMeansParams, seed: u64) -> Result<Self, KMeansError> {
+    /// Fits from `params.restarts` seeded starts; `watch` is asked before
+    /// each Lloyd iteration and hears each start done.
+    pub fn fit(
+        x: &Array2<f64>,
+        params: &KMeansParams,
+        seed: u64,
+        watch: &Watch<'_>,
+    ) -> Result<Self, KMeansError> {
         let (rows, width) = x.dim();
         let k = params.clusters;
         if rows < k || k == 0 {
@@ -47,10 +57,12 @@ impl KMeans {
         let tolerance = params.tolerance * mean_variance(&data, rows, width);
         let mut seeds = SplitMix64::new(seed);
         let mut best: Option<KMeans> = None;
-        for _ in 0..params.restarts.max(1) {
+        let restarts = params.restarts.max(1);
+        for restart in 0..restarts {
+            watch.step(restart as u64, restarts as u64);
             let mut rng = SplitMix64::new(seeds.next_u64());
             let start = plus_plus(&data, width, k, &mut rng);
-            let fitted = lloyd(&data, width, start, params.max_iterations, tolerance)?;
+            let fitted = lloyd(&data, width, start, params.max_iterations, tolerance, watch)?;
             if best.as_ref().is_none_or(|b| fitted.inertia < b.inertia) {
                 best = Some(fitted);
             }
@@ -158,6 +170,7 @@ fn lloyd(
     mut centroids: Vec<f64>,
     max_iterations: usize,
     tolerance: f64,
+    watch: &Watch<'_>,
 ) -> Result<KMeans, KMeansError> {
     let rows = data.len() / width.max(1);
     let k = centroids.len() / width.max(1);
@@ -167,6 +180,9 @@ fn lloyd(
     let mut counts = vec![0usize; k];
     let mut shift = f64::INFINITY;
     for _ in 0..max_iterations.max(1) {
+        if watch.stopped() {
+            return Err(KMeansError::Stopped);
+        }
         let mut changed = false;
         sums.iter_mut().for_each(|s| *s = 0.0);
         counts.iter_mut().for_each(|c| *c = 0);
@@ -267,7 +283,7 @@ mod tests {
     fn finds_separated_groups() -> TestResult {
         let x = blobs();
         assert_eq!(x.nrows(), 300);
-        let model = KMeans::fit(&x, &params(3), 1)?;
+        let model = KMeans::fit(&x, &params(3), 1, &Watch::unwatched())?;
         let labels = model.predict(&x);
         for group in 0..3 {
             let first = labels[group];
@@ -284,8 +300,8 @@ mod tests {
     #[test]
     fn same_seed_same_centroids() -> TestResult {
         let x = blobs();
-        let a = KMeans::fit(&x, &params(4), 9)?;
-        let b = KMeans::fit(&x, &params(4), 9)?;
+        let a = KMeans::fit(&x, &params(4), 9, &Watch::unwatched())?;
+        let b = KMeans::fit(&x, &params(4), 9, &Watch::unwatched())?;
         assert_eq!(a, b);
         assert_eq!(a.clusters(), 4);
         Ok(())
@@ -295,7 +311,12 @@ mod tests {
     fn refuses_more_clusters_than_rows_and_reports_non_convergence() {
         let x = blobs();
         assert!(matches!(
-            KMeans::fit(&x.select(ndarray::Axis(0), &[0, 1]), &params(3), 1),
+            KMeans::fit(
+                &x.select(ndarray::Axis(0), &[0, 1]),
+                &params(3),
+                1,
+                &Watch::unwatched()
+            ),
             Err(KMeansError::TooFewRows {
                 rows: 2,
                 clusters: 3
@@ -305,7 +326,7 @@ mod tests {
         one.max_iterations = 1;
         one.tolerance = 0.0;
         assert!(matches!(
-            KMeans::fit(&x, &one, 1),
+            KMeans::fit(&x, &one, 1, &Watch::unwatched()),
             Err(KMeansError::NotConverged { iterations: 1, .. })
         ));
     }

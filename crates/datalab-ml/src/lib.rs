@@ -8,13 +8,17 @@
 //! Everything is deterministic for a given seed on every platform.
 
 pub mod catalog;
+pub mod charts;
 pub mod features;
 pub mod kmeans;
+pub mod metric_facts;
 pub mod metrics;
 pub mod models;
+pub mod prepare;
 pub mod rng;
 pub mod spec;
 pub mod stats;
 pub mod tree;
 pub mod trial;
 pub mod validation;
+pub mod watch;

@@ -10,6 +10,7 @@
 use crate::catalog::{ModelSpec, ParamValue};
 use crate::kmeans::{KMeans, KMeansParams};
 use crate::tree::{Forest, ForestParams, SplitQuality, Tree, TreeParams};
+use crate::watch::{Abandoned, Stopped, Watch, abandonable};
 use linfa::prelude::*;
 use linfa_bayes::{GaussianNb, NaiveBayes};
 use linfa_clustering::{Dbscan, GaussianMixtureModel};
@@ -52,6 +53,25 @@ pub enum FitError {
     Failed { model: String, detail: String },
     #[error("{model} {detail}")]
     NotConverged { model: String, detail: String },
+    /// The watch asked the fit to stop.
+    #[error("stopped")]
+    Stopped,
+}
+
+impl From<Stopped> for FitError {
+    fn from(_: Stopped) -> Self {
+        FitError::Stopped
+    }
+}
+
+/// A linfa fit run by [`abandonable`], its error as text.
+fn waited<T>(model: &str, outcome: Result<Result<T, String>, Abandoned>) -> Result<T, FitError> {
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(detail)) => Err(failed(model, detail)),
+        Err(Abandoned::Stopped) => Err(FitError::Stopped),
+        Err(Abandoned::NoThread(detail)) => Err(failed(model, detail)),
+    }
 }
 
 /// Predictions for a set of rows.
@@ -156,13 +176,17 @@ fn failed(model: &str, error: impl std::fmt::Display) -> FitError {
     }
 }
 
-/// Fits `model` with `params` on the rows of `x` (already selected as training rows).
+/// Fits `model` with `params` on the rows of `x` (already selected as
+/// training rows). `watch` is asked between the fit's steps (trees,
+/// iterations); linfa's solvers, which have no steps to stop between, run
+/// on a thread of their own that is abandoned when the watch asks to stop.
 pub fn fit(
     model: &str,
     params: &Params,
     x: &Array2<f64>,
     target: &Target<'_>,
     seed: u64,
+    watch: &Watch<'_>,
 ) -> Result<Fitted, FitError> {
     let spec = ModelSpec::find(model)?;
     for (name, value) in params {
@@ -199,21 +223,33 @@ pub fn fit(
             let alpha = p.f64("alpha")?;
             let iterations = p.usize("max_iterations")?;
             let fitted = if count <= 2 {
-                LogisticRegression::default()
+                let solver = LogisticRegression::default()
                     .alpha(alpha)
                     .max_iterations(iterations as u64)
-                    .gradient_tolerance(tolerance)
-                    .fit(&dataset)
-                    .map(Fitted::BinaryLogistic)
-                    .map_err(|e| failed(model, e))?
+                    .gradient_tolerance(tolerance);
+                waited(
+                    model,
+                    abandonable(watch, move || {
+                        solver
+                            .fit(&dataset)
+                            .map(Fitted::BinaryLogistic)
+                            .map_err(|e| e.to_string())
+                    }),
+                )?
             } else {
-                MultiLogisticRegression::default()
+                let solver = MultiLogisticRegression::default()
                     .alpha(alpha)
                     .max_iterations(iterations as u64)
-                    .gradient_tolerance(tolerance)
-                    .fit(&dataset)
-                    .map(Fitted::MultiLogistic)
-                    .map_err(|e| failed(model, e))?
+                    .gradient_tolerance(tolerance);
+                waited(
+                    model,
+                    abandonable(watch, move || {
+                        solver
+                            .fit(&dataset)
+                            .map(Fitted::MultiLogistic)
+                            .map_err(|e| e.to_string())
+                    }),
+                )?
             };
             let gradient = logistic_gradient_norm(&fitted, x, y, count, alpha);
             // L-BFGS also stops when the loss stops changing, just above the
@@ -249,8 +285,8 @@ pub fn fit(
             if model == "decision_tree" {
                 let features: Vec<usize> = (0..x.ncols()).collect();
                 Ok(Fitted::Tree(Tree::fit(
-                    x, y, count, &rows, &features, &tree,
-                )))
+                    x, y, count, &rows, &features, &tree, watch,
+                )?))
             } else {
                 let forest = ForestParams {
                     trees: p.usize("trees")?,
@@ -259,8 +295,8 @@ pub fn fit(
                     feature_fraction: p.f64("feature_fraction")?,
                 };
                 Ok(Fitted::Forest(Forest::fit(
-                    x, y, count, &rows, &forest, seed,
-                )))
+                    x, y, count, &rows, &forest, seed, watch,
+                )?))
             }
         }
         "gaussian_nb" => {
@@ -298,7 +334,9 @@ pub fn fit(
                 (0..count).collect()
             };
             let mut models = Vec::with_capacity(positives.len());
-            for class in positives {
+            let classes_to_fit = positives.len() as u64;
+            for (done, class) in positives.into_iter().enumerate() {
+                watch.step(done as u64, classes_to_fit);
                 let targets: Array1<bool> = y.iter().map(|&v| v == class).collect();
                 let dataset = Dataset::new(x.clone(), targets);
                 let params = Svm::<f64, Pr>::params().pos_neg_weights(c, c).eps(1e-3);
@@ -307,7 +345,12 @@ pub fn fit(
                 } else {
                     params.gaussian_kernel(1.0 / gamma)
                 };
-                models.push(params.fit(&dataset).map_err(|e| failed(model, e))?);
+                models.push(waited(
+                    model,
+                    abandonable(watch, move || {
+                        params.fit(&dataset).map_err(|e| e.to_string())
+                    }),
+                )?);
             }
             Ok(Fitted::Svm(models))
         }
@@ -323,12 +366,16 @@ pub fn fit(
             let y = numbers()?;
             let dataset = Dataset::new(x.clone(), Array1::from(y.to_vec()));
             let iterations = p.usize("max_iterations")? as u32;
-            let fitted = ElasticNet::params()
+            let solver = ElasticNet::params()
                 .penalty(p.f64("penalty")?)
                 .l1_ratio(p.f64("l1_ratio")?)
-                .max_iterations(iterations)
-                .fit(&dataset)
-                .map_err(|e| failed(model, e))?;
+                .max_iterations(iterations);
+            let fitted = waited(
+                model,
+                abandonable(watch, move || {
+                    solver.fit(&dataset).map_err(|e| e.to_string())
+                }),
+            )?;
             // linfa stops at the limit with whatever it reached; its own
             // convergence test is a duality gap below 1e-4 × ‖y - ȳ‖².
             let mean = y.iter().sum::<f64>() / y.len().max(1) as f64;
@@ -359,30 +406,42 @@ pub fn fit(
                 max_iterations: p.usize("max_iterations")?,
                 tolerance: 1e-4,
             };
-            KMeans::fit(x, &params, seed)
+            KMeans::fit(x, &params, seed, watch)
                 .map(Fitted::KMeans)
                 .map_err(|e| match e {
                     crate::kmeans::KMeansError::NotConverged { .. } => FitError::NotConverged {
                         model: model.to_string(),
                         detail: e.to_string(),
                     },
+                    crate::kmeans::KMeansError::Stopped => FitError::Stopped,
                     other => failed(model, other),
                 })
         }
         "gaussian_mixture" => {
             let k = p.usize("clusters")?;
-            GaussianMixtureModel::params_with_rng(k, rng())
+            let solver = GaussianMixtureModel::params_with_rng(k, rng())
                 .max_n_iterations(p.usize("max_iterations")? as u64)
-                .reg_covariance(p.f64("reg_covariance")?)
-                .fit(&DatasetBase::from(x.clone()))
-                .map(|m| Fitted::GaussianMixture(Box::new(m)))
-                .map_err(|e| failed(model, e))
+                .reg_covariance(p.f64("reg_covariance")?);
+            let data = DatasetBase::from(x.clone());
+            waited(
+                model,
+                abandonable(watch, move || {
+                    solver
+                        .fit(&data)
+                        .map(|m| Fitted::GaussianMixture(Box::new(m)))
+                        .map_err(|e| e.to_string())
+                }),
+            )
         }
         "dbscan" => {
-            let labels = Dbscan::params(p.usize("min_points")?)
-                .tolerance(p.f64("eps")?)
-                .transform(x)
-                .map_err(|e| failed(model, e))?;
+            let solver = Dbscan::params(p.usize("min_points")?).tolerance(p.f64("eps")?);
+            let data = x.clone();
+            let labels = waited(
+                model,
+                abandonable(watch, move || {
+                    solver.transform(&data).map_err(|e| e.to_string())
+                }),
+            )?;
             let noise = labels.iter().flatten().copied().max().map_or(0, |m| m + 1);
             Ok(Fitted::Dbscan(
                 labels.iter().map(|l| l.unwrap_or(noise)).collect(),

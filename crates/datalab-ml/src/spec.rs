@@ -99,6 +99,11 @@ pub enum SpecError {
     Syntax { line: usize, message: String },
     #[error("spec: {0}")]
     Invalid(String),
+    #[error(
+        "spec: the search makes {count} trials, more than the {limit} an experiment may hold: \
+         narrow the grid or lower the budget (or set DATALAB_MAX_TRIALS to raise the limit)"
+    )]
+    TooManyTrials { count: u64, limit: u64 },
 }
 
 /// The line (1-based) of a byte offset.
@@ -192,6 +197,38 @@ impl ExperimentSpec {
             ));
         }
         Ok(())
+    }
+
+    /// How many trials the search asks for, counted without making them
+    /// (a grid's product saturates instead of overflowing).
+    pub fn trial_count(&self) -> u64 {
+        match self.search {
+            Search::Grid => self
+                .models
+                .iter()
+                .map(|search| {
+                    search.params.values().fold(1u64, |count, space| {
+                        let values = match space {
+                            ParamSpace::One(_) => 1,
+                            ParamSpace::List(vs) => vs.len() as u64,
+                            ParamSpace::Range { .. } => 0,
+                        };
+                        count.saturating_mul(values)
+                    })
+                })
+                .fold(0u64, u64::saturating_add),
+            Search::Random { budget } => budget as u64,
+        }
+    }
+
+    /// The trials the search asks for, in a fixed order; refused (before
+    /// anything is made) when there would be more than `limit`.
+    pub fn trials_within(&self, limit: u64) -> Result<Vec<TrialSpec>, SpecError> {
+        let count = self.trial_count();
+        if count > limit {
+            return Err(SpecError::TooManyTrials { count, limit });
+        }
+        self.trials()
     }
 
     /// The trials the search asks for, in a fixed order.

@@ -52,6 +52,61 @@ pub fn corrected_resampled_t_test(
     })
 }
 
+/// How one model fared against another on a metric over the same folds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Win,
+    Tie,
+    Loss,
+}
+
+/// The significance level of a [`Verdict`].
+pub const SIGNIFICANCE: f64 = 0.05;
+
+/// One model's scores against another's, fold by fold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FoldComparison {
+    /// Mean over folds of `a - b`.
+    pub mean_difference: f64,
+    /// Two-sided p-value of the corrected resampled t-test (None with one fold).
+    pub p_value: Option<f64>,
+    /// Significant at 5 % in `a`'s favour (win), against it (loss), or not (tie).
+    pub verdict: Verdict,
+}
+
+/// Compares per-fold scores `a` and `b` of one metric, measured on the same
+/// `folds`-fold validation (one fold: a holdout, never significant).
+pub fn compare_folds(a: &[f64], b: &[f64], higher_is_better: bool) -> FoldComparison {
+    let folds = a.len();
+    let test_over_train = if folds > 1 {
+        1.0 / (folds as f64 - 1.0)
+    } else {
+        0.0
+    };
+    let test = corrected_resampled_t_test(a, b, test_over_train);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let mean_difference = test
+        .as_ref()
+        .map_or_else(|| mean(a) - mean(b), |t| t.mean_difference);
+    let p_value = test.as_ref().map(|t| t.p_value);
+    let better = if higher_is_better {
+        mean_difference > 0.0
+    } else {
+        mean_difference < 0.0
+    };
+    let verdict = match p_value {
+        Some(p) if p < SIGNIFICANCE && better => Verdict::Win,
+        Some(p) if p < SIGNIFICANCE => Verdict::Loss,
+        _ => Verdict::Tie,
+    };
+    FoldComparison {
+        mean_difference,
+        p_value,
+        verdict,
+    }
+}
+
 /// P(|T| >= |t|) for Student's t with `df` degrees of freedom.
 fn student_t_two_sided(t: f64, df: f64) -> f64 {
     let x = df / (df + t * t);
@@ -157,5 +212,21 @@ mod tests {
         assert!(corrected.p_value > plain.p_value);
         assert_eq!(corrected.degrees_of_freedom, 9);
         Ok(())
+    }
+
+    #[test]
+    fn verdicts_follow_the_direction_of_the_metric() {
+        let a = [0.81, 0.83, 0.80, 0.84, 0.82, 0.83, 0.81, 0.85, 0.82, 0.84];
+        let b = [0.80, 0.81, 0.80, 0.82, 0.80, 0.82, 0.80, 0.83, 0.81, 0.82];
+        let higher = compare_folds(&a, &b, true);
+        assert_eq!(higher.verdict, Verdict::Win);
+        assert!(higher.p_value.is_some_and(|p| p < SIGNIFICANCE));
+        // The same numbers as errors (lower is better): a loses.
+        assert_eq!(compare_folds(&a, &b, false).verdict, Verdict::Loss);
+        assert_eq!(compare_folds(&b, &a, true).verdict, Verdict::Loss);
+        // One fold (a holdout) is never significant, but keeps its difference.
+        let single = compare_folds(&[0.9], &[0.8], true);
+        assert_eq!((single.verdict, single.p_value), (Verdict::Tie, None));
+        assert!((single.mean_difference - 0.1).abs() < 1e-12);
     }
 }

@@ -7,6 +7,7 @@
 //! their samples from our seeded generator.
 
 use crate::rng::SplitMix64;
+use crate::watch::{Stopped, Watch, thread_cpu};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -63,6 +64,15 @@ fn impurity(counts: &[f64], total: f64, quality: SplitQuality) -> f64 {
     }
 }
 
+/// What every node of one tree is grown from.
+struct Growing<'a> {
+    x: &'a Array2<f64>,
+    y: &'a [usize],
+    features: &'a [usize],
+    params: &'a TreeParams,
+    watch: &'a Watch<'a>,
+}
+
 struct Best {
     feature: usize,
     threshold: f64,
@@ -70,7 +80,8 @@ struct Best {
 }
 
 impl Tree {
-    /// Grows a tree on `rows` of `x`, using only `features`.
+    /// Grows a tree on `rows` of `x`, using only `features`; `watch` is
+    /// asked before each node.
     pub fn fit(
         x: &Array2<f64>,
         y: &[usize],
@@ -78,24 +89,26 @@ impl Tree {
         rows: &[usize],
         features: &[usize],
         params: &TreeParams,
-    ) -> Tree {
+        watch: &Watch<'_>,
+    ) -> Result<Tree, Stopped> {
         let mut tree = Tree {
             nodes: Vec::new(),
             classes,
         };
-        tree.grow(x, y, rows.to_vec(), features, params, 0);
-        tree
+        let growing = Growing {
+            x,
+            y,
+            features,
+            params,
+            watch,
+        };
+        tree.grow(&growing, rows.to_vec(), 0)?;
+        Ok(tree)
     }
 
-    fn grow(
-        &mut self,
-        x: &Array2<f64>,
-        y: &[usize],
-        rows: Vec<usize>,
-        features: &[usize],
-        params: &TreeParams,
-        depth: usize,
-    ) -> usize {
+    fn grow(&mut self, g: &Growing<'_>, rows: Vec<usize>, depth: usize) -> Result<usize, Stopped> {
+        let (x, y, features, params) = (g.x, g.y, g.features, g.params);
+        g.watch.check()?;
         let mut counts = vec![0.0; self.classes];
         for &r in &rows {
             counts[y[r]] += 1.0;
@@ -110,25 +123,25 @@ impl Tree {
             || rows.len() < params.min_samples_split.max(2)
             || params.max_depth.is_some_and(|d| depth >= d);
         if stop {
-            return index;
+            return Ok(index);
         }
         // As in scikit-learn, a split that does not lower the impurity is still
         // taken (XOR needs one); growth ends because each child is smaller.
         let Some(best) = self.best_split(x, y, &rows, features, &counts, params.quality) else {
-            return index;
+            return Ok(index);
         };
         let (left_rows, right_rows): (Vec<usize>, Vec<usize>) = rows
             .iter()
             .partition(|&&r| x[[r, best.feature]] <= best.threshold);
-        let left = self.grow(x, y, left_rows, features, params, depth + 1);
-        let right = self.grow(x, y, right_rows, features, params, depth + 1);
+        let left = self.grow(g, left_rows, depth + 1)?;
+        let right = self.grow(g, right_rows, depth + 1)?;
         self.nodes[index] = Node::Split {
             feature: best.feature,
             threshold: best.threshold,
             left,
             right,
         };
-        index
+        Ok(index)
     }
 
     fn best_split(
@@ -216,6 +229,8 @@ pub struct Forest {
 }
 
 impl Forest {
+    /// Grows the trees on the cores: `watch` hears each tree grown, is
+    /// asked before each node, and counts the CPU time of the threads.
     pub fn fit(
         x: &Array2<f64>,
         y: &[usize],
@@ -223,7 +238,8 @@ impl Forest {
         rows: &[usize],
         params: &ForestParams,
         seed: u64,
-    ) -> Forest {
+        watch: &Watch<'_>,
+    ) -> Result<Forest, Stopped> {
         let width = x.ncols();
         let draws = ((rows.len() as f64 * params.bootstrap_fraction).ceil() as usize).max(1);
         let feature_count =
@@ -253,25 +269,50 @@ impl Forest {
             .map(|n| n.get())
             .unwrap_or(1);
         let chunk = samples.len().div_ceil(threads).max(1);
-        let trees = std::thread::scope(|scope| {
+        let total = samples.len() as u64;
+        let grown = std::sync::atomic::AtomicU64::new(0);
+        let trees: Result<Vec<Vec<Tree>>, Stopped> = std::thread::scope(|scope| {
             let handles: Vec<_> = samples
                 .chunks(chunk)
                 .map(|part| {
+                    let grown = &grown;
                     scope.spawn(move || {
-                        part.iter()
+                        let started = thread_cpu();
+                        let trees = part
+                            .iter()
                             .map(|(sample, features)| {
-                                Tree::fit(x, y, classes, sample, features, &params.tree)
+                                let tree = Tree::fit(
+                                    x,
+                                    y,
+                                    classes,
+                                    sample,
+                                    features,
+                                    &params.tree,
+                                    watch,
+                                )?;
+                                let done =
+                                    grown.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                                watch.step(done, total);
+                                Ok(tree)
                             })
-                            .collect::<Vec<_>>()
+                            .collect::<Result<Vec<_>, Stopped>>();
+                        watch.add_helper_cpu(thread_cpu().saturating_sub(started));
+                        trees
                     })
                 })
                 .collect();
             handles
                 .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
                 .collect()
         });
-        Forest { trees, classes }
+        Ok(Forest {
+            trees: trees?.into_iter().flatten().collect(),
+            classes,
+        })
     }
 
     /// The mean of the trees' leaf distributions.
@@ -303,7 +344,7 @@ mod tests {
     }
 
     #[test]
-    fn a_deep_tree_learns_xor() {
+    fn a_deep_tree_learns_xor() -> Result<(), Stopped> {
         let (x, y) = xor();
         let params = TreeParams {
             quality: SplitQuality::Gini,
@@ -311,7 +352,7 @@ mod tests {
             min_samples_split: 2,
         };
         let rows: Vec<usize> = (0..8).collect();
-        let tree = Tree::fit(&x, &y, 2, &rows, &[0, 1], &params);
+        let tree = Tree::fit(&x, &y, 2, &rows, &[0, 1], &params, &Watch::unwatched())?;
         for (r, &label) in y.iter().enumerate() {
             assert_eq!(tree.distribution(x.row(r))[label], 1.0);
         }
@@ -326,12 +367,14 @@ mod tests {
                 max_depth: Some(0),
                 ..params
             },
-        );
+            &Watch::unwatched(),
+        )?;
         assert_eq!(stump.distribution(x.row(0)), &[0.5, 0.5]);
+        Ok(())
     }
 
     #[test]
-    fn a_forest_beats_its_trees_on_noisy_data() {
+    fn a_forest_beats_its_trees_on_noisy_data() -> Result<(), Stopped> {
         // Two informative features with label noise: one deep tree overfits,
         // fifty bagged trees average the noise away (they must differ for that).
         let mut rng = SplitMix64::new(9);
@@ -367,21 +410,30 @@ mod tests {
                 .count() as f64
                 / 200.0
         };
-        let tree = Tree::fit(&x, &y, 2, &train, &[0, 1], &tree_params);
+        let tree = Tree::fit(
+            &x,
+            &y,
+            2,
+            &train,
+            &[0, 1],
+            &tree_params,
+            &Watch::unwatched(),
+        )?;
         let forest_params = ForestParams {
             trees: 50,
             tree: tree_params,
             bootstrap_fraction: 1.0,
             feature_fraction: 1.0,
         };
-        let forest = Forest::fit(&x, &y, 2, &train, &forest_params, 1);
+        let forest = Forest::fit(&x, &y, 2, &train, &forest_params, 1, &Watch::unwatched())?;
         let single = accuracy(&|r| tree.distribution(x.row(r)).to_vec());
         let bagged = accuracy(&|r| forest.distribution(x.row(r)));
         assert!(bagged > single + 0.05, "forest {bagged} vs tree {single}");
+        Ok(())
     }
 
     #[test]
-    fn forests_are_reproducible() {
+    fn forests_are_reproducible() -> Result<(), Stopped> {
         let (x, y) = xor();
         let params = ForestParams {
             trees: 10,
@@ -394,9 +446,35 @@ mod tests {
             feature_fraction: 1.0,
         };
         let rows: Vec<usize> = (0..8).collect();
-        let a = Forest::fit(&x, &y, 2, &rows, &params, 5);
-        let b = Forest::fit(&x, &y, 2, &rows, &params, 5);
+        let watch = Watch::unwatched();
+        let a = Forest::fit(&x, &y, 2, &rows, &params, 5, &watch)?;
+        let b = Forest::fit(&x, &y, 2, &rows, &params, 5, &watch)?;
         assert_eq!(a, b);
-        assert_ne!(a, Forest::fit(&x, &y, 2, &rows, &params, 6));
+        assert_ne!(a, Forest::fit(&x, &y, 2, &rows, &params, 6, &watch)?);
+        Ok(())
+    }
+
+    #[test]
+    fn a_forest_stops_between_trees_when_asked() {
+        let (x, y) = xor();
+        let params = ForestParams {
+            trees: 1_000,
+            tree: TreeParams {
+                quality: SplitQuality::Gini,
+                max_depth: None,
+                min_samples_split: 2,
+            },
+            bootstrap_fraction: 1.0,
+            feature_fraction: 1.0,
+        };
+        let grown = std::sync::atomic::AtomicU64::new(0);
+        let stop = || grown.load(std::sync::atomic::Ordering::SeqCst) >= 10;
+        let step = |done: u64, _total: u64| {
+            grown.fetch_max(done, std::sync::atomic::Ordering::SeqCst);
+        };
+        let rows: Vec<usize> = (0..8).collect();
+        let stopped = Forest::fit(&x, &y, 2, &rows, &params, 5, &Watch::new(&stop, &step));
+        assert_eq!(stopped, Err(Stopped));
+        assert!(grown.load(std::sync::atomic::Ordering::SeqCst) < 1_000);
     }
 }

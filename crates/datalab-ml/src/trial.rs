@@ -8,6 +8,7 @@ use crate::metrics::{self, ClassificationMetrics, RegressionMetrics};
 use crate::models::{self, FitError, Params, Predictions, Target};
 use crate::rng::SplitMix64;
 use crate::validation::{self, Validation, ValidationError};
+use crate::watch::Watch;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -116,12 +117,68 @@ pub enum TrialError {
         model_task: Task,
         task: Task,
     },
+    #[error("trial {0} is not in the experiment's spec")]
+    UnknownTrial(u32),
     #[error("cancelled")]
     Cancelled,
 }
 
 /// Rows scored by the silhouette at most (it costs the square of the rows).
 const SILHOUETTE_ROWS: usize = 2_000;
+
+/// What a running trial tells its runner, and asks it.
+pub trait TrialObserver: Sync {
+    /// Whether the trial should stop now: asked between folds, and inside
+    /// fits between their steps (trees, iterations).
+    fn stopped(&self) -> bool;
+    /// Where the trial is: `stage`, and `done` of `total` steps of its current fit.
+    fn progress(&self, stage: TrialStage, done: u64, total: u64);
+    /// A fold was trained and scored: a runner keeps it, so a trial stopped
+    /// later keeps its finished folds and a resumed one skips them.
+    fn fold_done(&self, fold: &FoldResult);
+    /// CPU time that threads started by a fit spent (a forest's trees).
+    fn helper_cpu(&self, spent: std::time::Duration);
+}
+
+/// Where a trial is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum TrialStage {
+    /// Training and scoring fold `fold` (0-based) of `folds`.
+    Fold { fold: usize, folds: usize },
+    /// Training the model the run keeps, on every training row.
+    FinalModel,
+}
+
+/// An observer that only asks `cancelled`.
+struct Asking<'a>(&'a (dyn Fn() -> bool + Sync));
+
+impl TrialObserver for Asking<'_> {
+    fn stopped(&self) -> bool {
+        (self.0)()
+    }
+    fn progress(&self, _stage: TrialStage, _done: u64, _total: u64) {}
+    fn fold_done(&self, _fold: &FoldResult) {}
+    fn helper_cpu(&self, _spent: std::time::Duration) {}
+}
+
+/// One trial's inputs: a model with fixed parameters, the data, and the validation.
+#[derive(Debug, Clone, Copy)]
+pub struct TrialInput<'a> {
+    pub columns: &'a [InputColumn],
+    pub target: &'a TargetColumn,
+    pub model: &'a str,
+    pub params: &'a Params,
+    pub validation: Validation,
+    pub seed: u64,
+}
+
+fn fit_error(error: FitError) -> TrialError {
+    match error {
+        FitError::Stopped => TrialError::Cancelled,
+        other => TrialError::Fit(other),
+    }
+}
 
 /// Runs `model` with `params` under `validation`. `cancelled` is asked between folds.
 pub fn run_trial(
@@ -131,89 +188,133 @@ pub fn run_trial(
     params: &Params,
     validation: Validation,
     seed: u64,
-    cancelled: &dyn Fn() -> bool,
+    cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Result<TrialResult, TrialError> {
-    run_trial_observed(
+    let input = TrialInput {
         columns,
         target,
         model,
         params,
         validation,
         seed,
-        cancelled,
-        &|_, _| {},
-    )
+    };
+    input.run(&[], &Asking(cancelled))
 }
 
-/// [`run_trial`], telling `fold_done(done, folds)` after each fold.
-#[allow(clippy::too_many_arguments)]
-pub fn run_trial_observed(
-    columns: &[InputColumn],
-    target: &TargetColumn,
-    model: &str,
-    params: &Params,
-    validation: Validation,
-    seed: u64,
-    cancelled: &dyn Fn() -> bool,
-    fold_done: &dyn Fn(usize, usize),
-) -> Result<TrialResult, TrialError> {
-    let spec = ModelSpec::find(model)?;
-    let task = match target {
-        TargetColumn::Classes { .. } => Task::Classification,
-        TargetColumn::Numbers(_) => Task::Regression,
-        TargetColumn::None => Task::Clustering,
-    };
-    if spec.task != task {
-        return Err(TrialError::WrongTask {
-            model: model.to_string(),
-            model_task: spec.task,
-            task,
-        });
-    }
-    let splits = splits_for(columns, target, validation, seed)?;
-    let standardize = models::wants_standardized_features(model);
-    let mut folds = Vec::with_capacity(splits.len());
-    let mut feature_names = Vec::new();
-    let fold_count = splits.len();
-    for (fold, split) in splits.into_iter().enumerate() {
-        if cancelled() {
-            return Err(TrialError::Cancelled);
+impl TrialInput<'_> {
+    /// The task of the target.
+    fn task(&self) -> Task {
+        match self.target {
+            TargetColumn::Classes { .. } => Task::Classification,
+            TargetColumn::Numbers(_) => Task::Regression,
+            TargetColumn::None => Task::Clustering,
         }
+    }
+
+    /// Trains and scores every fold, skipping those in `finished` (folds of
+    /// an earlier, stopped attempt: the same splits, so the same results).
+    pub fn run(
+        &self,
+        finished: &[FoldResult],
+        observer: &dyn TrialObserver,
+    ) -> Result<TrialResult, TrialError> {
+        let spec = ModelSpec::find(self.model)?;
+        let task = self.task();
+        if spec.task != task {
+            return Err(TrialError::WrongTask {
+                model: self.model.to_string(),
+                model_task: spec.task,
+                task,
+            });
+        }
+        let splits = splits_for(self.columns, self.target, self.validation, self.seed)?;
+        let fold_count = splits.len();
+        let mut folds = Vec::with_capacity(fold_count);
+        let mut feature_names = Vec::new();
+        for (fold, split) in splits.into_iter().enumerate() {
+            if observer.stopped() {
+                return Err(TrialError::Cancelled);
+            }
+            if let Some(done) = finished
+                .iter()
+                .find(|f| f.fold == fold && f.test_rows == split.test)
+            {
+                folds.push(done.clone());
+                continue;
+            }
+            let stage = TrialStage::Fold {
+                fold,
+                folds: fold_count,
+            };
+            observer.progress(stage, 0, 0);
+            let result = self.run_fold(fold, split, stage, observer)?;
+            feature_names = result.1;
+            observer.fold_done(&result.0);
+            folds.push(result.0);
+        }
+        if feature_names.is_empty() {
+            // Every fold came from an earlier attempt: the names of the last one.
+            let last = splits_for(self.columns, self.target, self.validation, self.seed)?;
+            if let Some(split) = last.last() {
+                let standardize = models::wants_standardized_features(self.model);
+                feature_names =
+                    Preprocessor::fit(self.columns, &split.train, standardize)?.feature_names();
+            }
+        }
+        Ok(TrialResult {
+            summary: summarize(&folds),
+            folds,
+            feature_names,
+        })
+    }
+
+    fn run_fold(
+        &self,
+        fold: usize,
+        split: validation::Split,
+        stage: TrialStage,
+        observer: &dyn TrialObserver,
+    ) -> Result<(FoldResult, Vec<String>), TrialError> {
+        let (columns, target, model, params, seed) = (
+            self.columns,
+            self.target,
+            self.model,
+            self.params,
+            self.seed,
+        );
+        let standardize = models::wants_standardized_features(model);
         let preprocessor = Preprocessor::fit(columns, &split.train, standardize)?;
-        feature_names = preprocessor.feature_names();
+        let feature_names = preprocessor.feature_names();
         let x_train = preprocessor.transform(columns, &split.train)?;
         let x_test = preprocessor.transform(columns, &split.test)?;
         let pick =
             |values: &[usize], rows: &[usize]| rows.iter().map(|&r| values[r]).collect::<Vec<_>>();
         let pick_f =
             |values: &[f64], rows: &[usize]| rows.iter().map(|&r| values[r]).collect::<Vec<_>>();
+        let stop = || observer.stopped();
+        let step = |done: u64, total: u64| observer.progress(stage, done, total);
+        let watch = Watch::new(&stop, &step);
         let started = Instant::now();
-        let (fitted, classes) = match target {
+        let fitted = match target {
             TargetColumn::Classes { labels, values } => {
                 let y = pick(values, &split.train);
-                let fitted = models::fit(
-                    model,
-                    params,
-                    &x_train,
-                    &Target::Classes {
-                        values: &y,
-                        count: labels.len(),
-                    },
-                    seed,
-                )?;
-                (fitted, labels.len())
+                let target = Target::Classes {
+                    values: &y,
+                    count: labels.len(),
+                };
+                models::fit(model, params, &x_train, &target, seed, &watch)
             }
             TargetColumn::Numbers(values) => {
                 let y = pick_f(values, &split.train);
-                (
-                    models::fit(model, params, &x_train, &Target::Numbers(&y), seed)?,
-                    0,
-                )
+                models::fit(model, params, &x_train, &Target::Numbers(&y), seed, &watch)
             }
-            TargetColumn::None => (
-                models::fit(model, params, &x_train, &Target::None, seed)?,
-                0,
-            ),
+            TargetColumn::None => models::fit(model, params, &x_train, &Target::None, seed, &watch),
+        };
+        observer.helper_cpu(watch.helper_cpu());
+        let fitted = fitted.map_err(fit_error)?;
+        let classes = match target {
+            TargetColumn::Classes { labels, .. } => labels.len(),
+            _ => 0,
         };
         let fit_ms = started.elapsed().as_secs_f64() * 1e3;
         let started = Instant::now();
@@ -259,27 +360,97 @@ pub fn run_trial_observed(
             _ => {
                 return Err(TrialError::WrongTask {
                     model: model.to_string(),
-                    model_task: spec.task,
-                    task,
+                    model_task: ModelSpec::find(model)?.task,
+                    task: self.task(),
                 });
             }
         };
-        fold_done(fold + 1, fold_count);
-        folds.push(FoldResult {
-            fold,
-            train_rows: split.train.len(),
-            test_rows: split.test,
-            metrics,
-            predictions,
-            fit_ms,
-            predict_ms,
-        });
+        Ok((
+            FoldResult {
+                fold,
+                train_rows: split.train.len(),
+                test_rows: split.test,
+                metrics,
+                predictions,
+                fit_ms,
+                predict_ms,
+            },
+            feature_names,
+        ))
     }
-    Ok(TrialResult {
-        summary: summarize(&folds),
-        folds,
-        feature_names,
-    })
+
+    /// Trains the model a run keeps (see [`TrainedModel`]), watched by `observer`.
+    pub fn train_final(&self, observer: &dyn TrialObserver) -> Result<TrainedModel, TrialError> {
+        let (columns, target, model, params, seed) = (
+            self.columns,
+            self.target,
+            self.model,
+            self.params,
+            self.seed,
+        );
+        if observer.stopped() {
+            return Err(TrialError::Cancelled);
+        }
+        let train: Vec<usize> = match self.validation {
+            // The same training split the trial's one fold used.
+            Validation::Holdout { .. } => {
+                splits_for(columns, target, self.validation, seed)?
+                    .remove(0)
+                    .train
+            }
+            Validation::KFold { .. } => {
+                (0..columns.first().map_or(0, |c| c.values.len())).collect()
+            }
+        };
+        observer.progress(TrialStage::FinalModel, 0, 0);
+        let preprocessor =
+            Preprocessor::fit(columns, &train, models::wants_standardized_features(model))?;
+        let x = preprocessor.transform(columns, &train)?;
+        let stop = || observer.stopped();
+        let step = |done: u64, total: u64| observer.progress(TrialStage::FinalModel, done, total);
+        let watch = Watch::new(&stop, &step);
+        let (fitted, labels) = match target {
+            TargetColumn::Classes { labels, values } => {
+                let y: Vec<usize> = train.iter().map(|&r| values[r]).collect();
+                let target = Target::Classes {
+                    values: &y,
+                    count: labels.len(),
+                };
+                (
+                    models::fit(model, params, &x, &target, seed, &watch),
+                    Some(labels.clone()),
+                )
+            }
+            TargetColumn::Numbers(values) => {
+                let y: Vec<f64> = train.iter().map(|&r| values[r]).collect();
+                (
+                    models::fit(model, params, &x, &Target::Numbers(&y), seed, &watch),
+                    None,
+                )
+            }
+            TargetColumn::None => (
+                models::fit(model, params, &x, &Target::None, seed, &watch),
+                None,
+            ),
+        };
+        observer.helper_cpu(watch.helper_cpu());
+        Ok(TrainedModel {
+            model: model.to_string(),
+            params: params.clone(),
+            feature_names: preprocessor.feature_names(),
+            preprocessor,
+            labels,
+            fitted: fitted.map_err(fit_error)?,
+        })
+    }
+}
+
+/// How many folds a trial of `target` under `validation` trains and scores.
+pub fn fold_count(target: &TargetColumn, validation: Validation) -> usize {
+    match (target, validation) {
+        (TargetColumn::None, _) | (_, Validation::Holdout { .. }) => 1,
+        (_, Validation::KFold { folds }) => folds,
+    }
 }
 
 /// The splits of `validation` over the rows of `columns`: stratified by
@@ -458,45 +629,13 @@ pub fn train_final(
     validation: Validation,
     seed: u64,
 ) -> Result<TrainedModel, TrialError> {
-    let train: Vec<usize> = match validation {
-        // The same training split the trial's one fold used.
-        Validation::Holdout { .. } => {
-            splits_for(columns, target, validation, seed)?
-                .remove(0)
-                .train
-        }
-        Validation::KFold { .. } => (0..columns.first().map_or(0, |c| c.values.len())).collect(),
+    let input = TrialInput {
+        columns,
+        target,
+        model,
+        params,
+        validation,
+        seed,
     };
-    let preprocessor =
-        Preprocessor::fit(columns, &train, models::wants_standardized_features(model))?;
-    let x = preprocessor.transform(columns, &train)?;
-    let (fitted, labels) = match target {
-        TargetColumn::Classes { labels, values } => {
-            let y: Vec<usize> = train.iter().map(|&r| values[r]).collect();
-            let target = Target::Classes {
-                values: &y,
-                count: labels.len(),
-            };
-            (
-                models::fit(model, params, &x, &target, seed)?,
-                Some(labels.clone()),
-            )
-        }
-        TargetColumn::Numbers(values) => {
-            let y: Vec<f64> = train.iter().map(|&r| values[r]).collect();
-            (
-                models::fit(model, params, &x, &Target::Numbers(&y), seed)?,
-                None,
-            )
-        }
-        TargetColumn::None => (models::fit(model, params, &x, &Target::None, seed)?, None),
-    };
-    Ok(TrainedModel {
-        model: model.to_string(),
-        params: params.clone(),
-        feature_names: preprocessor.feature_names(),
-        preprocessor,
-        labels,
-        fitted,
-    })
+    input.train_final(&Asking(&|| false))
 }

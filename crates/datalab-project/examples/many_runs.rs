@@ -33,6 +33,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let spec = "name = \"many runs\"\n";
     let started = std::time::Instant::now();
     let (_, runs) = project.create_experiment("many runs", None, "0", spec, &trials)?;
+    let job = datalab_project::JobId::parse("bench").map_err(std::io::Error::other)?;
+    project.insert_job(&datalab_project::NewJob {
+        id: &job,
+        kind: datalab_project::JobKind::Experiment,
+        label: "bench",
+        owner_json: "{}",
+        heartbeat_ms: 0,
+        experiment_id: None,
+    })?;
     // A fixed-seed xorshift: the same metrics every time.
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = move || {
@@ -42,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
     for run in &runs {
-        project.start_run(run.id, std::process::id())?;
+        project.start_run(run.id, &job)?;
         let accuracy = 0.6 + 0.39 * next();
         let summary = format!(
             r#"{{"accuracy":{{"mean":{accuracy},"std":{}}},"f1_macro":{{"mean":{},"std":0.01}}}}"#,

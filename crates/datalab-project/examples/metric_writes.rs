@@ -14,6 +14,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let project = Project::create(dir.path())?;
     let trials = vec![("decision_tree".to_string(), "{}".to_string()); runs];
     let (_, records) = project.create_experiment("bench", None, "x", "name = 'bench'", &trials)?;
+    let job = datalab_project::JobId::parse("bench").map_err(std::io::Error::other)?;
+    project.insert_job(&datalab_project::NewJob {
+        id: &job,
+        kind: datalab_project::JobKind::Experiment,
+        label: "bench",
+        owner_json: "{}",
+        heartbeat_ms: 0,
+        experiment_id: None,
+    })?;
     // Points like a long run's: 10 metrics per step (fold) over many steps.
     let metrics: Vec<MetricValue> = (0..points)
         .map(|i| MetricValue {
@@ -24,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let started = Instant::now();
     for run in &records {
-        project.start_run(run.id, std::process::id())?;
+        project.start_run(run.id, &job)?;
         project.finish_run(
             run.id,
             RunStatus::Succeeded,

@@ -45,6 +45,13 @@ pub enum ProjectError {
         source: std::io::Error,
     },
 
+    #[error("'{}' cannot be a {kind} name: {rule}", name.escape_debug())]
+    InvalidName {
+        kind: &'static str,
+        name: String,
+        rule: &'static str,
+    },
+
     /// The request cannot be answered as asked (a bad sort column, say).
     #[error("{0}")]
     Invalid(String),

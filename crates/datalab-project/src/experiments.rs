@@ -1,7 +1,7 @@
 //! Experiments, their runs, and run metrics.
 
 use crate::error::ProjectError;
-use crate::ids::{DatasetId, ExperimentId, RunId};
+use crate::ids::{DatasetId, ExperimentId, JobId, RunId};
 use crate::project::Project;
 use rusqlite::Row;
 use serde::{Deserialize, Serialize};
@@ -276,19 +276,40 @@ impl Project {
         Ok((runs, total))
     }
 
-    /// Marks a queued run as running in this process. False when it is no
-    /// longer queued (cancelled meanwhile): then it must not run.
-    pub fn start_run(&self, id: RunId, pid: u32) -> Result<bool, ProjectError> {
+    /// Marks a queued run as running in `job`. False when it is no longer
+    /// queued (cancelled, or claimed by another worker): then it must not run.
+    pub fn start_run(&self, id: RunId, job: &JobId) -> Result<bool, ProjectError> {
         let changed = self
             .conn
             .execute(
                 &format!(
-                    "UPDATE runs SET status = 'running', pid = ?2, started_at = {NOW} WHERE id = ?1 AND status = 'queued'"
+                    "UPDATE runs SET status = 'running', job_id = ?2, started_at = {NOW}, cancel_requested = 0 \
+                     WHERE id = ?1 AND status = 'queued'"
                 ),
-                rusqlite::params![id, pid],
+                rusqlite::params![id, job],
             )
             .map_err(|e| self.db_error(e))?;
         Ok(changed == 1)
+    }
+
+    /// Claims the next queued run of `experiment` (lowest trial first) for
+    /// `job`, in one statement: two workers sharing a queue never get the
+    /// same run. None when nothing is queued.
+    pub fn claim_next_run(
+        &self,
+        experiment: ExperimentId,
+        job: &JobId,
+    ) -> Result<Option<RunRecord>, ProjectError> {
+        let sql = format!(
+            "UPDATE runs SET status = 'running', job_id = ?2, started_at = {NOW}, cancel_requested = 0 \
+             WHERE id = (SELECT id FROM runs WHERE experiment_id = ?1 AND status = 'queued' \
+             ORDER BY trial LIMIT 1) AND status = 'queued' RETURNING {RUN_COLUMNS}"
+        );
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row(&sql, rusqlite::params![experiment, job], run_from_row)
+            .optional()
+            .map_err(|e| self.db_error(e))
     }
 
     /// Records how a run ended, with its metrics, in one transaction.
@@ -316,19 +337,39 @@ impl Project {
                 rusqlite::params![id, status.as_str(), error, wall_ms, cpu_ms, summary_json],
             )
             .map_err(|e| self.db_error(e))?;
-        {
-            let mut insert = self
-                .conn
-                .prepare_cached("INSERT OR REPLACE INTO run_metrics (run_id, fold, name, value) VALUES (?1, ?2, ?3, ?4)")
-                .map_err(|e| self.db_error(e))?;
-            for m in metrics {
-                insert
-                    .execute(rusqlite::params![id, m.fold, m.name, m.value])
-                    .map_err(|e| self.db_error(e))?;
-            }
-        }
+        self.insert_metrics(id, metrics)?;
         tx.commit().map_err(|e| self.db_error(e))?;
         Ok(())
+    }
+
+    /// Writes metrics of a run (a value written again replaces the first);
+    /// the caller holds the transaction.
+    fn insert_metrics(&self, id: RunId, metrics: &[MetricValue]) -> Result<(), ProjectError> {
+        let mut insert = self
+            .conn
+            .prepare_cached("INSERT OR REPLACE INTO run_metrics (run_id, fold, name, value) VALUES (?1, ?2, ?3, ?4)")
+            .map_err(|e| self.db_error(e))?;
+        for m in metrics {
+            insert
+                .execute(rusqlite::params![id, m.fold, m.name, m.value])
+                .map_err(|e| self.db_error(e))?;
+        }
+        Ok(())
+    }
+
+    /// Records the metrics of one fold a running run finished (its end
+    /// records them all again, with the rest).
+    pub fn record_fold_metrics(
+        &self,
+        id: RunId,
+        metrics: &[MetricValue],
+    ) -> Result<(), ProjectError> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.db_error(e))?;
+        self.insert_metrics(id, metrics)?;
+        tx.commit().map_err(|e| self.db_error(e))
     }
 
     /// Cancels runs still queued (a running one stops at its next fold).
@@ -344,8 +385,8 @@ impl Project {
             .map_err(|e| self.db_error(e))
     }
 
-    /// Cancels runs: queued ones at once, running ones at their next fold
-    /// (the process running them sees the request). `experiment` selects all
+    /// Cancels runs: queued ones at once, running ones within a second or
+    /// so (the job running them sees the request). `experiment` selects all
     /// of its runs, `runs` particular ones. Returns how many were affected.
     pub fn request_cancel(
         &self,
@@ -384,11 +425,11 @@ impl Project {
         Ok(affected)
     }
 
-    /// Runs of `experiment` that someone asked to stop.
-    pub fn cancelled_runs(&self, experiment: ExperimentId) -> Result<Vec<RunId>, ProjectError> {
+    /// Runs `job` is running that someone asked to stop.
+    pub fn cancelled_runs(&self, job: &JobId) -> Result<Vec<RunId>, ProjectError> {
         self.query_all(
-            "SELECT id FROM runs WHERE experiment_id = ?1 AND (cancel_requested = 1 OR status = 'cancelled')",
-            [experiment],
+            "SELECT id FROM runs WHERE job_id = ?1 AND status = 'running' AND cancel_requested = 1",
+            [job],
             |row| row.get(0),
         )
     }
@@ -407,63 +448,53 @@ impl Project {
         )
     }
 
-    /// Runs left `running` or `queued` by a process that no longer exists
-    /// become `interrupted`. Returns how many.
-    pub fn mark_interrupted_runs(
-        &self,
-        is_alive: impl Fn(u32) -> bool,
-    ) -> Result<usize, ProjectError> {
-        let open: Vec<(RunId, Option<u32>)> = self.query_all(
-            "SELECT id, pid FROM runs WHERE status IN ('running', 'queued')",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
-        let mut marked = 0;
-        for (id, pid) in open {
-            // A queued run has no pid yet; its experiment's process records one when it starts any run.
-            let owner_alive = match pid {
-                Some(pid) => is_alive(pid),
-                None => self.experiment_process_alive(id, &is_alive)?,
-            };
-            if !owner_alive {
-                self.conn
-                    .execute(
-                        &format!("UPDATE runs SET status = 'interrupted', finished_at = {NOW} WHERE id = ?1"),
-                        [id],
-                    )
-                    .map_err(|e| self.db_error(e))?;
-                marked += 1;
-            }
-        }
-        Ok(marked)
-    }
-
-    /// Puts an experiment's interrupted runs back in the queue, to run again.
-    pub fn requeue_interrupted_runs(
-        &self,
-        experiment: ExperimentId,
-    ) -> Result<usize, ProjectError> {
+    /// Queued runs of `experiment` become interrupted: the sweep that was
+    /// to run them is gone. Returns how many.
+    pub fn interrupt_queued_runs(&self, experiment: ExperimentId) -> Result<usize, ProjectError> {
         self.conn
             .execute(
-                "UPDATE runs SET status = 'queued', pid = NULL, started_at = NULL, finished_at = NULL, \
-                 error = NULL, cancel_requested = 0 WHERE experiment_id = ?1 AND status = 'interrupted'",
+                &format!(
+                    "UPDATE runs SET status = 'interrupted', finished_at = {NOW} \
+                     WHERE experiment_id = ?1 AND status = 'queued'"
+                ),
                 [experiment],
             )
             .map_err(|e| self.db_error(e))
     }
 
-    fn experiment_process_alive(
+    /// Puts an experiment's runs in one of `statuses` back in the queue, to
+    /// run again (their finished folds stay in their folders). Returns how many.
+    pub fn requeue_runs(
         &self,
-        run: RunId,
-        is_alive: &impl Fn(u32) -> bool,
-    ) -> Result<bool, ProjectError> {
-        let pids: Vec<u32> = self.query_all(
-            "SELECT DISTINCT pid FROM runs WHERE pid IS NOT NULL AND experiment_id =
-                 (SELECT experiment_id FROM runs WHERE id = ?1)",
-            [run],
-            |row| row.get(0),
-        )?;
-        // No pid at all: the experiment was created and never run; its runs wait.
-        Ok(pids.is_empty() || pids.iter().any(|&pid| is_alive(pid)))
+        experiment: ExperimentId,
+        statuses: &[RunStatus],
+    ) -> Result<usize, ProjectError> {
+        let mut requeued = 0;
+        for status in statuses.iter().filter(|s| s.is_final()) {
+            requeued += self
+                .conn
+                .execute(
+                    "UPDATE runs SET status = 'queued', job_id = NULL, started_at = NULL, finished_at = NULL, \
+                     error = NULL, cancel_requested = 0 WHERE experiment_id = ?1 AND status = ?2",
+                    rusqlite::params![experiment, status.as_str()],
+                )
+                .map_err(|e| self.db_error(e))?;
+        }
+        Ok(requeued)
+    }
+
+    /// How many runs of `experiment` are in each status.
+    pub fn run_counts(
+        &self,
+        experiment: ExperimentId,
+    ) -> Result<Vec<(RunStatus, u64)>, ProjectError> {
+        self.query_all(
+            "SELECT status, count(*) FROM runs WHERE experiment_id = ?1 GROUP BY status ORDER BY status",
+            [experiment],
+            |row| {
+                let status: String = row.get(0)?;
+                Ok((RunStatus::parse(&status), row.get::<_, i64>(1)?.max(0) as u64))
+            },
+        )
     }
 }

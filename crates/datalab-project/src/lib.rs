@@ -11,7 +11,9 @@ mod datasets;
 mod error;
 mod experiments;
 mod ids;
+mod jobs;
 pub mod migrations;
+pub mod names;
 mod project;
 mod registry;
 mod vendors;
@@ -20,9 +22,10 @@ pub use datasets::{DatasetRecord, NewDataset};
 pub use error::ProjectError;
 pub use experiments::{ExperimentRecord, MetricValue, RunQuery, RunRecord, RunSort, RunStatus};
 pub use ids::{
-    DatasetId, EvaluationId, ExperimentId, ModelId, ModelVersionId, RunId, StorageTargetId,
+    DatasetId, EvaluationId, ExperimentId, JobId, ModelId, ModelVersionId, RunId, StorageTargetId,
     VendorId,
 };
+pub use jobs::{JobKind, JobProgress, JobRecord, JobStatus, NewJob};
 pub use project::{DATABASE_FILE, Project};
 pub use registry::{ModelVersionRecord, NewModelVersion, PublicationRecord, StorageTargetRecord};
 pub use vendors::{

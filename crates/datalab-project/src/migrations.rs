@@ -238,6 +238,57 @@ CREATE TABLE response_cache (
 );
 "#,
     },
+    Migration {
+        version: 8,
+        name: "jobs: one record per long piece of work, owned by a process that beats",
+        sql: r#"
+-- Long work (imports, sweeps, evaluations, publishes, fetches): progress, a
+-- cancel request any process may set, and the owner that runs it with its
+-- heartbeat. A PID alone cannot tell a dead owner from a live one across
+-- containers; owner_json says who it is, heartbeat_ms when it last spoke.
+CREATE TABLE jobs (
+    id                TEXT PRIMARY KEY,
+    kind              TEXT NOT NULL,
+    label             TEXT NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN
+                          ('running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+    stage             TEXT,
+    done              INTEGER NOT NULL DEFAULT 0,
+    total             INTEGER NOT NULL DEFAULT 0,
+    message           TEXT,
+    cancel_requested  INTEGER NOT NULL DEFAULT 0,
+    owner_json        TEXT NOT NULL,
+    heartbeat_ms      INTEGER NOT NULL,
+    experiment_id     INTEGER REFERENCES experiments (id) ON DELETE SET NULL,
+    evaluation_id     INTEGER REFERENCES evaluations (id) ON DELETE SET NULL,
+    started_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    finished_at       TEXT
+);
+-- Recovery looks at running jobs only, on every open: keep that lookup small.
+CREATE INDEX jobs_running ON jobs (status) WHERE status = 'running';
+CREATE INDEX jobs_by_start ON jobs (started_at);
+
+-- A run or an evaluation belongs to the job that claimed it; the PIDs go.
+ALTER TABLE runs ADD COLUMN job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL;
+ALTER TABLE evaluations ADD COLUMN job_id TEXT REFERENCES jobs (id) ON DELETE SET NULL;
+CREATE INDEX runs_by_job ON runs (job_id) WHERE job_id IS NOT NULL;
+-- The queue: workers claim the next queued trial of an experiment.
+CREATE INDEX runs_queued ON runs (experiment_id, trial) WHERE status = 'queued';
+
+-- Work an older build left running has no owner this build can ask about:
+-- it is interrupted (`datalab run --experiment N` resumes a sweep). Queued
+-- runs stay queued: a worker claims them.
+UPDATE runs SET status = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE status = 'running';
+UPDATE evaluations SET status = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+    message = 'the process running it stopped'
+    WHERE status = 'running';
+ALTER TABLE runs DROP COLUMN pid;
+ALTER TABLE evaluations DROP COLUMN pid;
+-- Cancelling an evaluation is cancelling its job.
+ALTER TABLE evaluations DROP COLUMN cancel_requested;
+"#,
+    },
 ];
 
 /// The schema version this build writes.

@@ -4,7 +4,7 @@
 //! never hold one.
 
 use crate::error::ProjectError;
-use crate::ids::{EvaluationId, ExperimentId, VendorId};
+use crate::ids::{EvaluationId, ExperimentId, JobId, VendorId};
 use crate::project::Project;
 use rusqlite::{OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -188,29 +188,47 @@ impl Project {
         Ok(record)
     }
 
-    /// Records an evaluation as running in process `pid`.
+    /// Records an evaluation as running in `job` (and links the job to it).
     pub fn start_evaluation(
         &self,
         experiment: ExperimentId,
         vendor: &VendorRecord,
         spend_cap: Option<f64>,
-        pid: u32,
+        job: &JobId,
     ) -> Result<EvaluationRecord, ProjectError> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.db_error(e))?;
         self.conn
             .execute(
-                "INSERT INTO evaluations (experiment_id, vendor_id, vendor_name, config_json, status, pid, spend_cap) \
+                "INSERT INTO evaluations (experiment_id, vendor_id, vendor_name, config_json, status, job_id, spend_cap) \
                  VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6)",
                 rusqlite::params![
                     experiment,
                     vendor.id,
                     vendor.name,
                     vendor.config_json,
-                    pid,
+                    job,
                     spend_cap
                 ],
             )
             .map_err(|e| self.db_error(e))?;
-        self.evaluation(EvaluationId(self.conn.last_insert_rowid()))
+        let id = EvaluationId(self.conn.last_insert_rowid());
+        self.set_job_evaluation(job, id)?;
+        tx.commit().map_err(|e| self.db_error(e))?;
+        self.evaluation(id)
+    }
+
+    /// The job that runs (or ran) an evaluation, if any did.
+    pub fn evaluation_job(&self, id: EvaluationId) -> Result<Option<JobId>, ProjectError> {
+        self.query_one(
+            "SELECT job_id FROM evaluations WHERE id = ?1",
+            [id],
+            |row| row.get(0),
+            "evaluation",
+            id,
+        )
     }
 
     /// Adds rows to an evaluation in one transaction (a row recorded again replaces the first).
@@ -374,59 +392,6 @@ impl Project {
             }
         }
         tx.commit().map_err(|e| self.db_error(e))
-    }
-
-    /// Evaluations left `running` by a process that no longer exists become
-    /// `interrupted`. Returns how many.
-    pub fn mark_interrupted_evaluations(
-        &self,
-        is_alive: impl Fn(u32) -> bool,
-    ) -> Result<usize, ProjectError> {
-        let open: Vec<(EvaluationId, Option<u32>)> = self.query_all(
-            "SELECT id, pid FROM evaluations WHERE status = 'running'",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
-        let mut marked = 0;
-        for (id, pid) in open {
-            if !pid.is_some_and(&is_alive) {
-                self.conn
-                    .execute(
-                        &format!(
-                            "UPDATE evaluations SET status = 'interrupted', finished_at = {NOW}, \
-                             message = 'the process running it stopped' WHERE id = ?1"
-                        ),
-                        [id],
-                    )
-                    .map_err(|e| self.db_error(e))?;
-                marked += 1;
-            }
-        }
-        Ok(marked)
-    }
-
-    /// Asks a running evaluation to stop (it does at its next call); returns
-    /// whether it was running.
-    pub fn request_evaluation_cancel(&self, id: EvaluationId) -> Result<bool, ProjectError> {
-        self.evaluation(id)?;
-        let changed = self
-            .conn
-            .execute(
-                "UPDATE evaluations SET cancel_requested = 1 WHERE id = ?1 AND status = 'running'",
-                [id],
-            )
-            .map_err(|e| self.db_error(e))?;
-        Ok(changed > 0)
-    }
-
-    pub fn evaluation_cancel_requested(&self, id: EvaluationId) -> Result<bool, ProjectError> {
-        self.query_one(
-            "SELECT cancel_requested FROM evaluations WHERE id = ?1",
-            [id],
-            |row| row.get(0),
-            "evaluation",
-            id,
-        )
     }
 
     /// Sets a value in the project's key/value metadata.

@@ -66,7 +66,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     runtime.block_on(publish(&target, &package, &|_, _| {}, &cancel))?;
     let upload = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    runtime.block_on(fetch(&target, "bench", 1, &work.join("fetched")))?;
+    runtime.block_on(fetch(
+        &target,
+        "bench",
+        1,
+        &work.join("fetched"),
+        &AtomicBool::new(false),
+    ))?;
     let download = started.elapsed().as_secs_f64();
     println!(r#"{{"bytes": {bytes}, "upload_s": {upload:.3}, "download_s": {download:.3}}}"#);
     Ok(())

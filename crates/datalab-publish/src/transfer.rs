@@ -12,7 +12,7 @@ use crate::error::PublishError;
 use crate::package::{MANIFEST_FILE, Manifest, hex, parse_manifest, sha256_hex, verify_package};
 use crate::storage::Target;
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload, WriteMultipart};
+use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -143,6 +143,9 @@ pub async fn publish(
     }
 }
 
+/// Uploads `local` in parts of [`PART_BYTES`], a few in flight. Any failure
+/// (the file, the server, a cancel) aborts the upload, so storage keeps no
+/// orphaned parts.
 async fn upload_in_parts(
     target: &Target,
     object: &StorePath,
@@ -152,37 +155,68 @@ async fn upload_in_parts(
     progress: &(dyn Fn(u64, u64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<(), PublishError> {
-    use std::io::Read;
     let mut file = std::fs::File::open(local).map_err(|e| PublishError::io(local, e))?;
-    let upload = target
+    let mut upload = target
         .store
         .put_multipart(object)
         .await
         .map_err(|e| target.error(e))?;
-    let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
-    let mut buffer = vec![0u8; PART_BYTES];
-    loop {
-        if cancel.load(Ordering::SeqCst) {
-            let _ = writer.abort().await;
-            return Err(PublishError::Cancelled);
-        }
-        let read = match file.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) => {
-                let _ = writer.abort().await;
-                return Err(PublishError::io(local, e));
+    let mut parts = tokio::task::JoinSet::new();
+    let joined = |part: Result<object_store::Result<()>, tokio::task::JoinError>| match part {
+        Ok(result) => result.map_err(|e| target.error(e)),
+        Err(e) => Err(PublishError::Storage {
+            target: target.name.clone(),
+            detail: format!("a part's upload stopped: {e}"),
+        }),
+    };
+    let sent: Result<(), PublishError> = async {
+        loop {
+            if cancel.load(Ordering::SeqCst) {
+                return Err(PublishError::Cancelled);
             }
-        };
-        if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
-            return Err(target.error(e));
+            // Every part but the last must be whole: S3 refuses small middle parts.
+            let mut buffer = vec![0u8; PART_BYTES];
+            let read = read_full(&mut file, &mut buffer).map_err(|e| PublishError::io(local, e))?;
+            if read == 0 {
+                break;
+            }
+            buffer.truncate(read);
+            while parts.len() >= PARTS_IN_FLIGHT {
+                if let Some(part) = parts.join_next().await {
+                    joined(part)?;
+                }
+            }
+            parts.spawn(upload.put_part(PutPayload::from(buffer)));
+            *done += read as u64;
+            progress(*done, total);
         }
-        writer.write(&buffer[..read]);
-        *done += read as u64;
-        progress(*done, total);
+        while let Some(part) = parts.join_next().await {
+            joined(part)?;
+        }
+        upload.complete().await.map_err(|e| target.error(e))?;
+        Ok(())
     }
-    writer.finish().await.map_err(|e| target.error(e))?;
-    Ok(())
+    .await;
+    if sent.is_err() {
+        parts.abort_all();
+        let _ = upload.abort().await;
+    }
+    sent
+}
+
+/// Reads until `buffer` is full or the file ends; how much was read.
+fn read_full(file: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 async fn read_optional(target: &Target, path: &StorePath) -> Result<Option<Vec<u8>>, PublishError> {
@@ -252,12 +286,14 @@ pub async fn list_published(target: &Target) -> Result<Vec<RemoteVersion>, Publi
 
 /// Fetches version `version` of `name` into `dest` (which must not exist),
 /// checking every file against the manifest's sha256. On any mismatch
-/// nothing is kept and the error names the file.
+/// nothing is kept and the error names the file. `cancel` stops it between
+/// chunks, keeping nothing.
 pub async fn fetch(
     target: &Target,
     name: &str,
     version: u32,
     dest: &Path,
+    cancel: &AtomicBool,
 ) -> Result<(Manifest, String), PublishError> {
     let base = version_path(target, name, version);
     let manifest_bytes = read_optional(target, &base.clone().join(MANIFEST_FILE))
@@ -285,7 +321,7 @@ pub async fn fetch(
             .unwrap_or_default()
     ));
     let _ = std::fs::remove_dir_all(&staging);
-    let result = fetch_files(target, &base, &manifest, &manifest_bytes, &staging).await;
+    let result = fetch_files(target, &base, &manifest, &manifest_bytes, &staging, cancel).await;
     if let Err(error) = result {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(error);
@@ -300,6 +336,7 @@ async fn fetch_files(
     manifest: &Manifest,
     manifest_bytes: &[u8],
     staging: &Path,
+    cancel: &AtomicBool,
 ) -> Result<(), PublishError> {
     use futures_util::StreamExt;
     use futures_util::stream::BoxStream;
@@ -364,6 +401,10 @@ async fn fetch_files(
         });
         let mut failure = None;
         while let Some(chunk) = chunks.next().await {
+            if cancel.load(Ordering::SeqCst) {
+                failure = Some(PublishError::Cancelled);
+                break;
+            }
             let written = chunk.and_then(|c| {
                 out.write_all(&c)
                     .map_err(|e| PublishError::io(&local, e))

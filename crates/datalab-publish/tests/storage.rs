@@ -125,7 +125,7 @@ fn a_package_goes_up_whole_comes_back_checked_and_is_never_overwritten() -> Test
 
     // Fetched back, every file equal.
     let fetched = dir.path().join("fetched/iris/1");
-    rt.block_on(fetch(&target, "iris", 1, &fetched))?;
+    rt.block_on(fetch(&target, "iris", 1, &fetched, &AtomicBool::new(false)))?;
     for file in [
         "model.bin",
         "MODEL_CARD.md",
@@ -145,7 +145,13 @@ fn a_package_goes_up_whole_comes_back_checked_and_is_never_overwritten() -> Test
         .join("models-bucket/lab/models/iris/1/MODEL_CARD.md");
     std::fs::write(&stored, b"# a card someone changed\n")?;
     let tampered_dest = dir.path().join("tampered/iris/1");
-    let tampered = rt.block_on(fetch(&target, "iris", 1, &tampered_dest));
+    let tampered = rt.block_on(fetch(
+        &target,
+        "iris",
+        1,
+        &tampered_dest,
+        &AtomicBool::new(false),
+    ));
     match tampered {
         Err(PublishError::Tampered { file, .. }) => assert_eq!(file, "MODEL_CARD.md"),
         other => panic!("expected a tampered file, got {other:?}"),
@@ -254,7 +260,7 @@ fn a_server_killed_mid_upload_leaves_no_version_and_publishing_again_works() -> 
     assert!(!outcome.already_published);
     assert_eq!(rt.block_on(list_published(&target))?.len(), 1);
     let fetched = dir.path().join("fetched/big/1");
-    rt.block_on(fetch(&target, "big", 1, &fetched))?;
+    rt.block_on(fetch(&target, "big", 1, &fetched, &AtomicBool::new(false)))?;
     assert_eq!(
         std::fs::read(local.join("model.bin"))?,
         std::fs::read(fetched.join("model.bin"))?
@@ -281,7 +287,7 @@ fn a_folder_target_works_the_same_way() -> TestResult {
             .already_published
     );
     let fetched = dir.path().join("fetched/iris/2");
-    rt.block_on(fetch(&target, "iris", 2, &fetched))?;
+    rt.block_on(fetch(&target, "iris", 2, &fetched, &AtomicBool::new(false)))?;
     assert!(fetched.join("evaluation/metrics.json").is_file());
 
     // Cancelled before anything went up: no version.

@@ -7,6 +7,11 @@
 //! session's random token, as Jupyter does: in the `Authorization: Bearer`
 //! header, in a `datalab_token` cookie, or once as `?token=` in the URL it
 //! prints (which sets the cookie). Anything else gets 401.
+//!
+//! The UI is built into the binary (see `build.rs`), so the server needs no
+//! build tree; a folder can stand in for it while the UI is being worked on.
+//! A call may name its job with the `X-Datalab-Job` header, so the page
+//! can cancel the work (`cancel_job`) before the answer arrives.
 
 use axum::Router;
 use axum::body::Body;
@@ -16,7 +21,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use datalab_api::ops::{CallContext, Event, EventSink, Session};
-use datalab_api::{ApiError, ErrorCode};
+use datalab_api::serving::ServedModels;
+use datalab_api::{ApiError, ErrorCode, JobId};
 use futures_util::StreamExt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,15 +30,23 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use tokio::sync::broadcast;
 
+mod ui_files {
+    include!(concat!(env!("OUT_DIR"), "/ui_files.rs"));
+}
+
+/// The header a call names its job with.
+pub const JOB_HEADER: &str = "x-datalab-job";
+
 /// How to start the UI server.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ServeOptions {
     /// 0 picks a free port.
     pub port: u16,
-    /// The built UI (`ui/dist`).
-    pub ui_dir: PathBuf,
     /// The project to open first.
     pub project: Option<PathBuf>,
+    /// A built UI folder to serve instead of the one built into the binary
+    /// (`DATALAB_UI_DIR`, for work on the UI).
+    pub ui_dir: Option<PathBuf>,
 }
 
 /// A started server: where it listens and the token it wants.
@@ -61,7 +75,8 @@ struct AppState {
     token: String,
     session: Session,
     events: broadcast::Sender<String>,
-    ui_dir: PathBuf,
+    ui_dir: Option<PathBuf>,
+    served: ServedModels,
 }
 
 struct Broadcast(broadcast::Sender<String>);
@@ -91,6 +106,7 @@ pub async fn start(options: ServeOptions) -> std::io::Result<UiServer> {
         session: Session::new(options.project),
         events,
         ui_dir: options.ui_dir,
+        served: ServedModels::default(),
     });
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
@@ -197,7 +213,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::NewerSchema => StatusCode::CONFLICT,
         ErrorCode::Cancelled => StatusCode::CONFLICT,
         ErrorCode::Storage | ErrorCode::Vendor => StatusCode::BAD_GATEWAY,
-        ErrorCode::Integrity => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::Integrity | ErrorCode::Failed => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Io | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -215,8 +231,27 @@ fn error_response(status: StatusCode, error: &ApiError) -> Response {
 async fn operation(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    let job = match headers.get(JOB_HEADER).map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(text)) => match JobId::parse(text) {
+            Ok(id) => Some(id),
+            Err(message) => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    &ApiError::invalid(message).on_field(JOB_HEADER),
+                );
+            }
+        },
+        Some(Err(_)) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &ApiError::invalid("the job header is not text").on_field(JOB_HEADER),
+            );
+        }
+    };
     let request: serde_json::Value = if body.is_empty() {
         serde_json::json!({})
     } else {
@@ -242,6 +277,8 @@ async fn operation(
             session: &worker.session,
             events: &sink,
             cancel: &cancel,
+            job,
+            served: &worker.served,
         };
         datalab_api::ops::call(&name, request, &context)
     })
@@ -290,6 +327,17 @@ fn content_type(path: &std::path::Path) -> &'static str {
     }
 }
 
+/// A file of the UI: from the folder standing in for it, or built in.
+async fn ui_file(state: &AppState, relative: &str) -> Option<Vec<u8>> {
+    match &state.ui_dir {
+        Some(dir) => tokio::fs::read(dir.join(relative)).await.ok(),
+        None => ui_files::UI_FILES
+            .iter()
+            .find(|(name, _)| *name == relative)
+            .map(|(_, bytes)| bytes.to_vec()),
+    }
+}
+
 async fn static_file(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let relative = request.uri().path().trim_start_matches('/');
     let relative = if relative.is_empty() {
@@ -304,11 +352,10 @@ async fn static_file(State(state): State<Arc<AppState>>, request: Request) -> Re
     if !safe {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let path = state.ui_dir.join(relative);
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => (
+    match ui_file(&state, relative).await {
+        Some(bytes) => (
             [
-                (header::CONTENT_TYPE, content_type(&path)),
+                (header::CONTENT_TYPE, content_type(std::path::Path::new(relative))),
                 (
                     header::CONTENT_SECURITY_POLICY,
                     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'",
@@ -317,14 +364,19 @@ async fn static_file(State(state): State<Arc<AppState>>, request: Request) -> Re
             bytes,
         )
             .into_response(),
-        Err(_) if relative == "index.html" => (
+        None if relative == "index.html" => (
             StatusCode::NOT_FOUND,
-            format!(
-                "the UI is not built in {}: run `npm --prefix ui ci && npm --prefix ui run build`",
-                state.ui_dir.display()
-            ),
+            match &state.ui_dir {
+                Some(dir) => format!(
+                    "the UI is not built in {}: run `npm --prefix ui ci && npm --prefix ui run build`",
+                    dir.display()
+                ),
+                None => "this build of Data Lab has no UI in it: build the UI \
+                         (`npm --prefix ui ci && npm --prefix ui run build`), then Data Lab"
+                    .to_string(),
+            },
         )
             .into_response(),
-        Err(_) => StatusCode::NOT_FOUND.into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -44,7 +44,7 @@ fn the_server_answers_only_with_its_token_and_speaks_the_api() -> TestResult {
     let runtime = tokio::runtime::Runtime::new()?;
     let server = runtime.block_on(start(ServeOptions {
         port: 0,
-        ui_dir: ui.clone(),
+        ui_dir: Some(ui.clone()),
         project: None,
     }))?;
     assert!(server.address.ip().is_loopback());

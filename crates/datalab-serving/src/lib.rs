@@ -13,6 +13,7 @@
 //! This crate knows the package format and HTTP; not the project. The API
 //! resolves which package to serve.
 
+mod error;
 pub mod metrics;
 pub mod model;
 pub mod routes;
@@ -20,6 +21,7 @@ pub mod source;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use error::ServingError;
 pub use model::{Batch, InputError, Prediction, ServedModel};
 pub use routes::{AppState, router};
 
@@ -68,20 +70,20 @@ async fn stop_signal() {
 pub fn serve_until_signal(
     host: IpAddr,
     port: u16,
-    load: impl FnOnce() -> Result<ServedModel, String> + Send + 'static,
+    load: impl FnOnce() -> Result<ServedModel, ServingError> + Send + 'static,
     listening: impl FnOnce(&str),
-) -> Result<(), String> {
+) -> Result<(), ServingError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the server's runtime: {e}"))?;
+        .map_err(|e| ServingError::Server(format!("cannot start the server's runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, port))
             .await
-            .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+            .map_err(|e| ServingError::Server(format!("cannot listen on {host}:{port}: {e}")))?;
         let address = listener
             .local_addr()
-            .map_err(|e| format!("cannot read the listening address: {e}"))?;
+            .map_err(|e| ServingError::Server(format!("cannot read the listening address: {e}")))?;
         listening(&format!("http://{address}"));
         let state = Arc::new(AppState::default());
         let loading = {
@@ -92,7 +94,7 @@ pub fn serve_until_signal(
                     Ok(())
                 }
                 Err(why) => {
-                    state.set_failed(why.clone());
+                    state.set_failed(why.to_string());
                     Err(why)
                 }
             })
@@ -105,7 +107,9 @@ pub fn serve_until_signal(
         // so a supervisor restarts it or a person reads why.
         let loaded = match loading.await {
             Ok(result) => result,
-            Err(e) => Err(format!("loading the model stopped: {e}")),
+            Err(e) => Err(ServingError::Server(format!(
+                "loading the model stopped: {e}"
+            ))),
         };
         if loaded.is_ok() {
             stop_signal().await;
@@ -114,8 +118,10 @@ pub fn serve_until_signal(
         let served = server.await;
         loaded?;
         match served {
-            Ok(result) => result.map_err(|e| format!("the server stopped: {e}")),
-            Err(e) => Err(format!("the server stopped: {e}")),
+            Ok(result) => {
+                result.map_err(|e| ServingError::Server(format!("the server stopped: {e}")))
+            }
+            Err(e) => Err(ServingError::Server(format!("the server stopped: {e}"))),
         }
     })
 }

@@ -27,9 +27,20 @@ fn main() -> ExitCode {
         println!("listening on {url}");
     }) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
+        Err(error) => {
+            eprintln!("error: {error}");
+            // The codes of `datalab`: 7 storage refused, 8 a package that fails its checks.
+            ExitCode::from(match &error {
+                datalab_serving::ServingError::Storage(
+                    datalab_publish::PublishError::Tampered { .. }
+                    | datalab_publish::PublishError::Manifest(_),
+                )
+                | datalab_serving::ServingError::Unreadable(_) => 8,
+                datalab_serving::ServingError::Storage(_) => 7,
+                datalab_serving::ServingError::NotFound(_) => 4,
+                datalab_serving::ServingError::Invalid(_) => 3,
+                datalab_serving::ServingError::Server(_) => 1,
+            })
         }
     }
 }

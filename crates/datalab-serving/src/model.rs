@@ -4,6 +4,7 @@
 //! missing, unknown, of the wrong type or of the wrong length is refused
 //! with a message that names it.
 
+use crate::error::ServingError;
 use datalab_ml::features::{ColumnValues, InputColumn};
 use datalab_ml::models::Predictions;
 use datalab_ml::trial::TrainedModel;
@@ -61,17 +62,18 @@ pub struct ServedModel {
 
 impl ServedModel {
     /// Loads a package folder, refusing one whose files do not match its manifest.
-    pub fn load(dir: &Path) -> Result<ServedModel, String> {
-        let (manifest, _) = package::verify_package(dir).map_err(|e| e.to_string())?;
+    pub fn load(dir: &Path) -> Result<ServedModel, ServingError> {
+        let (manifest, _) = package::verify_package(dir)?;
         let path = dir.join(package::MODEL_FILE);
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let bytes = std::fs::read(&path).map_err(|e| {
+            ServingError::Unreadable(format!("cannot read {}: {e}", path.display()))
+        })?;
         let model: TrainedModel = serde_json::from_slice(&bytes).map_err(|e| {
-            format!(
+            ServingError::Unreadable(format!(
                 "{} is not a model this Data Lab can serve ({e}); it was written by Data Lab {}",
                 path.display(),
                 manifest.engine_version
-            )
+            ))
         })?;
         Ok(ServedModel { manifest, model })
     }

@@ -3,6 +3,7 @@
 //! command-line options are shared by `datalab serve` and `datalab-serve`.
 
 use crate::ServedModel;
+use crate::error::ServingError;
 use datalab_publish::storage::{Credentials, Target};
 use datalab_publish::{MANIFEST_FILE, StorageConfig, transfer};
 use std::path::{Path, PathBuf};
@@ -82,37 +83,20 @@ pub struct ServeCommand {
 }
 
 /// NAME or NAME:VERSION of a package in storage.
-pub fn name_and_version(reference: &str) -> Result<(String, Option<u32>), String> {
+pub fn name_and_version(reference: &str) -> Result<(String, Option<u32>), ServingError> {
     match reference.split_once(':') {
-        Some((name, version)) => {
-            Ok((
-                name.to_string(),
-                Some(version.parse().map_err(|_| {
-                    format!("'{reference}': the version after ':' must be a number")
-                })?),
-            ))
-        }
-        None if reference.contains('@') => {
-            Err("aliases live in a project: give NAME or NAME:VERSION to serve from storage".into())
-        }
+        Some((name, version)) => Ok((
+            name.to_string(),
+            Some(version.parse().map_err(|_| {
+                ServingError::Invalid(format!(
+                    "'{reference}': the version after ':' must be a number"
+                ))
+            })?),
+        )),
+        None if reference.contains('@') => Err(ServingError::Invalid(
+            "aliases live in a project: give NAME or NAME:VERSION to serve from storage".into(),
+        )),
         None => Ok((reference.to_string(), None)),
-    }
-}
-
-/// A failure to fetch, with the storage error when there is one (so a
-/// caller can tell credentials from integrity).
-#[derive(Debug)]
-pub enum FetchError {
-    Storage(datalab_publish::PublishError),
-    Other(String),
-}
-
-impl std::fmt::Display for FetchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FetchError::Storage(e) => e.fmt(f),
-            FetchError::Other(message) => f.write_str(message),
-        }
     }
 }
 
@@ -124,25 +108,23 @@ pub fn fetch_package(
     name: &str,
     version: Option<u32>,
     cache: &Path,
-) -> Result<PathBuf, FetchError> {
-    let target =
-        Target::open("storage", config, Credentials::from_env()).map_err(FetchError::Storage)?;
+) -> Result<PathBuf, ServingError> {
+    let target = Target::open("storage", config, Credentials::from_env())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| FetchError::Other(format!("cannot start I/O: {e}")))?;
+        .map_err(|e| ServingError::Server(format!("cannot start I/O: {e}")))?;
     let version = match version {
         Some(v) => v,
         None => runtime
-            .block_on(transfer::list_published(&target))
-            .map_err(FetchError::Storage)?
+            .block_on(transfer::list_published(&target))?
             .into_iter()
             .filter(|v| v.name == name)
             .map(|v| v.version)
             .max()
             .ok_or_else(|| {
-                FetchError::Other(format!(
+                ServingError::NotFound(format!(
                     "{} holds no published version of '{name}'",
                     config.describe()
                 ))
@@ -153,10 +135,14 @@ pub fn fetch_package(
         return Ok(folder);
     }
     std::fs::create_dir_all(cache)
-        .map_err(|e| FetchError::Other(format!("cannot create {}: {e}", cache.display())))?;
-    runtime
-        .block_on(transfer::fetch(&target, name, version, &folder))
-        .map_err(FetchError::Storage)?;
+        .map_err(|e| ServingError::Server(format!("cannot create {}: {e}", cache.display())))?;
+    runtime.block_on(transfer::fetch(
+        &target,
+        name,
+        version,
+        &folder,
+        &std::sync::atomic::AtomicBool::new(false),
+    ))?;
     Ok(folder)
 }
 
@@ -165,16 +151,19 @@ pub fn load(
     package: Option<&Path>,
     model: Option<&str>,
     storage: &StorageArgs,
-) -> Result<ServedModel, String> {
+) -> Result<ServedModel, ServingError> {
     let dir = match (package, storage.config(), model) {
         (Some(dir), _, _) => dir.to_path_buf(),
         (None, Some(config), Some(reference)) => {
             let (name, version) = name_and_version(reference)?;
             eprintln!("fetching {name} from {} …", config.describe());
-            fetch_package(&config, &name, version, &storage.cache_dir())
-                .map_err(|e| e.to_string())?
+            fetch_package(&config, &name, version, &storage.cache_dir())?
         }
-        _ => return Err("give --package DIR, or NAME[:VERSION] with --bucket or --folder".into()),
+        _ => {
+            return Err(ServingError::Invalid(
+                "give --package DIR, or NAME[:VERSION] with --bucket or --folder".into(),
+            ));
+        }
     };
     ServedModel::load(&dir)
 }

@@ -6,6 +6,7 @@
 //! ends, on the caller's thread, so the caller can record it.
 
 use crate::connector::{Connector, Protocol};
+use crate::error::VendorError;
 use crate::protocol::{self, Answer, Expected, Parsed, Request, Rows, Usage};
 use crate::secret::{Secret, redact};
 use futures_util::future::join_all;
@@ -183,10 +184,15 @@ enum Sent {
 impl Plan {
     /// Builds every call for `rows`; the error says what in the connector
     /// does not fit these rows.
-    pub fn new(connector: &Connector, rows: &Rows, expected: &Expected) -> Result<Plan, String> {
-        connector.check().map_err(|e| e.to_string())?;
+    pub fn new(
+        connector: &Connector,
+        rows: &Rows,
+        expected: &Expected,
+    ) -> Result<Plan, VendorError> {
+        connector.check()?;
         Ok(Plan {
-            requests: protocol::build_requests(connector, rows, expected)?,
+            requests: protocol::build_requests(connector, rows, expected)
+                .map_err(VendorError::Rows)?,
             connector: connector.clone(),
             expected: expected.clone(),
         })
@@ -303,7 +309,7 @@ impl Plan {
         spend_cap: Option<f64>,
         cancel: &AtomicBool,
         on_call: &mut dyn FnMut(CallRecord),
-    ) -> Result<EvaluationEnd, String> {
+    ) -> Result<EvaluationEnd, VendorError> {
         let started = Instant::now();
         let hashes = self.request_hashes();
         let mut end = EvaluationEnd {
@@ -333,12 +339,12 @@ impl Plan {
             .timeout(Duration::from_millis(self.connector.timeout_ms))
             .pool_max_idle_per_host(self.connector.concurrency)
             .build()
-            .map_err(|e| format!("could not set up HTTP: {e}"))?;
+            .map_err(|e| VendorError::Setup(format!("could not set up HTTP: {e}")))?;
         let headers = self.headers(secret)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| format!("could not start the HTTP runtime: {e}"))?;
+            .map_err(|e| VendorError::Setup(format!("could not start the HTTP runtime: {e}")))?;
         let queue = Mutex::new(pending);
         let spending = Mutex::new(Spending {
             committed: 0.0,
@@ -503,30 +509,34 @@ impl Plan {
         Ok(end)
     }
 
-    fn headers(&self, secret: Option<&Secret>) -> Result<reqwest::header::HeaderMap, String> {
+    fn headers(&self, secret: Option<&Secret>) -> Result<reqwest::header::HeaderMap, VendorError> {
         use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
         let mut headers = HeaderMap::new();
         if let Protocol::Http { headers: extra, .. } = &self.connector.protocol {
             for header in extra {
-                let name = HeaderName::from_bytes(header.name.as_bytes())
-                    .map_err(|_| format!("'{}' is not a header name", header.name))?;
-                let value = HeaderValue::from_str(&header.value)
-                    .map_err(|_| format!("the value of header {} is not valid", header.name))?;
+                let name = HeaderName::from_bytes(header.name.as_bytes()).map_err(|_| {
+                    VendorError::Setup(format!("'{}' is not a header name", header.name))
+                })?;
+                let value = HeaderValue::from_str(&header.value).map_err(|_| {
+                    VendorError::Setup(format!("the value of header {} is not valid", header.name))
+                })?;
                 headers.insert(name, value);
             }
         }
         if let Some(auth) = &self.connector.auth {
             let secret = secret.ok_or_else(|| {
-                format!(
+                VendorError::Secret(format!(
                     "the connector needs a secret for its {} header, and none was given",
                     auth.header
-                )
+                ))
             })?;
-            let name = HeaderName::from_bytes(auth.header.as_bytes())
-                .map_err(|_| format!("'{}' is not a header name", auth.header))?;
-            let mut value =
-                HeaderValue::from_str(&format!("{}{}", auth.prefix, secret.expose()))
-                    .map_err(|_| "the secret has characters a header cannot carry".to_string())?;
+            let name = HeaderName::from_bytes(auth.header.as_bytes()).map_err(|_| {
+                VendorError::Setup(format!("'{}' is not a header name", auth.header))
+            })?;
+            let mut value = HeaderValue::from_str(&format!("{}{}", auth.prefix, secret.expose()))
+                .map_err(|_| {
+                VendorError::Secret("the secret has characters a header cannot carry".into())
+            })?;
             value.set_sensitive(true);
             headers.insert(name, value);
         }

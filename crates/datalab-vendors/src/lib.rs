@@ -13,6 +13,7 @@
 //! as local runs.
 
 pub mod connector;
+mod error;
 mod evaluate;
 pub mod protocol;
 mod secret;
@@ -22,6 +23,7 @@ pub mod template;
 pub use connector::{
     Auth, ConfigError, Connector, Header, MlflowFormat, Pricing, Protocol, SecretSource,
 };
+pub use error::VendorError;
 pub use evaluate::{
     CachedBody, CallRecord, EvaluationEnd, Failure, FailureKind, Plan, RequestPreview, Stop,
 };

@@ -2,6 +2,7 @@
 //! type that never prints them, and scrubbed from every message we keep.
 
 use crate::connector::SecretSource;
+use crate::error::VendorError;
 use std::fmt;
 
 /// An API key or token. `Debug` and `Display` never show it.
@@ -16,16 +17,16 @@ impl fmt::Debug for Secret {
 
 impl Secret {
     /// Reads the secret now. The error says how to provide it.
-    pub fn resolve(source: &SecretSource) -> Result<Secret, String> {
+    pub fn resolve(source: &SecretSource) -> Result<Secret, VendorError> {
         match source {
             SecretSource::Env { var } => match std::env::var(var) {
                 Ok(value) if !value.trim().is_empty() => Ok(Secret(value.trim().to_string())),
-                Ok(_) => Err(format!(
+                Ok(_) => Err(VendorError::Secret(format!(
                     "the environment variable {var} is empty: set it to the API key before evaluating"
-                )),
-                Err(_) => Err(format!(
+                ))),
+                Err(_) => Err(VendorError::Secret(format!(
                     "the environment variable {var} is not set: set it to the API key in the shell that runs Data Lab (the key is read when the connector is used, never stored)"
-                )),
+                ))),
             },
         }
     }
@@ -76,9 +77,9 @@ mod tests {
         let source = SecretSource::Env {
             var: "DATALAB_TEST_SURELY_UNSET_VARIABLE".into(),
         };
-        assert!(
-            Secret::resolve(&source)
-                .is_err_and(|e| e.contains("DATALAB_TEST_SURELY_UNSET_VARIABLE is not set"))
-        );
+        assert!(Secret::resolve(&source).is_err_and(|e| {
+            e.to_string()
+                .contains("DATALAB_TEST_SURELY_UNSET_VARIABLE is not set")
+        }));
     }
 }

@@ -59,9 +59,11 @@ fn run(
     cap: Option<f64>,
 ) -> Result<(Vec<CallRecord>, datalab_vendors::EvaluationEnd), String> {
     let mut calls = Vec::new();
-    let end = plan.run(secret, cached, cap, &AtomicBool::new(false), &mut |c| {
-        calls.push(c)
-    })?;
+    let end = plan
+        .run(secret, cached, cap, &AtomicBool::new(false), &mut |c| {
+            calls.push(c)
+        })
+        .map_err(|e| e.to_string())?;
     calls.sort_by_key(|c| c.call_index);
     Ok((calls, end))
 }
@@ -444,6 +446,7 @@ fn a_template_naming_a_missing_column_is_refused_before_any_call() -> TestResult
     }))?;
     let error = Plan::new(&connector, &rows(2), &Expected::Number)
         .err()
+        .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(
         error.contains("{{lenght}}") && error.contains("length, width, site"),

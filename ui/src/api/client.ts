@@ -9,13 +9,33 @@ export type OperationName = keyof Operations;
 export type Request<K extends OperationName> = Operations[K]["request"];
 export type Response<K extends OperationName> = Operations[K]["response"];
 
-/** An operation's failure, with the API's code and a message a person can act on. */
+/** An operation's failure: the API's code, a message a person can act on, and the request field at fault. */
 export class CallError extends Error {
   readonly code: ApiError["code"];
+  readonly field: string | null;
   constructor(error: ApiError) {
     super(error.message);
     this.code = error.code;
+    this.field = error.field ?? null;
   }
+}
+
+/** What a call may add to its request. */
+export interface CallOptions {
+  /**
+   * The id of the job the call runs (an import, a sweep, an upload): chosen
+   * here, so the page can cancel it (`cancel_job`) before the answer arrives.
+   */
+  job?: string;
+}
+
+/** A new job id (random; letters, digits and dashes). */
+export function newJobId(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === "function") return c.randomUUID();
+  const bytes = new Uint8Array(16);
+  c.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 interface TauriInternals {
@@ -35,25 +55,27 @@ function asApiError(value: unknown): ApiError {
   if (value && typeof value === "object" && "code" in value && "message" in value) {
     return value as ApiError;
   }
-  return { code: "internal", message: String(value) };
+  return { code: "internal", message: String(value), field: null };
 }
 
-export async function call<K extends OperationName>(operation: K, request: Request<K>): Promise<Response<K>> {
+export async function call<K extends OperationName>(operation: K, request: Request<K>, options: CallOptions = {}): Promise<Response<K>> {
   const ipc = tauri();
   if (ipc) {
     try {
-      return (await ipc.invoke("call", { operation, request })) as Response<K>;
+      return (await ipc.invoke("call", { operation, request, job: options.job ?? null })) as Response<K>;
     } catch (error) {
       throw new CallError(asApiError(error));
     }
   }
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (options.job) headers["X-Datalab-Job"] = options.job;
   const response = await fetch(`/api/${operation}`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers,
     credentials: "same-origin",
     body: JSON.stringify(request),
   });
-  const body: unknown = await response.json().catch(() => ({ code: "internal", message: response.statusText }));
+  const body: unknown = await response.json().catch(() => ({ code: "internal", message: response.statusText, field: null }));
   if (!response.ok) {
     throw new CallError(asApiError(body));
   }

@@ -1,5 +1,5 @@
 // Generated from the Rust API types by datalab_api::ops::typescript().
-// Do not edit: run `DATALAB_UPDATE_TYPES=1 cargo test -p datalab-api --test typescript`.
+// Do not edit: run `DATALAB_UPDATE_TYPES=1 cargo test -p datalab-api --test api typescript`.
 /* eslint-disable */
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
@@ -10,54 +10,208 @@ export type ExperimentId = number;
 
 export type RunId = number;
 
+export type JobId = string;
+
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 
-export type ProjectSummary = { root: string, database: string, schema_version: number, created_at: string | null, datasets: number, };
+export type ProjectSummary = { 
+/**
+ * The project folder.
+ */
+root: string, 
+/**
+ * Its database file.
+ */
+database: string, 
+/**
+ * The database's schema version.
+ */
+schema_version: number, 
+/**
+ * When the project was created.
+ */
+created_at: string | null, 
+/**
+ * How many datasets it holds.
+ */
+datasets: number, };
 
-export type ApiError = { code: ErrorCode, message: string, };
+export type ApiError = { 
+/**
+ * What kind of failure.
+ */
+code: ErrorCode, 
+/**
+ * What happened and what to do, in words.
+ */
+message: string, 
+/**
+ * The request field the error is about (`name`, `task.target`,
+ * `base_url`), when it is about one.
+ */
+field: string | null, };
 
-export type ErrorCode = "not_a_project" | "project_exists" | "newer_schema" | "locked" | "not_found" | "name_taken" | "bad_input" | "invalid_request" | "query" | "io" | "cancelled" | "storage" | "integrity" | "vendor" | "internal";
+export type ErrorCode = "not_a_project" | "project_exists" | "newer_schema" | "locked" | "not_found" | "name_taken" | "bad_input" | "invalid_request" | "query" | "io" | "cancelled" | "storage" | "integrity" | "vendor" | "failed" | "internal";
 
-export type Event = { "kind": "progress", operation: string, stage: Stage, done: number, total: number, } | { "kind": "run", event: RunEvent, } | { "kind": "transfer", operation: string, done: number, total: number, } | { "kind": "evaluation", progress: EvaluationProgress, };
+export type Event = { "kind": "job", job: JobInfo, } | { "kind": "progress", job: JobId, operation: string, stage: Stage, done: number, total: number, } | { "kind": "run", job: JobId, event: RunEvent, } | { "kind": "transfer", job: JobId, operation: string, done: number, total: number, } | { "kind": "evaluation", job: JobId, progress: EvaluationProgress, };
 
 export type Stage = "checking" | "converting" | "profiling";
 
+export type JobInfo = { id: JobId, kind: JobKind, 
+/**
+ * What it works on ("import sales.csv", "experiment 3").
+ */
+label: string, status: JobStatus, 
+/**
+ * What it is doing now, when it says.
+ */
+stage: string | null, done: number, total: number, 
+/**
+ * How it ended, in words.
+ */
+message: string | null, cancel_requested: boolean, 
+/**
+ * The process that runs it (`host, pid 123`).
+ */
+owner: string, 
+/**
+ * Whether this process runs it.
+ */
+mine: boolean, experiment: ExperimentId | null, evaluation: EvaluationId | null, started_at: string, finished_at: string | null, };
+
+export type JobKind = "import" | "profile" | "experiment" | "evaluation" | "publish" | "fetch";
+
+export type JobStatus = "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+
+export type ListJobsRequest = { 
+/**
+ * At most this many (default 50), running ones first.
+ */
+limit: number | null, };
+
+export type JobRef = { 
+/**
+ * The job's id.
+ */
+job: JobId, };
+
 export type Empty = Record<symbol, never>;
 
-export type Affected = { affected: number, };
+export type Affected = { 
+/**
+ * How many.
+ */
+affected: number, };
 
-export type ProjectPath = { path: string, };
+export type ProjectPath = { 
+/**
+ * The folder.
+ */
+path: string, };
 
-export type DatasetName = { dataset: string, };
+export type DatasetName = { 
+/**
+ * The dataset's name.
+ */
+dataset: string, };
 
-export type ExperimentRef = { experiment: ExperimentId, };
+export type ExperimentRef = { 
+/**
+ * The experiment's number.
+ */
+experiment: ExperimentId, };
 
-export type RunRef = { run: RunId, };
+export type RunRef = { 
+/**
+ * The run's number.
+ */
+run: RunId, };
 
-export type SpecText = { toml: string, };
+export type SpecText = { 
+/**
+ * The TOML text.
+ */
+toml: string, };
 
-export type DatasetInfo = { id: DatasetId, name: string, rows: number, columns: Array<ColumnSchema>, source_path: string, source_format: string, source_sha256: string, source_bytes: number, 
+export type DatasetInfo = { 
+/**
+ * Its number in the project.
+ */
+id: DatasetId, 
+/**
+ * Its name, by which specs and SQL name it.
+ */
+name: string, 
+/**
+ * Rows in its snapshot.
+ */
+rows: number, 
+/**
+ * Its columns, with their types.
+ */
+columns: Array<ColumnSchema>, 
+/**
+ * The file it was imported from.
+ */
+source_path: string, 
+/**
+ * That file's format (`csv`, `parquet`, ...).
+ */
+source_format: string, 
+/**
+ * That file's SHA-256.
+ */
+source_sha256: string, 
+/**
+ * That file's size.
+ */
+source_bytes: number, 
 /**
  * The snapshot's content hash: also its file name under `datasets/`.
  */
-snapshot_sha256: string, snapshot_bytes: number, 
+snapshot_sha256: string, 
+/**
+ * The snapshot's size.
+ */
+snapshot_bytes: number, 
 /**
  * The options the import resolved (dialect, null markers, types).
  */
-import_options: JsonValue, created_at: string, };
+import_options: JsonValue, 
+/**
+ * When it was imported.
+ */
+created_at: string, };
 
-export type ImportRequest = { path: string, 
+export type ImportRequest = { 
+/**
+ * The file (CSV, TSV, Parquet, NDJSON or JSON).
+ */
+path: string, 
 /**
  * The dataset's name; by default the file's name without extension.
  */
-name: string | null, options: ImportOptions, };
+name: string | null, 
+/**
+ * How to read it (dialect, header, null markers, types), where the
+ * guesses are not wanted.
+ */
+options: ImportOptions, };
 
-export type ImportOutcome = { dataset: DatasetInfo, 
+export type ImportOutcome = { 
+/**
+ * The dataset.
+ */
+dataset: DatasetInfo, 
 /**
  * True when the same file, with the same options, was imported before:
  * nothing new was written and `dataset` is the earlier one.
  */
-already_imported: boolean, profile: DatasetProfile, };
+already_imported: boolean, 
+/**
+ * Its profile.
+ */
+profile: DatasetProfile, };
 
 export type ImportOptions = { format: SourceFormat | null, 
 /**
@@ -97,7 +251,11 @@ has_header: boolean, };
 
 export type SourceFormat = "csv" | "parquet" | "ndjson" | "json";
 
-export type PreviewDatasetRequest = { dataset: string, offset: number, limit: number, sort: [string, SortOrder] | null, filters: Array<Filter>, };
+export type PreviewDatasetRequest = { 
+/**
+ * The dataset, by name.
+ */
+dataset: string, offset: number, limit: number, sort: [string, SortOrder] | null, filters: Array<Filter>, };
 
 export type PreviewRequest = { offset: number, limit: number, sort: [string, SortOrder] | null, filters: Array<Filter>, };
 
@@ -115,7 +273,11 @@ export type QueryRequest = {
 /**
  * SQL over the project's datasets, each a table named as the dataset.
  */
-sql: string, limit: number, };
+sql: string, 
+/**
+ * The most rows to answer.
+ */
+limit: number, };
 
 export type QueryOutput = { table: Table, 
 /**
@@ -201,6 +363,21 @@ export type Task = "classification" | "regression" | "clustering";
 
 export type Determinism = { "kind": "yes" } | { "kind": "no", why: string, };
 
+export type MetricFact = { 
+/**
+ * The name metrics are stored and sent under.
+ */
+name: string, 
+/**
+ * How a person reads it.
+ */
+label: string, task: Task, higher_is_better: boolean, 
+/**
+ * Whether it is its task's headline: the metric a table leads with and
+ * a comparison picks when none is named (one per task).
+ */
+headline: boolean, };
+
 export type ExperimentSpec = { name: string, description: string, dataset: DatasetRef, task: TaskSpec, validation: Validation, search: Search, models: Array<ModelSearch>, seed: number, 
 /**
  * Trials run at once; 0 means one per core.
@@ -231,29 +408,97 @@ export type ParamSpace = { min: number, max: number, log: boolean, } | Array<Par
 
 export type Validation = { "kind": "holdout", test_fraction: number, } | { "kind": "k_fold", folds: number, };
 
-export type CreateExperimentRequest = { spec: ExperimentSpec, };
+export type CreateExperimentRequest = { 
+/**
+ * The spec.
+ */
+spec: ExperimentSpec, };
 
-export type RunExperimentRequest = { experiment: ExperimentId, 
+export type RunExperimentRequest = { 
+/**
+ * The experiment's number.
+ */
+experiment: ExperimentId, 
 /**
  * Trials at once (default: the spec's; 0: one per core).
  */
 parallelism: number | null, };
 
-export type ListRunsRequest = { experiment: ExperimentId | null, };
+export type ListRunsRequest = { 
+/**
+ * Of one experiment only.
+ */
+experiment: ExperimentId | null, };
 
-export type CompareRunsRequest = { runs: Array<RunId>, 
+export type CompareRunsRequest = { 
+/**
+ * The runs (two or more, measured on the same folds).
+ */
+runs: Array<RunId>, 
 /**
  * The metric (default: accuracy, R² or silhouette).
  */
 metric: string | null, };
 
-export type CancelRunsRequest = { runs: Array<RunId>, experiment: ExperimentId | null, };
+export type CancelRunsRequest = { 
+/**
+ * These runs.
+ */
+runs: Array<RunId>, 
+/**
+ * Every unfinished run of this experiment.
+ */
+experiment: ExperimentId | null, };
 
-export type ExperimentInfo = { id: ExperimentId, name: string, dataset_sha256: string, spec_toml: string, created_at: string, runs: number, };
+export type ExperimentInfo = { 
+/**
+ * Its number.
+ */
+id: ExperimentId, 
+/**
+ * Its spec's name.
+ */
+name: string, 
+/**
+ * The snapshot its runs learn from.
+ */
+dataset_sha256: string, 
+/**
+ * Its spec, as TOML.
+ */
+spec_toml: string, 
+/**
+ * When it was created.
+ */
+created_at: string, 
+/**
+ * How many runs it has.
+ */
+runs: number, };
 
-export type ExperimentDetail = { experiment: ExperimentInfo, runs: Array<RunInfo>, };
+export type ExperimentDetail = { 
+/**
+ * The experiment.
+ */
+experiment: ExperimentInfo, 
+/**
+ * Its runs, by trial.
+ */
+runs: Array<RunInfo>, };
 
-export type ExperimentOutcome = { experiment_id: ExperimentId, name: string, runs: Array<RunInfo>, };
+export type ExperimentOutcome = { 
+/**
+ * The experiment.
+ */
+experiment_id: ExperimentId, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Every run of the experiment, as it is now.
+ */
+runs: Array<RunInfo>, };
 
 export type RunInfo = { id: RunId, experiment_id: ExperimentId, trial: number, model: string, params: JsonValue, status: RunStatus, error: string | null, wall_ms: number | null, cpu_ms: number | null, 
 /**
@@ -261,9 +506,14 @@ export type RunInfo = { id: RunId, experiment_id: ExperimentId, trial: number, m
  */
 metrics: { [key in string]: MeanStd }, started_at: string | null, finished_at: string | null, };
 
-export type RunDetail = { run: RunInfo, 
+export type RunDetail = { 
 /**
- * `folds[i]`: metric name → value, for fold `i`.
+ * The run.
+ */
+run: RunInfo, 
+/**
+ * `folds[i]`: metric name → value, for fold `i` (the finished folds of
+ * a run that was stopped, too).
  */
 folds: Array<{ [key in string]: number }>, 
 /**
@@ -279,9 +529,19 @@ text: string | null, sort: RunSort, descending: boolean, offset: number, limit: 
 
 export type RunSort = { "by": "id" } | { "by": "model" } | { "by": "status" } | { "by": "wall_ms" } | { "by": "metric", "name": string } | { "by": "param", "name": string };
 
-export type RunPage = { runs: Array<RunInfo>, total: number, };
+export type RunPage = { 
+/**
+ * The runs of the page.
+ */
+runs: Array<RunInfo>, 
+/**
+ * How many runs match the filter in all.
+ */
+total: number, };
 
-export type RunEvent = { "event": "started", run: RunId, trial: number, model: string, } | { "event": "fold", run: RunId, done: number, folds: number, } | { "event": "finished", run: RunInfo, };
+export type RunEvent = { "event": "started", run: RunId, trial: number, model: string, } | { "event": "fold", run: RunId, done: number, folds: number, } | { "event": "step", run: RunId, stage: TrialStage, done: number, total: number, } | { "event": "finished", run: RunInfo, };
+
+export type TrialStage = { "stage": "fold", fold: number, folds: number, } | { "stage": "final_model" };
 
 export type MeanStd = { mean: number, 
 /**
@@ -289,7 +549,19 @@ export type MeanStd = { mean: number,
  */
 std: number, };
 
-export type RunComparison = { metric: string, higher_is_better: boolean, runs: Array<RunInfo>, 
+export type RunComparison = { 
+/**
+ * The metric.
+ */
+metric: string, 
+/**
+ * Which way is better on it.
+ */
+higher_is_better: boolean, 
+/**
+ * The runs, in the order asked.
+ */
+runs: Array<RunInfo>, 
 /**
  * Every ordered pair.
  */
@@ -299,7 +571,11 @@ pairs: Array<PairComparison>,
  */
 record: Array<[number, number, number]>, };
 
-export type RunCharts = { run: RunId, 
+export type RunCharts = { 
+/**
+ * The run.
+ */
+run: RunId, 
 /**
  * Class names, in the confusion matrix's order (classifiers only).
  */
@@ -318,19 +594,82 @@ roc: Array<Series>, precision_recall: Array<Series>,
  */
 residuals: Array<Series>, };
 
-export type StorageName = { target: string, };
+export type Charts = { 
+/**
+ * Class names, in the confusion matrix's order (classifiers only).
+ */
+classes: Array<string>, 
+/**
+ * `confusion[truth][predicted]`, summed over the folds.
+ */
+confusion: Array<Array<number>> | null, 
+/**
+ * One curve per fold (binary and multiclass: one-vs-rest micro average, as metrics computes it).
+ */
+roc: Array<Series>, precision_recall: Array<Series>, 
+/**
+ * Regressors: residual (truth − prediction) by prediction, one series per
+ * fold, sorted by prediction and downsampled keeping the extremes.
+ */
+residuals: Array<Series>, };
 
-export type RegisterModelRequest = { run: RunId, name: string, description: string, 
+export type StorageName = { 
+/**
+ * The target's name.
+ */
+target: string, };
+
+export type RegisterModelRequest = { 
+/**
+ * The run (succeeded).
+ */
+run: RunId, 
+/**
+ * The model's name.
+ */
+name: string, 
+/**
+ * What it is for, in words.
+ */
+description: string, 
 /**
  * Point this alias (`champion`, say) at the new version.
  */
 alias: string | null, };
 
-export type ModelRef = { model: string, };
+export type ModelRef = { 
+/**
+ * The version's reference.
+ */
+model: string, };
 
-export type SetAliasRequest = { model: string, alias: string, };
+export type SetAliasRequest = { 
+/**
+ * The version (`name`, `name:3`, `name@alias`).
+ */
+model: string, 
+/**
+ * The alias (`champion`, say).
+ */
+alias: string, };
 
-export type ModelVersionInfo = { name: string, version: number, aliases: Array<string>, description: string, 
+export type ModelVersionInfo = { 
+/**
+ * The model's name.
+ */
+name: string, 
+/**
+ * The version's number.
+ */
+version: number, 
+/**
+ * The aliases pointing at it.
+ */
+aliases: Array<string>, 
+/**
+ * What it is for, in words.
+ */
+description: string, 
 /**
  * The run it came from, in this project (none when fetched from storage).
  */
@@ -342,11 +681,43 @@ source: string | null,
 /**
  * The package folder, relative to the project.
  */
-package_dir: string, created_at: string, manifest: Manifest, publications: Array<PublicationInfo>, };
+package_dir: string, 
+/**
+ * When it was registered or fetched.
+ */
+created_at: string, 
+/**
+ * Its package's manifest.
+ */
+manifest: Manifest, 
+/**
+ * Where it has been published.
+ */
+publications: Array<PublicationInfo>, };
 
-export type ModelVersionDetail = { info: ModelVersionInfo, model_card: string, };
+export type ModelVersionDetail = { 
+/**
+ * The version.
+ */
+info: ModelVersionInfo, 
+/**
+ * Its MODEL_CARD.md.
+ */
+model_card: string, };
 
-export type PublicationInfo = { target: string, location: string, published_at: string, };
+export type PublicationInfo = { 
+/**
+ * The storage target's name.
+ */
+target: string, 
+/**
+ * Where the package is in it.
+ */
+location: string, 
+/**
+ * When it was published.
+ */
+published_at: string, };
 
 export type Manifest = { format: string, name: string, version: number, algorithm: string, parameters: JsonValue, task: string, target: string | null, input_schema: Array<InputField>, classes: Array<string> | null, 
 /**
@@ -366,13 +737,33 @@ export type InputField = { name: string,
  */
 kind: string, };
 
-export type AddStorageRequest = { name: string, config: StorageConfig, };
+export type AddStorageRequest = { 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Where it is.
+ */
+config: StorageConfig, };
 
-export type StorageTargetInfo = { name: string, config: StorageConfig, 
+export type StorageTargetInfo = { 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Where it is (credentials are never kept).
+ */
+config: StorageConfig, 
 /**
  * Where packages go, as a person reads it.
  */
-location: string, created_at: string, };
+location: string, 
+/**
+ * When it was added.
+ */
+created_at: string, };
 
 export type StorageConfig = { "kind": "folder", path: string, } | { "kind": "s3", 
 /**
@@ -392,7 +783,11 @@ export type PublishRequest = {
 /**
  * `name`, `name:3` or `name@alias`.
  */
-model: string, target: string, };
+model: string, 
+/**
+ * The storage target, by name.
+ */
+target: string, };
 
 export type PublishOutcome = { location: string, 
 /**
@@ -402,7 +797,19 @@ already_published: boolean, bytes_uploaded: number, };
 
 export type RemoteVersion = { name: string, version: number, location: string, algorithm: string, created_at: string, };
 
-export type FetchRequest = { target: string, name: string, version: number, };
+export type FetchRequest = { 
+/**
+ * The storage target, by name.
+ */
+target: string, 
+/**
+ * The model's name.
+ */
+name: string, 
+/**
+ * Its version.
+ */
+version: number, };
 
 export type Series = { name: string, x: Array<number>, y: Array<number>, 
 /**
@@ -410,7 +817,15 @@ export type Series = { name: string, x: Array<number>, y: Array<number>,
  */
 points: number, };
 
-export type PairComparison = { run: RunId, other: RunId, 
+export type PairComparison = { 
+/**
+ * The run.
+ */
+run: RunId, 
+/**
+ * The run it is compared with.
+ */
+other: RunId, 
 /**
  * Mean over folds of `run - other`.
  */
@@ -516,11 +931,39 @@ export type LatencySummary = { p50: number, p95: number, p99: number, mean: numb
 
 export type FailureKind = "timeout" | "rate_limited" | "server_error" | "refused" | "rejected" | "unreachable" | "malformed" | "invalid_answer" | "not_sent";
 
-export type AddVendorRequest = { name: string, connector: Connector, };
+export type AddVendorRequest = { 
+/**
+ * Its name in the project.
+ */
+name: string, 
+/**
+ * How to reach the service.
+ */
+connector: Connector, };
 
-export type VendorName = { vendor: string, };
+export type VendorName = { 
+/**
+ * The vendor's name.
+ */
+vendor: string, };
 
-export type VendorInfo = { id: VendorId, name: string, protocol: string, connector: Connector, 
+export type VendorInfo = { 
+/**
+ * Its number.
+ */
+id: VendorId, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Its protocol's short name.
+ */
+protocol: string, 
+/**
+ * How to reach the service.
+ */
+connector: Connector, 
 /**
  * The environment variable the secret comes from, if the connector uses one.
  */
@@ -528,23 +971,91 @@ secret_env: string | null,
 /**
  * Whether that variable is set in this process (its value is never shown).
  */
-secret_available: boolean, created_at: string, };
+secret_available: boolean, 
+/**
+ * When it was added.
+ */
+created_at: string, };
 
-export type TestVendorRequest = { vendor: string, 
+export type TestVendorRequest = { 
+/**
+ * The vendor's name.
+ */
+vendor: string, 
 /**
  * The experiment whose first test row is sent.
  */
 experiment: ExperimentId, };
 
-export type RequestPreview = { method: string, url: string, 
+export type RequestPreview = { 
+/**
+ * The HTTP method.
+ */
+method: string, 
+/**
+ * The URL.
+ */
+url: string, 
 /**
  * Secret values show as `***`.
  */
-headers: Array<Header>, body: JsonValue, };
+headers: Array<Header>, 
+/**
+ * The JSON body.
+ */
+body: JsonValue, };
 
-export type VendorTest = { request: RequestPreview, row: number, truth: string | null, answer: string | null, failure: string | null, latency_ms: number | null, attempts: number, input_tokens: number, output_tokens: number, cost: number, };
+export type VendorTest = { 
+/**
+ * The request sent.
+ */
+request: RequestPreview, 
+/**
+ * The experiment row sent.
+ */
+row: number, 
+/**
+ * The row's true answer.
+ */
+truth: string | null, 
+/**
+ * The vendor's answer, when there is one.
+ */
+answer: string | null, 
+/**
+ * Why there is none, when there is none.
+ */
+failure: string | null, 
+/**
+ * How long the call took.
+ */
+latency_ms: number | null, 
+/**
+ * Tries it took (retries included).
+ */
+attempts: number, 
+/**
+ * Tokens in, as the vendor counted them.
+ */
+input_tokens: number, 
+/**
+ * Tokens out.
+ */
+output_tokens: number, 
+/**
+ * What the call cost.
+ */
+cost: number, };
 
-export type EvaluateRequest = { vendor: string, experiment: ExperimentId, 
+export type EvaluateRequest = { 
+/**
+ * The vendor's name.
+ */
+vendor: string, 
+/**
+ * The experiment whose test rows are sent.
+ */
+experiment: ExperimentId, 
 /**
  * Stop before spending more than this (in the connector's currency).
  */
@@ -586,31 +1097,135 @@ metrics: { [key in string]: MeanStd },
  */
 folds: Array<{ [key in string]: number }>, failures: Array<FailureCount>, };
 
-export type EvaluationInfo = { id: EvaluationId, experiment_id: ExperimentId, vendor: string, protocol: string, status: EvaluationStatus, message: string | null, spend_cap: number | null, started_at: string, finished_at: string | null, wall_ms: number | null, summary: EvaluationSummary, };
+export type EvaluationInfo = { 
+/**
+ * Its number.
+ */
+id: EvaluationId, 
+/**
+ * The experiment whose rows it sent.
+ */
+experiment_id: ExperimentId, 
+/**
+ * The vendor's name (kept after the vendor is removed).
+ */
+vendor: string, 
+/**
+ * The connector's protocol.
+ */
+protocol: string, 
+/**
+ * Where it is in its life.
+ */
+status: EvaluationStatus, 
+/**
+ * How it ended, in words.
+ */
+message: string | null, 
+/**
+ * The spend cap it ran under.
+ */
+spend_cap: number | null, 
+/**
+ * When it started.
+ */
+started_at: string, 
+/**
+ * When it ended.
+ */
+finished_at: string | null, 
+/**
+ * How long it took.
+ */
+wall_ms: number | null, 
+/**
+ * What it measured.
+ */
+summary: EvaluationSummary, };
 
 export type EvaluationProgress = { evaluation: EvaluationId, experiment: ExperimentId, vendor: string, done: number, total: number, failed: number, cached: number, spent: number, };
 
-export type ListEvaluationsRequest = { experiment: ExperimentId | null, };
+export type ListEvaluationsRequest = { 
+/**
+ * Of one experiment only.
+ */
+experiment: ExperimentId | null, };
 
-export type EvaluationRef = { evaluation: EvaluationId, };
+export type EvaluationRef = { 
+/**
+ * The evaluation's number.
+ */
+evaluation: EvaluationId, };
 
-export type EvaluationRowInfo = { row: number, truth: string | null, answer: string | null, failure_kind: FailureKind | null, failure: string | null, latency_ms: number | null, attempts: number, cost: number, cached: boolean, };
+export type EvaluationRowInfo = { 
+/**
+ * The experiment row.
+ */
+row: number, 
+/**
+ * Its true answer.
+ */
+truth: string | null, 
+/**
+ * The vendor's answer.
+ */
+answer: string | null, 
+/**
+ * Why there is no answer, as a kind.
+ */
+failure_kind: FailureKind | null, 
+/**
+ * Why there is no answer, in words.
+ */
+failure: string | null, 
+/**
+ * Its call's latency.
+ */
+latency_ms: number | null, 
+/**
+ * Tries its call took.
+ */
+attempts: number, 
+/**
+ * Its share of its call's cost.
+ */
+cost: number, 
+/**
+ * Answered from the cache.
+ */
+cached: boolean, };
 
-export type EvaluationDetail = { evaluation: EvaluationInfo, 
+export type EvaluationDetail = { 
+/**
+ * The evaluation.
+ */
+evaluation: EvaluationInfo, 
 /**
  * Failed rows first, then the others, at most [`DETAIL_ROWS`].
  */
-rows: Array<EvaluationRowInfo>, rows_total: number, };
+rows: Array<EvaluationRowInfo>, 
+/**
+ * How many rows it has in all.
+ */
+rows_total: number, };
 
 export type Agreements = { 
 /**
  * The metric the minimum is on (default: the experiment's headline metric).
  */
-metric: string | null, min_metric: number | null, 
+metric: string | null, 
+/**
+ * The least the metric may be (the most, for an error metric).
+ */
+min_metric: number | null, 
 /**
  * Milliseconds per call, at the 95th percentile.
  */
-max_p95_ms: number | null, max_cost_per_1000: number | null, 
+max_p95_ms: number | null, 
+/**
+ * The most 1,000 predictions may cost.
+ */
+max_cost_per_1000: number | null, 
 /**
  * Share of rows without an answer, 0 to 1.
  */
@@ -618,7 +1233,27 @@ max_error_rate: number | null, };
 
 export type CandidateKind = "local" | "vendor";
 
-export type Candidate = { kind: CandidateKind, name: string, run: RunId | null, evaluation: EvaluationId | null, metrics: { [key in string]: MeanStd }, 
+export type Candidate = { 
+/**
+ * Local run or vendor.
+ */
+kind: CandidateKind, 
+/**
+ * How a person reads it.
+ */
+name: string, 
+/**
+ * The run, for a local candidate.
+ */
+run: RunId | null, 
+/**
+ * The evaluation, for a vendor.
+ */
+evaluation: EvaluationId | null, 
+/**
+ * Mean and standard deviation of each metric over the folds.
+ */
+metrics: { [key in string]: MeanStd }, 
 /**
  * The agreements' metric (or the headline metric), mean over folds.
  */
@@ -626,11 +1261,23 @@ score: number | null,
 /**
  * Per call: one row through the service, or one row through the local model.
  */
-latency: LatencySummary | null, throughput_per_s: number | null, 
+latency: LatencySummary | null, 
+/**
+ * Rows predicted per second.
+ */
+throughput_per_s: number | null, 
 /**
  * A local model costs nothing per prediction here; its compute is not priced.
  */
-cost_per_1000: number | null, error_rate: number, train_ms: number | null, 
+cost_per_1000: number | null, 
+/**
+ * Share of rows without an answer.
+ */
+error_rate: number, 
+/**
+ * How long training took (local runs).
+ */
+train_ms: number | null, 
 /**
  * Time to predict 1,000 rows (a local model, in one batch; a vendor, from its throughput).
  */
@@ -648,9 +1295,33 @@ misses: Array<string>,
  * project that learned from rows this experiment tests on. Such a
  * candidate is never marked best.
  */
-caution: string | null, best: boolean, };
+caution: string | null, 
+/**
+ * The best candidate that meets the agreements.
+ */
+best: boolean, };
 
-export type CandidateComparison = { experiment: ExperimentId, metric: string, higher_is_better: boolean, agreements: Agreements, candidates: Array<Candidate>, };
+export type CandidateComparison = { 
+/**
+ * The experiment.
+ */
+experiment: ExperimentId, 
+/**
+ * The metric candidates are scored on.
+ */
+metric: string, 
+/**
+ * Which way is better on it.
+ */
+higher_is_better: boolean, 
+/**
+ * The agreements they were checked against.
+ */
+agreements: Agreements, 
+/**
+ * The candidates.
+ */
+candidates: Array<Candidate>, };
 
 export type ServeRequest = { 
 /**
@@ -662,7 +1333,19 @@ model: string,
  */
 port: number | null, };
 
-export type ServedInfo = { model: string, version: number, url: string, 
+export type ServedInfo = { 
+/**
+ * The model's name.
+ */
+model: string, 
+/**
+ * Its version.
+ */
+version: number, 
+/**
+ * The server's base URL.
+ */
+url: string, 
 /**
  * Open Inference Protocol v2.
  */
@@ -670,11 +1353,19 @@ infer_url: string,
 /**
  * MLflow scoring.
  */
-invocations_url: string, metrics_url: string, 
+invocations_url: string, 
 /**
- * A request with one row, for each protocol.
+ * Prometheus metrics.
  */
-sample_oip: JsonValue, sample_mlflow: JsonValue, 
+metrics_url: string, 
+/**
+ * A request with one row, in the Open Inference Protocol.
+ */
+sample_oip: JsonValue, 
+/**
+ * The same row for MLflow scoring.
+ */
+sample_mlflow: JsonValue, 
 /**
  * The OIP sample as a curl command.
  */
@@ -703,6 +1394,7 @@ export interface Operations {
   show_dataset: { request: DatasetName; response: DatasetInfo };
   /** A page of rows, sorted and filtered, fetched from the snapshot. */
   preview_dataset: { request: PreviewDatasetRequest; response: QueryOutput };
+  /** A dataset's profile (computed as a job the first time). */
   profile_dataset: { request: DatasetName; response: DatasetProfile };
   /** SQL over the project's datasets, each a table named as the dataset. */
   query_datasets: { request: QueryRequest; response: QueryOutput };
@@ -715,7 +1407,7 @@ export interface Operations {
   spec_to_toml: { request: CreateExperimentRequest; response: SpecText };
   /** Records a spec as an experiment with its runs queued. */
   create_experiment: { request: CreateExperimentRequest; response: ExperimentDetail };
-  /** Runs an experiment's queued runs; each start, fold and end arrives as an event. */
+  /** Runs an experiment's unfinished runs as a job (resuming stopped ones); each start, fold, step and end arrives as an event. */
   run_experiment: { request: RunExperimentRequest; response: ExperimentOutcome };
   list_experiments: { request: Empty; response: Array<ExperimentInfo> };
   show_experiment: { request: ExperimentRef; response: ExperimentDetail };
@@ -753,8 +1445,9 @@ export interface Operations {
   remove_vendor: { request: VendorName; response: VendorInfo };
   /** Sends an experiment's test rows through a vendor and scores the answers; progress arrives as events. */
   evaluate_vendor: { request: EvaluateRequest; response: EvaluationInfo };
-  /** Asks a running evaluation to stop at its next call. */
+  /** Asks a running evaluation to stop (through its job). */
   cancel_evaluation: { request: EvaluationRef; response: EvaluationInfo };
+  /** Evaluations, newest first. */
   list_evaluations: { request: ListEvaluationsRequest; response: Array<EvaluationInfo> };
   /** An evaluation with its rows (failed ones first). */
   show_evaluation: { request: EvaluationRef; response: EvaluationDetail };
@@ -765,13 +1458,129 @@ export interface Operations {
   serve_model: { request: ServeRequest; response: ServedInfo };
   /** The versions this process serves. */
   list_served: { request: Empty; response: Array<ServedInfo> };
+  /** Stops serving a version. */
   stop_serving: { request: ModelRef; response: ServedInfo };
   /** Adds a served version as a vendor connector, so the comparison covers it. */
   add_served_vendor: { request: AddServedVendorRequest; response: VendorInfo };
   /** Local runs and vendor evaluations of an experiment side by side, against the agreements. */
   compare_candidates: { request: ExperimentRef; response: CandidateComparison };
-  /** Cancels runs: queued ones at once, running ones at their next fold. */
+  /** Cancels runs: queued ones at once, running ones within a second or so (keeping their finished folds). */
   cancel_runs: { request: CancelRunsRequest; response: Affected };
+  /** The running and recent jobs of the project (of every process), running ones first. */
+  list_jobs: { request: ListJobsRequest; response: Array<JobInfo> };
+  /** One job. */
+  show_job: { request: JobRef; response: JobInfo };
+  /** Asks a job to stop, whichever window or process runs it. */
+  cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
+
+/** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
+export const METRICS: readonly MetricFact[] = [
+  {
+    "name": "accuracy",
+    "label": "accuracy",
+    "task": "classification",
+    "higher_is_better": true,
+    "headline": true
+  },
+  {
+    "name": "f1_macro",
+    "label": "F1 (macro)",
+    "task": "classification",
+    "higher_is_better": true,
+    "headline": false
+  },
+  {
+    "name": "precision_macro",
+    "label": "precision (macro)",
+    "task": "classification",
+    "higher_is_better": true,
+    "headline": false
+  },
+  {
+    "name": "recall_macro",
+    "label": "recall (macro)",
+    "task": "classification",
+    "higher_is_better": true,
+    "headline": false
+  },
+  {
+    "name": "f1_weighted",
+    "label": "F1 (weighted)",
+    "task": "classification",
+    "higher_is_better": true,
+    "headline": false
+  },
+  {
+    "name": "precision_weighted",
+    "label": "precision (weighted)",
+    "task": "classification",
+    "higher_is_better": true,
+    "headline": false
+  },
+  {
+    "name": "recall_weighted",
+    "label": "recall (weighted)",
+    "task": "classification",
+    "higher_is_better": true,
+    "headline": false
+  },
+  {
+    "name": "roc_auc",
+    "label": "ROC AUC",
+    "task": "classification",
+    "higher_is_better": true,
+    "headline": false
+  },
+  {
+    "name": "log_loss",
+    "label": "log loss",
+    "task": "classification",
+    "higher_is_better": false,
+    "headline": false
+  },
+  {
+    "name": "r2",
+    "label": "R²",
+    "task": "regression",
+    "higher_is_better": true,
+    "headline": true
+  },
+  {
+    "name": "rmse",
+    "label": "RMSE",
+    "task": "regression",
+    "higher_is_better": false,
+    "headline": false
+  },
+  {
+    "name": "mae",
+    "label": "MAE",
+    "task": "regression",
+    "higher_is_better": false,
+    "headline": false
+  },
+  {
+    "name": "silhouette",
+    "label": "silhouette",
+    "task": "clustering",
+    "higher_is_better": true,
+    "headline": true
+  },
+  {
+    "name": "inertia",
+    "label": "inertia",
+    "task": "clustering",
+    "higher_is_better": false,
+    "headline": false
+  },
+  {
+    "name": "clusters",
+    "label": "clusters",
+    "task": "clustering",
+    "higher_is_better": true,
+    "headline": false
+  }
+];

@@ -14,11 +14,13 @@ export function tid(name: string): { id: string; "data-testid": string } {
 export interface Failure {
   code: string | null;
   message: string;
+  /** The request field at fault, when the API names one. */
+  field: string | null;
 }
 
 export function failureOf(e: unknown): Failure {
-  if (e instanceof CallError) return { code: e.code, message: e.message };
-  return { code: null, message: e instanceof Error ? e.message : String(e) };
+  if (e instanceof CallError) return { code: e.code, message: e.message, field: e.field };
+  return { code: null, message: e instanceof Error ? e.message : String(e), field: null };
 }
 
 /** An error the API returned: its code, then its message, in full. */

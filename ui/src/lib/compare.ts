@@ -1,7 +1,7 @@
 // Comparing runs: which parameters differ between them, which metrics they
 // share, and which run is best on a metric.
 
-import type { JsonValue, RunInfo } from "../api/types";
+import { METRICS, type JsonValue, type RunInfo } from "../api/types";
 
 function paramsOf(run: RunInfo): Record<string, JsonValue> {
   const p = run.params;
@@ -41,19 +41,19 @@ export function sharedMetrics(runs: RunInfo[]): string[] {
     .sort();
 }
 
-const LOWER_IS_BETTER = new Set(["log_loss", "rmse", "mae", "inertia"]);
-
+/** Whether a larger value is better (the facts come from Rust: datalab_ml::metric_facts). */
 export function higherIsBetter(metric: string): boolean {
-  return !LOWER_IS_BETTER.has(metric);
+  return METRICS.find((m) => m.name === metric)?.higher_is_better ?? true;
 }
 
 /**
- * The metric a table leads with: accuracy, R² or silhouette, whichever most of
- * the runs have (a project mixes tasks); otherwise a metric every run has.
+ * The metric a table leads with: the headline of its task (accuracy, R²,
+ * silhouette, as Rust says), whichever most of the runs have (a project
+ * mixes tasks), ties to the earlier task; otherwise a metric every run has.
  */
 export function headlineMetric(runs: RunInfo[]): string | undefined {
   let best: [string, number] | undefined;
-  for (const metric of ["accuracy", "r2", "silhouette"]) {
+  for (const metric of METRICS.filter((m) => m.headline).map((m) => m.name)) {
     const count = runs.filter((r) => metric in r.metrics).length;
     if (count > 0 && (best === undefined || count > best[1])) best = [metric, count];
   }

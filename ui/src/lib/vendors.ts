@@ -421,15 +421,12 @@ const API_FIELDS: Record<string, VendorField> = {
 };
 
 /**
- * The form field an `add_vendor` error is about, when its code or message
- * names one (`vendor 'x': base_url: ...`); the message is shown whole either way.
+ * The form field an `add_vendor` error is about: the API names it in the
+ * error's `field` (`base_url`, `name`); the message is shown whole either way.
  */
-export function fieldOfApiError(code: string | null, message: string): VendorField | undefined {
-  if (code === "name_taken") return "name";
-  const named = /^vendor '.*?': ([a-z_.]+): /.exec(message);
-  if (named?.[1]) return API_FIELDS[named[1]];
-  if (/^'.*' cannot name a vendor/.test(message)) return "name";
-  return undefined;
+export function fieldOfApiError(code: string | null, field: string | null): VendorField | undefined {
+  if (code === "name_taken" || field === "name") return "name";
+  return field === null ? undefined : API_FIELDS[field];
 }
 
 // ---- Agreements ----------------------------------------------------------

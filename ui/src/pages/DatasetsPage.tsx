@@ -5,7 +5,7 @@
 
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ColumnProfile, DatasetInfo, DatasetProfile, Event, QueryOutput, SortOrder } from "../api/types";
-import { call, inDesktopApp, onEvent } from "../api/client";
+import { call, inDesktopApp, newJobId, onEvent } from "../api/client";
 import { DataGrid } from "../components/DataGrid";
 import { Chart, type ChartOption } from "../components/Chart";
 import { formatBytes, formatCell, formatNumber } from "../lib/format";
@@ -34,6 +34,9 @@ export function DatasetsPage() {
   const [importPath, setImportPath] = useState("");
   const [progress, setProgress] = useState<Extract<Event, { kind: "progress" }> | null>(null);
   const [importing, setImporting] = useState(false);
+  // The running import's job: what its progress events carry and what Cancel stops.
+  const [importJob, setImportJob] = useState<string | null>(null);
+  const [cancelling, setCancelling] = useState(false);
 
   const refresh = async (choose?: string) => {
     try {
@@ -57,8 +60,10 @@ export function DatasetsPage() {
     setImporting(true);
     setError(null);
     setProgress(null);
+    const job = newJobId();
+    setImportJob(job);
     try {
-      const outcome = await call("import_dataset", { path: path.trim(), name: null, options: NO_OPTIONS });
+      const outcome = await call("import_dataset", { path: path.trim(), name: null, options: NO_OPTIONS }, { job });
       setImportPath("");
       await refresh(outcome.dataset.name);
       setTab("table");
@@ -67,7 +72,15 @@ export function DatasetsPage() {
     } finally {
       setImporting(false);
       setProgress(null);
+      setImportJob(null);
+      setCancelling(false);
     }
+  };
+
+  const cancelImport = () => {
+    if (importJob === null) return;
+    setCancelling(true);
+    call("cancel_job", { job: importJob }).catch((e: unknown) => setError(message(e)));
   };
 
   useEffect(() => {
@@ -119,9 +132,14 @@ export function DatasetsPage() {
           </div>
           {inDesktopApp() && <p class="muted small">or drop files on the window</p>}
           {importing && (
-            <div class="progress" data-testid="import-progress">
-              <div class="bar" style={{ width: `${progress && progress.total > 0 ? (100 * progress.done) / progress.total : 5}%` }} />
-              <span>{progress ? `${progress.stage}…` : "starting…"}</span>
+            <div class="row">
+              <div class="progress grow" data-testid="import-progress">
+                <div class="bar" style={{ width: `${progress && progress.total > 0 ? (100 * progress.done) / progress.total : 5}%` }} />
+                <span>{cancelling ? "cancelling…" : progress ? `${progress.stage}…` : "starting…"}</span>
+              </div>
+              <button data-testid="import-cancel" disabled={cancelling} onClick={cancelImport}>
+                {cancelling ? "Cancelling…" : "Cancel"}
+              </button>
             </div>
           )}
         </div>

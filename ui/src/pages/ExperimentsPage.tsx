@@ -4,8 +4,8 @@
 // From an experiment, its vendor evaluations and comparison are one click away.
 
 import { useEffect, useState } from "preact/hooks";
-import type { DatasetInfo, ExperimentInfo, ModelSpec, ParamDomain, RunInfo, Task } from "../api/types";
-import { call, onEvent } from "../api/client";
+import type { DatasetInfo, ExperimentInfo, ModelSpec, ParamDomain, RunInfo, Task, TrialStage } from "../api/types";
+import { call, newJobId, onEvent } from "../api/client";
 import { buildSpec, countTrials, parseParam, type ModelChoice, type SpecForm } from "../lib/spec";
 import { formatMs, formatNumber } from "../lib/format";
 import { headlineMetric } from "../lib/compare";
@@ -29,6 +29,17 @@ function domainHint(domain: ParamDomain): string {
 interface LiveRun {
   run: RunInfo;
   folds: [number, number] | null;
+  /** Inside the current fold (or the final model): steps of its fit. */
+  step: { stage: TrialStage; done: number; total: number } | null;
+}
+
+/** A run's progress in words: folds done, and where it is inside a fold. */
+function progressText(r: LiveRun): string {
+  const folds = r.folds ? `${r.folds[0]}/${r.folds[1]} folds` : "";
+  if (r.run.status !== "running" || !r.step) return folds;
+  const where = r.step.stage.stage === "final_model" ? "final model" : `fold ${r.step.stage.fold + 1}`;
+  const steps = r.step.total > 0 ? ` ${r.step.done}/${r.step.total}` : "";
+  return [folds, `${where}${steps}`].filter((t) => t !== "").join(" · ");
 }
 
 export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?: (experiment: number) => void }) {
@@ -50,6 +61,9 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
   const [errors, setErrors] = useState<string[]>([]);
   const [live, setLive] = useState<{ experiment: number; runs: LiveRun[] } | null>(null);
   const [running, setRunning] = useState(false);
+  // The sweep's job: what Cancel stops.
+  const [job, setJob] = useState<string | null>(null);
+  const [cancelling, setCancelling] = useState(false);
 
   useEffect(() => {
     Promise.all([call("list_datasets", {}), call("model_catalog", {}), call("list_experiments", {})])
@@ -65,9 +79,10 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
       setLive((current) => {
         if (!current) return current;
         const runs = current.runs.map((r): LiveRun => {
-          if (e.event === "started" && r.run.id === e.run) return { ...r, run: { ...r.run, status: "running" } };
+          if (e.event === "started" && r.run.id === e.run) return { ...r, run: { ...r.run, status: "running" }, step: null };
           if (e.event === "fold" && r.run.id === e.run) return { ...r, folds: [e.done, e.folds] };
-          if (e.event === "finished" && r.run.id === e.run.id) return { run: e.run, folds: r.folds };
+          if (e.event === "step" && r.run.id === e.run) return { ...r, step: { stage: e.stage, done: e.done, total: e.total } };
+          if (e.event === "finished" && r.run.id === e.run.id) return { run: e.run, folds: r.folds, step: null };
           return r;
         });
         return { ...current, runs };
@@ -107,22 +122,49 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
       return;
     }
     setErrors([]);
-    setRunning(true);
     try {
       const created = await call("create_experiment", { spec: built.spec });
-      setLive({ experiment: created.experiment.id, runs: created.runs.map((run) => ({ run, folds: null })) });
-      const outcome = await call("run_experiment", { experiment: created.experiment.id, parallelism: null });
-      setLive({ experiment: outcome.experiment_id, runs: outcome.runs.map((run) => ({ run, folds: null })) });
+      await runExperiment(created.experiment.id, created.runs);
+    } catch (e) {
+      setErrors([message(e)]);
+    }
+  };
+
+  /** Runs an experiment's unfinished runs (a new one's, or a stopped one's: resumed from their finished folds). */
+  const runExperiment = async (experiment: number, runs: RunInfo[]) => {
+    const id = newJobId();
+    setJob(id);
+    setRunning(true);
+    setCancelling(false);
+    setLive({ experiment, runs: runs.map((run) => ({ run, folds: null, step: null })) });
+    try {
+      const outcome = await call("run_experiment", { experiment, parallelism: null }, { job: id });
+      setLive({ experiment: outcome.experiment_id, runs: outcome.runs.map((run) => ({ run, folds: null, step: null })) });
       setExperiments(await call("list_experiments", {}));
     } catch (e) {
       setErrors([message(e)]);
     } finally {
       setRunning(false);
+      setJob(null);
+      setCancelling(false);
     }
   };
 
   const cancel = async () => {
-    if (live) await call("cancel_runs", { runs: [], experiment: live.experiment }).catch((e: unknown) => setErrors([message(e)]));
+    // Acknowledged at once: running trials stop within a second or so, keeping their finished folds.
+    setCancelling(true);
+    if (job) await call("cancel_job", { job }).catch((e: unknown) => setErrors([message(e)]));
+  };
+
+  const resume = async () => {
+    if (!live) return;
+    setErrors([]);
+    try {
+      const detail = await call("show_experiment", { experiment: live.experiment });
+      await runExperiment(live.experiment, detail.runs);
+    } catch (e) {
+      setErrors([message(e)]);
+    }
   };
 
   const models = catalog.filter((m) => m.task === form.task);
@@ -286,8 +328,8 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
             Launch {countTrials(form)} trials
           </button>
           {running && (
-            <button data-testid="cancel" onClick={() => void cancel()}>
-              Cancel
+            <button data-testid="cancel" disabled={cancelling} onClick={() => void cancel()}>
+              {cancelling ? "Cancelling…" : "Cancel"}
             </button>
           )}
         </div>
@@ -310,20 +352,28 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
                 </tr>
               </thead>
               <tbody>
-                {live.runs.map(({ run, folds }) => (
+                {live.runs.map((r) => {
+                  const run = r.run;
+                  return (
                   <tr data-testid={`live-run-${run.id}`} data-status={run.status} title={run.error ?? ""}>
                     <td>{run.id}</td>
                     <td>{run.model}</td>
                     <td class={`status ${run.status}`}>{run.status}</td>
-                    <td>{folds ? `${folds[0]}/${folds[1]} folds` : ""}</td>
+                    <td data-testid={`live-progress-${run.id}`}>{progressText(r)}</td>
                     <td>{metric ? formatNumber(run.metrics[metric]?.mean) : ""}</td>
                     <td>{formatMs(run.wall_ms)}</td>
                   </tr>
-                ))}
+                  );
+                })}
               </tbody>
             </table>
             {!running && (
               <div class="row">
+                {live.runs.some((r) => ["cancelled", "interrupted", "queued"].includes(r.run.status)) && (
+                  <button class="primary" data-testid="resume" onClick={() => void resume()}>
+                    Resume
+                  </button>
+                )}
                 <button data-testid="show-runs" onClick={props.onShowRuns}>
                   Compare in Runs
                 </button>

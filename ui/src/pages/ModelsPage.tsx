@@ -6,7 +6,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { ModelVersionDetail, ModelVersionInfo, PublishOutcome, ServedInfo, StorageConfig, StorageTargetInfo } from "../api/types";
-import { call, onEvent } from "../api/client";
+import { call, newJobId, onEvent } from "../api/client";
 import { ApiErrorView, failureOf, type Failure } from "../components/ApiError";
 import { formatBytes } from "../lib/format";
 import { findServed, withServed, withoutServed } from "../lib/serving";
@@ -112,13 +112,16 @@ function VersionView(props: {
   const [outcome, setOutcome] = useState<PublishOutcome | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The upload's job: the one whose transfer events are shown, and what Cancel stops.
+  const [job, setJob] = useState<string | null>(null);
+  const [cancelling, setCancelling] = useState(false);
   useEffect(() => {
     if (!target && props.targets[0]) setTarget(props.targets[0].name);
   }, [props.targets]);
   useEffect(
     () =>
       onEvent((event) => {
-        if (event.kind === "transfer") setProgress([event.done, event.total]);
+        if (event.kind === "transfer" && event.operation === "publish_model") setProgress([event.done, event.total]);
       }),
     [],
   );
@@ -127,14 +130,23 @@ function VersionView(props: {
     setError(null);
     setOutcome(null);
     setProgress(null);
+    const id = newJobId();
+    setJob(id);
     try {
-      setOutcome(await call("publish_model", { model: `${info.name}:${info.version}`, target }));
+      setOutcome(await call("publish_model", { model: `${info.name}:${info.version}`, target }, { job: id }));
       props.onPublished();
     } catch (e) {
       setError(message(e));
     } finally {
       setBusy(false);
+      setJob(null);
+      setCancelling(false);
     }
+  };
+  const cancelPublish = () => {
+    if (job === null) return;
+    setCancelling(true);
+    call("cancel_job", { job }).catch((e: unknown) => setError(message(e)));
   };
   return (
     <div data-testid="model-version" data-model={info.name} data-version={info.version} data-experiment={m.experiment_id ?? ""}>
@@ -170,12 +182,19 @@ function VersionView(props: {
             </button>
           </div>
         )}
-        {busy && progress && (
-          <div class="progress" data-testid="publish-progress">
-            <div class="bar" style={{ width: `${progress[1] > 0 ? (100 * progress[0]) / progress[1] : 0}%` }} />
-            <span>
-              {formatBytes(progress[0])} of {formatBytes(progress[1])}
-            </span>
+        {busy && (
+          <div class="row">
+            {progress && (
+              <div class="progress grow" data-testid="publish-progress">
+                <div class="bar" style={{ width: `${progress[1] > 0 ? (100 * progress[0]) / progress[1] : 0}%` }} />
+                <span>
+                  {formatBytes(progress[0])} of {formatBytes(progress[1])}
+                </span>
+              </div>
+            )}
+            <button data-testid="publish-cancel" disabled={cancelling} onClick={cancelPublish}>
+              {cancelling ? "Cancelling…" : "Cancel"}
+            </button>
           </div>
         )}
         {outcome && (

@@ -61,7 +61,7 @@ export function AddVendorForm(props: { onAdded: (vendor: VendorInfo) => void }) 
     } catch (e) {
       const f = failureOf(e);
       setFailure(f);
-      const field = fieldOfApiError(f.code, f.message);
+      const field = fieldOfApiError(f.code, f.field);
       if (field) setErrors({ [field]: f.message });
     } finally {
       setBusy(false);

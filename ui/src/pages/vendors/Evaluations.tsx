@@ -7,7 +7,7 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { EvaluationDetail, EvaluationInfo, EvaluationProgress, ExperimentInfo, VendorInfo } from "../../api/types";
-import { call, onEvent } from "../../api/client";
+import { call, newJobId, onEvent } from "../../api/client";
 import { formatMs } from "../../lib/format";
 import {
   FAILURE_LABELS,
@@ -87,7 +87,7 @@ export function EvaluationPanel(props: {
       return;
     }
     if (props.experiment === null) {
-      setFailure({ code: null, message: "Choose the experiment whose test rows are sent." });
+      setFailure({ code: null, message: "Choose the experiment whose test rows are sent.", field: "experiment" });
       return;
     }
     setCapError(null);
@@ -98,7 +98,7 @@ export function EvaluationPanel(props: {
     setRunning(true);
     watching.current = { vendor, experiment: props.experiment, id: null };
     try {
-      const info = await call("evaluate_vendor", { vendor, experiment: props.experiment, spend_cap: cap.value });
+      const info = await call("evaluate_vendor", { vendor, experiment: props.experiment, spend_cap: cap.value }, { job: newJobId() });
       setOutcome(info);
       props.onFinished(info);
     } catch (e) {

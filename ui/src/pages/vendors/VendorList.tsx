@@ -23,7 +23,7 @@ export function VendorList(props: {
 
   const test = async (vendor: string) => {
     if (props.experiment === null) {
-      setFailure({ code: null, message: "Choose the experiment whose first test row is sent." });
+      setFailure({ code: null, message: "Choose the experiment whose first test row is sent.", field: "experiment" });
       return;
     }
     setTesting(vendor);

@@ -1,42 +1,8 @@
 //! The `datalab` binary, run as a user runs it: real files, a real project
 //! folder, exit codes and `--json` output checked.
 
-use serde_json::Value;
+use crate::common::{TestResult, datalab, json, repo_str, stderr};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn datalab(dir: &Path, args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_datalab"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATALAB_PROJECT")
-        .output();
-    match output {
-        Ok(output) => output,
-        Err(e) => panic!("cannot run datalab: {e}"),
-    }
-}
-
-fn json(output: &Output) -> Result<Value, Box<dyn std::error::Error>> {
-    let text = String::from_utf8(output.stdout.clone())?;
-    Ok(serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?)
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).to_string()
-}
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
-        .join("../..")
-        .join(path)
-}
-
-fn repo_str(path: &str) -> String {
-    repo(path).to_string_lossy().to_string()
-}
 
 fn snapshot_files(project: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(project.join("datasets"))

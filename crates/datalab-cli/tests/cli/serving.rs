@@ -4,26 +4,15 @@
 //! package refused; and a served model evaluated through the vendor
 //! connectors scoring exactly as its local run.
 
+use crate::common::{TestResult, datalab_with_env};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn datalab(dir: &Path, args: &[&str]) -> std::io::Result<Output> {
     datalab_with_env(dir, args, &[])
-}
-
-/// `datalab` with extra environment variables (storage credentials).
-fn datalab_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::io::Result<Output> {
-    Command::new(env!("CARGO_BIN_EXE_datalab"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATALAB_PROJECT")
-        .envs(env.iter().copied())
-        .output()
 }
 
 fn json_of(output: &Output) -> Result<Value, Box<dyn std::error::Error>> {
@@ -56,12 +45,10 @@ fn serve_with_env(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> Result<Served, Box<dyn std::error::Error>> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_datalab"))
+    let mut child = crate::common::command(dir)
         .arg("serve")
         .args(args)
         .args(["--port", "0"])
-        .current_dir(dir)
-        .env_remove("DATALAB_PROJECT")
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -288,7 +275,7 @@ fn both_protocols_answer_check_their_inputs_count_and_stop_cleanly() -> TestResu
     let mut served = served;
     let pid = served.child.id().to_string();
     assert!(
-        Command::new("kill")
+        std::process::Command::new("kill")
             .args(["-TERM", &pid])
             .status()?
             .success()
@@ -442,9 +429,10 @@ fn a_served_model_evaluated_as_a_vendor_scores_as_its_local_run() -> TestResult 
             &config.to_string_lossy(),
         ],
     )?)?;
-    let spec = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
-        .join("../../assets/specs/iris.toml");
-    let sweep = json_of(&datalab(&lab, &["--json", "run", &spec.to_string_lossy()])?)?;
+    let sweep = json_of(&datalab(
+        &lab,
+        &["--json", "run", &crate::common::spec_path()],
+    )?)?;
     let sweep_id = sweep["experiment_id"]
         .as_i64()
         .ok_or("no experiment")?

@@ -3,44 +3,23 @@
 //! loopback), fetch it into a second project intact; wrong credentials and
 //! a tampered file are refused clearly; the secret is never written down.
 
+use crate::common::{TestResult, json, spec_path};
 use datalab_publish::test_server::{S3Server, SECRET_KEY};
-use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
+/// `datalab` with the test server's credentials, with `secret` as the secret key.
 fn datalab(dir: &Path, args: &[&str], secret: Option<&str>) -> Result<Output, std::io::Error> {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_datalab"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATALAB_PROJECT")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_SESSION_TOKEN");
-    if let Some(secret) = secret {
-        command
-            .env(
+    let credentials = secret.map(|secret| {
+        [
+            (
                 "AWS_ACCESS_KEY_ID",
                 datalab_publish::test_server::ACCESS_KEY,
-            )
-            .env("AWS_SECRET_ACCESS_KEY", secret);
-    }
-    command.output()
-}
-
-fn json(output: &Output) -> Result<Value, Box<dyn std::error::Error>> {
-    let text = String::from_utf8(output.stdout.clone())?;
-    Ok(serde_json::from_str(&text)
-        .map_err(|e| format!("{e}: {text} {}", String::from_utf8_lossy(&output.stderr)))?)
-}
-
-fn spec_path() -> String {
-    Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
-        .join("../../assets/specs/iris.toml")
-        .to_string_lossy()
-        .to_string()
+            ),
+            ("AWS_SECRET_ACCESS_KEY", secret),
+        ]
+    });
+    crate::common::datalab_with_env(dir, args, credentials.as_ref().map_or(&[], |c| &c[..]))
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {

@@ -2,19 +2,13 @@
 //! operation of the API list by name, as the app and the server call it)
 //! and `datalab ui --serve` (the UI server, behind its token).
 
+use crate::common::TestResult;
 use serde_json::Value;
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use std::process::{Output, Stdio};
 
 fn datalab(dir: &Path, args: &[&str]) -> Result<Output, std::io::Error> {
-    Command::new(env!("CARGO_BIN_EXE_datalab"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATALAB_PROJECT")
-        .output()
+    crate::common::datalab_with_env(dir, args, &[])
 }
 
 #[test]
@@ -64,19 +58,13 @@ fn ui_serve_prints_a_tokened_url_on_loopback() -> TestResult {
     std::fs::create_dir_all(&ui)?;
     std::fs::write(ui.join("index.html"), "<title>Data Lab UI</title>")?;
     assert!(datalab(dir.path(), &["init", "lab"])?.status.success());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_datalab"))
+    let mut child = crate::common::command(&dir.path().join("lab"))
         .args(["ui", "--serve"])
-        .current_dir(dir.path().join("lab"))
         .env("DATALAB_UI_DIR", &ui)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let url = std::io::BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.trim().strip_prefix("http://").map(String::from))
-        .ok_or("no URL printed")?;
+    let url = crate::common::printed_url(&mut child)?;
     let result = (|| -> TestResult {
         assert!(url.starts_with("127.0.0.1:"), "{url}");
         let agent: ureq::Agent = ureq::Agent::config_builder()

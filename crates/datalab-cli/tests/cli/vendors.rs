@@ -5,12 +5,10 @@
 //! compare it with the local runs against agreements. The key never lands
 //! in the project's database or in anything the commands print.
 
+use crate::common::TestResult;
 use datalab_vendor_server::{FaultPlan, ServerConfig, VendorServer};
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use std::process::Output;
 
 const KEY_VAR: &str = "DATALAB_TEST_VENDOR_KEY";
 
@@ -31,12 +29,8 @@ impl Lab {
     }
 
     fn run_with_key(&self, args: &[&str], key: Option<&str>) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_datalab"));
-        command
-            .args(args)
-            .current_dir(self.root())
-            .env_remove("DATALAB_PROJECT")
-            .env_remove(KEY_VAR);
+        let mut command = crate::common::command(&self.root());
+        command.args(args).env_remove(KEY_VAR);
         if let Some(key) = key {
             command.env(KEY_VAR, key);
         }
@@ -71,10 +65,8 @@ fn lab_with_runs() -> Result<Lab, Box<dyn std::error::Error>> {
         "sk-test-{}",
         std::process::id() as u64 * 7_919 + 123_456_789
     );
-    let status = Command::new(env!("CARGO_BIN_EXE_datalab"))
+    let status = crate::common::command(dir.path())
         .args(["demo", "lab"])
-        .current_dir(dir.path())
-        .env_remove("DATALAB_PROJECT")
         .output()?
         .status;
     assert!(status.success());
@@ -83,9 +75,7 @@ fn lab_with_runs() -> Result<Lab, Box<dyn std::error::Error>> {
         key,
         printed: Default::default(),
     };
-    let spec = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
-        .join("../../assets/specs/iris.toml");
-    lab.json(&["--json", "run", &spec.to_string_lossy()])?;
+    lab.json(&["--json", "run", &crate::common::spec_path()])?;
     Ok(lab)
 }
 

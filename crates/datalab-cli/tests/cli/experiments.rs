@@ -1,56 +1,12 @@
 //! `datalab run` on a spec file, as a user runs it: runs recorded with
 //! metrics, the same numbers on a second run, clear errors for bad specs.
 
+use crate::common::{TestResult, datalab, json, spec_path};
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn datalab(dir: &Path, args: &[&str]) -> Output {
-    match Command::new(env!("CARGO_BIN_EXE_datalab"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATALAB_PROJECT")
-        .output()
-    {
-        Ok(output) => output,
-        Err(e) => panic!("cannot run datalab: {e}"),
-    }
-}
-
-fn json(output: &Output) -> Result<Value, Box<dyn std::error::Error>> {
-    let text = String::from_utf8(output.stdout.clone())?;
-    Ok(serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?)
-}
-
-fn spec_path() -> String {
-    Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
-        .join("../../assets/specs/iris.toml")
-        .to_string_lossy()
-        .to_string()
-}
-
-/// Mean accuracy of each run, by trial.
+/// Mean accuracy of each run of an experiment's outcome, by trial.
 fn accuracies(outcome: &Value) -> Vec<(u64, u64)> {
-    let mut out: Vec<(u64, u64)> = outcome["runs"]
-        .as_array()
-        .map(|runs| {
-            runs.iter()
-                .map(|r| {
-                    (
-                        r["trial"].as_u64().unwrap_or(0),
-                        r["metrics"]["accuracy"]["mean"]
-                            .as_f64()
-                            .unwrap_or(f64::NAN)
-                            .to_bits(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort_unstable();
-    out
+    crate::common::accuracies(outcome["runs"].as_array().map_or(&[], Vec::as_slice))
 }
 
 #[test]
@@ -264,9 +220,8 @@ fn a_sweep_is_cancelled_from_another_terminal() -> TestResult {
             depths.join(", ")
         ),
     )?;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_datalab"))
+    let mut child = crate::common::command(&lab)
         .args(["--json", "run", &spec.to_string_lossy()])
-        .current_dir(&lab)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()?;

@@ -2,13 +2,16 @@
 //! with its data intact; a newer one is refused; a lock is waited for, then
 //! reported.
 
-use datalab_project::{DATABASE_FILE, DatasetId, NewDataset, Project, ProjectError, migrations};
+use datalab_project::{
+    DATABASE_FILE, DatasetId, JobId, JobKind, JobProgress, JobStatus, NewDataset, NewJob, Project,
+    ProjectError, migrations,
+};
 use rusqlite::Connection;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// A project database as the first schema version wrote it, with one dataset.
-const V1_FIXTURE: &str = include_str!("../../../tests/fixtures/project-v1.sql");
+const V1_FIXTURE: &str = include_str!("../../../../tests/fixtures/project-v1.sql");
 
 fn write_v1_project(dir: &Path) -> rusqlite::Result<()> {
     std::fs::create_dir_all(dir.join("datasets"))
@@ -185,17 +188,32 @@ fn projects_are_found_from_inside_them() -> Result<(), Box<dyn std::error::Error
     Ok(())
 }
 
+fn job(project: &Project, id: &str) -> Result<JobId, Box<dyn std::error::Error>> {
+    let id = JobId::parse(id)?;
+    project.insert_job(&NewJob {
+        id: &id,
+        kind: JobKind::Experiment,
+        label: "experiment 1",
+        owner_json: "{}",
+        heartbeat_ms: 0,
+        experiment_id: None,
+    })?;
+    Ok(id)
+}
+
 #[test]
-fn runs_of_a_dead_process_become_interrupted() -> Result<(), Box<dyn std::error::Error>> {
+fn runs_of_a_dead_job_become_interrupted() -> Result<(), Box<dyn std::error::Error>> {
     use datalab_project::RunStatus;
     let dir = tempfile::tempdir()?;
     let project = Project::create(dir.path())?;
     let trials = vec![("decision_tree".to_string(), "{}".to_string()); 3];
     let (experiment, runs) = project.create_experiment("e", None, "abc", "name = 'e'", &trials)?;
-    // Created and never run: the runs wait in the queue, whoever is alive.
-    assert_eq!(project.mark_interrupted_runs(|_| false)?, 0);
-    project.start_run(runs[0].id, 4_000_000)?; // a process that has gone
-    project.start_run(runs[1].id, 77)?; // one that is alive
+    let gone = job(&project, "gone")?; // a job whose owner died
+    let alive = job(&project, "alive")?;
+    assert!(project.start_run(runs[0].id, &gone)?);
+    assert!(project.start_run(runs[1].id, &alive)?);
+    // A run is started once: a second worker cannot take it.
+    assert!(!project.start_run(runs[1].id, &gone)?);
     project.finish_run(
         runs[1].id,
         RunStatus::Succeeded,
@@ -205,9 +223,10 @@ fn runs_of_a_dead_process_become_interrupted() -> Result<(), Box<dyn std::error:
         Some("{}"),
         &[],
     )?;
-    let marked = project.mark_interrupted_runs(|pid| pid == 77)?;
-    // The run of the dead process; the queued one may still be picked up by the live one.
-    assert_eq!(marked, 1);
+    assert!(project.interrupt_job(&gone, "its process stopped")?);
+    // Recovered once: a second recovery finds nothing to do.
+    assert!(!project.interrupt_job(&gone, "its process stopped")?);
+    // The run of the dead job; the queued one may still be picked up by the live one.
     let statuses: Vec<RunStatus> = project
         .runs_of(experiment.id)?
         .iter()
@@ -221,8 +240,9 @@ fn runs_of_a_dead_process_become_interrupted() -> Result<(), Box<dyn std::error:
             RunStatus::Queued
         ]
     );
-    // Once no process of the experiment is alive, its queued runs never will run.
-    assert_eq!(project.mark_interrupted_runs(|_| false)?, 1);
+    assert_eq!(project.job(&gone)?.status, JobStatus::Interrupted);
+    // Once no job of the experiment is alive, its queued runs never will run.
+    assert_eq!(project.interrupt_queued_runs(experiment.id)?, 1);
     let statuses: Vec<RunStatus> = project
         .runs_of(experiment.id)?
         .iter()
@@ -237,11 +257,105 @@ fn runs_of_a_dead_process_become_interrupted() -> Result<(), Box<dyn std::error:
         ]
     );
     // Resuming the experiment queues them again, fresh.
-    assert_eq!(project.requeue_interrupted_runs(experiment.id)?, 2);
+    assert_eq!(
+        project.requeue_runs(experiment.id, &[RunStatus::Interrupted])?,
+        2
+    );
     let requeued = project.runs_of(experiment.id)?;
     assert_eq!(requeued[0].status, RunStatus::Queued);
     assert_eq!(requeued[0].started_at, None);
     assert_eq!(requeued[1].status, RunStatus::Succeeded);
-    assert!(project.start_run(runs[0].id, 5)?);
+    // Workers claim the queue in trial order, each run once.
+    let first = project.claim_next_run(experiment.id, &alive)?;
+    let second = project.claim_next_run(experiment.id, &alive)?;
+    assert_eq!(first.map(|r| r.trial), Some(0));
+    assert_eq!(second.map(|r| r.trial), Some(2));
+    assert_eq!(project.claim_next_run(experiment.id, &alive)?, None);
+    Ok(())
+}
+
+#[test]
+fn a_job_beats_reports_and_hears_a_cancel() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let project = Project::create(dir.path())?;
+    let id = job(&project, "sweep-1")?;
+    let progress = JobProgress {
+        stage: Some("fold 2 of 5".into()),
+        done: 3,
+        total: 10,
+    };
+    assert_eq!(project.beat_job(&id, 1_000, &progress)?, Some(false));
+    let record = project.job(&id)?;
+    assert_eq!(
+        (record.done, record.total, record.heartbeat_ms),
+        (3, 10, 1_000)
+    );
+    assert_eq!(record.stage.as_deref(), Some("fold 2 of 5"));
+    // Any process may ask it to stop; the owner hears it at its next beat.
+    assert!(project.request_job_cancel(&id)?.cancel_requested);
+    assert!(project.job_cancel_requested(&id)?);
+    assert_eq!(project.beat_job(&id, 2_000, &progress)?, Some(true));
+    project.finish_job(&id, JobStatus::Cancelled, Some("cancelled"), &progress)?;
+    // An ended job is not beaten, and keeps its end.
+    assert_eq!(project.beat_job(&id, 3_000, &progress)?, None);
+    project.finish_job(&id, JobStatus::Succeeded, None, &progress)?;
+    assert_eq!(project.job(&id)?.status, JobStatus::Cancelled);
+    assert!(project.running_jobs()?.is_empty());
+    assert_eq!(project.recent_jobs(10)?.len(), 1);
+    // One id, one job.
+    assert!(matches!(
+        job(&project, "sweep-1").map_err(|e| e.to_string()),
+        Err(message) if message.contains("already exists")
+    ));
+    Ok(())
+}
+
+#[test]
+fn work_an_older_build_left_running_is_interrupted_by_the_jobs_migration()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(dir.path().join("datasets"))?;
+    {
+        // A database as the build before jobs left it: a sweep half run by a
+        // process (a PID), one of its runs queued, an evaluation running.
+        let mut conn = Connection::open(dir.path().join(DATABASE_FILE))?;
+        migrations::migrate_to(&mut conn, 7)?;
+        conn.execute_batch(
+            "INSERT INTO experiments (id, name, dataset_sha256, spec_toml) VALUES (1, 'e', 'abc', 'name = \"e\"');
+             INSERT INTO runs (id, experiment_id, trial, model, params_json, status, pid, started_at)
+                 VALUES (1, 1, 0, 'decision_tree', '{}', 'succeeded', 41, '2026-11-30T10:00:00Z'),
+                        (2, 1, 1, 'decision_tree', '{}', 'running', 41, '2026-11-30T10:00:01Z'),
+                        (3, 1, 2, 'decision_tree', '{}', 'queued', NULL, NULL);
+             INSERT INTO vendors (id, name, protocol, config_json) VALUES (1, 'v', 'mlflow', '{}');
+             INSERT INTO evaluations (id, experiment_id, vendor_id, vendor_name, config_json, status, pid)
+                 VALUES (1, 1, 1, 'v', '{}', 'running', 41);",
+        )?;
+    }
+    let project = Project::open(dir.path())?;
+    assert_eq!(project.schema_version()?, migrations::LATEST);
+    let statuses: Vec<datalab_project::RunStatus> = project
+        .runs_of(datalab_project::ExperimentId(1))?
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    use datalab_project::RunStatus::{Interrupted, Queued, Succeeded};
+    assert_eq!(statuses, [Succeeded, Interrupted, Queued]);
+    let evaluation = project.evaluation(datalab_project::EvaluationId(1))?;
+    assert_eq!(
+        evaluation.status,
+        datalab_project::EvaluationStatus::Interrupted
+    );
+    // The queue is claimable by the new build's jobs; PIDs are gone.
+    let worker = job(&project, "after-upgrade")?;
+    let claimed = project.claim_next_run(datalab_project::ExperimentId(1), &worker)?;
+    assert_eq!(claimed.map(|r| r.trial), Some(2));
+    drop(project);
+    let conn = Connection::open(dir.path().join(DATABASE_FILE))?;
+    let pid_columns: i64 = conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'pid'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(pid_columns, 0);
     Ok(())
 }

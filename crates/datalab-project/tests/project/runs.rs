@@ -30,12 +30,21 @@ fn runs_are_paged_sorted_and_filtered_in_the_database() -> TestResult {
         })
         .collect();
     let (_, runs) = project.create_experiment("e", None, "abc", "name = 'e'", &trials)?;
+    let job = datalab_project::JobId::parse("runs").map_err(std::io::Error::other)?;
+    project.insert_job(&datalab_project::NewJob {
+        id: &job,
+        kind: datalab_project::JobKind::Experiment,
+        label: "runs",
+        owner_json: "{}",
+        heartbeat_ms: 0,
+        experiment_id: None,
+    })?;
     for (i, run) in runs.iter().enumerate() {
         // Run 5 never finishes: it has no metric and sorts last either way.
         if i == 5 {
             continue;
         }
-        project.start_run(run.id, 1)?;
+        project.start_run(run.id, &job)?;
         let accuracy = (i * 37 % 50) as f64 / 50.0;
         let summary = format!(r#"{{"accuracy":{{"mean":{accuracy},"std":0}}}}"#);
         project.finish_run(

@@ -1,0 +1,8 @@
+//! The API in-process, as the transports call it: one test binary, a module
+//! per area, one shared helper.
+
+mod common;
+mod experiments;
+mod jobs;
+mod tidy;
+mod typescript;

@@ -1,0 +1,13 @@
+//! The `datalab` binary, run as a user runs it: one test binary, a module
+//! per area, and one shared helper (`common`) that starts the binary with a
+//! clean environment.
+
+mod basics;
+mod common;
+mod experiments;
+mod jobs;
+mod models;
+mod server_jobs;
+mod serving;
+mod transports;
+mod vendors;

@@ -1,0 +1,100 @@
+//! A run as every window shows it, made from its record.
+
+use datalab_ml::trial::MeanStd;
+use datalab_project::{ExperimentId, RunId, RunRecord, RunStatus};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A run as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct RunInfo {
+    pub id: RunId,
+    pub experiment_id: ExperimentId,
+    pub trial: u32,
+    pub model: String,
+    pub params: serde_json::Value,
+    pub status: RunStatus,
+    pub error: Option<String>,
+    pub wall_ms: Option<f64>,
+    pub cpu_ms: Option<f64>,
+    /// Mean and standard deviation of each metric over the folds.
+    pub metrics: BTreeMap<String, MeanStd>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+impl RunInfo {
+    /// The metric a table leads with: its task's headline metric.
+    pub fn headline_metric(&self) -> Option<(&'static str, MeanStd)> {
+        let name =
+            datalab_ml::metric_facts::leading_metric([self.metrics.keys().map(|k| k.as_str())])?;
+        self.metrics.get(name).map(|m| (name, *m))
+    }
+}
+
+/// Parameters as `name=value` joined by `separator`, or "defaults".
+pub fn params_text(params: &serde_json::Value, separator: &str) -> String {
+    match params.as_object() {
+        Some(map) if !map.is_empty() => map
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(separator)
+            .replace('"', ""),
+        _ => "defaults".into(),
+    }
+}
+
+impl From<RunRecord> for RunInfo {
+    fn from(r: RunRecord) -> Self {
+        RunInfo {
+            id: r.id,
+            experiment_id: r.experiment_id,
+            trial: r.trial,
+            model: r.model,
+            params: serde_json::from_str(&r.params_json).unwrap_or(serde_json::Value::Null),
+            status: r.status,
+            error: r.error,
+            wall_ms: r.wall_ms,
+            cpu_ms: r.cpu_ms,
+            metrics: r
+                .summary_json
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+/// Whether every run of a set is over, and how they ended, for exit codes
+/// and job outcomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunTally {
+    pub succeeded: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+    pub interrupted: usize,
+    pub unfinished: usize,
+}
+
+impl RunTally {
+    pub fn of(runs: &[RunInfo]) -> RunTally {
+        let mut tally = RunTally::default();
+        for run in runs {
+            match run.status {
+                RunStatus::Succeeded => tally.succeeded += 1,
+                RunStatus::Failed => tally.failed += 1,
+                RunStatus::Cancelled => tally.cancelled += 1,
+                RunStatus::Interrupted => tally.interrupted += 1,
+                RunStatus::Queued | RunStatus::Running => tally.unfinished += 1,
+            }
+        }
+        tally
+    }
+
+    /// Runs were tried and none succeeded: every one failed.
+    pub fn all_failed(&self) -> bool {
+        self.failed > 0 && self.succeeded == 0
+    }
+}

@@ -1,0 +1,513 @@
+//! The experiment runner: an experiment's queued runs, trained and tested
+//! on worker threads as one job.
+//!
+//! Runs are claimed from the database one at a time (`claim_next_run`), so
+//! two workers on one experiment, in one process or two, share its queue:
+//! each run is claimed once and nobody cancels anybody else's. Trials are
+//! CPU-bound and run on plain threads; the calling thread owns the database
+//! connection and records every claim, fold and end as it happens, so a run
+//! is never left `running` by a live job. Each fold is kept as soon as it is
+//! scored: a run stopped (cancelled, killed) keeps its finished folds, and
+//! when it is run again it starts from them.
+
+use crate::events::Event;
+use crate::jobs::Job;
+use crate::run_files::RunFiles;
+use crate::run_info::RunInfo;
+use datalab_ml::features::InputColumn;
+use datalab_ml::spec::TrialSpec;
+use datalab_ml::trial::{
+    FoldResult, TargetColumn, TrialError, TrialInput, TrialObserver, TrialResult, TrialStage,
+};
+use datalab_ml::validation::Validation;
+use datalab_project::{
+    ExperimentRecord, MetricValue, Project, ProjectError, RunId, RunRecord, RunStatus,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What happens during a run of an experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum RunEvent {
+    Started {
+        run: RunId,
+        trial: u32,
+        model: String,
+    },
+    /// `done` of `folds` folds of a run are trained and scored.
+    Fold {
+        run: RunId,
+        done: usize,
+        folds: usize,
+    },
+    /// Inside a fold (or the final model): `done` of `total` steps (trees,
+    /// iterations, classes) of its fit, `0 of 0` when the fit has no steps.
+    Step {
+        run: RunId,
+        stage: TrialStage,
+        done: u64,
+        total: u64,
+    },
+    Finished {
+        run: Box<RunInfo>,
+    },
+}
+
+/// An experiment ready to run: its trials (by trial number) and its data.
+#[derive(Debug)]
+pub struct Sweep {
+    pub experiment: ExperimentRecord,
+    pub trials: Vec<TrialSpec>,
+    pub features: Vec<InputColumn>,
+    pub target: TargetColumn,
+    pub validation: Validation,
+    pub seed: u64,
+    /// Trials at once.
+    pub workers: usize,
+}
+
+/// How often the runner looks for runs someone asked to stop.
+const LOOK: Duration = Duration::from_millis(200);
+/// The fastest a run's in-fold progress is sent.
+const STEP_EVERY: Duration = Duration::from_millis(250);
+
+/// A trial's evaluation and the model trained for keeping, as JSON.
+struct Evaluated {
+    result: TrialResult,
+    model_json: Result<String, String>,
+}
+
+struct Work {
+    run: RunRecord,
+    trial: Option<TrialSpec>,
+    finished: Vec<FoldResult>,
+    stop: Arc<AtomicBool>,
+}
+
+enum Message {
+    Step(RunId, TrialStage, u64, u64),
+    Fold(RunId, Box<FoldResult>),
+    Finished(RunId, Box<Result<Evaluated, TrialError>>, f64, f64),
+}
+
+/// What a worker's trial tells the runner.
+struct Observer<'a> {
+    run: RunId,
+    stop: &'a AtomicBool,
+    job: &'a Job<'a>,
+    sender: &'a Sender<Message>,
+    helper_cpu_ns: AtomicU64,
+}
+
+impl TrialObserver for Observer<'_> {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst) || self.job.cancelled()
+    }
+
+    fn progress(&self, stage: TrialStage, done: u64, total: u64) {
+        let _ = self
+            .sender
+            .send(Message::Step(self.run, stage, done, total));
+    }
+
+    fn fold_done(&self, fold: &FoldResult) {
+        let _ = self
+            .sender
+            .send(Message::Fold(self.run, Box::new(fold.clone())));
+    }
+
+    fn helper_cpu(&self, spent: Duration) {
+        let ns = u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX);
+        self.helper_cpu_ns.fetch_add(ns, Ordering::Relaxed);
+    }
+}
+
+impl Sweep {
+    /// Runs the experiment's queued runs, `workers` at a time, until none is
+    /// left or the job is cancelled (then the queued ones are cancelled,
+    /// and running ones stop within a second or so, keeping their finished
+    /// folds). Returns the runs this job ended.
+    pub fn run(&self, project: &Project, job: &Job<'_>) -> Result<Vec<RunId>, ProjectError> {
+        let experiment = self.experiment.id;
+        let queued = project
+            .run_counts(experiment)?
+            .into_iter()
+            .find(|(status, _)| *status == RunStatus::Queued)
+            .map_or(0, |(_, count)| count);
+        let workers = self.workers.clamp(1, (queued as usize).max(1));
+        let (work_sender, work_receiver) = mpsc::channel::<Work>();
+        let work_receiver = Mutex::new(work_receiver);
+        let (sender, receiver) = mpsc::channel::<Message>();
+        let mut ended = Vec::new();
+        let mut first_error: Option<ProjectError> = None;
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let (sender, work_receiver) = (sender.clone(), &work_receiver);
+                scope.spawn(move || self.work(job, work_receiver, &sender));
+            }
+            drop(sender);
+            let mut runner = Runner {
+                project,
+                job,
+                sweep: self,
+                work: Some(work_sender),
+                in_flight: BTreeMap::new(),
+                folds_done: BTreeMap::new(),
+                last_step: BTreeMap::new(),
+                queued,
+                ended: 0,
+            };
+            let outcome = runner.drive(&receiver, workers, &mut ended);
+            // Workers stop when the queue closes; the ones in flight finish first.
+            runner.work = None;
+            runner.drain(&receiver, &mut ended);
+            if let Err(e) = outcome {
+                first_error = Some(e);
+            }
+        });
+        if job.cancelled() {
+            project.cancel_queued_runs(experiment)?;
+        }
+        match first_error {
+            Some(error) => Err(error),
+            None => Ok(ended),
+        }
+    }
+
+    /// A worker: takes runs from the queue until it closes.
+    fn work(&self, job: &Job<'_>, queue: &Mutex<Receiver<Work>>, sender: &Sender<Message>) {
+        loop {
+            let next = match queue.lock() {
+                Ok(receiver) => receiver.recv(),
+                Err(_) => return,
+            };
+            let Ok(work) = next else { return };
+            let wall = Instant::now();
+            let cpu = datalab_ml::watch::thread_cpu();
+            let observer = Observer {
+                run: work.run.id,
+                stop: &work.stop,
+                job,
+                sender,
+                helper_cpu_ns: AtomicU64::new(0),
+            };
+            let result = match &work.trial {
+                Some(trial) => self.evaluate(trial, &work.finished, &observer),
+                None => Err(TrialError::UnknownTrial(work.run.trial)),
+            };
+            let helper = Duration::from_nanos(observer.helper_cpu_ns.load(Ordering::Relaxed));
+            let cpu_ms =
+                (datalab_ml::watch::thread_cpu().saturating_sub(cpu) + helper).as_secs_f64() * 1e3;
+            let wall_ms = wall.elapsed().as_secs_f64() * 1e3;
+            let _ = sender.send(Message::Finished(
+                work.run.id,
+                Box::new(result),
+                wall_ms,
+                cpu_ms,
+            ));
+        }
+    }
+
+    fn evaluate(
+        &self,
+        trial: &TrialSpec,
+        finished: &[FoldResult],
+        observer: &Observer<'_>,
+    ) -> Result<Evaluated, TrialError> {
+        let input = TrialInput {
+            columns: &self.features,
+            target: &self.target,
+            model: &trial.model,
+            params: &trial.params,
+            validation: self.validation,
+            seed: self.seed,
+        };
+        let result = input.run(finished, observer)?;
+        let model_json = match input.train_final(observer) {
+            Ok(model) => serde_json::to_string(&model).map_err(|e| e.to_string()),
+            Err(TrialError::Cancelled) => return Err(TrialError::Cancelled),
+            Err(e) => Err(e.to_string()),
+        };
+        Ok(Evaluated { result, model_json })
+    }
+}
+
+/// The runner's side of a sweep: claims, records and reports.
+struct Runner<'a> {
+    project: &'a Project,
+    job: &'a Job<'a>,
+    sweep: &'a Sweep,
+    work: Option<Sender<Work>>,
+    in_flight: BTreeMap<RunId, (RunRecord, Arc<AtomicBool>)>,
+    folds_done: BTreeMap<RunId, usize>,
+    last_step: BTreeMap<RunId, Instant>,
+    queued: u64,
+    ended: u64,
+}
+
+impl Runner<'_> {
+    /// Claims the next queued run and hands it to a worker; false when none is left.
+    fn claim(&mut self) -> Result<bool, ProjectError> {
+        if self.job.cancelled() {
+            return Ok(false);
+        }
+        let Some(work) = &self.work else {
+            return Ok(false);
+        };
+        let Some(run) = self
+            .project
+            .claim_next_run(self.sweep.experiment.id, self.job.id())?
+        else {
+            return Ok(false);
+        };
+        let files = RunFiles::of(self.project, run.id);
+        let finished = files.finished_folds();
+        self.folds_done.insert(run.id, finished.len());
+        let stop = Arc::new(AtomicBool::new(false));
+        self.job.emit(Event::Run {
+            job: self.job.id().clone(),
+            event: RunEvent::Started {
+                run: run.id,
+                trial: run.trial,
+                model: run.model.clone(),
+            },
+        });
+        let trial = self.sweep.trials.get(run.trial as usize).cloned();
+        self.in_flight
+            .insert(run.id, (run.clone(), Arc::clone(&stop)));
+        let sent = work.send(Work {
+            run,
+            trial,
+            finished,
+            stop,
+        });
+        Ok(sent.is_ok())
+    }
+
+    fn report(&self) {
+        let running: Vec<String> = self
+            .in_flight
+            .values()
+            .map(|(run, _)| format!("run {}", run.id))
+            .collect();
+        let stage = if running.is_empty() {
+            format!("{} of {} runs", self.ended, self.queued)
+        } else {
+            format!(
+                "{} of {} runs; {}",
+                self.ended,
+                self.queued,
+                running.join(", ")
+            )
+        };
+        self.job.report(stage, self.ended, self.queued);
+    }
+
+    /// Hands out work and records what comes back until nothing is left.
+    fn drive(
+        &mut self,
+        receiver: &Receiver<Message>,
+        workers: usize,
+        ended: &mut Vec<RunId>,
+    ) -> Result<(), ProjectError> {
+        for _ in 0..workers {
+            if !self.claim()? {
+                break;
+            }
+        }
+        self.report();
+        let mut last_look = Instant::now();
+        while !self.in_flight.is_empty() {
+            let message = match receiver.recv_timeout(LOOK) {
+                Ok(message) => Some(message),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            if last_look.elapsed() >= LOOK {
+                last_look = Instant::now();
+                self.look_for_cancels()?;
+            }
+            if let Some(message) = message
+                && self.handle(message, ended)?
+            {
+                self.claim()?;
+                self.report();
+            }
+        }
+        Ok(())
+    }
+
+    /// Records what workers still send after the queue closed (after an error).
+    fn drain(&mut self, receiver: &Receiver<Message>, ended: &mut Vec<RunId>) {
+        for (_, stop) in self.in_flight.values() {
+            stop.store(true, Ordering::SeqCst);
+        }
+        while let Ok(message) = receiver.recv() {
+            let _ = self.handle(message, ended);
+        }
+    }
+
+    fn look_for_cancels(&mut self) -> Result<(), ProjectError> {
+        let cancelled = self.job.cancelled();
+        let asked = self.project.cancelled_runs(self.job.id())?;
+        for (id, (_, stop)) in &self.in_flight {
+            if cancelled || asked.contains(id) {
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles one message; true when a run ended (a worker is free).
+    fn handle(&mut self, message: Message, ended: &mut Vec<RunId>) -> Result<bool, ProjectError> {
+        let job_id = self.job.id().clone();
+        match message {
+            Message::Step(run, stage, done, total) => {
+                let due = self
+                    .last_step
+                    .get(&run)
+                    .is_none_or(|at| at.elapsed() >= STEP_EVERY);
+                if due {
+                    self.last_step.insert(run, Instant::now());
+                    self.job.emit(Event::Run {
+                        job: job_id,
+                        event: RunEvent::Step {
+                            run,
+                            stage,
+                            done,
+                            total,
+                        },
+                    });
+                }
+                Ok(false)
+            }
+            Message::Fold(run, fold) => {
+                // Kept at once: a stopped run keeps it, a resumed one skips it.
+                let files = RunFiles::of(self.project, run);
+                let _ = files.save_fold(&fold);
+                self.project
+                    .record_fold_metrics(run, &fold_metrics(&fold))?;
+                let done = self.folds_done.entry(run).or_insert(0);
+                *done += 1;
+                let folds =
+                    datalab_ml::trial::fold_count(&self.sweep.target, self.sweep.validation);
+                self.job.emit(Event::Run {
+                    job: job_id,
+                    event: RunEvent::Fold {
+                        run,
+                        done: (*done).min(folds),
+                        folds,
+                    },
+                });
+                Ok(false)
+            }
+            Message::Finished(run, result, wall_ms, cpu_ms) => {
+                self.in_flight.remove(&run);
+                self.last_step.remove(&run);
+                self.folds_done.remove(&run);
+                let labels = match &self.sweep.target {
+                    TargetColumn::Classes { labels, .. } => labels.clone(),
+                    _ => Vec::new(),
+                };
+                let recorded = record_result(self.project, run, *result, wall_ms, cpu_ms, &labels);
+                self.ended += 1;
+                ended.push(run);
+                if let Ok(record) = self.project.run(run) {
+                    self.job.emit(Event::Run {
+                        job: job_id,
+                        event: RunEvent::Finished {
+                            run: Box::new(record.into()),
+                        },
+                    });
+                }
+                recorded.map(|()| true)
+            }
+        }
+    }
+}
+
+fn fold_metrics(fold: &FoldResult) -> Vec<MetricValue> {
+    fold.metrics
+        .scalars()
+        .into_iter()
+        .map(|(name, value)| MetricValue {
+            fold: fold.fold as u32,
+            name: name.to_string(),
+            value,
+        })
+        .collect()
+}
+
+fn record_result(
+    project: &Project,
+    run: RunId,
+    result: Result<Evaluated, TrialError>,
+    wall_ms: f64,
+    cpu_ms: f64,
+    labels: &[String],
+) -> Result<(), ProjectError> {
+    match result {
+        Ok(Evaluated {
+            result: trial,
+            model_json,
+        }) => {
+            let metrics: Vec<MetricValue> = trial.folds.iter().flat_map(fold_metrics).collect();
+            let summary = serde_json::to_string(&trial.summary).ok();
+            let files = RunFiles::of(project, run);
+            let error = save_run_files(&files, &trial, model_json, labels).err();
+            let status = if error.is_some() {
+                RunStatus::Failed
+            } else {
+                files.clear_folds();
+                RunStatus::Succeeded
+            };
+            project.finish_run(
+                run,
+                status,
+                error.as_deref(),
+                wall_ms,
+                cpu_ms,
+                summary.as_deref(),
+                &metrics,
+            )
+        }
+        Err(TrialError::Cancelled) => {
+            project.finish_run(run, RunStatus::Cancelled, None, wall_ms, cpu_ms, None, &[])
+        }
+        Err(error) => project.finish_run(
+            run,
+            RunStatus::Failed,
+            Some(&error.to_string()),
+            wall_ms,
+            cpu_ms,
+            None,
+            &[],
+        ),
+    }
+}
+
+/// The evaluation (each fold's test rows, predictions and metrics), the
+/// charts (downsampled once here, so drawing them never reads the whole
+/// evaluation) and the trained model.
+fn save_run_files(
+    files: &RunFiles,
+    trial: &TrialResult,
+    model_json: Result<String, String>,
+    labels: &[String],
+) -> Result<(), String> {
+    let model_json =
+        model_json.map_err(|e| format!("the final model could not be trained: {e}"))?;
+    let evaluation = serde_json::to_vec(&trial.folds).map_err(|e| e.to_string())?;
+    let charts = datalab_ml::charts::charts_of(&trial.folds, labels.to_vec());
+    let charts = serde_json::to_vec(&charts).map_err(|e| e.to_string())?;
+    files
+        .write(RunFiles::EVALUATION, &evaluation)
+        .and_then(|()| files.write(RunFiles::CHARTS, &charts))
+        .and_then(|()| files.write(RunFiles::MODEL, model_json.as_bytes()))
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,236 @@
+//! From a dataset's columns to what a trial learns from: which columns are
+//! the features, and the target prepared for the task (classes as sorted
+//! labels, numbers for regression), with the rows that have no target left
+//! out. The API loads the columns; the rules are here, so a run, a vendor
+//! evaluation and a registered model's input schema all agree on them.
+
+use crate::catalog::Task;
+use crate::features::{ColumnValues, InputColumn};
+use crate::trial::TargetColumn;
+
+/// The most classes a classification target may have: more looks like a
+/// regression target or an id column.
+pub const MAX_CLASSES: usize = 1_000;
+
+/// Why a spec's columns cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrepareError {
+    #[error("no feature columns: list some in task.features")]
+    NoFeatures,
+    #[error("'{0}' is the target; it cannot also be a feature")]
+    TargetIsFeature(String),
+    #[error("this task needs a target column: set task.target")]
+    NoTarget,
+    #[error("target '{0}' holds text; regression needs a numeric target (or use classification)")]
+    TextTarget(String),
+    #[error("target '{0}' has fewer than two classes: nothing to classify")]
+    OneClass(String),
+    #[error(
+        "target '{name}' has {classes} distinct values: that looks like a regression target, not classes"
+    )]
+    TooManyClasses { name: String, classes: usize },
+}
+
+impl PrepareError {
+    /// The spec field the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            PrepareError::NoFeatures | PrepareError::TargetIsFeature(_) => "task.features",
+            _ => "task.target",
+        }
+    }
+}
+
+/// The feature columns of a spec: the ones it lists, or every column but
+/// the target when it lists none.
+pub fn feature_columns(
+    columns: &[String],
+    target: Option<&str>,
+    listed: &[String],
+) -> Result<Vec<String>, PrepareError> {
+    let features: Vec<String> = if listed.is_empty() {
+        columns
+            .iter()
+            .filter(|name| Some(name.as_str()) != target)
+            .cloned()
+            .collect()
+    } else {
+        listed.to_vec()
+    };
+    if features.is_empty() {
+        return Err(PrepareError::NoFeatures);
+    }
+    if let Some(t) = target.filter(|t| features.iter().any(|f| f == t)) {
+        return Err(PrepareError::TargetIsFeature(t.to_string()));
+    }
+    Ok(features)
+}
+
+/// An experiment's data, ready for trials.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub features: Vec<InputColumn>,
+    pub target: TargetColumn,
+    /// The dataset rows kept (those with a target), in order.
+    pub rows: Vec<usize>,
+}
+
+/// Prepares `features` and the `target` column (`None` for clustering) for
+/// `task`: rows whose target is missing (or not finite) are left out of both.
+pub fn prepare(
+    task: Task,
+    features: Vec<InputColumn>,
+    target: Option<InputColumn>,
+) -> Result<Prepared, PrepareError> {
+    let rows_in = features.first().map_or(0, |c| c.values.len());
+    // A target given to clustering is not learned from, but its missing rows are left out too.
+    let keep: Vec<usize> = match target.as_ref().map(|t| &t.values) {
+        Some(ColumnValues::Numbers(v)) => (0..v.len())
+            .filter(|&i| v[i].is_some_and(f64::is_finite))
+            .collect(),
+        Some(ColumnValues::Texts(v)) => (0..v.len()).filter(|&i| v[i].is_some()).collect(),
+        None if task == Task::Clustering => (0..rows_in).collect(),
+        None => return Err(PrepareError::NoTarget),
+    };
+    let target = match (task, target) {
+        (Task::Clustering, _) => TargetColumn::None,
+        (_, None) => return Err(PrepareError::NoTarget),
+        (Task::Regression, Some(column)) => match column.values {
+            ColumnValues::Numbers(v) => {
+                TargetColumn::Numbers(keep.iter().filter_map(|&i| v[i]).collect())
+            }
+            ColumnValues::Texts(_) => return Err(PrepareError::TextTarget(column.name)),
+        },
+        (Task::Classification, Some(column)) => classes(column, &keep)?,
+    };
+    let features = features
+        .into_iter()
+        .map(|column| InputColumn {
+            name: column.name,
+            values: column.values.pick(&keep),
+        })
+        .collect();
+    Ok(Prepared {
+        features,
+        target,
+        rows: keep,
+    })
+}
+
+/// Class labels, sorted (numbers written as numbers are), and each kept row's class.
+fn classes(column: InputColumn, keep: &[usize]) -> Result<TargetColumn, PrepareError> {
+    let texts: Vec<String> = match column.values {
+        ColumnValues::Texts(v) => keep.iter().filter_map(|&i| v[i].clone()).collect(),
+        ColumnValues::Numbers(v) => keep
+            .iter()
+            .filter_map(|&i| v[i])
+            .map(|x| format!("{x}"))
+            .collect(),
+    };
+    let mut labels = texts.clone();
+    labels.sort();
+    labels.dedup();
+    if labels.len() < 2 {
+        return Err(PrepareError::OneClass(column.name));
+    }
+    if labels.len() > MAX_CLASSES {
+        return Err(PrepareError::TooManyClasses {
+            name: column.name,
+            classes: labels.len(),
+        });
+    }
+    let values = texts
+        .iter()
+        .filter_map(|t| labels.binary_search(t).ok())
+        .collect();
+    Ok(TargetColumn::Classes { labels, values })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbers(name: &str, v: &[Option<f64>]) -> InputColumn {
+        InputColumn {
+            name: name.into(),
+            values: ColumnValues::Numbers(v.to_vec()),
+        }
+    }
+
+    fn texts(name: &str, v: &[Option<&str>]) -> InputColumn {
+        InputColumn {
+            name: name.into(),
+            values: ColumnValues::Texts(v.iter().map(|t| t.map(String::from)).collect()),
+        }
+    }
+
+    #[test]
+    fn features_default_to_every_column_but_the_target() -> Result<(), PrepareError> {
+        let columns: Vec<String> = ["a", "b", "y"].map(String::from).to_vec();
+        assert_eq!(feature_columns(&columns, Some("y"), &[])?, ["a", "b"]);
+        assert_eq!(feature_columns(&columns, Some("y"), &["b".into()])?, ["b"]);
+        assert_eq!(
+            feature_columns(&columns, Some("y"), &["a".into(), "y".into()]),
+            Err(PrepareError::TargetIsFeature("y".into()))
+        );
+        assert_eq!(
+            feature_columns(&["y".into()], Some("y"), &[]),
+            Err(PrepareError::NoFeatures)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn rows_without_a_target_are_left_out_and_classes_are_sorted() -> Result<(), PrepareError> {
+        let x = numbers("x", &[Some(1.0), Some(2.0), None, Some(4.0)]);
+        let y = texts("y", &[Some("b"), None, Some("a"), Some("b")]);
+        let prepared = prepare(Task::Classification, vec![x], Some(y))?;
+        assert_eq!(prepared.rows, [0, 2, 3]);
+        assert_eq!(
+            prepared.target,
+            TargetColumn::Classes {
+                labels: vec!["a".into(), "b".into()],
+                values: vec![1, 0, 1]
+            }
+        );
+        assert_eq!(
+            prepared.features[0].values,
+            ColumnValues::Numbers(vec![Some(1.0), None, Some(4.0)])
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn regression_needs_finite_numbers() -> Result<(), PrepareError> {
+        let x = numbers("x", &[Some(1.0), Some(2.0), Some(3.0)]);
+        let y = numbers("y", &[Some(0.5), Some(f64::NAN), Some(2.5)]);
+        let prepared = prepare(Task::Regression, vec![x.clone()], Some(y))?;
+        assert_eq!(prepared.target, TargetColumn::Numbers(vec![0.5, 2.5]));
+        assert_eq!(
+            prepare(
+                Task::Regression,
+                vec![x.clone()],
+                Some(texts("t", &[Some("a"); 3]))
+            ),
+            Err(PrepareError::TextTarget("t".into()))
+        );
+        assert_eq!(
+            prepare(
+                Task::Classification,
+                vec![x.clone()],
+                Some(texts("t", &[Some("a"); 3]))
+            ),
+            Err(PrepareError::OneClass("t".into()))
+        );
+        assert_eq!(
+            prepare(Task::Regression, vec![x.clone()], None),
+            Err(PrepareError::NoTarget)
+        );
+        let clusters = prepare(Task::Clustering, vec![x], None)?;
+        assert_eq!(
+            (clusters.target, clusters.rows.len()),
+            (TargetColumn::None, 3)
+        );
+        Ok(())
+    }
+}
