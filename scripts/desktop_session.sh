@@ -1,7 +1,8 @@
 # Sourced by tests/e2e/run.sh, bench/ui.sh and bench/ui_probe.sh: what driving the
-# desktop app over WebDriver needs around it. Each start_* function appends the
-# process it starts to the caller's `pids` array; stop_started stops them and waits,
-# so that a run started next finds the display and the ports free.
+# desktop app (and the served UI in a browser) over WebDriver needs around it. Each
+# start_* function appends the process it starts to the caller's `pids` array;
+# stop_started stops them and waits, so that a run started next finds the display
+# and the ports free.
 
 # A scratch home under $1, so the app's web storage and caches start empty.
 use_scratch_home() {
@@ -22,6 +23,16 @@ start_tauri_driver() {
     "${TAURI_DRIVER:-tauri-driver}" --port "$1" >"${2:-/dev/null}" 2>&1 &
     pids+=($!)
     export WEBDRIVER_URL="http://127.0.0.1:$1"
+}
+
+# WebKitWebDriver on port $1 driving a browser (the served-UI test), its output to $2;
+# exports BROWSER_WEBDRIVER_URL, and MINIBROWSER (WebKitGTK's browser, which it drives).
+start_webkit_webdriver() {
+    WebKitWebDriver --port="$1" >"${2:-/dev/null}" 2>&1 &
+    pids+=($!)
+    export BROWSER_WEBDRIVER_URL="http://127.0.0.1:$1"
+    MINIBROWSER="$(ls /usr/lib/*/webkit2gtk-4.1/MiniBrowser 2>/dev/null | head -n 1)"
+    export MINIBROWSER
 }
 
 stop_started() {

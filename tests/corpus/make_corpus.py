@@ -164,8 +164,28 @@ def truncated_parquet() -> None:
     write("truncated.parquet", data[: len(data) * 6 // 10])
 
 
+def hostile() -> None:
+    """What the bad-input drills found: files that were read wrong, or not at all."""
+    # Old Mac line endings: a lone carriage return ends each line.
+    write("cr_only.csv", lines("a,b", "1,2", "3,4", "5,6", end="\r"))
+    table = lines("name,score", "ann,1", "bob,2")
+    write("utf16le_bom.csv", b"\xff\xfe" + table.encode("utf-16-le"))
+    write("utf16be.csv", table.encode("utf-16-be"))  # no byte order mark
+    write("utf32le_bom.csv", b"\xff\xfe\x00\x00" + table.encode("utf-32-le"))
+    # 500 levels of nesting in 3 KB: a recursive parser overflows its stack.
+    write("deep.json", "[" * 500 + "]" * 500)
+    # A JSON array cut short inside an object: polars says only `InternalError(TapeError)`.
+    write("cut_short.json", '[{"a": 1, "b": "x"}, {"a": 2, "b": ')
+    # A key that holds an object on one line and a number on another.
+    write(
+        "object_or_number.ndjson",
+        lines('{"id": 1, "meta": {"k": 1}}', '{"id": 2, "meta": {"k": 2}}', '{"id": 3, "meta": 7}'),
+    )
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     malformed()
     valid()
+    hostile()
     truncated_parquet()

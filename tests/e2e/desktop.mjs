@@ -7,136 +7,24 @@
 // Environment: DATALAB_DESKTOP (the binary), WEBDRIVER_URL (tauri-driver),
 // E2E_OUT (screenshots and the scratch project), DATALAB_REPO (the checkout).
 
-import { existsSync, mkdirSync, readdirSync, writeFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { Session, request as webdriver, waitFor } from "./webdriver.mjs";
 
 const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
 const app = process.env.DATALAB_DESKTOP;
 const repo = process.env.DATALAB_REPO ?? process.cwd();
 const out = process.env.E2E_OUT ?? join(repo, "tests/e2e/out");
-const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
 if (!app) throw new Error("set DATALAB_DESKTOP to the datalab-desktop binary");
 
-async function request(method, path, body, timeoutMs = 60_000) {
-  const response = await fetch(`${driver}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const json = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json.value ?? json)}`);
-  }
-  return json.value;
-}
-
-async function waitFor(what, check, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
-}
-
-class Session {
-  constructor(id) {
-    this.id = id;
-    this.step = 0;
-  }
-  path(rest) {
-    return `/session/${this.id}${rest}`;
-  }
-  async find(css) {
-    const found = await request("POST", this.path("/element"), { using: "css selector", value: css });
-    return found[ELEMENT];
-  }
-  async findAll(css) {
-    const found = await request("POST", this.path("/elements"), { using: "css selector", value: css });
-    return found.map((e) => e[ELEMENT]);
-  }
-  async waitFor(css, timeoutMs) {
-    return waitFor(css, () => this.find(css), timeoutMs);
-  }
-  async click(css) {
-    const element = await this.waitFor(css);
-    await request("POST", this.path(`/element/${element}/click`), {});
-  }
-  async type(css, text) {
-    const element = await this.waitFor(css);
-    await request("POST", this.path(`/element/${element}/clear`), {});
-    await request("POST", this.path(`/element/${element}/value`), { text });
-  }
-  /** The text a person sees in an element (its innerText). */
-  async text(css) {
-    await this.waitFor(css);
-    return this.run("return document.querySelector(arguments[0]).innerText", css);
-  }
-  /** An element's innerText now, or null when there is no such element (no waiting). */
-  async textNow(css) {
-    return this.run("const e = document.querySelector(arguments[0]); return e === null ? null : e.innerText", css);
-  }
-  /** Waits until a control is there and enabled (a click on a disabled button does nothing). */
-  async waitEnabled(css, timeoutMs) {
-    return waitFor(
-      `${css} to be enabled`,
-      () => this.run("const e = document.querySelector(arguments[0]); return e !== null && !e.disabled", css),
-      timeoutMs,
-    );
-  }
-  async run(script, ...args) {
-    return request("POST", this.path("/execute/sync"), { script, args });
-  }
-  /** Chooses an option of a <select>, as a click would, firing the change event. */
-  async choose(css, value) {
-    await this.waitFor(css);
-    // Options arrive from the API after the select is drawn.
-    await waitFor(`${css} to offer ${value}`, () =>
-      this.run(
-        `const s = document.querySelector(arguments[0]); return s !== null && [...s.options].some(o => o.value === arguments[1]);`,
-        css,
-        value,
-      ),
-    ).catch(() => {});
-    const ok = await this.run(
-      `const s = document.querySelector(arguments[0]);
-       if (![...s.options].some(o => o.value === arguments[1])) return false;
-       s.value = arguments[1];
-       s.dispatchEvent(new Event("change", { bubbles: true }));
-       return true;`,
-      css,
-      value,
-    );
-    if (!ok) throw new Error(`${css} has no option ${value}`);
-  }
-  async screenshot(name) {
-    this.step += 1;
-    // Two animation frames first: the snapshot shows what WebKit last drew, which can
-    // still be the frame before the step's last scroll or render.
-    await request("POST", this.path("/execute/async"), {
-      script: "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-      args: [],
-    });
-    const png = await request("GET", this.path("/screenshot"));
-    const file = join(out, `${String(this.step).padStart(2, "0")}-${name}.png`);
-    writeFileSync(file, Buffer.from(png, "base64"));
-    console.log(`screenshot: ${file}`);
-  }
-}
+const request = (method, path, body, timeoutMs) => webdriver(driver, method, path, body, timeoutMs);
 
 async function main() {
   mkdirSync(out, { recursive: true });
   // Old screenshots go; the scratch project too (run.sh owns the rest of the folder).
   for (const name of readdirSync(out)) {
-    if (name.endsWith(".png") || name === "project") rmSync(join(out, name), { recursive: true, force: true });
+    if ((name.endsWith(".png") && !name.startsWith("browser-")) || name === "project") rmSync(join(out, name), { recursive: true, force: true });
   }
   await waitFor("tauri-driver", async () => (await fetch(`${driver}/status`)).ok, 30_000);
   const created = await request(
@@ -145,7 +33,7 @@ async function main() {
     { capabilities: { alwaysMatch: { "tauri:options": { application: app } } } },
     120_000,
   );
-  const session = new Session(created.sessionId);
+  const session = new Session(driver, created.sessionId, out);
   try {
     // 1. Create a project.
     const project = join(out, "project");

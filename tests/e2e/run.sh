@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the desktop end-to-end test: starts Xvfb (when there is no display)
-# and tauri-driver, then drives the real app (tests/e2e/desktop.mjs).
+# Runs the end-to-end tests: starts Xvfb (when there is no display) and
+# tauri-driver, then drives the real app (tests/e2e/desktop.mjs); then the UI
+# served by `datalab ui --serve` (the datalab binary beside the app) in
+# WebKitGTK's MiniBrowser over WebKitWebDriver (tests/e2e/browser.mjs).
 #   tests/e2e/run.sh PATH/TO/datalab-desktop
 # Screenshots land in tests/e2e/out/ (E2E_OUT).
 set -euo pipefail
@@ -29,3 +31,7 @@ export E2E_S3_ENDPOINT="http://127.0.0.1:$s3_port" E2E_S3_DATA="$out/s3"
 start_tauri_driver "${WEBDRIVER_PORT:-4444}" "$out/tauri-driver.log"
 export DATALAB_DESKTOP="$app" DATALAB_REPO="$PWD" E2E_OUT="$out"
 node tests/e2e/desktop.mjs
+
+start_webkit_webdriver "${BROWSER_WEBDRIVER_PORT:-4446}" "$out/webkitwebdriver.log"
+export DATALAB_CLI="$(dirname "$app")/datalab"
+node tests/e2e/browser.mjs

@@ -116,8 +116,13 @@ pub fn import_dataset(
     request: &ImportRequest,
     jobs: &JobContext<'_>,
 ) -> Result<ImportOutcome, ApiError> {
-    if let Some(name) = &request.name {
-        names::check_dataset_name(name)?;
+    match &request.name {
+        Some(name) => names::check_dataset_name(name)?,
+        // A name taken from the file's is checked as well: a file name may hold
+        // newlines or escape sequences that would reach a terminal.
+        None => names::check_dataset_name(&default_name(&request.path)).map_err(|e| {
+            ApiError::from(e).with_hint("name the dataset yourself (`--name`, or the Name field)")
+        })?,
     }
     let label = format!("import {}", request.path.display());
     jobs.run(project, JobSpec::new(JobKind::Import, label), |job| {

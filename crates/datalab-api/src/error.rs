@@ -49,6 +49,8 @@ pub enum ErrorCode {
     Vendor,
     /// The work ran and failed (every run of a sweep, say).
     Failed,
+    /// A path outside the folders this session may use (the server mode).
+    Forbidden,
     /// A fault of Data Lab itself.
     Internal,
 }
@@ -80,6 +82,12 @@ impl ApiError {
     /// The same error, about `field`.
     pub fn on_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
+        self
+    }
+
+    /// The same error, with what to do added to its message.
+    pub fn with_hint(mut self, hint: &str) -> Self {
+        self.message = format!("{}: {hint}", self.message);
         self
     }
 
@@ -152,6 +160,10 @@ impl From<DataError> for ApiError {
             DataError::NotFound { .. }
             | DataError::Unreadable { .. }
             | DataError::UnsupportedFormat { .. }
+            | DataError::NotAFile { .. }
+            | DataError::TooDeep { .. }
+            | DataError::Encoding { .. }
+            | DataError::CrLineEndings { .. }
             | DataError::Empty { .. }
             | DataError::NoRows { .. }
             | DataError::NotText { .. }
@@ -162,14 +174,19 @@ impl From<DataError> for ApiError {
             | DataError::BadParquet { .. }
             | DataError::BadJson { .. }
             | DataError::Unparsable { .. } => ErrorCode::BadInput,
-            DataError::UnknownColumn { .. } | DataError::InvalidRequest(_) => {
-                ErrorCode::InvalidRequest
-            }
+            DataError::UnknownColumn { .. }
+            | DataError::UnusableColumn { .. }
+            | DataError::InvalidRequest(_) => ErrorCode::InvalidRequest,
             DataError::Query(_) => ErrorCode::Query,
             DataError::Write { .. } | DataError::Snapshot { .. } => ErrorCode::Io,
             DataError::Cancelled => ErrorCode::Cancelled,
         };
-        ApiError::new(code, error.to_string())
+        let field = matches!(error, DataError::UnusableColumn { .. }).then_some("task.features");
+        let api = ApiError::new(code, error.to_string());
+        match field {
+            Some(field) => api.on_field(field),
+            None => api,
+        }
     }
 }
 

@@ -25,7 +25,8 @@ fn max_trials() -> u64 {
 
 fn spec_error(error: SpecError) -> ApiError {
     let field = match &error {
-        SpecError::TooManyTrials { .. } => Some("search"),
+        SpecError::TooManyTrials { .. } => Some("search".to_string()),
+        SpecError::Field { field, .. } => Some(field.clone()),
         _ => None,
     };
     let api = ApiError::invalid(error.to_string());
@@ -105,6 +106,20 @@ pub fn create_experiment(
 ) -> Result<ExperimentDetail, ApiError> {
     let trials = trials_of(spec)?;
     let data = ExperimentData::load(project, spec)?;
+    // The folds must fit the rows (5 folds of 3 rows cannot): refused now, not in every run.
+    datalab_ml::trial::test_rows(
+        &data.prepared.features,
+        &data.prepared.target,
+        spec.validation,
+        spec.seed,
+    )
+    .map_err(|e| {
+        let field = match spec.validation {
+            datalab_ml::validation::Validation::KFold { .. } => "validation.folds",
+            datalab_ml::validation::Validation::Holdout { .. } => "validation.test_fraction",
+        };
+        ApiError::invalid_field(field, format!("spec: {field}: {e}"))
+    })?;
     let spec_toml = spec.to_toml().map_err(spec_error)?;
     let trial_rows: Vec<(String, String)> = trials
         .iter()

@@ -185,12 +185,11 @@ pub fn register_model(
         .map(|name| InputField {
             name: name.clone(),
             kind: match columns.iter().find(|c| &c.name == name).map(|c| c.kind) {
-                Some(
-                    datalab_data::ColumnKind::Integer
-                    | datalab_data::ColumnKind::Float
-                    | datalab_data::ColumnKind::Boolean,
-                ) => "number".into(),
-                _ => "text".into(),
+                Some(datalab_data::ColumnKind::Integer | datalab_data::ColumnKind::Float) => {
+                    InputField::NUMBER.into()
+                }
+                Some(datalab_data::ColumnKind::Boolean) => InputField::BOOLEAN.into(),
+                _ => InputField::TEXT.into(),
             },
         })
         .collect();

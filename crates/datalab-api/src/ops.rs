@@ -13,6 +13,7 @@
 
 use crate::error::{ApiError, ErrorCode};
 use crate::jobs::JobContext;
+use crate::places::{FolderListing, FolderRequest, Places};
 use crate::serving::ServedModels;
 use crate::{
     DatasetInfo, ExperimentDetail, ExperimentInfo, ExperimentOutcome, ImportOutcome, ImportRequest,
@@ -30,18 +31,30 @@ use std::sync::atomic::AtomicBool;
 use ts_rs::TS;
 
 /// What one user (a window, a browser tab, a CLI call) works on: the current
-/// project, if any.
+/// project, if any, and the folders its paths may lead to.
 #[derive(Debug, Default)]
 pub struct Session {
     project: Mutex<Option<PathBuf>>,
+    places: Places,
 }
 
 impl Session {
-    /// A session on `project`, or on none yet.
+    /// A session on `project`, or on none yet, that may use any path.
     pub fn new(project: Option<PathBuf>) -> Self {
+        Session::confined(project, Places::Anywhere)
+    }
+
+    /// A session whose paths stay within `places` (the server mode).
+    pub fn confined(project: Option<PathBuf>, places: Places) -> Self {
         Session {
             project: Mutex::new(project),
+            places,
         }
+    }
+
+    /// The folders this session's paths may lead to.
+    pub fn places(&self) -> &Places {
+        &self.places
     }
 
     /// The current project's folder.
@@ -262,19 +275,31 @@ operations! {
     };
     /// Creates a project in a folder and makes it current.
     create_project(ProjectPath) -> ProjectSummary => |cx, r| {
-        let (project, summary) = crate::init_project(&r.path)?;
+        let folder = cx.session.places().check(&r.path, "path")?;
+        let (project, summary) = crate::init_project(&folder)?;
         cx.session.set_project(project.root().to_path_buf());
         Ok::<_, ApiError>(summary)
     };
     /// Opens the project in a folder (or a parent) and makes it current.
     open_project(ProjectPath) -> ProjectSummary => |cx, r| {
-        let project = crate::discover_project(&r.path)?;
+        let folder = cx.session.places().check(&r.path, "path")?;
+        let project = crate::discover_project(&folder)?;
+        // A project found in a parent must be inside the places too.
+        cx.session.places().check(project.root(), "path")?;
         cx.session.set_project(project.root().to_path_buf());
         crate::project_summary(&project)
     };
+    /// What a folder holds, for choosing a file or a project folder; within
+    /// the folders the session may use.
+    list_folder(FolderRequest) -> FolderListing => |cx, r| {
+        crate::places::list_folder(cx.session.places(), cx.session.project_root().as_deref(), &r)
+    };
     list_datasets(Empty) -> Vec<DatasetInfo> => |cx, _r| crate::list_datasets(&cx.session.open()?);
     /// Imports a file (CSV, TSV, Parquet, JSON); progress arrives as events.
-    import_dataset(ImportRequest) -> ImportOutcome => |cx, r| crate::import_dataset(&cx.session.open()?, &r, &cx.jobs());
+    import_dataset(ImportRequest) -> ImportOutcome => |cx, r| {
+        let path = cx.session.places().check(&r.path, "path")?;
+        crate::import_dataset(&cx.session.open()?, &ImportRequest { path, ..r }, &cx.jobs())
+    };
     show_dataset(DatasetName) -> DatasetInfo => |cx, r| crate::show_dataset(&cx.session.open()?, &r.dataset);
     /// A page of rows, sorted and filtered, fetched from the snapshot.
     preview_dataset(PreviewDatasetRequest) -> QueryOutput => |cx, r| crate::preview_dataset(&cx.session.open()?, &r);
@@ -312,7 +337,15 @@ operations! {
     show_model(crate::ModelRef) -> crate::ModelVersionDetail => |cx, r| crate::show_model(&cx.session.open()?, &r.model);
     set_model_alias(crate::SetAliasRequest) -> crate::ModelVersionInfo => |cx, r| crate::set_model_alias(&cx.session.open()?, &r);
     /// Adds a storage target: a folder, or an S3 bucket (credentials come from the environment).
-    add_storage(crate::AddStorageRequest) -> crate::StorageTargetInfo => |cx, r| crate::add_storage(&cx.session.open()?, &r);
+    add_storage(crate::AddStorageRequest) -> crate::StorageTargetInfo => |cx, r| {
+        let config = match r.config {
+            datalab_publish::StorageConfig::Folder { path } => datalab_publish::StorageConfig::Folder {
+                path: cx.session.places().check(&path, "config.path")?,
+            },
+            other => other,
+        };
+        crate::add_storage(&cx.session.open()?, &crate::AddStorageRequest { config, ..r })
+    };
     list_storage(Empty) -> Vec<crate::StorageTargetInfo> => |cx, _r| crate::list_storage(&cx.session.open()?);
     /// Writes, reads back and deletes a small object in a target.
     test_storage(StorageName) -> crate::StorageTargetInfo => |cx, r| crate::test_storage(&cx.session.open()?, &r.target);

@@ -9,6 +9,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::vendors::{AddVendorRequest, VendorInfo};
 use datalab_project::Project;
 use datalab_publish::StorageConfig;
+use datalab_publish::package::InputField;
 use datalab_serving::{BackgroundServer, ServedModel};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -130,12 +131,10 @@ fn sample_row(
                 .as_ref()
                 .and_then(|row| row.iter().find(|(name, _)| name == &field.name))
                 .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| {
-                    if field.kind == "number" {
-                        json!(0.0)
-                    } else {
-                        json!("")
-                    }
+                .unwrap_or_else(|| match field.kind.as_str() {
+                    InputField::NUMBER => json!(0.0),
+                    InputField::BOOLEAN => json!(false),
+                    _ => json!(""),
                 });
             (field.name.clone(), value)
         })
@@ -143,17 +142,11 @@ fn sample_row(
 }
 
 fn samples(model: &ServedModel, row: &[(String, Value)], url: &str) -> (Value, Value, String) {
-    let kinds: Vec<&str> = model
-        .manifest
-        .input_schema
-        .iter()
-        .map(|f| f.kind.as_str())
-        .collect();
     let oip = json!({
-        "inputs": row.iter().zip(&kinds).map(|((name, value), kind)| json!({
+        "inputs": row.iter().zip(&model.manifest.input_schema).map(|((name, value), field)| json!({
             "name": name,
             "shape": [1, 1],
-            "datatype": if *kind == "number" { "FP64" } else { "BYTES" },
+            "datatype": field.datatype(),
             "data": [value],
         })).collect::<Vec<_>>()
     });

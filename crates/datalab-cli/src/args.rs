@@ -94,6 +94,11 @@ pub enum Command {
         /// Port for --serve (default: a free one).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// With --serve, a folder besides the project whose files the UI may
+        /// import and where it may create projects; repeat for several.
+        /// Requests naming any other path are refused.
+        #[arg(long = "allow-dir", value_name = "DIR")]
+        allow_dir: Vec<PathBuf>,
     },
     /// Long work (imports, sweeps, evaluations, publishes) of every process
     /// on the project: running and recent, with progress; cancel one.

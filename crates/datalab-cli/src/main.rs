@@ -26,7 +26,28 @@ use datalab_api::{
 };
 use std::process::ExitCode;
 
+/// A reader that went away (`datalab … | head`) ends the command quietly, as
+/// it ends Unix tools: exit 141 (128 + SIGPIPE), no message, no backtrace.
+/// Rust ignores SIGPIPE, so `println!` to a closed pipe panics instead; the
+/// panic hook turns that one panic back into the quiet exit.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let json = cli.json;
     let progress = progress::TerminalProgress::new(!json);
@@ -50,7 +71,10 @@ fn main() -> ExitCode {
 
 fn exit_code(code: ErrorCode) -> u8 {
     match code {
-        ErrorCode::BadInput | ErrorCode::InvalidRequest | ErrorCode::Query => 3,
+        ErrorCode::BadInput
+        | ErrorCode::InvalidRequest
+        | ErrorCode::Query
+        | ErrorCode::Forbidden => 3,
         ErrorCode::NotFound => 4,
         ErrorCode::NotAProject | ErrorCode::ProjectExists | ErrorCode::NewerSchema => 5,
         ErrorCode::NameTaken => 3,
@@ -204,6 +228,7 @@ fn ui(
     project: &Option<std::path::PathBuf>,
     serve: bool,
     port: u16,
+    allowed_dirs: Vec<std::path::PathBuf>,
     progress: &progress::TerminalProgress,
 ) -> Result<(), ApiError> {
     let root = open(project).ok().map(|p| p.root().to_path_buf());
@@ -244,12 +269,22 @@ fn ui(
         .block_on(datalab_server::start(datalab_server::ServeOptions {
             port,
             project: root,
+            allowed_dirs,
             // A UI folder being worked on, instead of the one built in.
             ui_dir: std::env::var_os("DATALAB_UI_DIR").map(std::path::PathBuf::from),
         }))
         .map_err(io)?;
     println!("Data Lab is serving on 127.0.0.1 only. Open this URL (it carries the token):");
     println!("    {}", server.url());
+    println!(
+        "Paths stay within: {} (--allow-dir adds a folder).",
+        server
+            .places()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!("Press Ctrl-C to stop.");
     let _ = std::io::Write::flush(&mut std::io::stdout());
     let cancel = progress.cancel_flag();
@@ -302,8 +337,10 @@ fn read_spec(path: &std::path::Path) -> Result<api::ExperimentSpec, ApiError> {
             format!("{}: cannot read it: {e}", path.display()),
         )
     })?;
-    api::parse_spec(&text)
-        .map_err(|e| ApiError::new(e.code, format!("{}: {}", path.display(), e.message)))
+    api::parse_spec(&text).map_err(|e| ApiError {
+        message: format!("{}: {}", path.display(), e.message),
+        ..e
+    })
 }
 
 fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> {
@@ -411,7 +448,11 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
         Command::Evaluations(command) => vendors::evaluations(&open(&cli.project)?, command, &out),
         Command::Compare { experiment } => vendors::compare(&open(&cli.project)?, experiment, &out),
         Command::Agreements(args) => vendors::agreements(&open(&cli.project)?, args, &out),
-        Command::Ui { serve, port } => ui(&cli.project, serve, port, progress),
+        Command::Ui {
+            serve,
+            port,
+            allow_dir,
+        } => ui(&cli.project, serve, port, allow_dir, progress),
         Command::Call { operation, request } => call(&cli.project, &operation, &request, progress),
         Command::Runs(RunsCommand::Show { id }) => {
             let project = open(&cli.project)?;

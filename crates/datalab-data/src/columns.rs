@@ -33,11 +33,7 @@ pub fn load_columns(path: &Path, names: &[String]) -> Result<Vec<(String, Column
         path: path.to_path_buf(),
         detail: first_line(&e.to_string()),
     };
-    let mut lazy = LazyFrame::scan_parquet(
-        PlRefPath::from(path.to_string_lossy().as_ref()),
-        ScanArgsParquet::default(),
-    )
-    .map_err(damaged)?;
+    let mut lazy = crate::files::scan_parquet_file(path).map_err(damaged)?;
     let schema = schema_of(&*lazy.collect_schema().map_err(damaged)?);
     let mut exprs = Vec::with_capacity(names.len());
     let mut kinds = Vec::with_capacity(names.len());
@@ -54,13 +50,25 @@ pub fn load_columns(path: &Path, names: &[String]) -> Result<Vec<(String, Column
                         .collect::<Vec<_>>()
                         .join(", "),
                 })?;
-        let numeric = column.kind.is_numeric() || column.kind == ColumnKind::Boolean;
-        let target = if numeric {
-            DataType::Float64
-        } else {
-            DataType::String
+        let numeric = matches!(
+            column.kind,
+            ColumnKind::Integer | ColumnKind::Float | ColumnKind::Boolean | ColumnKind::Duration
+        );
+        let expr = match column.kind {
+            ColumnKind::Other => {
+                return Err(DataError::UnusableColumn {
+                    name: name.clone(),
+                    what: "lists, structs or binary values",
+                });
+            }
+            // A duration is a number of its time unit.
+            ColumnKind::Duration => col(name.as_str())
+                .cast(DataType::Int64)
+                .cast(DataType::Float64),
+            _ if numeric => col(name.as_str()).cast(DataType::Float64),
+            _ => col(name.as_str()).cast(DataType::String),
         };
-        exprs.push(col(name.as_str()).cast(target));
+        exprs.push(expr);
         kinds.push(numeric);
     }
     let frame = lazy.select(exprs).collect().map_err(damaged)?;

@@ -18,6 +18,48 @@ pub enum DataError {
     #[error("{}: {what} is not a format Data Lab imports; use CSV/TSV, Parquet, NDJSON or a JSON array of objects", path.display())]
     UnsupportedFormat { path: PathBuf, what: String },
 
+    #[error(
+        "{}: is not a regular file (a pipe, a socket or a device), which would be read forever: \
+         save what it streams to a file and import that",
+        path.display()
+    )]
+    NotAFile { path: PathBuf },
+
+    #[error(
+        "{}: line {line} nests arrays and objects more than {limit} deep, more than Data Lab \
+         reads (set DATALAB_MAX_JSON_DEPTH to raise the limit, or flatten the data)",
+        path.display()
+    )]
+    TooDeep {
+        path: PathBuf,
+        line: u64,
+        limit: usize,
+    },
+
+    #[error(
+        "{}: the file is {encoding} text; Data Lab reads UTF-8: convert it first, e.g. \
+         `iconv -f {iconv} -t UTF-8 FILE > FILE.utf8.csv`",
+        path.display()
+    )]
+    Encoding {
+        path: PathBuf,
+        encoding: &'static str,
+        iconv: &'static str,
+    },
+
+    #[error(
+        "{}: its lines end with a carriage return alone (old Mac text), which would read as \
+         one long row: convert them first, e.g. `tr '\\r' '\\n' < FILE > FILE.unix.csv`",
+        path.display()
+    )]
+    CrLineEndings { path: PathBuf },
+
+    #[error(
+        "column '{name}' holds {what}: a feature holds numbers, text, booleans, dates or times; \
+         leave it out of task.features"
+    )]
+    UnusableColumn { name: String, what: &'static str },
+
     #[error("{}: the file is empty", path.display())]
     Empty { path: PathBuf },
 

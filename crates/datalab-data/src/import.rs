@@ -129,6 +129,12 @@ fn plan(path: &Path, options: &ImportOptions) -> Result<Plan, DataError> {
             what: "a folder".into(),
         });
     }
+    // A pipe, a socket or a device would be read forever (or block): only files.
+    if !metadata.is_file() {
+        return Err(DataError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
     let head = read_head(path)?;
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
     if text.iter().all(|b| b.is_ascii_whitespace()) && (metadata.len() as usize) <= head.len() {
@@ -163,6 +169,20 @@ fn plan(path: &Path, options: &ImportOptions) -> Result<Plan, DataError> {
         }
         _ => None,
     };
+    if format != SourceFormat::Parquet {
+        if let Some((encoding, iconv)) = wide_encoding(&head) {
+            return Err(DataError::Encoding {
+                path: path.to_path_buf(),
+                encoding,
+                iconv,
+            });
+        }
+        if format == SourceFormat::Csv && head.contains(&b'\r') && !head.contains(&b'\n') {
+            return Err(DataError::CrLineEndings {
+                path: path.to_path_buf(),
+            });
+        }
+    }
     if format != SourceFormat::Parquet && head.iter().take(8192).any(|&b| b == 0) {
         let line = 1 + head
             .iter()
@@ -182,7 +202,12 @@ fn plan(path: &Path, options: &ImportOptions) -> Result<Plan, DataError> {
             .clone()
             .unwrap_or_else(|| DEFAULT_NULL_VALUES.iter().map(|s| s.to_string()).collect()),
         column_types: options.column_types.clone(),
-        infer_schema_rows: options.infer_schema_rows.unwrap_or(DEFAULT_INFER_ROWS),
+        // JSON's keys can first appear anywhere: its schema comes from every row
+        // (a key seen first on line 50,000 is a column too), CSV's from a window.
+        infer_schema_rows: options.infer_schema_rows.unwrap_or(match format {
+            SourceFormat::Json | SourceFormat::Ndjson => 0,
+            _ => DEFAULT_INFER_ROWS,
+        }),
     };
     Ok(Plan {
         path: path.to_path_buf(),
@@ -193,13 +218,55 @@ fn plan(path: &Path, options: &ImportOptions) -> Result<Plan, DataError> {
     })
 }
 
+/// UTF-16 or UTF-32 text, by its byte order mark or, without one, by the
+/// zero bytes every other (or three in four) byte of ASCII text leaves.
+fn wide_encoding(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    match head {
+        [0xFF, 0xFE, 0, 0, ..] => return Some(("UTF-32 (little-endian)", "UTF-32LE")),
+        [0, 0, 0xFE, 0xFF, ..] => return Some(("UTF-32 (big-endian)", "UTF-32BE")),
+        [0xFF, 0xFE, ..] => return Some(("UTF-16 (little-endian)", "UTF-16LE")),
+        [0xFE, 0xFF, ..] => return Some(("UTF-16 (big-endian)", "UTF-16BE")),
+        _ => {}
+    }
+    let sample = &head[..head.len().min(4096) & !3];
+    if sample.len() < 16 {
+        return None;
+    }
+    let zero_at = |offset: usize, step: usize| {
+        sample
+            .iter()
+            .skip(offset)
+            .step_by(step)
+            .filter(|&&b| b == 0)
+            .count()
+            * step
+            >= sample.len() * 9 / 10
+    };
+    let zeros = sample.iter().filter(|&&b| b == 0).count();
+    if zeros * 4 >= sample.len() * 3 * 9 / 10 && zero_at(1, 4) && zero_at(2, 4) && zero_at(3, 4) {
+        return Some(("UTF-32 (little-endian)", "UTF-32LE"));
+    }
+    if zero_at(1, 2) && !zero_at(0, 2) {
+        return Some(("UTF-16 (little-endian)", "UTF-16LE"));
+    }
+    if zero_at(0, 2) && !zero_at(1, 2) {
+        return Some(("UTF-16 (big-endian)", "UTF-16BE"));
+    }
+    None
+}
+
 /// The full pass over the source (hash and structure), completing the plan.
 fn digest(plan: &Plan, progress: &dyn Progress) -> Result<ScannedSource, DataError> {
     let SourceDigest {
         sha256,
         bytes,
         records,
-    } = scan::digest_file(&plan.path, plan.dialect.as_ref(), progress)?;
+    } = scan::digest_file(
+        &plan.path,
+        plan.dialect.as_ref(),
+        matches!(plan.format, SourceFormat::Json | SourceFormat::Ndjson),
+        progress,
+    )?;
     if let (Some(dialect), Some(records)) = (&plan.dialect, records) {
         if records == 0 {
             return Err(DataError::Empty {
@@ -289,6 +356,9 @@ pub fn import_file<T, E: From<DataError>>(
     // Both passes read the file; running them side by side hides one behind
     // the other. polars' read cannot be interrupted: a cancel stops waiting
     // for it (it finishes on its own thread, and its frame is dropped).
+    // JSON is checked first (its nesting, before a recursive parser sees it).
+    let checked_first = matches!(plan.format, SourceFormat::Json | SourceFormat::Ndjson);
+    let early = checked_first.then(|| digest(&plan, progress)).transpose()?;
     let (sender, frame) = std::sync::mpsc::channel();
     let reading = plan.clone();
     std::thread::Builder::new()
@@ -300,7 +370,10 @@ pub fn import_file<T, E: From<DataError>>(
             path: plan.path.clone(),
             detail: format!("no thread could be started to read it: {e}"),
         })?;
-    let source = digest(&plan, progress)?;
+    let source = match early {
+        Some(source) => source,
+        None => digest(&plan, progress)?,
+    };
     if let Some(existing) = known(&source)? {
         return Ok(ImportResult::Known(existing));
     }
@@ -368,9 +441,7 @@ fn read_frame(plan: &Plan) -> PolarsResult<DataFrame> {
         SourceFormat::Csv => csv_reader(plan)?.collect(),
         SourceFormat::Ndjson => ndjson_reader(plan)?.collect(),
         SourceFormat::Json => read_json_array(&plan.path, resolved),
-        SourceFormat::Parquet => {
-            LazyFrame::scan_parquet(pl_path(&plan.path), ScanArgsParquet::default())?.collect()
-        }
+        SourceFormat::Parquet => crate::files::scan_parquet_file(&plan.path)?.collect(),
     }
 }
 
@@ -385,7 +456,7 @@ fn write_frame(frame: DataFrame, snapshot_dir: &Path) -> Result<(Snapshot, Place
     parquet_sink(frame.clone().lazy(), &temp).map_err(write_error)?;
     let rows = frame.height() as u64;
     let columns = schema_of(frame.schema());
-    let digest = scan::digest_file(&temp, None, &crate::progress::NoProgress)?;
+    let digest = scan::digest_file(&temp, None, false, &crate::progress::NoProgress)?;
     let placed = place(temp, snapshot_dir, &digest.sha256)?;
     Ok((
         Snapshot {
@@ -407,9 +478,7 @@ fn read_head(path: &Path) -> Result<Vec<u8>, DataError> {
     Ok(head)
 }
 
-fn pl_path(path: &Path) -> PlRefPath {
-    PlRefPath::from(path.to_string_lossy().as_ref())
-}
+use crate::files::pl_path;
 
 fn overrides(resolved: &ResolvedOptions) -> Option<SchemaRef> {
     if resolved.column_types.is_empty() {
@@ -505,7 +574,7 @@ fn stream_snapshot(
         return Err(DataError::Cancelled);
     }
     let snapshot = describe_snapshot(&temp)?;
-    let digest = scan::digest_file(&temp, None, &crate::progress::NoProgress)?;
+    let digest = scan::digest_file(&temp, None, false, &crate::progress::NoProgress)?;
     let placed = place(temp, snapshot_dir, &digest.sha256)?;
     progress.report(Stage::Converting, source.bytes, source.bytes);
     Ok((
@@ -575,7 +644,7 @@ fn csv_reader(plan: &Plan) -> PolarsResult<LazyFrame> {
         0 => None,
         n => Some(n),
     };
-    LazyCsvReader::new(pl_path(&plan.path))
+    crate::files::csv_file(&plan.path)
         .with_separator(dialect.delimiter)
         .with_quote_char(dialect.quote)
         .with_has_header(dialect.has_header)
@@ -589,7 +658,7 @@ fn csv_reader(plan: &Plan) -> PolarsResult<LazyFrame> {
 
 fn ndjson_reader(plan: &Plan) -> PolarsResult<LazyFrame> {
     let infer = std::num::NonZeroUsize::new(plan.resolved.infer_schema_rows);
-    LazyJsonLineReader::new(pl_path(&plan.path))
+    crate::files::ndjson_file(&plan.path)?
         .with_infer_schema_length(infer)
         .with_schema_overwrite(overrides(&plan.resolved))
         .finish()
@@ -632,7 +701,7 @@ fn convert(source: &ScannedSource, out: &Path) -> PolarsResult<()> {
         }
         SourceFormat::Parquet => {
             // Re-encoding reads every page, so a damaged file is caught now.
-            let lazy = LazyFrame::scan_parquet(pl_path(&source.path), ScanArgsParquet::default())?;
+            let lazy = crate::files::scan_parquet_file(&source.path)?;
             parquet_sink(lazy, out)
         }
     }
@@ -644,8 +713,7 @@ pub(crate) fn describe_snapshot(path: &Path) -> Result<Snapshot, DataError> {
         path: path.to_path_buf(),
         detail: first_line(&e.to_string()),
     };
-    let mut lazy =
-        LazyFrame::scan_parquet(pl_path(path), ScanArgsParquet::default()).map_err(damaged)?;
+    let mut lazy = crate::files::scan_parquet_file(path).map_err(damaged)?;
     let schema = lazy.collect_schema().map_err(damaged)?;
     let rows = lazy
         .select([len().alias("rows")])
@@ -708,13 +776,43 @@ fn explain(source: &ScannedSource, error: PolarsError) -> DataError {
             detail: first_line(&message),
         },
         SourceFormat::Json | SourceFormat::Ndjson => {
-            let line = json_error_line(&source.path, source.format);
-            DataError::BadJson {
-                path,
-                line,
-                detail: first_line(&message),
+            match diagnose_json(&source.path, source.format, &source.resolved.column_types) {
+                Some(JsonProblem::Mismatch {
+                    line,
+                    column,
+                    value,
+                    expected,
+                }) => DataError::MixedTypes {
+                    path,
+                    line,
+                    column,
+                    value,
+                    expected,
+                },
+                Some(JsonProblem::At { line, detail }) => DataError::BadJson {
+                    path,
+                    line: Some(line),
+                    detail,
+                },
+                // Never polars' internals (`InternalError(TapeError)`): say what it means.
+                None => DataError::BadJson {
+                    path,
+                    line: None,
+                    detail: readable_json_error(&message),
+                },
             }
         }
+    }
+}
+
+/// polars' JSON error, in words a person can act on.
+fn readable_json_error(message: &str) -> String {
+    let first = first_line(message);
+    if first.contains("TapeError") || first.contains("InternalError") {
+        "the file is not well-formed JSON (an unclosed bracket or string, or a stray character)"
+            .into()
+    } else {
+        first
     }
 }
 
@@ -739,28 +837,142 @@ fn parse_failure(message: &str) -> Option<(String, String, String)> {
 }
 
 /// The line of the first JSON syntax error, found with serde_json (only on the error path).
-fn json_error_line(path: &Path, format: SourceFormat) -> Option<u64> {
-    let file = std::fs::File::open(path).ok()?;
-    let reader = std::io::BufReader::new(file);
-    match format {
-        SourceFormat::Json => {
-            let result: Result<serde::de::IgnoredAny, _> = serde_json::from_reader(reader);
-            result.err().map(|e| e.line() as u64)
-        }
-        _ => {
-            use std::io::BufRead;
-            for (index, line) in reader.lines().enumerate() {
-                let line = line.ok()?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                if serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&line)
-                    .is_err()
-                {
-                    return Some(index as u64 + 1);
+/// What is wrong in a JSON source, found by reading it again record by record.
+enum JsonProblem {
+    /// A value that does not fit the type asked for its column.
+    Mismatch {
+        line: u64,
+        column: String,
+        value: String,
+        expected: String,
+    },
+    /// A line that is not valid JSON, or a key whose values cannot share a column.
+    At { line: u64, detail: String },
+}
+
+/// The shape of a JSON value, for telling which values can share a column.
+fn shape(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Object(_) => "an object",
+        serde_json::Value::Array(_) => "a list",
+        _ => "a value",
+    }
+}
+
+/// Whether `value` can be read as `kind` (null always can).
+fn fits(value: &serde_json::Value, kind: ColumnKind) -> bool {
+    use serde_json::Value;
+    match (kind, value) {
+        (_, Value::Null) => true,
+        (ColumnKind::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
+        (ColumnKind::Float, Value::Number(_)) => true,
+        (ColumnKind::Boolean, Value::Bool(_)) => true,
+        (ColumnKind::Text | ColumnKind::Categorical, Value::Object(_) | Value::Array(_)) => false,
+        (ColumnKind::Text | ColumnKind::Categorical, _) => true,
+        (ColumnKind::Date | ColumnKind::Datetime | ColumnKind::Time, Value::String(_)) => true,
+        _ => false,
+    }
+}
+
+/// Reads a JSON source record by record (NDJSON: line by line) for the first
+/// problem: a line that does not parse, a value that does not fit its
+/// column's asked type, or a key holding objects in one record and values in
+/// another. Only on the error path.
+fn diagnose_json(
+    path: &Path,
+    format: SourceFormat,
+    types: &BTreeMap<String, ColumnKind>,
+) -> Option<JsonProblem> {
+    use std::io::BufRead;
+    let reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    let records: Box<dyn Iterator<Item = (u64, Result<serde_json::Value, serde_json::Error>)>> =
+        match format {
+            SourceFormat::Json => {
+                match serde_json::from_reader::<_, Vec<serde_json::Value>>(reader) {
+                    Ok(values) => Box::new(
+                        values
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, v)| (i as u64 + 1, Ok(v))),
+                    ),
+                    Err(e) => {
+                        return Some(JsonProblem::At {
+                            line: e.line() as u64,
+                            detail: e.to_string(),
+                        });
+                    }
                 }
             }
-            None
+            _ => Box::new(
+                reader
+                    .lines()
+                    .enumerate()
+                    .map_while(|(i, line)| line.ok().map(|l| (i as u64 + 1, l)))
+                    .filter(|(_, l)| !l.trim().is_empty())
+                    .map(|(n, l)| (n, serde_json::from_str(&l))),
+            ),
+        };
+    let record_word = if format == SourceFormat::Json {
+        "record"
+    } else {
+        "line"
+    };
+    let mut first_shape: BTreeMap<String, (&'static str, u64)> = BTreeMap::new();
+    for (number, record) in records {
+        let record = match record {
+            Ok(serde_json::Value::Object(map)) => map,
+            Ok(_) => {
+                return Some(JsonProblem::At {
+                    line: number,
+                    detail: format!("{record_word} {number} is not an object of column values"),
+                });
+            }
+            Err(e) => {
+                return Some(JsonProblem::At {
+                    line: number,
+                    detail: e.to_string(),
+                });
+            }
+        };
+        for (key, value) in &record {
+            if let Some(kind) = types.get(key)
+                && !fits(value, *kind)
+            {
+                return Some(JsonProblem::Mismatch {
+                    line: number,
+                    column: key.clone(),
+                    value: value.to_string(),
+                    expected: describe_kind(*kind),
+                });
+            }
+            if value.is_null() {
+                continue;
+            }
+            let (seen, at) = *first_shape
+                .entry(key.clone())
+                .or_insert((shape(value), number));
+            if seen != shape(value) {
+                return Some(JsonProblem::At {
+                    line: number,
+                    detail: format!(
+                        "key '{key}' holds {} on {record_word} {number}, but {seen} on {record_word} {at}: \
+                         one column cannot hold both",
+                        shape(value)
+                    ),
+                });
+            }
         }
+    }
+    None
+}
+
+fn describe_kind(kind: ColumnKind) -> String {
+    match kind {
+        ColumnKind::Integer => "a whole number".into(),
+        ColumnKind::Float => "a number".into(),
+        ColumnKind::Boolean => "true or false".into(),
+        ColumnKind::Date => "a date".into(),
+        ColumnKind::Datetime => "a date and time".into(),
+        other => format!("{other:?}").to_lowercase(),
     }
 }

@@ -8,6 +8,7 @@
 
 mod columns;
 mod error;
+mod files;
 mod format;
 mod import;
 mod profile;

@@ -103,19 +103,18 @@ fn damaged(path: &Path) -> impl Fn(PolarsError) -> DataError + '_ {
     }
 }
 
-fn f64_at(frame: &DataFrame, name: &str) -> Option<f64> {
-    let value = frame.column(name).ok()?.get(0).ok()?;
-    match value {
+type Firsts = std::collections::HashMap<String, AnyValue<'static>>;
+
+fn f64_at(stats: &Firsts, name: &str) -> Option<f64> {
+    match stats.get(name)? {
         AnyValue::Null => None,
         v => v.extract::<f64>().filter(|x| x.is_finite()),
     }
 }
 
-fn u64_at(frame: &DataFrame, name: &str) -> u64 {
-    frame
-        .column(name)
-        .ok()
-        .and_then(|c| c.get(0).ok())
+fn u64_at(stats: &Firsts, name: &str) -> u64 {
+    stats
+        .get(name)
         .and_then(|v| v.extract::<u64>())
         .unwrap_or(0)
 }
@@ -127,30 +126,59 @@ const IN_MEMORY_CELLS: u64 = 200_000_000;
 /// Profiles the snapshot at `path`.
 pub fn profile_snapshot(path: &Path, progress: &dyn Progress) -> Result<DatasetProfile, DataError> {
     let snapshot_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let mut lazy = LazyFrame::scan_parquet(
-        PlRefPath::from(path.to_string_lossy().as_ref()),
-        ScanArgsParquet::default(),
-    )
-    .map_err(damaged(path))?;
+    let mut lazy = crate::files::scan_parquet_file(path).map_err(damaged(path))?;
     let width = lazy.collect_schema().map_err(damaged(path))?.len() as u64;
     let rows_frame = lazy
         .clone()
         .select([len().alias("rows")])
         .collect()
         .map_err(damaged(path))?;
-    let rows = u64_at(&rows_frame, "rows");
+    let rows = u64_at(&first_values(&rows_frame), "rows");
     let in_memory = rows.saturating_mul(width) <= IN_MEMORY_CELLS;
-    if in_memory {
-        lazy = lazy.collect().map_err(damaged(path))?.lazy();
+    let source = if in_memory {
+        Source::Frame(lazy.collect().map_err(damaged(path))?)
+    } else {
+        Source::File(Box::new(lazy))
+    };
+    profile_source(source, rows, snapshot_bytes, progress, &damaged(path))
+}
+
+/// What a profile reads: a frame in memory (queried column by column, so
+/// the cost is linear in cells however wide it is), or a file too large for
+/// memory (scanned one column at a time).
+enum Source {
+    Frame(DataFrame),
+    File(Box<LazyFrame>),
+}
+
+/// Columns of a frame per statistics query: polars' planning grows with the
+/// expressions of a query, so a 20,000-column table is summarised in batches.
+const COLUMNS_PER_QUERY: usize = 256;
+
+impl Source {
+    /// Column `name` as numbers, every `step`-th row: in memory without a
+    /// query at all (a query's planning costs more than a short column).
+    fn numbers(&self, name: &str, step: usize) -> PolarsResult<Series> {
+        match self {
+            Source::Frame(frame) => {
+                let numbers = frame
+                    .column(name)?
+                    .as_materialized_series()
+                    .cast(&DataType::Float64)?;
+                Ok(if step > 1 {
+                    numbers.gather_every(step, 0)?
+                } else {
+                    numbers
+                })
+            }
+            Source::File(lazy) => {
+                let x = col(name).cast(DataType::Float64);
+                let x = if step > 1 { x.gather_every(step, 0) } else { x };
+                let frame = lazy.clone().select([x.alias(name)]).collect()?;
+                Ok(frame.column(name)?.as_materialized_series().clone())
+            }
+        }
     }
-    profile_lazy(
-        lazy,
-        in_memory,
-        rows,
-        snapshot_bytes,
-        progress,
-        &damaged(path),
-    )
 }
 
 /// Profiles a frame already in memory (an import that just read it).
@@ -161,19 +189,32 @@ pub(crate) fn profile_frame(
     fail: &dyn Fn(PolarsError) -> DataError,
 ) -> Result<DatasetProfile, DataError> {
     let rows = frame.height() as u64;
-    profile_lazy(frame.lazy(), true, rows, snapshot_bytes, progress, fail)
+    profile_source(Source::Frame(frame), rows, snapshot_bytes, progress, fail)
 }
 
-fn profile_lazy(
-    lazy: LazyFrame,
-    in_memory: bool,
+/// The first value of each column of `frame`, by name: looked up in constant
+/// time (a lookup by name in a frame of 100,000 columns is not).
+fn first_values(frame: &DataFrame) -> std::collections::HashMap<String, AnyValue<'static>> {
+    frame
+        .columns()
+        .iter()
+        .filter_map(|c| Some((c.name().to_string(), c.get(0).ok()?.into_static())))
+        .collect()
+}
+
+fn profile_source(
+    source: Source,
     rows: u64,
     snapshot_bytes: u64,
     progress: &dyn Progress,
     fail: &dyn Fn(PolarsError) -> DataError,
 ) -> Result<DatasetProfile, DataError> {
     let started = std::time::Instant::now();
-    let schema = lazy.clone().collect_schema().map_err(fail)?;
+    let in_memory = matches!(source, Source::Frame(_));
+    let schema = match &source {
+        Source::Frame(frame) => frame.schema().clone(),
+        Source::File(lazy) => lazy.as_ref().clone().collect_schema().map_err(fail)?,
+    };
     let columns = schema_of(&schema);
     let steps = columns.len() as u64 + 2;
     progress.report(Stage::Profiling, 0, steps);
@@ -212,20 +253,26 @@ fn profile_lazy(
         }
         per_column.push(exprs);
     }
-    let stats = if in_memory {
-        let all: Vec<Expr> = per_column.into_iter().flatten().collect();
-        lazy.clone().select(all).collect().map_err(fail)?
-    } else {
-        let mut stats = DataFrame::empty();
-        for exprs in per_column {
-            let part = lazy.clone().select(exprs).collect().map_err(fail)?;
-            stats.hstack_mut(part.columns()).map_err(fail)?;
-            if progress.cancelled() {
-                return Err(DataError::Cancelled);
-            }
+    let mut stats = std::collections::HashMap::new();
+    let batch = if in_memory { COLUMNS_PER_QUERY } else { 1 };
+    for (group, exprs) in columns.chunks(batch).zip(per_column.chunks(batch)) {
+        // In memory, each batch is queried on its own columns only.
+        let lazy = match &source {
+            Source::Frame(frame) => frame
+                .select(group.iter().map(|c| c.name.as_str()))
+                .map_err(fail)?
+                .lazy(),
+            Source::File(lazy) => lazy.as_ref().clone(),
+        };
+        let part = lazy
+            .select(exprs.iter().flatten().cloned().collect::<Vec<_>>())
+            .collect()
+            .map_err(fail)?;
+        stats.extend(first_values(&part));
+        if progress.cancelled() {
+            return Err(DataError::Cancelled);
         }
-        stats
-    };
+    }
     progress.report(Stage::Profiling, 1, steps);
     if progress.cancelled() {
         return Err(DataError::Cancelled);
@@ -237,7 +284,7 @@ fn profile_lazy(
         .filter(|c| c.kind.is_numeric())
         .map(|c| c.name.as_str())
         .collect();
-    let values = numeric_vectors(&lazy, &numeric, step, in_memory).map_err(fail)?;
+    let values = numeric_vectors(&source, &numeric, step).map_err(fail)?;
     let rows_used = values.first().map(|v| v.len() as u64).unwrap_or(rows);
     let quartiles: Vec<Option<[f64; 3]>> = if sampled {
         Vec::new()
@@ -247,13 +294,15 @@ fn profile_lazy(
 
     // 3. Per column: top values and histogram.
     let mut profiles = Vec::with_capacity(columns.len());
+    let numeric_index: std::collections::HashMap<&str, usize> =
+        numeric.iter().enumerate().map(|(k, n)| (*n, k)).collect();
     for (i, column) in columns.iter().enumerate() {
         let nulls = u64_at(&stats, &format!("{i}:nulls"));
         let distinct = DistinctCount {
             count: u64_at(&stats, &format!("{i}:distinct")),
             exact,
         };
-        let k = numeric.iter().position(|n| *n == column.name);
+        let k = numeric_index.get(column.name.as_str()).copied();
         let numeric_summary = column.kind.is_numeric().then(|| {
             let q = |label: &str, index: usize| match k.and_then(|k| quartiles.get(k)) {
                 Some(computed) => computed.map(|q| q[index]),
@@ -271,7 +320,7 @@ fn profile_lazy(
         });
         let wants_top = !column.kind.is_numeric() || distinct.count <= FEW_DISTINCT;
         let top_values = if wants_top && column.kind != ColumnKind::Other {
-            top_values(&lazy, &column.name).map_err(fail)?
+            top_values(&source, &column.name).map_err(fail)?
         } else {
             Vec::new()
         };
@@ -373,51 +422,45 @@ fn quartiles(values: &[f64]) -> Option<[f64; 3]> {
 /// Numeric columns as `f64` vectors, nulls as NaN, every `step`-th row.
 /// From a file they are read one column at a time, so memory holds one
 /// column's sample, not the dataset.
-fn numeric_vectors(
-    lazy: &LazyFrame,
-    names: &[&str],
-    step: usize,
-    in_memory: bool,
-) -> PolarsResult<Vec<Vec<f64>>> {
-    let expr = |name: &str| {
-        let x = col(name).cast(DataType::Float64);
-        if step > 1 { x.gather_every(step, 0) } else { x }
-    };
-    let groups: Vec<Vec<&str>> = if in_memory {
-        vec![names.to_vec()]
-    } else {
-        names.iter().map(|n| vec![*n]).collect()
-    };
-    let mut vectors = Vec::with_capacity(names.len());
-    for group in groups.iter().filter(|g| !g.is_empty()) {
-        let exprs: Vec<Expr> = group.iter().map(|n| expr(n)).collect();
-        let frame = lazy.clone().select(exprs).collect()?;
-        for name in group {
-            let column = frame.column(name)?.as_materialized_series().f64()?.clone();
-            vectors.push(
-                column
-                    .iter()
-                    .map(|v| v.filter(|x| x.is_finite()).unwrap_or(f64::NAN))
-                    .collect(),
-            );
-        }
-    }
-    Ok(vectors)
+fn numeric_vectors(source: &Source, names: &[&str], step: usize) -> PolarsResult<Vec<Vec<f64>>> {
+    names
+        .iter()
+        .map(|name| {
+            let column = source.numbers(name, step)?;
+            Ok(column
+                .f64()?
+                .iter()
+                .map(|v| v.filter(|x| x.is_finite()).unwrap_or(f64::NAN))
+                .collect())
+        })
+        .collect()
 }
 
-fn top_values(lazy: &LazyFrame, name: &str) -> PolarsResult<Vec<ValueCount>> {
-    let frame = lazy
-        .clone()
-        .select([col(name).cast(DataType::String).alias("value")])
-        .filter(col("value").is_not_null())
-        .group_by([col("value")])
-        .agg([len().alias("count")])
+fn top_values(source: &Source, name: &str) -> PolarsResult<Vec<ValueCount>> {
+    let counted = match source {
+        // In memory without a query: counted straight from the column.
+        Source::Frame(frame) => frame
+            .column(name)?
+            .as_materialized_series()
+            .cast(&DataType::String)?
+            .drop_nulls()
+            .with_name("value".into())
+            .value_counts(false, false, "count".into(), false)?,
+        Source::File(lazy) => lazy
+            .clone()
+            .select([col(name).cast(DataType::String).alias("value")])
+            .filter(col("value").is_not_null())
+            .group_by([col("value")])
+            .agg([len().alias("count")])
+            .collect()?,
+    };
+    // The most frequent first; ties by value, so the list is the same every time.
+    let frame = counted
         .sort(
             ["count", "value"],
             SortMultipleOptions::default().with_order_descending_multi([true, false]),
-        )
-        .limit(TOP_VALUES as IdxSize)
-        .collect()?;
+        )?
+        .head(Some(TOP_VALUES));
     let values = frame
         .column("value")?
         .as_materialized_series()

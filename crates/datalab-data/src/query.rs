@@ -72,11 +72,7 @@ fn scan(path: &Path) -> Result<LazyFrame, DataError> {
             detail: "the file is missing".into(),
         });
     }
-    LazyFrame::scan_parquet(
-        PlRefPath::from(path.to_string_lossy().as_ref()),
-        ScanArgsParquet::default(),
-    )
-    .map_err(|e| DataError::Snapshot {
+    crate::files::scan_parquet_file(path).map_err(|e| DataError::Snapshot {
         path: path.to_path_buf(),
         detail: first_line(&e.to_string()),
     })
@@ -207,6 +203,64 @@ pub fn preview_snapshot(path: &Path, request: &PreviewRequest) -> Result<QueryOu
 
 /// Runs a SQL query over snapshots registered under their dataset names,
 /// returning at most `limit` rows.
+/// polars' SQL table functions: each reads any file (or URL) it is given.
+const TABLE_FUNCTIONS: [&str; 4] = ["read_csv", "read_parquet", "read_ipc", "read_json"];
+
+/// Refuses SQL that calls a table function (`FROM read_csv('/etc/passwd')`,
+/// `read_csv('http://…')`): a query sees the project's datasets, nothing
+/// else. Names are found outside string literals, quoted or not, in any case.
+fn refuse_table_functions(sql: &str) -> Result<(), DataError> {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let name: Option<String> = if c == '\'' {
+            // A string literal ('' is a quote inside it).
+            i += 1;
+            while i < chars.len() && !(chars[i] == '\'' && chars.get(i + 1) != Some(&'\'')) {
+                i += if chars[i] == '\'' { 2 } else { 1 };
+            }
+            i += 1;
+            None
+        } else if c == '"' {
+            let start = i + 1;
+            i = start;
+            while i < chars.len() && chars[i] != '"' {
+                i += 1;
+            }
+            let quoted: String = chars[start..i.min(chars.len())].iter().collect();
+            i += 1;
+            Some(quoted)
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            Some(chars[start..i].iter().collect())
+        } else {
+            i += 1;
+            None
+        };
+        if let Some(name) = name {
+            let called = chars[i.min(chars.len())..]
+                .iter()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(|&c| c == '(');
+            if called
+                && TABLE_FUNCTIONS
+                    .iter()
+                    .any(|f| f.eq_ignore_ascii_case(&name))
+            {
+                return Err(DataError::Query(format!(
+                    "{name}(...) reads files from outside the project, which queries may not do: \
+                     import the file as a dataset (`datalab dataset import FILE`) and query it by its name"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn query_snapshots(
     tables: &[(String, PathBuf)],
     sql: &str,
@@ -217,6 +271,7 @@ pub fn query_snapshots(
             "a query returns at most {MAX_ROWS} rows; ask for fewer (got {limit})"
         )));
     }
+    refuse_table_functions(sql)?;
     let mut context = SQLContext::new();
     for (name, path) in tables {
         context.register(name, scan(path)?);
@@ -245,4 +300,29 @@ pub fn query_snapshots(
         },
         truncated,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_functions_are_refused_wherever_they_hide() {
+        for sql in [
+            "SELECT * FROM read_csv('/etc/passwd')",
+            "select * from READ_PARQUET ('x.parquet')",
+            "SELECT * FROM iris, read_json('http://example.com/x')",
+            "WITH x AS (SELECT * FROM \"read_csv\"('y')) SELECT * FROM x",
+        ] {
+            assert!(refuse_table_functions(sql).is_err(), "{sql}");
+        }
+        for sql in [
+            "SELECT * FROM iris WHERE species = 'read_csv(x)'",
+            "SELECT * FROM iris WHERE species = 'it''s read_csv(x)'",
+            "SELECT read_csv_count FROM stats",
+            "SELECT count(*) FROM iris",
+        ] {
+            assert!(refuse_table_functions(sql).is_ok(), "{sql}");
+        }
+    }
 }

@@ -24,16 +24,86 @@ pub(crate) struct SourceDigest {
     pub records: Option<u64>,
 }
 
-/// Hashes `path`, checking it as delimited text written in `dialect` when given.
+/// The deepest nesting of JSON arrays and objects imported by default:
+/// deeper ones overflow the parser's stack. `DATALAB_MAX_JSON_DEPTH` changes it.
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// The deepest JSON nesting allowed: `DATALAB_MAX_JSON_DEPTH`, or [`MAX_JSON_DEPTH`].
+pub(crate) fn max_json_depth() -> usize {
+    std::env::var("DATALAB_MAX_JSON_DEPTH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&d| d > 0)
+        .unwrap_or(MAX_JSON_DEPTH)
+}
+
+/// How deep JSON nests, outside strings, line by line: a file nested past
+/// the limit is refused before a parser recurses into it.
+struct DepthChecker<'a> {
+    path: &'a Path,
+    limit: usize,
+    depth: usize,
+    line: u64,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl DepthChecker<'_> {
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), DataError> {
+        for &byte in chunk {
+            if self.in_string {
+                match (self.escaped, byte) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+                if byte == b'\n' {
+                    self.line += 1;
+                }
+                continue;
+            }
+            match byte {
+                b'"' => self.in_string = true,
+                b'[' | b'{' => {
+                    self.depth += 1;
+                    if self.depth > self.limit {
+                        return Err(DataError::TooDeep {
+                            path: self.path.to_path_buf(),
+                            line: self.line,
+                            limit: self.limit,
+                        });
+                    }
+                }
+                b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+                b'\n' => self.line += 1,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Hashes `path`, checking it as delimited text written in `dialect` when
+/// given, and its JSON nesting when `json` is.
 pub(crate) fn digest_file(
     path: &Path,
     dialect: Option<&CsvDialect>,
+    json: bool,
     progress: &dyn Progress,
 ) -> Result<SourceDigest, DataError> {
     let mut file = std::fs::File::open(path).map_err(|e| DataError::open(path, e))?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut hasher = Sha256::new();
     let mut checker = dialect.map(|d| CsvChecker::new(path, d));
+    let mut depth = json.then(|| DepthChecker {
+        path,
+        limit: max_json_depth(),
+        depth: 0,
+        line: 1,
+        in_string: false,
+        escaped: false,
+    });
     let mut buffer = vec![0u8; CHUNK];
     let mut done = 0u64;
     let mut next_report = REPORT_EVERY;
@@ -53,6 +123,9 @@ pub(crate) fn digest_file(
         hasher.update(chunk);
         if let Some(checker) = checker.as_mut() {
             checker.feed(chunk)?;
+        }
+        if let Some(depth) = depth.as_mut() {
+            depth.feed(chunk)?;
         }
         done += n as u64;
         // Asked at every buffer (two atomic loads): a cancel lands at once.
@@ -389,7 +462,7 @@ mod tests {
             quote: Some(b'"'),
             has_header: true,
         };
-        digest_file(&path, Some(&dialect), &NoProgress)
+        digest_file(&path, Some(&dialect), false, &NoProgress)
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub enum PrepareError {
     NoFeatures,
     #[error("'{0}' is the target; it cannot also be a feature")]
     TargetIsFeature(String),
+    #[error("feature '{0}' is listed twice in task.features")]
+    DuplicateFeature(String),
     #[error("this task needs a target column: set task.target")]
     NoTarget,
     #[error("target '{0}' holds text; regression needs a numeric target (or use classification)")]
@@ -35,7 +37,9 @@ impl PrepareError {
     /// The spec field the error is about.
     pub fn field(&self) -> &'static str {
         match self {
-            PrepareError::NoFeatures | PrepareError::TargetIsFeature(_) => "task.features",
+            PrepareError::NoFeatures
+            | PrepareError::TargetIsFeature(_)
+            | PrepareError::DuplicateFeature(_) => "task.features",
             _ => "task.target",
         }
     }
@@ -62,6 +66,10 @@ pub fn feature_columns(
     }
     if let Some(t) = target.filter(|t| features.iter().any(|f| f == t)) {
         return Err(PrepareError::TargetIsFeature(t.to_string()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(twice) = features.iter().find(|f| !seen.insert(f.as_str())) {
+        return Err(PrepareError::DuplicateFeature(twice.clone()));
     }
     Ok(features)
 }
@@ -176,6 +184,10 @@ mod tests {
         assert_eq!(
             feature_columns(&["y".into()], Some("y"), &[]),
             Err(PrepareError::NoFeatures)
+        );
+        assert_eq!(
+            feature_columns(&columns, Some("y"), &["a".into(), "b".into(), "a".into()]),
+            Err(PrepareError::DuplicateFeature("a".into()))
         );
         Ok(())
     }

@@ -99,6 +99,14 @@ pub enum SpecError {
     Syntax { line: usize, message: String },
     #[error("spec: {0}")]
     Invalid(String),
+    /// A field's value is wrong: `field` names it (`validation.folds`,
+    /// `models[0].params.max_depth`), `line` where the spec text has it.
+    #[error("spec{}: {field}: {message}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Field {
+        field: String,
+        line: Option<usize>,
+        message: String,
+    },
     #[error(
         "spec: the search makes {count} trials, more than the {limit} an experiment may hold: \
          narrow the grid or lower the budget (or set DATALAB_MAX_TRIALS to raise the limit)"
@@ -109,6 +117,51 @@ pub enum SpecError {
 /// The line (1-based) of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The line where `field` (`validation.folds`, `models[1].params.max_depth`)
+/// is written in a spec's text: its key after its table's header (the n-th
+/// `[[models]]` for a model's parameter).
+fn line_of_field(text: &str, field: &str) -> Option<usize> {
+    let (table, key) = field.rsplit_once('.').unwrap_or(("", field));
+    let lines: Vec<&str> = text.lines().collect();
+    let start = if let Some(index) = table
+        .strip_prefix("models[")
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.trim() == "[[models]]")
+            .nth(index)
+            .map_or(0, |(i, _)| i)
+    } else if table.is_empty() {
+        0
+    } else {
+        let header = format!("[{}]", table.split('.').next().unwrap_or(table));
+        lines.iter().position(|l| l.trim() == header).unwrap_or(0)
+    };
+    let has_key = |l: &&str| {
+        l.contains('=')
+            && l.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|word| word == key)
+    };
+    lines
+        .iter()
+        .enumerate()
+        .skip(start)
+        .find(|(_, l)| has_key(l))
+        .or_else(|| lines.iter().enumerate().find(|(_, l)| has_key(l)))
+        .map(|(i, _)| i + 1)
+}
+
+fn field_error(field: impl Into<String>, message: impl Into<String>) -> SpecError {
+    SpecError::Field {
+        field: field.into(),
+        line: None,
+        message: message.into(),
+    }
 }
 
 impl ExperimentSpec {
@@ -138,7 +191,14 @@ impl ExperimentSpec {
             }
             SpecError::Syntax { line, message }
         })?;
-        spec.check()?;
+        spec.check().map_err(|e| match e {
+            SpecError::Field { field, message, .. } => SpecError::Field {
+                line: line_of_field(text, &field),
+                field,
+                message,
+            },
+            other => other,
+        })?;
         Ok(spec)
     }
 
@@ -159,7 +219,28 @@ impl ExperimentSpec {
                 self.task.kind
             )));
         }
-        for search in &self.models {
+        match self.validation {
+            Validation::KFold { folds } if folds < 2 => {
+                return Err(field_error(
+                    "validation.folds",
+                    format!(
+                        "k-fold needs at least 2 folds, not {folds} (or use kind = \"holdout\")"
+                    ),
+                ));
+            }
+            Validation::Holdout { test_fraction }
+                if !(test_fraction > 0.0 && test_fraction < 1.0) =>
+            {
+                return Err(field_error(
+                    "validation.test_fraction",
+                    format!(
+                        "the test fraction is a share of the rows between 0 and 1 (exclusive), not {test_fraction}"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        for (index, search) in self.models.iter().enumerate() {
             let model =
                 ModelSpec::find(&search.model).map_err(|e| SpecError::Invalid(e.to_string()))?;
             if model.task != self.task.kind {
@@ -169,31 +250,70 @@ impl ExperimentSpec {
                 )));
             }
             for (name, space) in &search.params {
+                let field = format!("models[{index}].params.{name}");
+                let integer = model
+                    .params
+                    .iter()
+                    .any(|p| p.name == *name && matches!(p.domain, ParamDomain::Integer { .. }));
                 let values: Vec<ParamValue> = match space {
                     ParamSpace::One(v) => vec![v.clone()],
+                    ParamSpace::List(vs) if vs.is_empty() => {
+                        return Err(field_error(
+                            field,
+                            "lists no values: give at least one, or leave the parameter out for its default",
+                        ));
+                    }
                     ParamSpace::List(vs) => vs.clone(),
                     ParamSpace::Range { min, max, .. } => {
                         if matches!(self.search, Search::Grid) {
-                            return Err(SpecError::Invalid(format!(
-                                "{}.{name} is a range, which only random search can draw from: \
-                                 list values for a grid, or set search.kind = \"random\"",
-                                model.id
-                            )));
+                            return Err(field_error(
+                                field,
+                                format!(
+                                    "{}.{name} is a range, which only random search can draw from: \
+                                     list values for a grid, or set search.kind = \"random\"",
+                                    model.id
+                                ),
+                            ));
                         }
-                        vec![ParamValue::Float(*min), ParamValue::Float(*max)]
+                        // Incomparable (a NaN end) is refused as well as upside down.
+                        if matches!(
+                            min.partial_cmp(max),
+                            None | Some(std::cmp::Ordering::Greater)
+                        ) {
+                            return Err(field_error(
+                                field,
+                                format!(
+                                    "the range's min ({min}) is not at or below its max ({max})"
+                                ),
+                            ));
+                        }
+                        // A range of an integer is drawn and rounded: its ends are checked as such.
+                        vec![
+                            integer_if_needed(&model, name, ParamValue::Float(*min)),
+                            integer_if_needed(&model, name, ParamValue::Float(*max)),
+                        ]
                     }
                 };
                 for value in values {
+                    if let (true, ParamValue::Float(v)) = (integer, &value)
+                        && v.fract() != 0.0
+                    {
+                        return Err(field_error(
+                            field,
+                            format!("{}.{name} is a whole number, not {v}", model.id),
+                        ));
+                    }
                     let value = integer_if_needed(&model, name, value);
                     model
                         .check(name, &value)
-                        .map_err(|e| SpecError::Invalid(e.to_string()))?;
+                        .map_err(|e| field_error(field.clone(), e.to_string()))?;
                 }
             }
         }
         if let Search::Random { budget: 0 } = self.search {
-            return Err(SpecError::Invalid(
-                "search.budget must be at least 1".into(),
+            return Err(field_error(
+                "search.budget",
+                "the budget must be at least 1 trial",
             ));
         }
         Ok(())

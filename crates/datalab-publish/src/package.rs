@@ -25,8 +25,26 @@ pub struct PackageFile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct InputField {
     pub name: String,
-    /// `number` or `text`.
+    /// `number`, `boolean` or `text` ([`InputField::NUMBER`] and the others).
     pub kind: String,
+}
+
+impl InputField {
+    /// An input of numbers: JSON numbers, OIP's numeric datatypes. Not booleans.
+    pub const NUMBER: &'static str = "number";
+    /// An input of booleans: `true`/`false` (or 0 and 1), OIP's `BOOL`.
+    pub const BOOLEAN: &'static str = "boolean";
+    /// An input of text: JSON strings (numbers and booleans as their text), OIP's `BYTES`.
+    pub const TEXT: &'static str = "text";
+
+    /// The Open Inference Protocol datatype the input is sent as.
+    pub fn datatype(&self) -> &'static str {
+        match self.kind.as_str() {
+            Self::NUMBER => "FP64",
+            Self::BOOLEAN => "BOOL",
+            _ => "BYTES",
+        }
+    }
 }
 
 /// What a package is: `model.json`.

@@ -4,9 +4,21 @@
 //! /api/<operation>` dispatches through [`datalab_api::ops::call`], and
 //! `GET /api/events` streams the events of long operations (server-sent
 //! events). It listens on 127.0.0.1 only, and every request must carry the
-//! session's random token, as Jupyter does: in the `Authorization: Bearer`
-//! header, in a `datalab_token` cookie, or once as `?token=` in the URL it
-//! prints (which sets the cookie). Anything else gets 401.
+//! session's random token, as Jupyter does. A page of another site must not
+//! be able to drive it, even with the browser's cookie and a DNS name that
+//! points at 127.0.0.1:
+//!
+//! - `Host` must name this server (`127.0.0.1:PORT`, `localhost:PORT`), and
+//!   `Origin`, when a browser sends one, must be this server's own: else 403;
+//! - operations are `POST` with `Content-Type: application/json` (a plain HTML
+//!   form cannot send that): else 415;
+//! - operations take the token from the `Authorization: Bearer` header only
+//!   (the events stream, which a browser opens without headers, also from
+//!   `?token=`); the UI's files also from the `datalab_token` cookie that the
+//!   printed URL's `?token=` sets. Anything else gets 401;
+//! - paths in requests stay within the project and the folders given with
+//!   `--allow-dir` ([`Places`]): else 403, code `forbidden`. The page picks
+//!   files with `list_folder`, which lists those folders only.
 //!
 //! The UI is built into the binary (see `build.rs`), so the server needs no
 //! build tree; a folder can stand in for it while the UI is being worked on.
@@ -21,6 +33,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use datalab_api::ops::{CallContext, Event, EventSink, Session};
+use datalab_api::places::Places;
 use datalab_api::serving::ServedModels;
 use datalab_api::{ApiError, ErrorCode, JobId};
 use futures_util::StreamExt;
@@ -44,6 +57,10 @@ pub struct ServeOptions {
     pub port: u16,
     /// The project to open first.
     pub project: Option<PathBuf>,
+    /// Folders besides the project that requests may name paths in (to
+    /// import from, to create projects in). With neither a project nor
+    /// these, the current folder.
+    pub allowed_dirs: Vec<PathBuf>,
     /// A built UI folder to serve instead of the one built into the binary
     /// (`DATALAB_UI_DIR`, for work on the UI).
     pub ui_dir: Option<PathBuf>,
@@ -54,6 +71,7 @@ pub struct ServeOptions {
 pub struct UiServer {
     pub address: SocketAddr,
     pub token: String,
+    places: Vec<PathBuf>,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -62,6 +80,11 @@ impl UiServer {
     /// The URL to open in a browser: it carries the token once, then a cookie does.
     pub fn url(&self) -> String {
         format!("http://{}/?token={}", self.address, self.token)
+    }
+
+    /// The folders requests may name paths in.
+    pub fn places(&self) -> &[PathBuf] {
+        &self.places
     }
 
     /// Stops accepting requests and waits for the ones in flight.
@@ -73,6 +96,8 @@ impl UiServer {
 
 struct AppState {
     token: String,
+    /// `Host` values that name this server.
+    hosts: Vec<String>,
     session: Session,
     events: broadcast::Sender<String>,
     ui_dir: Option<PathBuf>,
@@ -97,20 +122,39 @@ pub fn new_token() -> Result<String, std::io::Error> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// The folders a server's requests may name paths in: the project and the
+/// allowed ones, or the current folder.
+fn server_places(
+    project: Option<&std::path::Path>,
+    allowed: &[PathBuf],
+) -> std::io::Result<Places> {
+    let mut folders: Vec<PathBuf> = project.map(PathBuf::from).into_iter().collect();
+    folders.extend(allowed.iter().cloned());
+    if folders.is_empty() {
+        folders.push(std::env::current_dir()?);
+    }
+    Places::within(&folders)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.message))
+}
+
 /// Binds 127.0.0.1 and starts serving in the background.
 pub async fn start(options: ServeOptions) -> std::io::Result<UiServer> {
     let token = new_token()?;
+    let places = server_places(options.project.as_deref(), &options.allowed_dirs)?;
+    let roots = places.roots().to_vec();
     let (events, _) = broadcast::channel(1024);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
+    let address = listener.local_addr()?;
+    let port = address.port();
     let state = Arc::new(AppState {
         token: token.clone(),
-        session: Session::new(options.project),
+        hosts: vec![format!("127.0.0.1:{port}"), format!("localhost:{port}")],
+        session: Session::confined(options.project, places),
         events,
         ui_dir: options.ui_dir,
         served: ServedModels::default(),
     });
     let app = router(state);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
-    let address = listener.local_addr()?;
     let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -122,6 +166,7 @@ pub async fn start(options: ServeOptions) -> std::io::Result<UiServer> {
     Ok(UiServer {
         address,
         token,
+        places: roots,
         shutdown,
         task,
     })
@@ -133,6 +178,10 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/api/{operation}", post(operation))
         .fallback(get(static_file))
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            same_site_only,
+        ))
         .with_state(state)
 }
 
@@ -146,13 +195,35 @@ fn same_token(given: &str, expected: &str) -> bool {
             == 0
 }
 
-fn token_of(headers: &HeaderMap, query: Option<&str>) -> (Option<String>, bool) {
+/// Where a request may carry the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenPlaces {
+    /// Operations: the header only.
+    Header,
+    /// The events stream (a browser's EventSource sends no headers): the header or `?token=`.
+    HeaderOrQuery,
+    /// The UI's files: the header, `?token=` or the cookie it sets.
+    Anywhere,
+}
+
+/// The token a request carries where `places` allow, and whether it came in the query.
+fn token_of(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    places: TokenPlaces,
+) -> (Option<String>, bool) {
     if let Some(bearer) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| v.split_once(' '))
+        // The scheme is case-insensitive (RFC 9110): `bearer` works too.
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
     {
         return (Some(bearer.trim().to_string()), false);
+    }
+    if places == TokenPlaces::Header {
+        return (None, false);
     }
     if let Some(from_query) = query.and_then(|q| {
         q.split('&')
@@ -160,6 +231,9 @@ fn token_of(headers: &HeaderMap, query: Option<&str>) -> (Option<String>, bool) 
             .map(str::to_string)
     }) {
         return (Some(from_query), true);
+    }
+    if places == TokenPlaces::HeaderOrQuery {
+        return (None, false);
     }
     let cookie = headers
         .get_all(header::COOKIE)
@@ -170,16 +244,73 @@ fn token_of(headers: &HeaderMap, query: Option<&str>) -> (Option<String>, bool) 
     (cookie, false)
 }
 
+/// Refuses requests that do not come from this server's own pages: a
+/// `Host` that names another (DNS rebinding), an `Origin` of another site,
+/// an operation that is not JSON (what a plain HTML form sends).
+async fn same_site_only(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if !host.is_some_and(|h| state.hosts.iter().any(|ours| ours.eq_ignore_ascii_case(h))) {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            &ApiError::invalid(format!(
+                "this Data Lab server answers requests for {} only, not for {}",
+                state.hosts.join(" or "),
+                host.unwrap_or("no host")
+            )),
+        );
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+        && !state
+            .hosts
+            .iter()
+            .any(|ours| origin.eq_ignore_ascii_case(&format!("http://{ours}")))
+    {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            &ApiError::invalid(format!(
+                "a page of {origin} may not use this Data Lab server: open its own URL"
+            )),
+        );
+    }
+    let is_operation =
+        request.method() == axum::http::Method::POST && request.uri().path().starts_with("/api/");
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if is_operation && !json {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &ApiError::invalid("operations take JSON: send Content-Type: application/json"),
+        );
+    }
+    next.run(request).await
+}
+
 async fn require_token(
     State(state): State<Arc<AppState>>,
     request: Request,
     next: Next,
 ) -> Response {
-    let (given, from_query) = token_of(request.headers(), request.uri().query());
+    let path = request.uri().path();
+    let places = if path == "/api/events" {
+        TokenPlaces::HeaderOrQuery
+    } else if path.starts_with("/api/") {
+        TokenPlaces::Header
+    } else {
+        TokenPlaces::Anywhere
+    };
+    let (given, from_query) = token_of(request.headers(), request.uri().query(), places);
     match given {
         Some(token) if same_token(&token, &state.token) => {
             let mut response = next.run(request).await;
-            if from_query {
+            if from_query && places == TokenPlaces::Anywhere {
                 let cookie = format!(
                     "datalab_token={}; Path=/; HttpOnly; SameSite=Strict",
                     state.token
@@ -203,6 +334,7 @@ async fn require_token(
 fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::BadInput | ErrorCode::InvalidRequest | ErrorCode::Query => {
             StatusCode::BAD_REQUEST
         }

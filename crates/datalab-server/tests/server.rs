@@ -46,6 +46,7 @@ fn the_server_answers_only_with_its_token_and_speaks_the_api() -> TestResult {
         port: 0,
         ui_dir: Some(ui.clone()),
         project: None,
+        allowed_dirs: vec![dir.path().to_path_buf()],
     }))?;
     assert!(server.address.ip().is_loopback());
     assert_eq!(server.token.len(), 64);
@@ -162,6 +163,319 @@ fn the_server_answers_only_with_its_token_and_speaks_the_api() -> TestResult {
     );
     let (status, _) = post(&agent, &base, Some(&token), "no_such_operation", json!({}))?;
     assert_eq!(status, 404);
+
+    // A random search of a billion trials is refused before anything is
+    // allocated for it (it once took this server to 5.3 GB).
+    let (status, spec) = post(
+        &agent,
+        &base,
+        Some(&token),
+        "parse_spec",
+        json!({ "toml": "name = \"huge\"\nsearch = { kind = \"random\", budget = 1000000000 }\n\
+            [dataset]\nname = \"points\"\n[task]\nkind = \"classification\"\ntarget = \"label\"\n\
+            [validation]\nkind = \"holdout\"\ntest_fraction = 0.34\n\
+            [[models]]\nmodel = \"logistic_regression\"\nparams = { alpha = { min = 0.1, max = 10.0 } }\n" }),
+    )?;
+    assert_eq!(status, 200, "{spec}");
+    let started = std::time::Instant::now();
+    let (status, body) = post(
+        &agent,
+        &base,
+        Some(&token),
+        "create_experiment",
+        json!({ "spec": spec }),
+    )?;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["field"], "search", "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("DATALAB_MAX_TRIALS"),
+        "{body}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let (_, experiments) = post(&agent, &base, Some(&token), "list_experiments", json!({}))?;
+    assert_eq!(experiments, json!([]), "nothing was recorded");
+    if let Some(peak) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+    {
+        assert!(peak < 1024 * 1024, "the test process peaked at {peak} kB");
+    }
+
+    runtime.block_on(server.stop())?;
+    Ok(())
+}
+
+/// One request as a browser (or a hostile page) sends it, over a raw
+/// socket so every header is exactly as given: the status and the body.
+fn raw(
+    address: &std::net::SocketAddr,
+    request: &str,
+) -> Result<(u16, String), Box<dyn std::error::Error>> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+    stream.write_all(request.as_bytes())?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("no status in {answer:?}"))?;
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// A POST as a browser would send it: `headers` are added verbatim.
+fn browser_post(host: &str, path: &str, headers: &[&str], body: &str) -> String {
+    let mut request = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for header in headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    request
+}
+
+#[test]
+fn pages_of_other_sites_and_paths_outside_its_folders_are_refused() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let allowed = dir.path().join("allowed");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&allowed)?;
+    std::fs::create_dir_all(&outside)?;
+    let ui = dir.path().join("ui");
+    std::fs::create_dir_all(&ui)?;
+    std::fs::write(
+        ui.join("index.html"),
+        "<!doctype html><title>Data Lab</title>",
+    )?;
+    std::fs::write(allowed.join("points.csv"), "x,y\n1,2\n3,4\n")?;
+    std::fs::write(outside.join("secret.csv"), "password\nhunter2\n")?;
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.join("secret.csv"), allowed.join("link.csv"))?;
+
+    let runtime = tokio::runtime::Runtime::new()?;
+    let server = runtime.block_on(start(ServeOptions {
+        port: 0,
+        ui_dir: Some(ui),
+        project: None,
+        allowed_dirs: vec![allowed.clone()],
+    }))?;
+    let base = format!("http://{}", server.address);
+    let host = server.address.to_string();
+    let token = server.token.clone();
+    let agent = agent();
+    let (status, body) = post(
+        &agent,
+        &base,
+        Some(&token),
+        "create_project",
+        json!({ "path": allowed.join("lab") }),
+    )?;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(
+        &agent,
+        &base,
+        Some(&token),
+        "import_dataset",
+        json!({ "path": allowed.join("points.csv") }),
+    )?;
+    assert_eq!(status, 200, "{body}");
+
+    // The browser holds the cookie the printed URL set.
+    let page = agent.get(server.url()).call()?;
+    let cookie = page
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .to_string();
+    assert!(cookie.starts_with("datalab_token="));
+    let cookie_header = format!("Cookie: {cookie}");
+    let remove = r#"{"dataset":"points"}"#;
+
+    // A plain HTML form on another local port: text/plain, the cookie, its Origin.
+    let other_origin = format!("Origin: http://127.0.0.1:{}", server.address.port() + 1);
+    let cases: Vec<(&str, Vec<&str>, u16)> = vec![
+        (
+            "a form from another port",
+            vec![
+                cookie_header.as_str(),
+                "Content-Type: text/plain",
+                other_origin.as_str(),
+            ],
+            403,
+        ),
+        (
+            "a form with no Origin",
+            vec![cookie_header.as_str(), "Content-Type: text/plain"],
+            415,
+        ),
+        (
+            "a form posting urlencoded data",
+            vec![
+                cookie_header.as_str(),
+                "Content-Type: application/x-www-form-urlencoded",
+            ],
+            415,
+        ),
+        (
+            "JSON with the cookie alone",
+            vec![cookie_header.as_str(), "Content-Type: application/json"],
+            401,
+        ),
+    ];
+    for (what, headers, expected) in &cases {
+        let (status, body) = raw(
+            &server.address,
+            &browser_post(&host, "/api/remove_dataset", headers, remove),
+        )?;
+        assert_eq!(status, *expected, "{what}: {body}");
+    }
+
+    // DNS rebinding: another name for 127.0.0.1, even with the real token.
+    let bearer = format!("Authorization: Bearer {token}");
+    let (status, body) = raw(
+        &server.address,
+        &browser_post(
+            "evil.example:80",
+            "/api/list_datasets",
+            &[bearer.as_str(), "Content-Type: application/json"],
+            "{}",
+        ),
+    )?;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("evil.example"), "{body}");
+    let (status, _) = raw(
+        &server.address,
+        &format!(
+            "GET /index.html HTTP/1.1\r\nHost: evil.example\r\n{cookie_header}\r\nConnection: close\r\n\r\n"
+        ),
+    )?;
+    assert_eq!(status, 403);
+
+    // Its own page, and a client that writes the scheme in lower case, are answered.
+    let own_origin = format!("Origin: http://{host}");
+    let lower = format!("Authorization: bearer {token}");
+    for headers in [
+        vec![
+            bearer.as_str(),
+            "Content-Type: application/json",
+            own_origin.as_str(),
+        ],
+        vec![
+            lower.as_str(),
+            "Content-Type: application/json; charset=utf-8",
+        ],
+    ] {
+        let (status, body) = raw(
+            &server.address,
+            &browser_post(&host, "/api/list_datasets", &headers, "{}"),
+        )?;
+        assert_eq!(status, 200, "{headers:?}: {body}");
+        assert!(body.contains("points"), "nothing was removed: {body}");
+    }
+    // The events stream takes the token in its URL (EventSource sends no
+    // headers), not the cookie alone.
+    let (status, _) = raw(
+        &server.address,
+        &format!(
+            "GET /api/events HTTP/1.1\r\nHost: {host}\r\n{cookie_header}\r\nConnection: close\r\n\r\n"
+        ),
+    )?;
+    assert_eq!(status, 401);
+
+    // Paths stay within the allowed folder: no file outside it, through a
+    // link or `..`, and no project created outside it.
+    let escapes = [
+        (
+            "import_dataset",
+            json!({ "path": outside.join("secret.csv") }),
+        ),
+        ("import_dataset", json!({ "path": "/etc/passwd" })),
+        (
+            "import_dataset",
+            json!({ "path": allowed.join("../outside/secret.csv") }),
+        ),
+        ("create_project", json!({ "path": outside.join("lab") })),
+        ("open_project", json!({ "path": "/" })),
+        ("list_folder", json!({ "path": outside })),
+        (
+            "add_storage",
+            json!({ "name": "shelf", "config": { "kind": "folder", "path": outside.join("shelf") } }),
+        ),
+    ];
+    #[cfg(unix)]
+    let escapes = {
+        let mut all = escapes.to_vec();
+        all.push((
+            "import_dataset",
+            json!({ "path": allowed.join("link.csv") }),
+        ));
+        all
+    };
+    for (operation, request) in &escapes {
+        let (status, body) = post(&agent, &base, Some(&token), operation, request.clone())?;
+        assert_eq!(status, 403, "{operation} {request}: {body}");
+        assert_eq!(body["code"], "forbidden", "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("--allow-dir"),
+            "{body}"
+        );
+    }
+    assert!(!outside.join("lab").exists() && !outside.join("shelf").exists());
+    let (_, datasets) = post(&agent, &base, Some(&token), "list_datasets", json!({}))?;
+    assert_eq!(datasets.as_array().map(Vec::len), Some(1), "{datasets}");
+
+    // The page picks files through the allowed folder.
+    let (status, places) = post(&agent, &base, Some(&token), "list_folder", json!({}))?;
+    assert_eq!(status, 200, "{places}");
+    let root = places["entries"][0]["path"]
+        .as_str()
+        .ok_or("no place")?
+        .to_string();
+    assert_eq!(
+        std::path::Path::new(&root),
+        std::fs::canonicalize(&allowed)?
+    );
+    let (status, listing) = post(
+        &agent,
+        &base,
+        Some(&token),
+        "list_folder",
+        json!({ "path": root }),
+    )?;
+    assert_eq!(status, 200, "{listing}");
+    let names: Vec<&str> = listing["entries"]
+        .as_array()
+        .ok_or("no entries")?
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"points.csv") && names.contains(&"lab"),
+        "{listing}"
+    );
+    assert_eq!(
+        listing["parent"],
+        Value::Null,
+        "no way up out of the folder"
+    );
 
     runtime.block_on(server.stop())?;
     Ok(())

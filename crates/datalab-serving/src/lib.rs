@@ -8,12 +8,15 @@
 //! foreground (`datalab serve`, a container), listening before the model is
 //! loaded so health probes can tell "alive" from "ready"; and
 //! [`BackgroundServer`] on a thread of its own ("Serve locally" in the app,
-//! tests).
+//! tests). Either way every request is bounded ([`limits`]): its body's size
+//! and time, its headers' time, the connections open at once.
 //!
 //! This crate knows the package format and HTTP; not the project. The API
 //! resolves which package to serve.
 
+mod connections;
 mod error;
+pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod routes;
@@ -21,24 +24,14 @@ pub mod source;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use connections::serve;
 pub use error::ServingError;
+pub use limits::Limits;
 pub use model::{Batch, InputError, Prediction, ServedModel};
 pub use routes::{AppState, router};
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-
-/// Serves `state` on `listener` until `shutdown` resolves; requests in
-/// flight are answered before it returns.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: Arc<AppState>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-}
 
 /// Resolves on Ctrl-C or SIGTERM (how Kubernetes stops a pod).
 async fn stop_signal() {

@@ -8,8 +8,10 @@ use crate::error::ServingError;
 use datalab_ml::features::{ColumnValues, InputColumn};
 use datalab_ml::models::Predictions;
 use datalab_ml::trial::TrainedModel;
+use datalab_publish::package::InputField;
 use datalab_publish::{Manifest, package};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// A request the model cannot take, said so a caller can fix it.
@@ -58,6 +60,9 @@ pub struct Batch {
 pub struct ServedModel {
     pub manifest: Manifest,
     model: TrainedModel,
+    /// Where each input is in the schema: requests are matched to it by
+    /// name in time linear in their size, however wide the model.
+    positions: HashMap<String, usize>,
 }
 
 impl ServedModel {
@@ -75,7 +80,47 @@ impl ServedModel {
                 manifest.engine_version
             ))
         })?;
-        Ok(ServedModel { manifest, model })
+        let positions = manifest
+            .input_schema
+            .iter()
+            .enumerate()
+            .map(|(i, field)| (field.name.clone(), i))
+            .collect();
+        Ok(ServedModel {
+            manifest,
+            model,
+            positions,
+        })
+    }
+
+    /// Where input `name` is in the schema, if the model takes it.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.positions.get(name).copied()
+    }
+
+    /// Why input `name` is refused: the model does not take it.
+    pub fn unknown_input(&self, name: &str) -> InputError {
+        input_error(format!(
+            "unknown input '{}': the model takes {}",
+            cut(name, 60),
+            self.expected_inputs()
+        ))
+    }
+
+    /// The inputs, in order with their kinds, for messages (the first 20
+    /// of a wide model).
+    fn expected_inputs(&self) -> String {
+        let schema = &self.manifest.input_schema;
+        let mut listed = schema
+            .iter()
+            .take(20)
+            .map(|f| format!("{} ({})", f.name, f.kind))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if schema.len() > 20 {
+            listed.push_str(&format!(" and {} more", schema.len() - 20));
+        }
+        listed
     }
 
     pub fn name(&self) -> &str {
@@ -98,39 +143,29 @@ impl ServedModel {
     /// Predicts rows given as named columns (every column the same length).
     pub fn predict(&self, columns: Vec<(String, Vec<Value>)>) -> Result<Batch, InputError> {
         let schema = &self.manifest.input_schema;
-        let expected = || {
-            schema
-                .iter()
-                .map(|f| format!("{} ({})", f.name, f.kind))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if let Some((unknown, _)) = columns
-            .iter()
-            .find(|(name, _)| !schema.iter().any(|f| &f.name == name))
-        {
-            return Err(input_error(format!(
-                "unknown input '{unknown}': the model takes {}",
-                expected()
-            )));
+        let mut given: Vec<Option<Vec<Value>>> = vec![None; schema.len()];
+        for (name, values) in columns {
+            let position = self
+                .position(&name)
+                .ok_or_else(|| self.unknown_input(&name))?;
+            if given[position].replace(values).is_some() {
+                return Err(input_error(format!("input '{name}' is given twice")));
+            }
         }
-        let rows = columns.first().map_or(0, |(_, v)| v.len());
+        let rows = given.iter().flatten().next().map_or(0, Vec::len);
         if rows == 0 {
             return Err(input_error("no rows to predict"));
         }
         let mut inputs = Vec::with_capacity(schema.len());
-        for field in schema {
-            let (_, values) = columns
-                .iter()
-                .find(|(name, _)| name == &field.name)
-                .ok_or_else(|| {
-                    input_error(format!(
-                        "missing input '{}' ({}): the model takes {}",
-                        field.name,
-                        field.kind,
-                        expected()
-                    ))
-                })?;
+        for (field, values) in schema.iter().zip(given) {
+            let values = values.ok_or_else(|| {
+                input_error(format!(
+                    "missing input '{}' ({}): the model takes {}",
+                    field.name,
+                    field.kind,
+                    self.expected_inputs()
+                ))
+            })?;
             if values.len() != rows {
                 return Err(input_error(format!(
                     "input '{}' has {} values for {rows} rows",
@@ -138,25 +173,44 @@ impl ServedModel {
                     values.len()
                 )));
             }
-            let column = if field.kind == "number" {
-                ColumnValues::Numbers(
+            let wrong = |row: usize, what: &str, value: &Value| {
+                input_error(format!(
+                    "input '{}' is {what}, but row {row} holds {}",
+                    field.name,
+                    short(value)
+                ))
+            };
+            let column = match field.kind.as_str() {
+                // Booleans are not numbers: a client that sends `true` for a
+                // number has its columns mixed up, and is told so.
+                InputField::NUMBER => ColumnValues::Numbers(
                     values
                         .iter()
                         .enumerate()
                         .map(|(row, v)| match v {
                             Value::Null => Ok(None),
                             Value::Number(n) => Ok(n.as_f64()),
-                            Value::Bool(b) => Ok(Some(f64::from(u8::from(*b)))),
-                            other => Err(input_error(format!(
-                                "input '{}' is a number, but row {row} holds {}",
-                                field.name,
-                                short(other)
-                            ))),
+                            other => Err(wrong(row, "a number", other)),
                         })
                         .collect::<Result<_, _>>()?,
-                )
-            } else {
-                ColumnValues::Texts(
+                ),
+                InputField::BOOLEAN => ColumnValues::Numbers(
+                    values
+                        .iter()
+                        .enumerate()
+                        .map(|(row, v)| match v {
+                            Value::Null => Ok(None),
+                            Value::Bool(b) => Ok(Some(f64::from(u8::from(*b)))),
+                            Value::Number(n)
+                                if n.as_f64() == Some(0.0) || n.as_f64() == Some(1.0) =>
+                            {
+                                Ok(n.as_f64())
+                            }
+                            other => Err(wrong(row, "a boolean (true or false, or 0 or 1)", other)),
+                        })
+                        .collect::<Result<_, _>>()?,
+                ),
+                _ => ColumnValues::Texts(
                     values
                         .iter()
                         .enumerate()
@@ -165,14 +219,10 @@ impl ServedModel {
                             Value::String(s) => Ok(Some(s.clone())),
                             Value::Number(n) => Ok(Some(n.to_string())),
                             Value::Bool(b) => Ok(Some(b.to_string())),
-                            other => Err(input_error(format!(
-                                "input '{}' is text, but row {row} holds {}",
-                                field.name,
-                                short(other)
-                            ))),
+                            other => Err(wrong(row, "text", other)),
                         })
                         .collect::<Result<_, _>>()?,
-                )
+                ),
             };
             inputs.push(InputColumn {
                 name: field.name.clone(),
@@ -215,10 +265,14 @@ impl ServedModel {
 
 /// A value for an error message, cut short.
 pub fn short(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 40 {
-        format!("{}…", text.chars().take(40).collect::<String>())
-    } else {
-        text
+    cut(&value.to_string(), 40)
+}
+
+/// `text` cut to `most` characters, marked when cut: a caller's key may be
+/// a megabyte long.
+fn cut(text: &str, most: usize) -> String {
+    match text.char_indices().nth(most) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
     }
 }

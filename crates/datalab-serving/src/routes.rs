@@ -3,25 +3,45 @@
 //! `/metrics`. Each request shape is turned into named columns for
 //! [`ServedModel::predict`]; what cannot be turned is a 400 naming the input.
 
+use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::model::{Batch, InputError, Prediction, ServedModel, short};
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use datalab_publish::package::InputField;
 use serde_json::{Value, json};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
+use tokio::sync::Semaphore;
 
-/// What the routes share: the model once loaded, and the metrics.
-#[derive(Debug, Default)]
+/// What the routes share: the model once loaded, the metrics, the limits.
+#[derive(Debug)]
 pub struct AppState {
     model: OnceLock<ServedModel>,
     /// Why loading failed, if it did (the readiness route says so).
     failed: OnceLock<String>,
     pub metrics: Metrics,
+    pub limits: Limits,
+    /// Predictions run off the async threads, a few at a time, so health
+    /// probes and metrics answer while large batches are predicted.
+    predicting: Arc<Semaphore>,
+}
+
+impl Default for AppState {
+    fn default() -> AppState {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        AppState {
+            model: OnceLock::new(),
+            failed: OnceLock::new(),
+            metrics: Metrics::default(),
+            limits: Limits::from_env(),
+            predicting: Arc::new(Semaphore::new(cores * 2)),
+        }
+    }
 }
 
 impl AppState {
@@ -196,7 +216,7 @@ fn metadata(model: &ServedModel) -> Value {
         "platform": "datalab",
         "inputs": model.manifest.input_schema.iter().map(|f| json!({
             "name": f.name,
-            "datatype": if f.kind == "number" { "FP64" } else { "BYTES" },
+            "datatype": f.datatype(),
             "shape": [-1, 1],
         })).collect::<Vec<_>>(),
         "outputs": [{"name": "predict", "datatype": output_datatype(model), "shape": [-1]}],
@@ -266,9 +286,9 @@ fn flatten(value: &Value, out: &mut Vec<Value>) {
     }
 }
 
-const NUMERIC_TYPES: [&str; 12] = [
-    "BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16",
-    "FP32", "FP64",
+const NUMERIC_TYPES: [&str; 11] = [
+    "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32",
+    "FP64",
 ];
 
 /// OIP input tensors as named columns: one tensor per column (`[n]` or
@@ -313,7 +333,7 @@ fn oip_columns(
             )));
         }
         let width = shape.get(1).copied().unwrap_or(1) as usize;
-        let matrix = width > 1 && inputs.len() == 1 && !schema.iter().any(|f| f.name == name);
+        let matrix = width > 1 && inputs.len() == 1 && model.position(name).is_none();
         if matrix {
             if width != schema.len() {
                 return Err(InputError(format!(
@@ -335,17 +355,25 @@ fn oip_columns(
                 "input '{name}' has shape {shape:?}: send one column per tensor, shaped [rows] or [rows, 1]"
             )));
         }
-        if let Some(field) = schema.iter().find(|f| f.name == name) {
+        if let Some(field) = model.position(name).map(|i| &schema[i]) {
             let numeric = NUMERIC_TYPES.contains(&datatype);
-            if field.kind == "number" && !numeric {
-                return Err(InputError(format!(
-                    "input '{name}' is a number: send it as FP64 (or another numeric type), not {datatype}"
-                )));
-            }
-            if field.kind != "number" && datatype != "BYTES" {
-                return Err(InputError(format!(
-                    "input '{name}' is text: send it as BYTES, not {datatype}"
-                )));
+            match field.kind.as_str() {
+                InputField::NUMBER if !numeric => {
+                    return Err(InputError(format!(
+                        "input '{name}' is a number: send it as FP64 (or another numeric type), not {datatype}"
+                    )));
+                }
+                InputField::BOOLEAN if datatype != "BOOL" && !numeric => {
+                    return Err(InputError(format!(
+                        "input '{name}' is a boolean: send it as BOOL (or 0 and 1), not {datatype}"
+                    )));
+                }
+                InputField::TEXT if datatype != "BYTES" => {
+                    return Err(InputError(format!(
+                        "input '{name}' is text: send it as BYTES, not {datatype}"
+                    )));
+                }
+                _ => {}
             }
         }
         columns.push((name.to_string(), data));
@@ -403,44 +431,146 @@ fn run_infer(state: &AppState, name: &str, version: Option<&str>, body: &[u8]) -
     (json_response(StatusCode::OK, response), rows)
 }
 
-async fn infer(State(state): State<Shared>, Path(name): Path<String>, body: Bytes) -> Response {
+/// A request's body, read within the limits: a 413 past the size, a 408
+/// past the time. A body past the size is still read to its end (and
+/// dropped) within the time, so the client, still sending, reads the 413
+/// instead of a reset connection.
+async fn read_body(limits: &Limits, headers: &HeaderMap, mut body: Body) -> Result<Bytes, Refusal> {
+    use http_body_util::BodyExt;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut over = declared.is_some_and(|n| n > limits.max_body_bytes as u64);
+    let mut collected = Vec::new();
+    let reading = tokio::time::timeout(limits.body_timeout, async {
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame?.into_data() else {
+                continue;
+            };
+            if over {
+                continue;
+            }
+            if collected.len() + data.len() > limits.max_body_bytes {
+                over = true;
+                collected = Vec::new();
+            } else {
+                collected.extend_from_slice(&data);
+            }
+        }
+        Ok::<(), axum::Error>(())
+    })
+    .await;
+    match reading {
+        _ if over => Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            json!({"error": limits.body_too_large()}),
+        )),
+        Ok(Ok(())) => Ok(Bytes::from(collected)),
+        Ok(Err(error)) => Err((
+            StatusCode::BAD_REQUEST,
+            json!({"error": format!("the request body could not be read: {error}")}),
+        )),
+        Err(_) => Err((
+            StatusCode::REQUEST_TIMEOUT,
+            json!({"error": limits.body_too_slow()}),
+        )),
+    }
+}
+
+/// Runs `work` on a blocking thread, a few at a time, so the async threads
+/// keep answering health probes while a large batch is parsed and predicted.
+async fn off_the_async_threads(
+    state: &Shared,
+    work: impl FnOnce(&AppState) -> (Response, u64) + Send + 'static,
+) -> (Response, u64) {
+    let Ok(_permit) = state.predicting.clone().acquire_owned().await else {
+        return (
+            json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"error": "the server is stopping"}),
+            ),
+            0,
+        );
+    };
+    let shared = state.clone();
+    match tokio::task::spawn_blocking(move || work(&shared)).await {
+        Ok(answer) => answer,
+        Err(e) => (
+            json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"error": format!("the prediction stopped: {e}")}),
+            ),
+            0,
+        ),
+    }
+}
+
+async fn infer_route(
+    state: Shared,
+    name: String,
+    version: Option<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let started = Instant::now();
-    let (response, rows) = run_infer(&state, &name, None, &body);
+    let (response, rows) = match read_body(&state.limits, &headers, body).await {
+        Ok(body) => {
+            off_the_async_threads(&state, move |state| {
+                run_infer(state, &name, version.as_deref(), &body)
+            })
+            .await
+        }
+        Err(refusal) => (refused(refusal), 0),
+    };
     observed(&state, "infer", started, rows, response)
+}
+
+async fn infer(
+    State(state): State<Shared>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    infer_route(state, name, None, headers, body).await
 }
 
 async fn infer_versioned(
     State(state): State<Shared>,
     Path((name, version)): Path<(String, String)>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    let started = Instant::now();
-    let (response, rows) = run_infer(&state, &name, Some(&version), &body);
-    observed(&state, "infer", started, rows, response)
+    infer_route(state, name, Some(version), headers, body).await
 }
 
-/// Rows as objects: columns by name, in the order first seen; a missing key is null.
-fn records_to_columns(records: &[Value]) -> Result<Vec<(String, Vec<Value>)>, InputError> {
-    let mut columns: Vec<(String, Vec<Value>)> = Vec::new();
+/// Rows as objects: a column per input the records name, in schema order;
+/// a key missing from a record is null. Each key is looked up in the
+/// schema as it is read, so an unknown one is refused at once and the work
+/// is linear in the body, whatever keys a caller invents.
+fn records_to_columns(
+    model: &ServedModel,
+    records: &[Value],
+) -> Result<Vec<(String, Vec<Value>)>, InputError> {
+    let schema = &model.manifest.input_schema;
+    let mut columns: Vec<Option<Vec<Value>>> = vec![None; schema.len()];
     for (row, record) in records.iter().enumerate() {
         let object = record.as_object().ok_or_else(|| {
             InputError(format!("record {row} is not an object: {}", short(record)))
         })?;
         for (name, value) in object {
-            match columns.iter_mut().find(|(n, _)| n == name) {
-                Some((_, values)) => values.push(value.clone()),
-                None => {
-                    let mut values = vec![Value::Null; row];
-                    values.push(value.clone());
-                    columns.push((name.clone(), values));
-                }
-            }
-        }
-        for (_, values) in &mut columns {
-            values.resize(row + 1, Value::Null);
+            let position = model
+                .position(name)
+                .ok_or_else(|| model.unknown_input(name))?;
+            let column = columns[position].get_or_insert_with(|| vec![Value::Null; records.len()]);
+            column[row] = value.clone();
         }
     }
-    Ok(columns)
+    Ok(schema
+        .iter()
+        .zip(columns)
+        .filter_map(|(field, values)| Some((field.name.clone(), values?)))
+        .collect())
 }
 
 /// Rows as lists, in the schema's column order.
@@ -524,6 +654,9 @@ fn mlflow_columns(
                 .ok_or_else(|| {
                     InputError("dataframe_split needs 'columns', a list of names".into())
                 })?;
+            if let Some(unknown) = names.iter().find(|n| model.position(n).is_none()) {
+                return Err(model.unknown_input(unknown));
+            }
             let data = value
                 .get("data")
                 .and_then(Value::as_array)
@@ -549,13 +682,14 @@ fn mlflow_columns(
             Ok(columns)
         }
         "dataframe_records" => records_to_columns(
+            model,
             value
                 .as_array()
                 .ok_or_else(|| InputError("dataframe_records must be a list of objects".into()))?,
         ),
         _ => match value {
             Value::Array(rows) if rows.first().is_some_and(Value::is_object) => {
-                records_to_columns(rows)
+                records_to_columns(model, rows)
             }
             Value::Array(rows) => lists_to_columns(model, rows),
             Value::Object(map) => Ok(map
@@ -583,12 +717,34 @@ fn mlflow_error(status: StatusCode, message: &str) -> Response {
     )
 }
 
-async fn invocations(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+/// MLflow scoring: JSON in one of its four shapes, predictions out.
+fn run_invocations(state: &AppState, body: &[u8]) -> (Response, u64) {
+    let Some(model) = state.model() else {
+        return (readiness(state), 0);
+    };
+    let batch = parse_json(body)
+        .and_then(|request| mlflow_columns(model, &request))
+        .and_then(|columns| model.predict(columns));
+    match batch {
+        Ok(batch) => {
+            let rows = batch.predictions.len() as u64;
+            let predictions: Vec<Value> =
+                batch.predictions.iter().map(Prediction::to_json).collect();
+            (
+                json_response(StatusCode::OK, json!({ "predictions": predictions })),
+                rows,
+            )
+        }
+        Err(error) => (mlflow_error(StatusCode::BAD_REQUEST, &error.0), 0),
+    }
+}
+
+async fn invocations(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Response {
     let started = Instant::now();
     let (response, rows) = 'answer: {
-        let Some(model) = state.model() else {
+        if state.model().is_none() {
             break 'answer (readiness(&state), 0);
-        };
+        }
         let content_type = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -602,20 +758,19 @@ async fn invocations(State(state): State<Shared>, headers: HeaderMap, body: Byte
                 0,
             );
         }
-        let batch = parse_json(&body)
-            .and_then(|request| mlflow_columns(model, &request))
-            .and_then(|columns| model.predict(columns));
-        match batch {
-            Ok(batch) => {
-                let rows = batch.predictions.len() as u64;
-                let predictions: Vec<Value> =
-                    batch.predictions.iter().map(Prediction::to_json).collect();
-                (
-                    json_response(StatusCode::OK, json!({ "predictions": predictions })),
-                    rows,
-                )
+        match read_body(&state.limits, &headers, body).await {
+            Ok(body) => {
+                off_the_async_threads(&state, move |state| run_invocations(state, &body)).await
             }
-            Err(error) => (mlflow_error(StatusCode::BAD_REQUEST, &error.0), 0),
+            Err((status, body)) => (
+                mlflow_error(
+                    status,
+                    body.get("error")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                ),
+                0,
+            ),
         }
     };
     observed(&state, "invocations", started, rows, response)

@@ -1,7 +1,9 @@
 // The one way the UI talks to Data Lab: an operation of the API list by name.
 // In the desktop app it goes through Tauri's IPC (the `call` command); in the
-// server mode through `POST /api/<operation>` (the token rides in a cookie).
-// Both end in datalab_api::ops::call, so the two cannot behave differently.
+// server mode through `POST /api/<operation>` with the server's token in the
+// Authorization header (the page learns it once from the URL the server
+// printed, `?token=`, and keeps it for the tab). Both end in
+// datalab_api::ops::call, so the two cannot behave differently.
 
 import type { ApiError, Event, Operations } from "./types";
 
@@ -46,6 +48,25 @@ function tauri(): TauriInternals | undefined {
   return (window as unknown as { __TAURI_INTERNALS__?: TauriInternals }).__TAURI_INTERNALS__;
 }
 
+const TOKEN_KEY = "datalab.token";
+
+/**
+ * The server mode's token: from the URL the server printed (then taken out
+ * of the address bar), or kept from it for this tab.
+ */
+function serverToken(): string | null {
+  const params = new URLSearchParams(window.location.search);
+  const fromUrl = params.get("token");
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    params.delete("token");
+    const rest = params.toString();
+    window.history.replaceState(null, "", `${window.location.pathname}${rest ? `?${rest}` : ""}${window.location.hash}`);
+    return fromUrl;
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
 /** True inside the desktop app (native dialogs, drag and drop of files). */
 export function inDesktopApp(): boolean {
   return tauri() !== undefined;
@@ -68,6 +89,8 @@ export async function call<K extends OperationName>(operation: K, request: Reque
     }
   }
   const headers: Record<string, string> = { "Content-Type": "application/json" };
+  const token = serverToken();
+  if (token) headers["Authorization"] = `Bearer ${token}`;
   if (options.job) headers["X-Datalab-Job"] = options.job;
   const response = await fetch(`/api/${operation}`, {
     method: "POST",
@@ -98,7 +121,9 @@ export function onEvent(listener: (event: Event) => void): () => void {
       stop?.();
     };
   }
-  const source = new EventSource("/api/events");
+  // An EventSource sends no headers: the token rides in the query.
+  const token = serverToken();
+  const source = new EventSource(token ? `/api/events?token=${encodeURIComponent(token)}` : "/api/events");
   source.onmessage = (message) => {
     try {
       listener(JSON.parse(message.data as string) as Event);

@@ -51,7 +51,7 @@ message: string,
  */
 field: string | null, };
 
-export type ErrorCode = "not_a_project" | "project_exists" | "newer_schema" | "locked" | "not_found" | "name_taken" | "bad_input" | "invalid_request" | "query" | "io" | "cancelled" | "storage" | "integrity" | "vendor" | "failed" | "internal";
+export type ErrorCode = "not_a_project" | "project_exists" | "newer_schema" | "locked" | "not_found" | "name_taken" | "bad_input" | "invalid_request" | "query" | "io" | "cancelled" | "storage" | "integrity" | "vendor" | "failed" | "forbidden" | "internal";
 
 export type Event = { "kind": "job", job: JobInfo, } | { "kind": "progress", job: JobId, operation: string, stage: Stage, done: number, total: number, } | { "kind": "run", job: JobId, event: RunEvent, } | { "kind": "transfer", job: JobId, operation: string, done: number, total: number, } | { "kind": "evaluation", job: JobId, progress: EvaluationProgress, };
 
@@ -108,6 +108,48 @@ export type ProjectPath = {
  * The folder.
  */
 path: string, };
+
+export type FolderRequest = { 
+/**
+ * The folder (default: the places this session may use).
+ */
+path: string | null, };
+
+export type FolderListing = { 
+/**
+ * The folder listed; none for the starting places.
+ */
+path: string | null, 
+/**
+ * The folder above, if the session may go there.
+ */
+parent: string | null, 
+/**
+ * Folders first, then files, each by name.
+ */
+entries: Array<FolderEntry>, 
+/**
+ * Whether entries were left out past [`MAX_ENTRIES`].
+ */
+truncated: boolean, };
+
+export type FolderEntry = { 
+/**
+ * Its name (for a starting place, its whole path).
+ */
+name: string, 
+/**
+ * Its full path, to list (a folder) or import (a file).
+ */
+path: string, 
+/**
+ * A folder (else a file).
+ */
+folder: boolean, 
+/**
+ * A file's size.
+ */
+bytes: number | null, };
 
 export type DatasetName = { 
 /**
@@ -733,7 +775,7 @@ path: string, sha256: string, bytes: number, };
 
 export type InputField = { name: string, 
 /**
- * `number` or `text`.
+ * `number`, `boolean` or `text` ([`InputField::NUMBER`] and the others).
  */
 kind: string, };
 
@@ -1388,6 +1430,9 @@ export interface Operations {
   create_project: { request: ProjectPath; response: ProjectSummary };
   /** Opens the project in a folder (or a parent) and makes it current. */
   open_project: { request: ProjectPath; response: ProjectSummary };
+  /** What a folder holds, for choosing a file or a project folder; within */
+  /** the folders the session may use. */
+  list_folder: { request: FolderRequest; response: FolderListing };
   list_datasets: { request: Empty; response: Array<DatasetInfo> };
   /** Imports a file (CSV, TSV, Parquet, JSON); progress arrives as events. */
   import_dataset: { request: ImportRequest; response: ImportOutcome };
@@ -1474,7 +1519,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [

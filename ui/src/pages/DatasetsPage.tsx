@@ -1,4 +1,4 @@
-// Datasets: import (path, native dialog, or files dropped on the window) with
+// Datasets: import (path, native dialog or the server's folders, or files dropped on the window) with
 // progress; the list; and for the chosen dataset a virtualized table, the
 // column profile with histograms and top values, a correlation heatmap, and
 // SQL over every dataset of the project.
@@ -8,6 +8,7 @@ import type { ColumnProfile, DatasetInfo, DatasetProfile, Event, QueryOutput, So
 import { call, inDesktopApp, newJobId, onEvent } from "../api/client";
 import { DataGrid } from "../components/DataGrid";
 import { Chart, type ChartOption } from "../components/Chart";
+import { FileBrowser } from "../components/FileBrowser";
 import { formatBytes, formatCell, formatNumber } from "../lib/format";
 
 type Tab = "table" | "profile" | "correlations" | "sql";
@@ -37,6 +38,8 @@ export function DatasetsPage() {
   // The running import's job: what its progress events carry and what Cancel stops.
   const [importJob, setImportJob] = useState<string | null>(null);
   const [cancelling, setCancelling] = useState(false);
+  // Served over HTTP there is no native dialog: files are picked from the server's folders.
+  const [browsing, setBrowsing] = useState(false);
 
   const refresh = async (choose?: string) => {
     try {
@@ -124,12 +127,24 @@ export function DatasetsPage() {
             <button class="primary" data-testid="import" disabled={importing} onClick={() => void importFile(importPath)}>
               Import
             </button>
-            {inDesktopApp() && (
-              <button disabled={importing} onClick={() => void browse()}>
-                Browse…
-              </button>
-            )}
+            <button
+              data-testid="browse"
+              disabled={importing}
+              onClick={() => (inDesktopApp() ? void browse() : setBrowsing(!browsing))}
+            >
+              Browse…
+            </button>
           </div>
+          {browsing && (
+            <FileBrowser
+              pick="file"
+              onClose={() => setBrowsing(false)}
+              onPick={(path) => {
+                setBrowsing(false);
+                void importFile(path);
+              }}
+            />
+          )}
           {inDesktopApp() && <p class="muted small">or drop files on the window</p>}
           {importing && (
             <div class="row">

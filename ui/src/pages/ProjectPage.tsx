@@ -1,14 +1,16 @@
-// Create or open a project: a folder path typed or chosen in a native
-// dialog, or one of the recent projects.
+// Create or open a project: a folder path typed, chosen in a native dialog
+// (or, served over HTTP, among the server's folders), or one of the recent projects.
 
 import { useState } from "preact/hooks";
 import type { ProjectSummary } from "../api/types";
 import { call, inDesktopApp } from "../api/client";
+import { FileBrowser } from "../components/FileBrowser";
 
 export function ProjectPage(props: { onOpened: (summary: ProjectSummary) => void; initialError: string | null }) {
   const [path, setPath] = useState("");
   const [error, setError] = useState<string | null>(props.initialError);
   const [busy, setBusy] = useState(false);
+  const [browsing, setBrowsing] = useState(false);
   const recent: string[] = JSON.parse(localStorage.getItem("datalab.recent") ?? "[]") as string[];
 
   const act = async (operation: "create_project" | "open_project", folder: string) => {
@@ -45,8 +47,20 @@ export function ProjectPage(props: { onOpened: (summary: ProjectSummary) => void
           value={path}
           onInput={(e) => setPath((e.currentTarget as HTMLInputElement).value)}
         />
-        {inDesktopApp() && <button onClick={() => void choose()}>Choose…</button>}
+        <button data-testid="choose-folder" onClick={() => (inDesktopApp() ? void choose() : setBrowsing(!browsing))}>
+          Choose…
+        </button>
       </div>
+      {browsing && (
+        <FileBrowser
+          pick="folder"
+          onClose={() => setBrowsing(false)}
+          onPick={(folder) => {
+            setPath(folder);
+            setBrowsing(false);
+          }}
+        />
+      )}
       <div class="row">
         <button class="primary" data-testid="create-project" disabled={busy} onClick={() => void act("create_project", path)}>
           Create project

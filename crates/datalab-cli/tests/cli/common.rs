@@ -20,6 +20,11 @@ const CLEARED: &[&str] = &[
     "DATALAB_MAX_TRIALS",
     "DATALAB_JOB_TIMEOUT_S",
     "DATALAB_MODEL_CACHE",
+    "DATALAB_MAX_JSON_DEPTH",
+    "DATALAB_SERVE_MAX_BODY_MB",
+    "DATALAB_SERVE_HEADER_TIMEOUT_S",
+    "DATALAB_SERVE_BODY_TIMEOUT_S",
+    "DATALAB_SERVE_MAX_CONNECTIONS",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -118,4 +123,14 @@ pub fn accuracies(runs: &[Value]) -> Vec<(u64, u64)> {
         .collect();
     out.sort_unstable();
     out
+}
+
+/// A process's peak resident memory so far (VmHWM, Linux), in MiB.
+pub fn peak_resident_mib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())?;
+    Some(kib / 1024)
 }

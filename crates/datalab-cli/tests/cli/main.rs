@@ -5,9 +5,11 @@
 mod basics;
 mod common;
 mod experiments;
+mod hostile;
 mod jobs;
 mod models;
 mod server_jobs;
 mod serving;
+mod serving_limits;
 mod transports;
 mod vendors;

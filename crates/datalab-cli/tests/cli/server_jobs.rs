@@ -27,9 +27,11 @@ impl Drop for UiServer {
 }
 
 impl UiServer {
-    fn start(lab: &Path) -> Result<UiServer, Box<dyn std::error::Error>> {
+    /// `datalab ui --serve` in `lab`, its paths allowed in `allowed` too.
+    fn start(lab: &Path, allowed: &Path) -> Result<UiServer, Box<dyn std::error::Error>> {
         let mut child = command(lab)
-            .args(["ui", "--serve"])
+            .args(["ui", "--serve", "--allow-dir"])
+            .arg(allowed)
             .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
             .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
             .stdout(Stdio::piped())
@@ -170,7 +172,7 @@ fn long_work_is_cancelled_over_http_by_its_job_id() -> TestResult {
         },
         ..ServerConfig::default()
     })?;
-    let server = UiServer::start(&lab)?;
+    let server = UiServer::start(&lab, dir.path())?;
 
     // An import of a large file, cancelled while it is being read.
     let big = dir.path().join("big.csv");

@@ -24,9 +24,9 @@ fn json_of(output: &Output) -> Result<Value, Box<dyn std::error::Error>> {
 }
 
 /// A served model: the child process and its URL; killed when dropped.
-struct Served {
-    child: Child,
-    url: String,
+pub(crate) struct Served {
+    pub(crate) child: Child,
+    pub(crate) url: String,
 }
 
 impl Drop for Served {
@@ -40,7 +40,7 @@ fn serve(dir: &Path, args: &[&str]) -> Result<Served, Box<dyn std::error::Error>
     serve_with_env(dir, args, &[])
 }
 
-fn serve_with_env(
+pub(crate) fn serve_with_env(
     dir: &Path,
     args: &[&str],
     env: &[(&str, &str)],
@@ -79,7 +79,7 @@ fn agent() -> ureq::Agent {
         .new_agent()
 }
 
-fn get(url: &str, path: &str) -> Result<(u16, String), Box<dyn std::error::Error>> {
+pub(crate) fn get(url: &str, path: &str) -> Result<(u16, String), Box<dyn std::error::Error>> {
     let mut response = agent().get(&format!("{url}{path}")).call()?;
     Ok((
         response.status().as_u16(),
@@ -87,7 +87,11 @@ fn get(url: &str, path: &str) -> Result<(u16, String), Box<dyn std::error::Error
     ))
 }
 
-fn post(url: &str, path: &str, body: &str) -> Result<(u16, Value), Box<dyn std::error::Error>> {
+pub(crate) fn post(
+    url: &str,
+    path: &str,
+    body: &str,
+) -> Result<(u16, Value), Box<dyn std::error::Error>> {
     let mut response = agent()
         .post(&format!("{url}{path}"))
         .header("Content-Type", "application/json")

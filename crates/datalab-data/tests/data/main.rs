@@ -2,4 +2,5 @@
 //! and exploring snapshots (pages, profiles, SQL); one test binary.
 
 mod explore;
+mod hostile;
 mod import;
