@@ -105,3 +105,25 @@ build_ui() {
     (cd ui && npm run --silent build >/dev/null)
     mv "$stamp.next" "$stamp"
 }
+
+# A Python venv with what a requirements file names, made once per file
+# content under the cache folder: `python_venv FILE` prints its python.
+python_venv() {
+    if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        echo "setup: installing python3 and python3-venv" >&2
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+    fi
+    local requirements=$1
+    local key
+    key=$(sha256sum "$requirements" | cut -c1-12)
+    local venv="${XDG_CACHE_HOME:-$HOME/.cache}/datalab/venv-$key"
+    if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
+        echo "setup: making a Python venv for $requirements (a few minutes)" >&2
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" >&2
+        touch "$venv/.complete"
+    fi
+    echo "$venv/bin/python"
+}

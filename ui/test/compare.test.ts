@@ -5,6 +5,9 @@ import { bestRun, differingParameters, headlineMetric, sharedMetrics } from "../
 function run(id: number, model: string, params: Record<string, number | string>, accuracy: number, logLoss: number): RunInfo {
   return {
     id,
+    uuid: id.toString(16).padStart(32, "0"),
+    origin: "catalog",
+    name: null,
     experiment_id: 1,
     trial: id,
     model,

@@ -340,11 +340,12 @@ fn serves_a_model_trained_on_these_rows(
     let connector = crate::vendors::connector_of(&record.vendor_name, &record.config_json).ok()?;
     let served = connector.serves?;
     let model = crate::show_model(project, &served).ok()?;
+    let manifest = model.info.manifest.as_ref()?;
     let this = project.experiment(experiment).ok()?;
-    if model.info.manifest.dataset_sha256 != this.dataset_sha256 {
+    if manifest.dataset_sha256 != this.dataset_sha256 {
         return None;
     }
-    let holdout_of_this_experiment = model.info.manifest.experiment_id == Some(experiment.0)
+    let holdout_of_this_experiment = manifest.experiment_id == Some(experiment.0)
         && crate::parse_spec(&this.spec_toml).is_ok_and(|spec| {
             matches!(
                 spec.validation,
@@ -354,7 +355,7 @@ fn serves_a_model_trained_on_these_rows(
     (!holdout_of_this_experiment).then(|| {
         format!(
             "{served} learned from rows this experiment tests on (its final model is trained on {}): its score here is optimistic",
-            if model.info.manifest.experiment_id == Some(experiment.0) {
+            if manifest.experiment_id == Some(experiment.0) {
                 "every row of the k-fold"
             } else {
                 "the same dataset"

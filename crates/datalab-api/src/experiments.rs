@@ -9,7 +9,9 @@ use datalab_lab::data::ExperimentData;
 use datalab_lab::sweep::Sweep;
 use datalab_lab::{JobSpec, RunInfo, RunTally};
 use datalab_ml::spec::{ExperimentSpec, SpecError, TrialSpec};
-use datalab_project::{ExperimentId, JobKind, JobStatus, Project, RunId, RunStatus};
+use datalab_project::{
+    ExperimentId, ExperimentOrigin, JobKind, JobStatus, Project, RunId, RunStatus,
+};
 use serde::{Deserialize, Serialize};
 
 /// The most trials an experiment may hold by default.
@@ -41,6 +43,22 @@ pub fn parse_spec(text: &str) -> Result<ExperimentSpec, ApiError> {
     ExperimentSpec::from_toml(text).map_err(spec_error)
 }
 
+/// The spec of an experiment Data Lab runs. One whose runs are logged from
+/// outside through the MLflow protocol has none: refused, saying so.
+pub(crate) fn spec_of(
+    record: &datalab_project::ExperimentRecord,
+) -> Result<ExperimentSpec, ApiError> {
+    if record.origin == ExperimentOrigin::Tracking {
+        return Err(ApiError::invalid(format!(
+            "experiment {} ('{}') holds runs logged from outside Data Lab through MLflow: it has no \
+             spec, so Data Lab cannot run it, compare its runs fold by fold or evaluate vendors on \
+             its test rows",
+            record.id, record.name
+        )));
+    }
+    parse_spec(&record.spec_toml)
+}
+
 /// The trials of a checked spec, within the size limit.
 fn trials_of(spec: &ExperimentSpec) -> Result<Vec<TrialSpec>, ApiError> {
     spec.check().map_err(spec_error)?;
@@ -52,8 +70,10 @@ fn trials_of(spec: &ExperimentSpec) -> Result<Vec<TrialSpec>, ApiError> {
 pub struct ExperimentInfo {
     /// Its number.
     pub id: ExperimentId,
-    /// Its spec's name.
+    /// Its spec's name (or the name MLflow clients gave it).
     pub name: String,
+    /// Who runs its runs: Data Lab from a spec, or code outside through MLflow.
+    pub origin: ExperimentOrigin,
     /// The snapshot its runs learn from.
     pub dataset_sha256: String,
     /// Its spec, as TOML.
@@ -91,6 +111,7 @@ fn info(
     Ok(ExperimentInfo {
         runs: project.runs_of(e.id)?.len(),
         id: e.id,
+        origin: e.origin,
         name: e.name,
         dataset_sha256: e.dataset_sha256,
         spec_toml: e.spec_toml,
@@ -199,7 +220,7 @@ pub fn run_queued(
     jobs: &JobContext<'_>,
 ) -> Result<ExperimentOutcome, ApiError> {
     let record = project.experiment(experiment)?;
-    let spec = parse_spec(&record.spec_toml)?;
+    let spec = spec_of(&record)?;
     let trials = spec.trials().map_err(spec_error)?;
     let data = ExperimentData::load(project, &spec)?;
     if data.dataset.fields.snapshot_sha256 != record.dataset_sha256 {

@@ -6,7 +6,7 @@
 use crate::error::{ApiError, ErrorCode};
 use datalab_lab::{RunFiles, RunInfo};
 use datalab_ml::trial::TrainedModel;
-use datalab_project::{ModelVersionRecord, Project, RunId, RunStatus, names};
+use datalab_project::{ModelVersionRecord, Project, RunId, RunStatus, VersionFormat, names};
 use datalab_publish::package::{InputField, Manifest};
 use serde::{Deserialize, Serialize};
 
@@ -40,8 +40,13 @@ pub struct ModelVersionInfo {
     pub package_dir: String,
     /// When it was registered or fetched.
     pub created_at: String,
-    /// Its package's manifest.
-    pub manifest: Manifest,
+    /// A Data Lab package, or an MLflow model registered through the
+    /// tracking protocol (which Data Lab keeps but cannot serve or publish).
+    pub format: VersionFormat,
+    /// Its package's manifest (a Data Lab package's only).
+    pub manifest: Option<Manifest>,
+    /// An MLflow model's flavours, from its `MLmodel` (`sklearn`, `python_function`).
+    pub mlflow_flavors: Vec<String>,
     /// Where it has been published.
     pub publications: Vec<PublicationInfo>,
 }
@@ -115,12 +120,76 @@ pub(crate) fn find_version(
     Ok(project.model_version(&name, version, alias.as_deref())?)
 }
 
+/// The flavours an `MLmodel` file lists: the keys under `flavors:`.
+fn mlflow_flavors(dir: &std::path::Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(dir.join("MLmodel")) else {
+        return Vec::new();
+    };
+    let mut flavors = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.starts_with("flavors:") {
+            inside = true;
+        } else if inside {
+            match line.strip_prefix("  ") {
+                Some(rest) if !rest.starts_with(' ') => {
+                    if let Some(key) = rest.strip_suffix(':') {
+                        flavors.push(key.to_string());
+                    }
+                }
+                Some(_) => {}
+                None if line.trim().is_empty() => {}
+                None => break,
+            }
+        }
+    }
+    flavors
+}
+
+/// A version Data Lab can serve and publish: a Data Lab package. An MLflow
+/// model is refused up front, saying what to do instead.
+pub(crate) fn servable_version(
+    project: &Project,
+    reference: &str,
+) -> Result<ModelVersionRecord, ApiError> {
+    let record = find_version(project, reference)?;
+    if record.format == VersionFormat::Mlflow {
+        let flavors = mlflow_flavors(&project.root().join(&record.package_dir));
+        return Err(ApiError::invalid(format!(
+            "{}:{} is an MLflow model ({}) registered through the MLflow protocol: Data Lab keeps it \
+             and MLflow clients load it (models:/{}/{}), but Data Lab cannot serve or publish it; \
+             serve it with `mlflow models serve -m models:/{}/{}`, or register a Data Lab run instead",
+            record.model,
+            record.version,
+            if flavors.is_empty() {
+                "no MLmodel flavours".to_string()
+            } else {
+                flavors.join(", ")
+            },
+            record.model,
+            record.version,
+            record.model,
+            record.version
+        )));
+    }
+    Ok(record)
+}
+
 fn info_of(project: &Project, record: ModelVersionRecord) -> Result<ModelVersionInfo, ApiError> {
     let dir = project.root().join(&record.package_dir);
-    let manifest_path = dir.join(datalab_publish::MANIFEST_FILE);
-    let text = std::fs::read(&manifest_path)
-        .map_err(|e| ApiError::io(format!("cannot read {}: {e}", manifest_path.display())))?;
-    let manifest = datalab_publish::package::parse_manifest(&text)?;
+    let (manifest, flavors) = match record.format {
+        VersionFormat::Datalab => {
+            let manifest_path = dir.join(datalab_publish::MANIFEST_FILE);
+            let text = std::fs::read(&manifest_path).map_err(|e| {
+                ApiError::io(format!("cannot read {}: {e}", manifest_path.display()))
+            })?;
+            (
+                Some(datalab_publish::package::parse_manifest(&text)?),
+                Vec::new(),
+            )
+        }
+        VersionFormat::Mlflow => (None, mlflow_flavors(&dir)),
+    };
     let publications = project
         .publications(record.id)?
         .into_iter()
@@ -139,7 +208,9 @@ fn info_of(project: &Project, record: ModelVersionRecord) -> Result<ModelVersion
         source: record.source,
         package_dir: record.package_dir,
         created_at: record.created_at,
+        format: record.format,
         manifest,
+        mlflow_flavors: flavors,
         publications,
     })
 }
@@ -164,9 +235,19 @@ pub fn register_model(
             ),
         ));
     }
+    if record.origin != datalab_project::RunOrigin::Catalog {
+        return Err(ApiError::invalid_field(
+            "run",
+            format!(
+                "run {} was logged by its own code through MLflow: register the model it logged \
+                 with mlflow.register_model (it then appears here as an MLflow version)",
+                request.run
+            ),
+        ));
+    }
     let run = RunInfo::from(record);
     let experiment = project.experiment(run.experiment_id)?;
-    let spec = crate::parse_spec(&experiment.spec_toml)?;
+    let spec = crate::experiments::spec_of(&experiment)?;
     let files = RunFiles::of(project, run.id);
     let model_bytes = files
         .read(RunFiles::MODEL)

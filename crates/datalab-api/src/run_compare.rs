@@ -5,7 +5,6 @@
 use crate::error::ApiError;
 use datalab_lab::RunInfo;
 use datalab_ml::metric_facts::{higher_is_better, leading_metric};
-use datalab_ml::spec::ExperimentSpec;
 use datalab_ml::stats::{Verdict, compare_folds};
 use datalab_project::{Project, RunId, RunRecord};
 use serde::{Deserialize, Serialize};
@@ -60,8 +59,7 @@ pub fn compare_runs(
     // Runs are comparable when their folds are the same rows: same data, validation and seed.
     let fold_key = |r: &RunRecord| -> Result<(String, String), ApiError> {
         let experiment = project.experiment(r.experiment_id)?;
-        let spec = ExperimentSpec::from_toml(&experiment.spec_toml)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let spec = crate::experiments::spec_of(&experiment)?;
         Ok((
             experiment.dataset_sha256,
             format!("{:?} seed {}", spec.validation, spec.seed),

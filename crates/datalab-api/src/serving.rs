@@ -18,8 +18,8 @@ use std::sync::Mutex;
 
 /// The package folder of a version of this project (`name`, `name:3`, `name@alias`).
 pub fn package_dir(project: &Project, reference: &str) -> Result<PathBuf, ApiError> {
-    let detail = crate::show_model(project, reference)?;
-    Ok(project.root().join(detail.info.package_dir))
+    let record = crate::models::servable_version(project, reference)?;
+    Ok(project.root().join(record.package_dir))
 }
 
 /// Fetches `name` (its newest version, or `version`) from storage into a
@@ -172,6 +172,7 @@ pub fn serve_model(
     served: &ServedModels,
     request: &ServeRequest,
 ) -> Result<ServedInfo, ApiError> {
+    crate::models::servable_version(project, &request.model)?;
     let detail = crate::show_model(project, &request.model)?;
     let (name, version) = (detail.info.name.clone(), detail.info.version);
     let mut served = served.lock()?;

@@ -137,7 +137,7 @@ pub fn publish_model(
     request: &PublishRequest,
     jobs: &JobContext<'_>,
 ) -> Result<PublishOutcome, ApiError> {
-    let version = crate::models::find_version(project, &request.model)?;
+    let version = crate::models::servable_version(project, &request.model)?;
     let (record, target) = open_target(project, &request.target)?;
     let dir = project.root().join(&version.package_dir);
     let label = format!("publish {} to {}", request.model, request.target);

@@ -104,6 +104,10 @@ pub enum Command {
     /// on the project: running and recent, with progress; cancel one.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// The MLflow tracking protocol: notebooks and scripts log runs into the
+    /// project with the `mlflow` client they already use.
+    #[command(subcommand)]
+    Tracking(TrackingCommand),
     /// Call any API operation by name with a JSON request, as the app and
     /// the server do (`datalab call list` lists them).
     Call {
@@ -111,6 +115,21 @@ pub enum Command {
         /// The request, as JSON.
         #[arg(default_value = "{}")]
         request: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrackingCommand {
+    /// Serve the MLflow tracking API on 127.0.0.1 until Ctrl-C. Clients
+    /// need MLFLOW_TRACKING_URI and, unless --no-auth, MLFLOW_TRACKING_TOKEN
+    /// (taken from this process's environment when set there, else made up
+    /// and printed).
+    Serve {
+        #[arg(long, default_value_t = 5000)]
+        port: u16,
+        /// Take requests without a token (anyone on this machine can log).
+        #[arg(long)]
+        no_auth: bool,
     },
 }
 

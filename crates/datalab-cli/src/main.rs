@@ -17,7 +17,7 @@ mod vendors;
 
 use args::{
     Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs, JobsCommand,
-    ModelCommand, RunsCommand, StorageCommand,
+    ModelCommand, RunsCommand, StorageCommand, TrackingCommand,
 };
 use clap::Parser;
 use datalab_api::{
@@ -294,6 +294,70 @@ fn ui(
     runtime.block_on(server.stop()).map_err(io)
 }
 
+/// `datalab tracking serve`: the MLflow tracking API on the project until Ctrl-C.
+fn tracking_serve(
+    project: &Option<std::path::PathBuf>,
+    port: u16,
+    no_auth: bool,
+    progress: &progress::TerminalProgress,
+) -> Result<(), ApiError> {
+    let root = open(project)?.root().to_path_buf();
+    let auth = if no_auth {
+        datalab_tracking::Auth::None
+    } else {
+        match std::env::var("MLFLOW_TRACKING_TOKEN") {
+            Ok(token) if !token.trim().is_empty() => {
+                datalab_tracking::Auth::Token(token.trim().to_string())
+            }
+            _ => datalab_tracking::Auth::Token(
+                datalab_server::new_token()
+                    .map_err(|e| ApiError::new(ErrorCode::Io, format!("no random token: {e}")))?,
+            ),
+        }
+    };
+    let token_from_env =
+        !no_auth && std::env::var("MLFLOW_TRACKING_TOKEN").is_ok_and(|t| !t.trim().is_empty());
+    let io = |e: std::io::Error| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            format!(" (port {port} is taken: pass --port with another, or 0 for any free one)")
+        } else {
+            String::new()
+        };
+        ApiError::new(
+            ErrorCode::Io,
+            format!("cannot start the tracking server: {e}{hint}"),
+        )
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(io)?;
+    let server = runtime
+        .block_on(datalab_tracking::start(datalab_tracking::TrackingOptions {
+            project: root.clone(),
+            port,
+            auth,
+        }))
+        .map_err(io)?;
+    println!(
+        "Data Lab's MLflow tracking server for {} is listening on 127.0.0.1 only.",
+        root.display()
+    );
+    println!("In the notebook's or script's environment:");
+    println!("    export MLFLOW_TRACKING_URI={}", server.uri());
+    match (&server.token, token_from_env) {
+        (Some(_), true) => {
+            println!("    (MLFLOW_TRACKING_TOKEN: the one already in this environment)")
+        }
+        (Some(token), false) => println!("    export MLFLOW_TRACKING_TOKEN={token}"),
+        (None, _) => println!("    (no token needed: --no-auth)"),
+    }
+    println!("Press Ctrl-C to stop.");
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    let cancel = progress.cancel_flag();
+    while !cancel.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    runtime.block_on(server.stop()).map_err(io)
+}
+
 /// One operation of the API list, by name, JSON in and out: the transport
 /// the server and the desktop app use, from a terminal.
 fn call(
@@ -454,6 +518,9 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
             allow_dir,
         } => ui(&cli.project, serve, port, allow_dir, progress),
         Command::Call { operation, request } => call(&cli.project, &operation, &request, progress),
+        Command::Tracking(TrackingCommand::Serve { port, no_auth }) => {
+            tracking_serve(&cli.project, port, no_auth, progress)
+        }
         Command::Runs(RunsCommand::Show { id }) => {
             let project = open(&cli.project)?;
             out.run_detail(&api::show_run(&project, api::RunId(id))?)

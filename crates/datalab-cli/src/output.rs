@@ -565,7 +565,19 @@ impl Output {
             return print_json(detail);
         }
         let info = &detail.info;
-        let m = &info.manifest;
+        let Some(m) = &info.manifest else {
+            println!(
+                "Model {}:{} (an MLflow model: {}; Data Lab keeps it but cannot serve or publish it)",
+                info.name,
+                info.version,
+                info.mlflow_flavors.join(", ")
+            );
+            println!("Files: {}", info.package_dir);
+            if let Some(source) = &info.source {
+                println!("Source: {source}");
+            }
+            return Ok(());
+        };
         println!(
             "Model {}:{} ({}, {})",
             info.name, info.version, m.algorithm, m.task
@@ -619,7 +631,10 @@ impl Output {
                 Cell::new(&m.name),
                 right(m.version),
                 Cell::new(m.aliases.join(", ")),
-                Cell::new(&m.manifest.algorithm),
+                Cell::new(m.manifest.as_ref().map_or_else(
+                    || format!("mlflow: {}", m.mlflow_flavors.join(", ")),
+                    |manifest| manifest.algorithm.clone(),
+                )),
                 Cell::new(
                     m.run
                         .map_or(m.source.clone().unwrap_or_default(), |r| r.to_string()),

@@ -5,6 +5,7 @@
 //!           charts.json       confusion matrix, curves, residuals, downsampled
 //!           model.json        preprocessing + the fitted model
 //!           latency.json      one-row prediction latency, measured when first compared
+//!           artifacts/        files the run's own code logged (MLflow's log_artifact)
 //!           .folds/<k>.json   folds finished while the run is unfinished (kept
 //!                             when it is cancelled or interrupted; a resumed
 //!                             run skips them; removed once it succeeds)
@@ -57,6 +58,13 @@ impl RunFiles {
     pub const MODEL: &'static str = "model.json";
     /// One-row latency, measured once.
     pub const LATENCY: &'static str = "latency.json";
+    /// Files the run's code logged through the MLflow protocol.
+    pub const ARTIFACTS: &'static str = "artifacts";
+
+    /// Where the files the run's code logged go.
+    pub fn artifacts_dir(&self) -> PathBuf {
+        self.dir.join(Self::ARTIFACTS)
+    }
 
     pub fn of(project: &Project, run: RunId) -> RunFiles {
         RunFiles {

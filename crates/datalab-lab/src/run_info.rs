@@ -1,7 +1,7 @@
 //! A run as every window shows it, made from its record.
 
 use datalab_ml::trial::MeanStd;
-use datalab_project::{ExperimentId, RunId, RunRecord, RunStatus};
+use datalab_project::{ExperimentId, RunId, RunOrigin, RunRecord, RunStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -9,6 +9,12 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RunInfo {
     pub id: RunId,
+    /// The 32-hex id MLflow clients know the run by.
+    pub uuid: String,
+    /// Who ran it: a catalog model, a spec's command, or outside code.
+    pub origin: RunOrigin,
+    /// The name its code gave it, if any.
+    pub name: Option<String>,
     pub experiment_id: ExperimentId,
     pub trial: u32,
     pub model: String,
@@ -49,6 +55,9 @@ impl From<RunRecord> for RunInfo {
     fn from(r: RunRecord) -> Self {
         RunInfo {
             id: r.id,
+            uuid: r.uuid,
+            origin: r.origin,
+            name: r.name,
             experiment_id: r.experiment_id,
             trial: r.trial,
             model: r.model,

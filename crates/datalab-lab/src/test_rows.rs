@@ -41,6 +41,12 @@ impl TestRows {
         experiment: ExperimentId,
     ) -> Result<TestRows, LabError> {
         let record = project.experiment(experiment)?;
+        if record.origin == datalab_project::ExperimentOrigin::Tracking {
+            return Err(LabError::invalid(format!(
+                "experiment {experiment} holds runs logged through MLflow: it has no spec, so no \
+                 test rows to send a vendor"
+            )));
+        }
         let spec = ExperimentSpec::from_toml(&record.spec_toml)
             .map_err(|e| LabError::Internal(format!("experiment {experiment}'s spec: {e}")))?;
         let data = ExperimentData::load(project, &spec)?;

@@ -48,9 +48,66 @@ impl RunStatus {
     }
 }
 
+/// Who runs an experiment's runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExperimentOrigin {
+    /// Data Lab, from a spec.
+    Spec,
+    /// Code outside, logging through the MLflow protocol (no spec, no dataset).
+    Tracking,
+}
+
+impl ExperimentOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExperimentOrigin::Spec => "spec",
+            ExperimentOrigin::Tracking => "tracking",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> ExperimentOrigin {
+        match text {
+            "tracking" => ExperimentOrigin::Tracking,
+            _ => ExperimentOrigin::Spec,
+        }
+    }
+}
+
+/// Who ran a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOrigin {
+    /// A model of Data Lab's catalog.
+    Catalog,
+    /// A spec's command (a user's script or notebook), as a child process.
+    Command,
+    /// Code outside Data Lab, through the MLflow protocol.
+    Tracking,
+}
+
+impl RunOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOrigin::Catalog => "catalog",
+            RunOrigin::Command => "command",
+            RunOrigin::Tracking => "tracking",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> RunOrigin {
+        match text {
+            "command" => RunOrigin::Command,
+            "tracking" => RunOrigin::Tracking,
+            _ => RunOrigin::Catalog,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentRecord {
     pub id: ExperimentId,
+    pub origin: ExperimentOrigin,
     pub name: String,
     pub dataset_id: Option<DatasetId>,
     pub dataset_sha256: String,
@@ -61,6 +118,11 @@ pub struct ExperimentRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub id: RunId,
+    /// The 32-hex id MLflow clients address the run by.
+    pub uuid: String,
+    pub origin: RunOrigin,
+    /// A name given by the code that logged it (MLflow's run name).
+    pub name: Option<String>,
     pub experiment_id: ExperimentId,
     pub trial: u32,
     pub model: String,
@@ -116,13 +178,17 @@ fn is_identifier(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-const RUN_COLUMNS: &str = "id, experiment_id, trial, model, params_json, status, error, started_at, \
-     finished_at, wall_ms, cpu_ms, summary_json";
+pub(crate) const RUN_COLUMNS: &str = "id, experiment_id, trial, model, params_json, status, error, started_at, \
+     finished_at, wall_ms, cpu_ms, summary_json, uuid, origin, name";
 
-fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
+pub(crate) fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
     let status: String = row.get(5)?;
+    let origin: String = row.get(13)?;
     Ok(RunRecord {
         id: row.get(0)?,
+        uuid: row.get(12)?,
+        origin: RunOrigin::parse(&origin),
+        name: row.get(14)?,
         experiment_id: row.get(1)?,
         trial: row.get(2)?,
         model: row.get(3)?,
@@ -137,9 +203,14 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
     })
 }
 
-fn experiment_from_row(row: &Row<'_>) -> rusqlite::Result<ExperimentRecord> {
+pub(crate) const EXPERIMENT_COLUMNS: &str =
+    "id, name, dataset_id, dataset_sha256, spec_toml, created_at, origin";
+
+pub(crate) fn experiment_from_row(row: &Row<'_>) -> rusqlite::Result<ExperimentRecord> {
+    let origin: String = row.get(6)?;
     Ok(ExperimentRecord {
         id: row.get(0)?,
+        origin: ExperimentOrigin::parse(&origin),
         name: row.get(1)?,
         dataset_id: row.get(2)?,
         dataset_sha256: row.get(3)?,
@@ -174,7 +245,8 @@ impl Project {
         for (trial, (model, params)) in trials.iter().enumerate() {
             self.conn
                 .execute(
-                    "INSERT INTO runs (experiment_id, trial, model, params_json, status) VALUES (?1, ?2, ?3, ?4, 'queued')",
+                    "INSERT INTO runs (experiment_id, trial, model, params_json, status, uuid) \
+                     VALUES (?1, ?2, ?3, ?4, 'queued', lower(hex(randomblob(16))))",
                     rusqlite::params![id, trial as u32, model, params],
                 )
                 .map_err(|e| self.db_error(e))?;
@@ -185,7 +257,7 @@ impl Project {
 
     pub fn experiment(&self, id: ExperimentId) -> Result<ExperimentRecord, ProjectError> {
         self.query_one(
-            "SELECT id, name, dataset_id, dataset_sha256, spec_toml, created_at FROM experiments WHERE id = ?1",
+            &format!("SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE id = ?1"),
             [id],
             experiment_from_row,
             "experiment",
@@ -195,7 +267,9 @@ impl Project {
 
     pub fn experiments(&self) -> Result<Vec<ExperimentRecord>, ProjectError> {
         self.query_all(
-            "SELECT id, name, dataset_id, dataset_sha256, spec_toml, created_at FROM experiments ORDER BY id",
+            &format!(
+                "SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE lifecycle_stage = 'active' ORDER BY id"
+            ),
             [],
             experiment_from_row,
         )
@@ -242,7 +316,7 @@ impl Project {
             }
         };
         let direction = if query.descending { "DESC" } else { "ASC" };
-        let filter = "(?1 IS NULL OR experiment_id = ?1) AND (?2 IS NULL OR \
+        let filter = "lifecycle_stage = 'active' AND (?1 IS NULL OR experiment_id = ?1) AND (?2 IS NULL OR \
              lower(CAST(id AS TEXT) || ' ' || model || ' ' || status || ' ' || params_json) LIKE ?2 ESCAPE '\\')";
         let pattern = query
             .text

@@ -16,18 +16,30 @@ pub mod migrations;
 pub mod names;
 mod project;
 mod registry;
+mod tracking;
 mod vendors;
 
 pub use datasets::{DatasetRecord, NewDataset};
 pub use error::ProjectError;
-pub use experiments::{ExperimentRecord, MetricValue, RunQuery, RunRecord, RunSort, RunStatus};
+pub use experiments::{
+    ExperimentOrigin, ExperimentRecord, MetricValue, RunOrigin, RunQuery, RunRecord, RunSort,
+    RunStatus,
+};
 pub use ids::{
     DatasetId, EvaluationId, ExperimentId, JobId, ModelId, ModelVersionId, RunId, StorageTargetId,
     VendorId,
 };
 pub use jobs::{JobKind, JobProgress, JobRecord, JobStatus, NewJob};
 pub use project::{DATABASE_FILE, Project};
-pub use registry::{ModelVersionRecord, NewModelVersion, PublicationRecord, StorageTargetRecord};
+pub use registry::{
+    ModelRecord, ModelVersionRecord, NewModelVersion, PublicationRecord, StorageTargetRecord,
+    VersionFormat,
+};
+pub use tracking::{
+    Comparison, Condition, KeyedMetric, Lifecycle, LoggedModelRecord, MetricPoint, NewLoggedModel,
+    NewTrackedRun, Operand, RunField, RunInput, RunOrder, RunSearch, RunUpdate, TrackedExperiment,
+    TrackedRun,
+};
 pub use vendors::{
     CachedResponse, EvaluationRecord, EvaluationRow, EvaluationStatus, VendorRecord,
 };

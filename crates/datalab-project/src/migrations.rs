@@ -289,6 +289,102 @@ ALTER TABLE evaluations DROP COLUMN pid;
 ALTER TABLE evaluations DROP COLUMN cancel_requested;
 "#,
     },
+    Migration {
+        version: 9,
+        name: "runs logged from outside through the MLflow protocol: run ids, tags, metric histories, inputs and logged models",
+        sql: r#"
+-- Where an experiment's runs come from: a spec Data Lab runs ('spec'), or
+-- code outside that logs them through the MLflow protocol ('tracking'; then
+-- spec_toml and dataset_sha256 are empty). Deleting is MLflow's soft delete.
+ALTER TABLE experiments ADD COLUMN origin TEXT NOT NULL DEFAULT 'spec'
+    CHECK (origin IN ('spec', 'tracking'));
+ALTER TABLE experiments ADD COLUMN lifecycle_stage TEXT NOT NULL DEFAULT 'active'
+    CHECK (lifecycle_stage IN ('active', 'deleted'));
+ALTER TABLE experiments ADD COLUMN updated_ms INTEGER;
+CREATE TABLE experiment_tags (
+    experiment_id  INTEGER NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+    key            TEXT NOT NULL,
+    value          TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, key)
+) WITHOUT ROWID;
+-- Every run has the 32-hex id MLflow clients address it by; a run's origin
+-- says who ran it: a catalog model, a command of a spec, or outside code.
+ALTER TABLE runs ADD COLUMN uuid TEXT;
+UPDATE runs SET uuid = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX runs_by_uuid ON runs (uuid);
+ALTER TABLE runs ADD COLUMN origin TEXT NOT NULL DEFAULT 'catalog'
+    CHECK (origin IN ('catalog', 'command', 'tracking'));
+ALTER TABLE runs ADD COLUMN name TEXT;
+ALTER TABLE runs ADD COLUMN user_id TEXT;
+ALTER TABLE runs ADD COLUMN start_ms INTEGER;
+ALTER TABLE runs ADD COLUMN end_ms INTEGER;
+ALTER TABLE runs ADD COLUMN lifecycle_stage TEXT NOT NULL DEFAULT 'active'
+    CHECK (lifecycle_stage IN ('active', 'deleted'));
+CREATE TABLE run_tags (
+    run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key     TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+-- Every logged point of a metric, in the order it arrived. A NULL value is
+-- NaN (SQLite stores NaN as NULL); infinities are stored as such.
+CREATE TABLE metric_points (
+    run_id        INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key           TEXT NOT NULL,
+    value         REAL,
+    timestamp_ms  INTEGER NOT NULL,
+    step          INTEGER NOT NULL
+);
+CREATE INDEX metric_points_by_run ON metric_points (run_id, key);
+-- Each metric's latest point (highest step, then timestamp), what searches
+-- filter and sort by.
+CREATE TABLE latest_metrics (
+    run_id        INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key           TEXT NOT NULL,
+    value         REAL,
+    timestamp_ms  INTEGER NOT NULL,
+    step          INTEGER NOT NULL,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+CREATE INDEX latest_metrics_by_value ON latest_metrics (key, value);
+-- Datasets a run says it used (MLflow's log_inputs), as the client sent them.
+CREATE TABLE run_inputs (
+    run_id        INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    digest        TEXT NOT NULL,
+    context       TEXT,
+    dataset_json  TEXT NOT NULL,
+    tags_json     TEXT NOT NULL,
+    UNIQUE (run_id, name, digest)
+);
+-- MLflow 3's logged models: a model a run logged, its files under
+-- logged-models/<id>/artifacts/.
+CREATE TABLE logged_models (
+    id              TEXT PRIMARY KEY,
+    experiment_id   INTEGER NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+    name            TEXT NOT NULL,
+    model_type      TEXT,
+    source_run_id   INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+    status          TEXT NOT NULL,
+    created_ms      INTEGER NOT NULL,
+    updated_ms      INTEGER NOT NULL,
+    params_json     TEXT NOT NULL DEFAULT '{}',
+    tags_json       TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX logged_models_by_experiment ON logged_models (experiment_id, name);
+CREATE TABLE run_outputs (
+    run_id    INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    model_id  TEXT NOT NULL REFERENCES logged_models (id) ON DELETE CASCADE,
+    step      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, model_id)
+) WITHOUT ROWID;
+-- A registered version is a Data Lab package ('datalab', servable here) or
+-- an MLflow model's files ('mlflow': a flavour Data Lab cannot serve).
+ALTER TABLE model_versions ADD COLUMN format TEXT NOT NULL DEFAULT 'datalab'
+    CHECK (format IN ('datalab', 'mlflow'));
+ALTER TABLE models ADD COLUMN description TEXT NOT NULL DEFAULT '';
+"#,
+    },
 ];
 
 /// The schema version this build writes.

@@ -199,6 +199,12 @@ impl Project {
         self.root.join("models")
     }
 
+    /// Where models logged through the MLflow protocol keep their files
+    /// (`logged-models/<id>/artifacts/`).
+    pub fn logged_models_dir(&self) -> PathBuf {
+        self.root.join("logged-models")
+    }
+
     /// Where bundles and reports the user exported go.
     pub fn exports_dir(&self) -> PathBuf {
         self.root.join("exports")

@@ -8,6 +8,27 @@ use crate::project::Project;
 use rusqlite::Row;
 use serde::{Deserialize, Serialize};
 
+/// What a version's files are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionFormat {
+    /// A Data Lab package (`model.json` manifest): servable and publishable here.
+    Datalab,
+    /// An MLflow model's files, registered through the MLflow protocol
+    /// (a pickled scikit-learn model, say): Data Lab keeps and lists it, and
+    /// MLflow clients load it, but Data Lab cannot serve it.
+    Mlflow,
+}
+
+/// A registered model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelRecord {
+    pub id: ModelId,
+    pub name: String,
+    pub description: String,
+    pub created_ms: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelVersionRecord {
     pub id: ModelVersionId,
@@ -22,6 +43,8 @@ pub struct ModelVersionRecord {
     pub manifest_sha256: String,
     pub created_at: String,
     pub aliases: Vec<String>,
+    pub format: VersionFormat,
+    pub created_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,11 +76,27 @@ pub struct NewModelVersion<'a> {
 
 const VERSION_COLUMNS: &str = "v.id, v.model_id, m.name, v.version, v.run_id, v.source, v.description, \
      v.package_dir, v.manifest_sha256, v.created_at, \
-     (SELECT group_concat(alias, ',') FROM (SELECT alias FROM model_aliases a WHERE a.version_id = v.id ORDER BY alias))";
+     (SELECT group_concat(alias, ',') FROM (SELECT alias FROM model_aliases a WHERE a.version_id = v.id ORDER BY alias)), \
+     v.format, CAST(round((julianday(v.created_at) - 2440587.5) * 86400000.0) AS INTEGER)";
+
+/// A model's columns, its creation time in milliseconds.
+fn model_columns() -> String {
+    format!(
+        "id, name, description, {}",
+        crate::tracking::ms_of("created_at")
+    )
+}
 
 fn version_from_row(row: &Row<'_>) -> rusqlite::Result<ModelVersionRecord> {
     let aliases: Option<String> = row.get(10)?;
+    let format: String = row.get(11)?;
     Ok(ModelVersionRecord {
+        format: if format == "mlflow" {
+            VersionFormat::Mlflow
+        } else {
+            VersionFormat::Datalab
+        },
+        created_ms: row.get(12)?,
         id: row.get(0)?,
         model_id: row.get(1)?,
         model: row.get(2)?,
@@ -71,6 +110,15 @@ fn version_from_row(row: &Row<'_>) -> rusqlite::Result<ModelVersionRecord> {
         aliases: aliases
             .map(|a| a.split(',').map(String::from).collect())
             .unwrap_or_default(),
+    })
+}
+
+fn model_from_row(row: &Row<'_>) -> rusqlite::Result<ModelRecord> {
+    Ok(ModelRecord {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        description: row.get(2)?,
+        created_ms: row.get(3)?,
     })
 }
 
@@ -218,6 +266,181 @@ impl Project {
             )
             .map_err(|e| self.db_error(e))?;
         Ok(())
+    }
+
+    /// A model with no versions yet; a name in use is [`ProjectError::NameTaken`].
+    pub fn create_model(&self, name: &str, description: &str) -> Result<ModelRecord, ProjectError> {
+        let inserted = self.conn.execute(
+            "INSERT INTO models (name, description) VALUES (?1, ?2)",
+            rusqlite::params![name, description],
+        );
+        match inserted {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                return Err(ProjectError::NameTaken {
+                    kind: "registered model",
+                    name: name.to_string(),
+                });
+            }
+            other => other.map_err(|e| self.db_error(e))?,
+        };
+        self.model(name)
+    }
+
+    pub fn model(&self, name: &str) -> Result<ModelRecord, ProjectError> {
+        self.query_one(
+            &format!("SELECT {} FROM models WHERE name = ?1", model_columns()),
+            [name],
+            model_from_row,
+            "registered model",
+            name,
+        )
+    }
+
+    /// Models whose name matches `name_like` (LIKE, any case), by name.
+    pub fn search_models(
+        &self,
+        name_like: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<ModelRecord>, ProjectError> {
+        self.query_all(
+            &format!(
+                "SELECT {} FROM models WHERE (?1 IS NULL OR name LIKE ?1 ESCAPE '\\') \
+                 ORDER BY name LIMIT ?2 OFFSET ?3",
+                model_columns()
+            ),
+            rusqlite::params![name_like, limit as i64, offset as i64],
+            model_from_row,
+        )
+    }
+
+    pub fn set_model_description(&self, name: &str, description: &str) -> Result<(), ProjectError> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE models SET description = ?2 WHERE name = ?1",
+                rusqlite::params![name, description],
+            )
+            .map_err(|e| self.db_error(e))?;
+        if changed == 0 {
+            return Err(ProjectError::NotFound {
+                kind: "registered model",
+                key: name.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn rename_model(&self, name: &str, new_name: &str) -> Result<(), ProjectError> {
+        let renamed = self.conn.execute(
+            "UPDATE models SET name = ?2 WHERE name = ?1",
+            rusqlite::params![name, new_name],
+        );
+        match renamed {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(ProjectError::NameTaken {
+                    kind: "registered model",
+                    name: new_name.to_string(),
+                })
+            }
+            Ok(0) => Err(ProjectError::NotFound {
+                kind: "registered model",
+                key: name.to_string(),
+            }),
+            other => other.map(|_| ()).map_err(|e| self.db_error(e)),
+        }
+    }
+
+    /// Removes a model's record with its versions and aliases (their files stay).
+    pub fn delete_model(&self, name: &str) -> Result<(), ProjectError> {
+        self.conn
+            .execute("DELETE FROM models WHERE name = ?1", [name])
+            .map_err(|e| self.db_error(e))?;
+        Ok(())
+    }
+
+    pub fn delete_model_version(&self, id: ModelVersionId) -> Result<(), ProjectError> {
+        self.conn
+            .execute("DELETE FROM model_versions WHERE id = ?1", [id])
+            .map_err(|e| self.db_error(e))?;
+        Ok(())
+    }
+
+    pub fn set_version_description(
+        &self,
+        id: ModelVersionId,
+        description: &str,
+    ) -> Result<(), ProjectError> {
+        self.conn
+            .execute(
+                "UPDATE model_versions SET description = ?2 WHERE id = ?1",
+                rusqlite::params![id, description],
+            )
+            .map_err(|e| self.db_error(e))?;
+        Ok(())
+    }
+
+    /// The versions of one model, newest first.
+    pub fn versions_of(&self, model: &str) -> Result<Vec<ModelVersionRecord>, ProjectError> {
+        self.query_all(
+            &format!(
+                "SELECT {VERSION_COLUMNS} FROM model_versions v JOIN models m ON m.id = v.model_id \
+                 WHERE m.name = ?1 ORDER BY v.version DESC"
+            ),
+            [model],
+            version_from_row,
+        )
+    }
+
+    /// Records an MLflow model's files as the next version of `model`
+    /// (creating the model on its first version): `package_dir` is where
+    /// they are, relative to the project root.
+    pub fn insert_mlflow_model_version(
+        &self,
+        model: &str,
+        run_id: Option<RunId>,
+        source: &str,
+        description: &str,
+        package_dir: &str,
+    ) -> Result<ModelVersionRecord, ProjectError> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.db_error(e))?;
+        self.conn
+            .execute(
+                "INSERT INTO models (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+                [model],
+            )
+            .map_err(|e| self.db_error(e))?;
+        self.conn
+            .execute(
+                "INSERT INTO model_versions (model_id, version, run_id, source, description, package_dir, \
+                 manifest_sha256, format) \
+                 SELECT id, (SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE model_id = models.id), \
+                 ?2, ?3, ?4, ?5, '', 'mlflow' FROM models WHERE name = ?1",
+                rusqlite::params![model, run_id, source, description, package_dir],
+            )
+            .map_err(|e| self.db_error(e))?;
+        let id = ModelVersionId(self.conn.last_insert_rowid());
+        tx.commit().map_err(|e| self.db_error(e))?;
+        self.model_version_by_id(id)
+    }
+
+    /// Removes an alias; false when the model has no such alias.
+    pub fn delete_model_alias(&self, model: &str, alias: &str) -> Result<bool, ProjectError> {
+        let changed = self
+            .conn
+            .execute(
+                "DELETE FROM model_aliases WHERE alias = ?2 AND model_id = (SELECT id FROM models WHERE name = ?1)",
+                rusqlite::params![model, alias],
+            )
+            .map_err(|e| self.db_error(e))?;
+        Ok(changed > 0)
     }
 
     pub fn insert_storage_target(

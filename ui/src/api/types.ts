@@ -14,6 +14,12 @@ export type JobId = string;
 
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 
+export type RunOrigin = "catalog" | "command" | "tracking";
+
+export type ExperimentOrigin = "spec" | "tracking";
+
+export type VersionFormat = "datalab" | "mlflow";
+
 export type ProjectSummary = { 
 /**
  * The project folder.
@@ -498,9 +504,13 @@ export type ExperimentInfo = {
  */
 id: ExperimentId, 
 /**
- * Its spec's name.
+ * Its spec's name (or the name MLflow clients gave it).
  */
 name: string, 
+/**
+ * Who runs its runs: Data Lab from a spec, or code outside through MLflow.
+ */
+origin: ExperimentOrigin, 
 /**
  * The snapshot its runs learn from.
  */
@@ -542,7 +552,19 @@ name: string,
  */
 runs: Array<RunInfo>, };
 
-export type RunInfo = { id: RunId, experiment_id: ExperimentId, trial: number, model: string, params: JsonValue, status: RunStatus, error: string | null, wall_ms: number | null, cpu_ms: number | null, 
+export type RunInfo = { id: RunId, 
+/**
+ * The 32-hex id MLflow clients know the run by.
+ */
+uuid: string, 
+/**
+ * Who ran it: a catalog model, a spec's command, or outside code.
+ */
+origin: RunOrigin, 
+/**
+ * The name its code gave it, if any.
+ */
+name: string | null, experiment_id: ExperimentId, trial: number, model: string, params: JsonValue, status: RunStatus, error: string | null, wall_ms: number | null, cpu_ms: number | null, 
 /**
  * Mean and standard deviation of each metric over the folds.
  */
@@ -729,9 +751,18 @@ package_dir: string,
  */
 created_at: string, 
 /**
- * Its package's manifest.
+ * A Data Lab package, or an MLflow model registered through the
+ * tracking protocol (which Data Lab keeps but cannot serve or publish).
  */
-manifest: Manifest, 
+format: VersionFormat, 
+/**
+ * Its package's manifest (a Data Lab package's only).
+ */
+manifest: Manifest | null, 
+/**
+ * An MLflow model's flavours, from its `MLmodel` (`sklearn`, `python_function`).
+ */
+mlflow_flavors: Array<string>, 
 /**
  * Where it has been published.
  */

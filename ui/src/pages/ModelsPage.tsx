@@ -64,7 +64,7 @@ export function ModelsPage(props: {
                   {m.name} v{m.version}
                 </strong>
                 <span class="muted small">
-                  {m.manifest.algorithm}
+                  {m.manifest ? m.manifest.algorithm : `MLflow · ${m.mlflow_flavors.join(", ") || "model"}`}
                   {m.aliases.length > 0 ? ` · @${m.aliases.join(", @")}` : ""}
                   {m.publications.length > 0 ? ` · published` : ""}
                   {findServed(served, m.name, m.version) ? ` · served` : ""}
@@ -148,6 +148,35 @@ function VersionView(props: {
     setCancelling(true);
     call("cancel_job", { job }).catch((e: unknown) => setError(message(e)));
   };
+  if (m === null) {
+    // Registered through MLflow: kept here, loaded by MLflow clients, not served by Data Lab.
+    return (
+      <div data-testid="model-version" data-model={info.name} data-version={info.version} data-format="mlflow">
+        <div class="heading">
+          <h2>
+            {info.name} v{info.version}
+          </h2>
+          <span class="muted small">
+            MLflow model · {info.mlflow_flavors.join(", ") || "no MLmodel flavours"}
+            {info.aliases.map((a) => ` · @${a}`).join("")}
+          </span>
+        </div>
+        <p class="small">
+          {info.run !== null ? `Logged by run ${info.run}. ` : ""}Files in <code>{info.package_dir}</code>
+        </p>
+        <div class="panel" data-testid="mlflow-version-note">
+          <p>
+            Registered through the MLflow protocol. MLflow clients load it with{" "}
+            <code>mlflow.pyfunc.load_model("models:/{info.name}/{info.version}")</code>.
+          </p>
+          <p class="muted">
+            Data Lab cannot serve or publish this model itself: it is in MLflow's format (a pickled or skops model), not a
+            Data Lab package. Serve it with <code>mlflow models serve</code>, or register a Data Lab run.
+          </p>
+        </div>
+      </div>
+    );
+  }
   return (
     <div data-testid="model-version" data-model={info.name} data-version={info.version} data-experiment={m.experiment_id ?? ""}>
       <div class="heading">

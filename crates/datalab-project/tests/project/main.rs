@@ -3,3 +3,4 @@
 
 mod migrations;
 mod runs;
+mod tracking;

@@ -359,3 +359,51 @@ fn work_an_older_build_left_running_is_interrupted_by_the_jobs_migration()
     assert_eq!(pid_columns, 0);
     Ok(())
 }
+
+#[test]
+fn runs_from_before_tracking_get_mlflow_ids_and_keep_their_params()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(dir.path().join("datasets"))?;
+    {
+        let mut conn = Connection::open(dir.path().join(DATABASE_FILE))?;
+        migrations::migrate_to(&mut conn, 8)?;
+        conn.execute_batch(
+            "INSERT INTO experiments (id, name, dataset_sha256, spec_toml) VALUES (1, 'e', 'abc', 'name = \"e\"');
+             INSERT INTO runs (id, experiment_id, trial, model, params_json, status, started_at, finished_at, summary_json)
+                 VALUES (1, 1, 0, 'decision_tree', '{\"max_depth\":3}', 'succeeded', '2026-11-30T10:00:00.250Z',
+                         '2026-11-30T10:00:02Z', '{\"accuracy\":{\"mean\":0.9,\"std\":0.01}}'),
+                        (2, 1, 1, 'decision_tree', '{\"max_depth\":5}', 'queued', NULL, NULL, NULL);",
+        )?;
+    }
+    let project = Project::open(dir.path())?;
+    assert_eq!(project.schema_version()?, migrations::LATEST);
+    let runs = project.runs_of(datalab_project::ExperimentId(1))?;
+    assert_eq!(runs.len(), 2);
+    for run in &runs {
+        assert_eq!(run.uuid.len(), 32);
+        assert!(run.uuid.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(run.origin, datalab_project::RunOrigin::Catalog);
+    }
+    assert_ne!(runs[0].uuid, runs[1].uuid);
+    assert_eq!(project.run_by_uuid(&runs[1].uuid)?.id, runs[1].id);
+    // An MLflow client sees the old run's typed params as text, and its times in ms.
+    let tracked = project.tracked_run(runs[0].id)?;
+    assert_eq!(
+        tracked.params,
+        vec![("max_depth".to_string(), "3".to_string())]
+    );
+    assert_eq!(tracked.start_ms, Some(1_796_032_800_250));
+    let experiment = project.experiment(datalab_project::ExperimentId(1))?;
+    assert_eq!(experiment.origin, datalab_project::ExperimentOrigin::Spec);
+    // New experiments' runs get ids too.
+    let (_, created) = project.create_experiment(
+        "f",
+        None,
+        "abc",
+        "name = \"f\"",
+        &[("knn".into(), "{}".into())],
+    )?;
+    assert_eq!(created[0].uuid.len(), 32);
+    Ok(())
+}
