@@ -23,7 +23,7 @@ cargo test --workspace --locked
 cargo build --locked -p datalab-cli
 mlflow3=$(python_venv tests/mlflow/requirements.txt)
 mlflow2=$(python_venv tests/mlflow/v2/requirements.txt)
-(cd tests/mlflow && DATALAB_BIN="$CARGO_TARGET_DIR/debug/datalab" "$mlflow3" -m pytest -q -p no:cacheprovider test_tracking.py)
+(cd tests/mlflow && DATALAB_BIN="$CARGO_TARGET_DIR/debug/datalab" "$mlflow3" -m pytest -q -p no:cacheprovider test_tracking.py test_command_trials.py)
 (cd tests/mlflow && DATALAB_BIN="$CARGO_TARGET_DIR/debug/datalab" "$mlflow2" -m pytest -q -p no:cacheprovider v2)
 
 # The desktop app as a person uses it: the real binary in a window, over WebDriver.

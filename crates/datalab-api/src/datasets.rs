@@ -96,7 +96,7 @@ pub struct ImportOutcome {
     pub profile: DatasetProfile,
 }
 
-fn snapshot_path(project: &Project, sha256: &str) -> PathBuf {
+pub(crate) fn snapshot_path(project: &Project, sha256: &str) -> PathBuf {
     project.datasets_dir().join(snapshot_file_name(sha256))
 }
 

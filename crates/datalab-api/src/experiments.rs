@@ -5,8 +5,9 @@
 
 use crate::error::{ApiError, ErrorCode};
 use crate::jobs::JobContext;
+use datalab_lab::command::TrackingEndpoint;
 use datalab_lab::data::ExperimentData;
-use datalab_lab::sweep::Sweep;
+use datalab_lab::sweep::{CommandSetup, Sweep};
 use datalab_lab::{JobSpec, RunInfo, RunTally};
 use datalab_ml::spec::{ExperimentSpec, SpecError, TrialSpec};
 use datalab_project::{
@@ -158,6 +159,13 @@ pub fn create_experiment(
         &spec_toml,
         &trial_rows,
     )?;
+    let commands: Vec<String> = spec
+        .models
+        .iter()
+        .filter(|m| m.command.is_some())
+        .map(|m| m.model.clone())
+        .collect();
+    project.mark_command_runs(experiment.id, &commands)?;
     show_experiment(project, experiment.id)
 }
 
@@ -238,6 +246,31 @@ pub fn run_queued(
         0 => cores,
         n => n,
     };
+    let commands: Vec<_> = spec
+        .models
+        .iter()
+        .filter(|m| m.command.is_some())
+        .cloned()
+        .collect();
+    // Command trials log through MLflow: a tracking server on this project
+    // for the sweep's length, on a free loopback port, behind a fresh token.
+    let tracking = if commands.is_empty() {
+        None
+    } else {
+        let token = datalab_tracking::new_token().map_err(|e| {
+            ApiError::io(format!(
+                "no random token for the trials' tracking server: {e}"
+            ))
+        })?;
+        Some(
+            datalab_tracking::BackgroundTracking::start(datalab_tracking::TrackingOptions {
+                project: project.root().to_path_buf(),
+                port: 0,
+                auth: datalab_tracking::Auth::Token(token),
+            })
+            .map_err(|e| ApiError::io(format!("cannot start the trials' tracking server: {e}")))?,
+        )
+    };
     let sweep = Sweep {
         experiment: record.clone(),
         trials,
@@ -246,6 +279,15 @@ pub fn run_queued(
         validation: spec.validation,
         seed: spec.seed,
         workers,
+        commands: tracking.as_ref().map(|server| CommandSetup {
+            models: commands,
+            tracking: TrackingEndpoint {
+                uri: server.uri(),
+                token: server.token.clone(),
+            },
+            dataset: crate::datasets::snapshot_path(project, &record.dataset_sha256),
+            project_root: project.root().to_path_buf(),
+        }),
     };
     let label = format!("experiment {experiment} · {}", record.name);
     let spec = JobSpec::new(JobKind::Experiment, label).on_experiment(experiment);

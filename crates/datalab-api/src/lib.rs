@@ -28,7 +28,7 @@ pub mod ops;
 pub mod places;
 mod project;
 mod run_compare;
-mod runs;
+pub mod runs;
 pub mod serving;
 pub mod storage;
 mod typescript;

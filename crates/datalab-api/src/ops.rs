@@ -326,6 +326,10 @@ operations! {
     /// A page of the runs table, filtered and sorted by the database.
     query_runs(datalab_project::RunQuery) -> crate::RunPage => |cx, r| crate::query_runs(&cx.session.open()?, &r);
     show_run(RunRef) -> RunDetail => |cx, r| crate::show_run(&cx.session.open()?, r.run);
+    /// A command trial's output from a byte offset, readable while it runs.
+    run_log(crate::runs::RunLogRequest) -> crate::runs::RunLog => |cx, r| crate::runs::run_log(&cx.session.open()?, &r);
+    /// A run's metric histories as curves over steps, downsampled.
+    metric_history(crate::runs::MetricHistoryRequest) -> crate::runs::MetricHistory => |cx, r| crate::runs::metric_history(&cx.session.open()?, &r);
     /// A run's confusion matrix and curves, downsampled for drawing.
     run_charts(RunRef) -> crate::charts::RunCharts => |cx, r| crate::charts::run_charts(&cx.session.open()?, r.run);
     /// Runs side by side on one metric, with the corrected resampled t-test.

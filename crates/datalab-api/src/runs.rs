@@ -75,3 +75,119 @@ pub fn show_run(project: &Project, id: RunId) -> Result<RunDetail, ApiError> {
         files: RunFiles::of(project, id).listed(),
     })
 }
+
+/// The most of a run's log one call returns.
+const LOG_PAGE: u64 = 256 * 1024;
+
+/// Which part of a run's log to read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct RunLogRequest {
+    /// The run.
+    pub run: RunId,
+    /// The byte to start from (0 first; then the `next` of the last answer).
+    #[serde(default)]
+    pub offset: u64,
+}
+
+/// A piece of a command trial's output (`log.txt`), read while it runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct RunLog {
+    /// The text from `offset` (invalid UTF-8 replaced).
+    pub text: String,
+    /// Where the next read starts.
+    pub next: u64,
+    /// The log's size now.
+    pub size: u64,
+    /// Whether the run may still write to it.
+    pub running: bool,
+}
+
+/// A command trial's output from `offset`, at most 256 KiB a call.
+pub fn run_log(project: &Project, request: &RunLogRequest) -> Result<RunLog, ApiError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let run = project.run(request.run)?;
+    let running = !run.status.is_final();
+    let path = RunFiles::of(project, request.run).path(RunFiles::LOG);
+    let mut file = match std::fs::File::open(&path) {
+        Ok(file) => file,
+        Err(_) => {
+            return Ok(RunLog {
+                text: String::new(),
+                next: 0,
+                size: 0,
+                running,
+            });
+        }
+    };
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let offset = request.offset.min(size);
+    file.seek(SeekFrom::Start(offset))
+        .map_err(|e| ApiError::io(format!("cannot read {}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(LOG_PAGE)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ApiError::io(format!("cannot read {}: {e}", path.display())))?;
+    Ok(RunLog {
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        next: offset + bytes.len() as u64,
+        size,
+        running,
+    })
+}
+
+/// A metric's history to draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct MetricHistoryRequest {
+    /// The run.
+    pub run: RunId,
+    /// The metric; none: every metric the run logged.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// At most this many points per curve (LTTB keeps the shape); 1,000 by default.
+    #[serde(default)]
+    pub max_points: Option<usize>,
+}
+
+/// A run's logged metrics as curves over steps, downsampled in Rust.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct MetricHistory {
+    /// The run.
+    pub run: RunId,
+    /// One curve per metric: x is the step, y the value (NaN and infinities left out).
+    pub series: Vec<datalab_ml::charts::Series>,
+    /// Whether the run may still log more.
+    pub running: bool,
+}
+
+/// The most points read from one metric's history.
+const MAX_HISTORY: u64 = 2_000_000;
+
+/// A run's metric histories (what its own code logged step by step).
+pub fn metric_history(
+    project: &Project,
+    request: &MetricHistoryRequest,
+) -> Result<MetricHistory, ApiError> {
+    let run = project.run(request.run)?;
+    let keys = match &request.key {
+        Some(key) => vec![key.clone()],
+        None => project.metric_keys(request.run)?,
+    };
+    let max_points = request.max_points.unwrap_or(1000).clamp(3, 100_000);
+    let mut series = Vec::new();
+    for key in keys {
+        let points = project.metric_history(request.run, &key, 0, MAX_HISTORY)?;
+        let (x, y): (Vec<f64>, Vec<f64>) = points
+            .iter()
+            .filter(|p| p.value.is_finite())
+            .map(|p| (p.step as f64, p.value))
+            .unzip();
+        series.push(datalab_ml::charts::Series::downsampled(
+            key, &x, &y, max_points,
+        ));
+    }
+    Ok(MetricHistory {
+        run: request.run,
+        series,
+        running: !run.status.is_final(),
+    })
+}

@@ -168,6 +168,13 @@ pub enum RunsCommand {
     },
     /// A run: parameters, metrics per fold, times and files.
     Show { id: i64 },
+    /// A command trial's output (stdout and stderr); --follow keeps
+    /// printing while the run runs.
+    Log {
+        id: i64,
+        #[arg(long, short)]
+        follow: bool,
+    },
     /// Cancel runs (queued ones at once, running ones at their next fold),
     /// from any terminal.
     Cancel {

@@ -521,6 +521,34 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
         Command::Tracking(TrackingCommand::Serve { port, no_auth }) => {
             tracking_serve(&cli.project, port, no_auth, progress)
         }
+        Command::Runs(RunsCommand::Log { id, follow }) => {
+            let project = open(&cli.project)?;
+            let mut offset = 0;
+            loop {
+                let log = api::runs::run_log(
+                    &project,
+                    &api::runs::RunLogRequest {
+                        run: api::RunId(id),
+                        offset,
+                    },
+                )?;
+                print!("{}", log.text);
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+                offset = log.next;
+                if log.next < log.size {
+                    continue;
+                }
+                if !follow
+                    || !log.running
+                    || progress
+                        .cancel_flag()
+                        .load(std::sync::atomic::Ordering::SeqCst)
+                {
+                    break Ok(());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+        }
         Command::Runs(RunsCommand::Show { id }) => {
             let project = open(&cli.project)?;
             out.run_detail(&api::show_run(&project, api::RunId(id))?)

@@ -9,6 +9,8 @@
 //! - [`events`]: the progress stream every transport forwards;
 //! - [`sweep`]: the experiment runner (a shared queue of runs, folds kept as
 //!   they finish, cancel within a second inside a trial, resume);
+//! - [`command`]: command trials, the user's own code run per trial as a
+//!   child process that logs into its run through MLflow;
 //! - [`evaluation`]: the vendor evaluation runner;
 //! - [`data`], [`test_rows`], [`run_files`]: an experiment's data, its test
 //!   rows as a vendor receives them, and the files of a run.
@@ -16,6 +18,7 @@
 //! The API decides *what* to run (it checks requests and specs); this crate
 //! runs it and records what happens.
 
+pub mod command;
 pub mod data;
 pub mod error;
 pub mod evaluation;

@@ -6,6 +6,7 @@
 //!           model.json        preprocessing + the fitted model
 //!           latency.json      one-row prediction latency, measured when first compared
 //!           artifacts/        files the run's own code logged (MLflow's log_artifact)
+//!           log.txt           a command trial's stdout and stderr, as they came (capped)
 //!           .folds/<k>.json   folds finished while the run is unfinished (kept
 //!                             when it is cancelled or interrupted; a resumed
 //!                             run skips them; removed once it succeeds)
@@ -60,6 +61,8 @@ impl RunFiles {
     pub const LATENCY: &'static str = "latency.json";
     /// Files the run's code logged through the MLflow protocol.
     pub const ARTIFACTS: &'static str = "artifacts";
+    /// A command trial's output.
+    pub const LOG: &'static str = "log.txt";
 
     /// Where the files the run's code logged go.
     pub fn artifacts_dir(&self) -> PathBuf {

@@ -10,6 +10,7 @@
 //! scored: a run stopped (cancelled, killed) keeps its finished folds, and
 //! when it is run again it starts from them.
 
+use crate::command::{CommandContext, CommandError, TrackingEndpoint};
 use crate::events::Event;
 use crate::jobs::Job;
 use crate::run_files::RunFiles;
@@ -69,6 +70,20 @@ pub struct Sweep {
     pub seed: u64,
     /// Trials at once.
     pub workers: usize,
+    /// What command trials need, when the spec has command models.
+    pub commands: Option<CommandSetup>,
+}
+
+/// What a sweep's command trials run with.
+#[derive(Debug, Clone)]
+pub struct CommandSetup {
+    /// The spec's command models.
+    pub models: Vec<datalab_ml::spec::ModelSearch>,
+    /// The tracking server their MLflow calls go to, for the sweep's length.
+    pub tracking: TrackingEndpoint,
+    /// The experiment's dataset snapshot (`{dataset}`, `DATALAB_DATASET`).
+    pub dataset: std::path::PathBuf,
+    pub project_root: std::path::PathBuf,
 }
 
 /// How often the runner looks for runs someone asked to stop.
@@ -87,12 +102,15 @@ struct Work {
     trial: Option<TrialSpec>,
     finished: Vec<FoldResult>,
     stop: Arc<AtomicBool>,
+    files: RunFiles,
 }
 
 enum Message {
     Step(RunId, TrialStage, u64, u64),
     Fold(RunId, Box<FoldResult>),
     Finished(RunId, Box<Result<Evaluated, TrialError>>, f64, f64),
+    /// A command trial's process ended (wall ms).
+    CommandEnded(RunId, Result<(), CommandError>, f64),
 }
 
 /// What a worker's trial tells the runner.
@@ -187,6 +205,36 @@ impl Sweep {
                 Err(_) => return,
             };
             let Ok(work) = next else { return };
+            if let Some((setup, search)) = self.commands.as_ref().and_then(|setup| {
+                setup
+                    .models
+                    .iter()
+                    .find(|m| m.model == work.run.model)
+                    .map(|m| (setup, m))
+            }) {
+                let wall = Instant::now();
+                let context = CommandContext {
+                    project_root: &setup.project_root,
+                    files: &work.files,
+                    run_uuid: &work.run.uuid,
+                    experiment: work.run.experiment_id.0,
+                    dataset: &setup.dataset,
+                    tracking: &setup.tracking,
+                };
+                let params = work
+                    .trial
+                    .as_ref()
+                    .map(|t| t.params.clone())
+                    .unwrap_or_default();
+                let stop = || work.stop.load(Ordering::SeqCst) || job.cancelled();
+                let ended = crate::command::run_command(search, &params, &context, &stop);
+                let _ = sender.send(Message::CommandEnded(
+                    work.run.id,
+                    ended,
+                    wall.elapsed().as_secs_f64() * 1e3,
+                ));
+                continue;
+            }
             let wall = Instant::now();
             let cpu = datalab_ml::watch::thread_cpu();
             let observer = Observer {
@@ -285,6 +333,7 @@ impl Runner<'_> {
             trial,
             finished,
             stop,
+            files,
         });
         Ok(sent.is_ok())
     }
@@ -405,6 +454,39 @@ impl Runner<'_> {
                     },
                 });
                 Ok(false)
+            }
+            Message::CommandEnded(run, result, wall_ms) => {
+                self.in_flight.remove(&run);
+                self.last_step.remove(&run);
+                self.folds_done.remove(&run);
+                // The metrics are what the command's own code logged; the
+                // CPU it used is not Data Lab's to measure.
+                let summary = self.project.run(run)?.summary_json;
+                let (status, error) = match &result {
+                    Ok(()) => (RunStatus::Succeeded, None),
+                    Err(CommandError::Cancelled) => (RunStatus::Cancelled, None),
+                    Err(e) => (RunStatus::Failed, Some(e.to_string())),
+                };
+                let recorded = self.project.finish_run(
+                    run,
+                    status,
+                    error.as_deref(),
+                    wall_ms,
+                    f64::NAN,
+                    summary.as_deref(),
+                    &[],
+                );
+                self.ended += 1;
+                ended.push(run);
+                if let Ok(record) = self.project.run(run) {
+                    self.job.emit(Event::Run {
+                        job: job_id,
+                        event: RunEvent::Finished {
+                            run: Box::new(record.into()),
+                        },
+                    });
+                }
+                recorded.map(|()| true)
             }
             Message::Finished(run, result, wall_ms, cpu_ms) => {
                 self.in_flight.remove(&run);

@@ -67,9 +67,69 @@ pub enum Search {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSearch {
+    /// A catalog model's id; for a command, the name its runs show (by
+    /// default the script the command runs).
+    #[serde(default)]
     pub model: String,
+    /// The user's own code to run per trial instead of a catalog model: a
+    /// shell command with `{param}` placeholders (values are shell-quoted)
+    /// and `{run_id}`, `{run_dir}`, `{artifacts}`, `{dataset}`, `{out}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// Where the command runs (relative paths: to the project folder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workdir: Option<String>,
+    /// Environment variables the command gets, besides the MLflow ones.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    /// Seconds a trial of the command may take before it is stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<f64>,
     #[serde(default)]
     pub params: BTreeMap<String, ParamSpace>,
+}
+
+/// Placeholders a command may use besides its params.
+pub const COMMAND_PLACEHOLDERS: &[&str] = &["run_id", "run_dir", "artifacts", "dataset", "out"];
+
+impl ModelSearch {
+    /// The `{name}` placeholders of a command, in order.
+    pub fn placeholders(command: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut rest = command;
+        while let Some(start) = rest.find('{') {
+            let after = &rest[start + 1..];
+            match after.find('}') {
+                Some(end)
+                    if after[..end]
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && end > 0 =>
+                {
+                    names.push(after[..end].to_string());
+                    rest = &after[end + 1..];
+                }
+                _ => rest = after,
+            }
+        }
+        names
+    }
+
+    /// The name a command's runs show when the spec gives none: the script
+    /// or notebook it runs (`train.py`), else its program.
+    fn command_name(command: &str) -> String {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        words
+            .iter()
+            .find(|w| {
+                [".py", ".ipynb", ".R", ".jl", ".sh"]
+                    .iter()
+                    .any(|e| w.ends_with(e))
+            })
+            .or(words.first())
+            .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
+            .unwrap_or_else(|| "command".to_string())
+    }
 }
 
 /// A parameter's values to try: one, a list, or a range (random search).
@@ -167,7 +227,7 @@ fn field_error(field: impl Into<String>, message: impl Into<String>) -> SpecErro
 impl ExperimentSpec {
     /// Parses and checks a TOML spec; errors name the line and the field.
     pub fn from_toml(text: &str) -> Result<ExperimentSpec, SpecError> {
-        let spec: ExperimentSpec = toml::from_str(text).map_err(|e| {
+        let mut spec: ExperimentSpec = toml::from_str(text).map_err(|e| {
             let message = e.message().trim().to_string();
             let mut line = e.span().map_or(0, |s| line_of(text, s.start));
             // For a field inside a tagged table the span is the whole table:
@@ -191,6 +251,11 @@ impl ExperimentSpec {
             }
             SpecError::Syntax { line, message }
         })?;
+        for search in &mut spec.models {
+            if let (Some(command), true) = (&search.command, search.model.is_empty()) {
+                search.model = ModelSearch::command_name(command);
+            }
+        }
         spec.check().map_err(|e| match e {
             SpecError::Field { field, message, .. } => SpecError::Field {
                 line: line_of_field(text, &field),
@@ -241,6 +306,17 @@ impl ExperimentSpec {
             _ => {}
         }
         for (index, search) in self.models.iter().enumerate() {
+            if let Some(command) = &search.command {
+                self.check_command(index, search, command)?;
+                continue;
+            }
+            if search.model.is_empty() {
+                return Err(field_error(
+                    format!("models[{index}].model"),
+                    "name a catalog model (model = \"random_forest\"), or give a command"
+                        .to_string(),
+                ));
+            }
             let model =
                 ModelSpec::find(&search.model).map_err(|e| SpecError::Invalid(e.to_string()))?;
             if model.task != self.task.kind {
@@ -317,6 +393,92 @@ impl ExperimentSpec {
             ));
         }
         Ok(())
+    }
+
+    /// A command model: its placeholders are its params or the known ones,
+    /// its name is its own, its timeout is a positive number of seconds.
+    fn check_command(
+        &self,
+        index: usize,
+        search: &ModelSearch,
+        command: &str,
+    ) -> Result<(), SpecError> {
+        let field = format!("models[{index}].command");
+        if command.trim().is_empty() {
+            return Err(field_error(field, "the command is empty".to_string()));
+        }
+        for name in ModelSearch::placeholders(command) {
+            if !search.params.contains_key(&name) && !COMMAND_PLACEHOLDERS.contains(&name.as_str())
+            {
+                return Err(field_error(
+                    field,
+                    format!(
+                        "{{{name}}} is neither a param of this model nor one of {}",
+                        COMMAND_PLACEHOLDERS
+                            .iter()
+                            .map(|p| format!("{{{p}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+        if ModelSpec::find(&search.model).is_ok() {
+            return Err(field_error(
+                format!("models[{index}].model"),
+                format!(
+                    "'{}' is a catalog model's name: name the command otherwise",
+                    search.model
+                ),
+            ));
+        }
+        let same_name = self
+            .models
+            .iter()
+            .enumerate()
+            .any(|(other, m)| other != index && m.model == search.model);
+        if same_name {
+            return Err(field_error(
+                format!("models[{index}].model"),
+                format!(
+                    "two models are named '{}': give each command its own model = \"name\"",
+                    search.model
+                ),
+            ));
+        }
+        if let Some(timeout) = search.timeout
+            && !(timeout.is_finite() && timeout > 0.0)
+        {
+            return Err(field_error(
+                format!("models[{index}].timeout"),
+                format!("the timeout is a positive number of seconds, not {timeout}"),
+            ));
+        }
+        for (name, space) in &search.params {
+            if let ParamSpace::List(values) = space
+                && values.is_empty()
+            {
+                return Err(field_error(
+                    format!("models[{index}].params.{name}"),
+                    "an empty list of values gives no trial".to_string(),
+                ));
+            }
+            if matches!(space, ParamSpace::Range { .. }) && self.search == Search::Grid {
+                return Err(field_error(
+                    format!("models[{index}].params.{name}"),
+                    "a range needs random search: set [search] kind = \"random\", or list values"
+                        .to_string(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The command model named `model`, if it is one.
+    pub fn command_of(&self, model: &str) -> Option<&ModelSearch> {
+        self.models
+            .iter()
+            .find(|m| m.command.is_some() && m.model == model)
     }
 
     /// How many trials the search asks for, counted without making them

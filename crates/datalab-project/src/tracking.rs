@@ -265,6 +265,13 @@ fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
     format!("[{}]", ids.join(","))
 }
 
+fn same_number(a: &str, b: &str) -> bool {
+    match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
 fn value_of(value: Option<f64>) -> f64 {
     value.unwrap_or(f64::NAN)
 }
@@ -594,6 +601,23 @@ impl Project {
         Ok(())
     }
 
+    /// Marks the runs of `models` in an experiment as command trials.
+    pub fn mark_command_runs(
+        &self,
+        experiment: ExperimentId,
+        models: &[String],
+    ) -> Result<(), ProjectError> {
+        for model in models {
+            self.conn
+                .execute(
+                    "UPDATE runs SET origin = 'command' WHERE experiment_id = ?1 AND model = ?2",
+                    rusqlite::params![experiment, model],
+                )
+                .map_err(|e| self.db_error(e))?;
+        }
+        Ok(())
+    }
+
     /// Whether a run is soft-deleted.
     pub fn run_deleted(&self, id: RunId) -> Result<bool, ProjectError> {
         self.query_one(
@@ -670,7 +694,9 @@ impl Project {
         let mut new_params: Vec<(String, String)> = Vec::new();
         for (key, value) in params {
             match self.run_param(id, key)? {
-                Some(old) if &old == value => {}
+                // A command trial's script logs the value its sweep gave it,
+                // written its own way (1e-05 for 1.0e-05): the same number.
+                Some(old) if &old == value || same_number(&old, value) => {}
                 Some(old) => {
                     return Err(ProjectError::Invalid(format!(
                         "Changing param values is not allowed. Param with key='{key}' was already logged \

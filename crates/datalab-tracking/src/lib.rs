@@ -296,6 +296,13 @@ async fn not_found(request: Request) -> Response {
     .into_response()
 }
 
+/// A fresh random token: 32 bytes from the OS, as hex.
+pub fn new_token() -> std::io::Result<String> {
+    protocol::new_hex_id()
+        .and_then(|a| protocol::new_hex_id().map(|b| a + &b))
+        .map_err(|e| std::io::Error::other(e.message))
+}
+
 /// Equal-time comparison, so the token cannot be guessed from timings.
 fn same_token(given: &[u8], expected: &[u8]) -> bool {
     given.len() == expected.len()
@@ -416,5 +423,76 @@ mod tests {
         );
         assert_eq!(base64_decode("YQ==").as_deref(), Some(&b"a"[..]));
         assert_eq!(base64_decode("!!"), None);
+    }
+}
+
+/// A tracking server on a thread of its own, with its own runtime: for
+/// callers that are not async (a sweep's command trials, the desktop app).
+/// Dropping it stops the server.
+#[derive(Debug)]
+pub struct BackgroundTracking {
+    pub address: SocketAddr,
+    pub token: Option<String>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundTracking {
+    /// Starts the server and waits until it listens.
+    pub fn start(options: TrackingOptions) -> std::io::Result<BackgroundTracking> {
+        let (ready_sender, ready) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("tracking".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = ready_sender.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match start(options).await {
+                        Ok(server) => {
+                            let _ = ready_sender.send(Ok((server.address, server.token.clone())));
+                            let _ = stopped.await;
+                            let _ = server.stop().await;
+                        }
+                        Err(e) => {
+                            let _ = ready_sender.send(Err(e));
+                        }
+                    }
+                });
+            })?;
+        let (address, token) = ready
+            .recv()
+            .map_err(|_| std::io::Error::other("the tracking server's thread stopped"))??;
+        Ok(BackgroundTracking {
+            address,
+            token,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// What `MLFLOW_TRACKING_URI` must be.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.address)
+    }
+}
+
+impl Drop for BackgroundTracking {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }

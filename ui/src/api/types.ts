@@ -450,7 +450,30 @@ features: Array<string>, };
 
 export type Search = { "kind": "grid" } | { "kind": "random", budget: number, };
 
-export type ModelSearch = { model: string, params: { [key in string]: ParamSpace }, };
+export type ModelSearch = { 
+/**
+ * A catalog model's id; for a command, the name its runs show (by
+ * default the script the command runs).
+ */
+model: string, 
+/**
+ * The user's own code to run per trial instead of a catalog model: a
+ * shell command with `{param}` placeholders (values are shell-quoted)
+ * and `{run_id}`, `{run_dir}`, `{artifacts}`, `{dataset}`, `{out}`.
+ */
+command?: string | null, 
+/**
+ * Where the command runs (relative paths: to the project folder).
+ */
+workdir?: string | null, 
+/**
+ * Environment variables the command gets, besides the MLflow ones.
+ */
+env?: { [key in string]: string }, 
+/**
+ * Seconds a trial of the command may take before it is stopped.
+ */
+timeout?: number | null, params: { [key in string]: ParamSpace }, };
 
 export type ParamSpace = { min: number, max: number, log: boolean, } | Array<ParamValue> | ParamValue;
 
@@ -584,6 +607,62 @@ folds: Array<{ [key in string]: number }>,
  * Files under the run's folder, as paths relative to the project.
  */
 files: Array<string>, };
+
+export type RunLogRequest = { 
+/**
+ * The run.
+ */
+run: RunId, 
+/**
+ * The byte to start from (0 first; then the `next` of the last answer).
+ */
+offset: number, };
+
+export type RunLog = { 
+/**
+ * The text from `offset` (invalid UTF-8 replaced).
+ */
+text: string, 
+/**
+ * Where the next read starts.
+ */
+next: number, 
+/**
+ * The log's size now.
+ */
+size: number, 
+/**
+ * Whether the run may still write to it.
+ */
+running: boolean, };
+
+export type MetricHistoryRequest = { 
+/**
+ * The run.
+ */
+run: RunId, 
+/**
+ * The metric; none: every metric the run logged.
+ */
+key: string | null, 
+/**
+ * At most this many points per curve (LTTB keeps the shape); 1,000 by default.
+ */
+max_points: number | null, };
+
+export type MetricHistory = { 
+/**
+ * The run.
+ */
+run: RunId, 
+/**
+ * One curve per metric: x is the step, y the value (NaN and infinities left out).
+ */
+series: Array<Series>, 
+/**
+ * Whether the run may still log more.
+ */
+running: boolean, };
 
 export type RunQuery = { experiment: ExperimentId | null, 
 /**
@@ -1491,6 +1570,10 @@ export interface Operations {
   /** A page of the runs table, filtered and sorted by the database. */
   query_runs: { request: RunQuery; response: RunPage };
   show_run: { request: RunRef; response: RunDetail };
+  /** A command trial's output from a byte offset, readable while it runs. */
+  run_log: { request: RunLogRequest; response: RunLog };
+  /** A run's metric histories as curves over steps, downsampled. */
+  metric_history: { request: MetricHistoryRequest; response: MetricHistory };
   /** A run's confusion matrix and curves, downsampled for drawing. */
   run_charts: { request: RunRef; response: RunCharts };
   /** Runs side by side on one metric, with the corrected resampled t-test. */
@@ -1550,7 +1633,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","run_log","metric_history","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [
