@@ -28,5 +28,5 @@ mlflow2=$(python_venv tests/mlflow/v2/requirements.txt)
 
 # The desktop app as a person uses it: the real binary in a window, over WebDriver.
 cargo build --locked -p datalab-desktop
-tests/e2e/run.sh "$CARGO_TARGET_DIR/debug/datalab-desktop"
+E2E_MLFLOW_PYTHON="$mlflow3" tests/e2e/run.sh "$CARGO_TARGET_DIR/debug/datalab-desktop"
 echo "test: screenshots of the desktop test are in tests/e2e/out/" >&2

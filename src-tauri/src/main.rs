@@ -12,6 +12,7 @@
 
 use datalab_api::ops::{CallContext, Event, EventSink, Session};
 use datalab_api::serving::ServedModels;
+use datalab_api::tracking::TrackingService;
 use datalab_api::{ApiError, ErrorCode, JobId};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ async fn call(
     app: AppHandle,
     session: State<'_, Arc<Session>>,
     served: State<'_, Arc<ServedModels>>,
+    tracking: State<'_, Arc<TrackingService>>,
     operation: String,
     request: serde_json::Value,
     job: Option<String>,
@@ -45,6 +47,7 @@ async fn call(
         .transpose()?;
     let session = Arc::clone(session.inner());
     let served = Arc::clone(served.inner());
+    let tracking = Arc::clone(tracking.inner());
     tauri::async_runtime::spawn_blocking(move || {
         let cancel = AtomicBool::new(false);
         let events = WindowEvents(app);
@@ -54,6 +57,7 @@ async fn call(
             cancel: &cancel,
             job,
             served: &served,
+            tracking: &tracking,
         };
         datalab_api::ops::call(&operation, request, &context)
     })
@@ -98,6 +102,7 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .manage(Arc::new(Session::new(project)))
         .manage(Arc::new(ServedModels::default()))
+        .manage(Arc::new(TrackingService::default()))
         .setup(|app| {
             let handle = app.handle();
             handle.set_menu(menu(handle)?)?;

@@ -5,8 +5,11 @@
 //   node tests/e2e/desktop.mjs   (run by tests/e2e/run.sh, which starts Xvfb and tauri-driver)
 //
 // Environment: DATALAB_DESKTOP (the binary), WEBDRIVER_URL (tauri-driver),
-// E2E_OUT (screenshots and the scratch project), DATALAB_REPO (the checkout).
+// E2E_OUT (screenshots and the scratch project), DATALAB_REPO (the checkout),
+// E2E_MLFLOW_PYTHON (a python with the mlflow client, for the script that logs
+// into the open app).
 
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Session, request as webdriver, waitFor } from "./webdriver.mjs";
@@ -313,6 +316,64 @@ async function main() {
     if (!jobs.includes("import penguins") && !jobs.includes("penguins.csv")) throw new Error(`the Jobs panel lacks the import: ${jobs}`);
     await session.screenshot("sweep-cancelled-jobs");
     await session.click('[data-testid="jobs-toggle"]');
+
+    // 13. A script logs into the open app with the stock mlflow client, as a notebook
+    // would, with what the Runs page shows to copy: its run appears in the runs table
+    // beside the lab's own, and its curve appears and grows while it logs.
+    const python = process.env.E2E_MLFLOW_PYTHON;
+    if (!python) throw new Error("set E2E_MLFLOW_PYTHON to a python with mlflow (scripts/test.sh does)");
+    await session.click('[data-testid="nav-runs"]');
+    await session.waitFor('[data-testid="tracking-panel"]');
+    await session.run(`document.querySelector('[data-testid="tracking-panel"]').open = true;`);
+    const exports = await session.run(`return document.querySelector('[data-testid="tracking-exports"]').textContent`);
+    const uri = /MLFLOW_TRACKING_URI=(\S+)/.exec(exports)?.[1];
+    const token = /MLFLOW_TRACKING_TOKEN=(\S+)/.exec(exports)?.[1];
+    if (!uri || !token) throw new Error(`the Runs page shows no tracking URI and token: '${exports}'`);
+    const script = [
+      "import mlflow, time",
+      "mlflow.set_experiment('live')",
+      "with mlflow.start_run(run_name='live-script'):",
+      "    mlflow.log_param('lr', 0.1)",
+      "    for step in range(120):",
+      "        mlflow.log_metric('loss', 1.0 / (1 + step), step=step)",
+      "        time.sleep(0.25)",
+    ].join("\n");
+    const logger = spawn(python, ["-c", script], {
+      env: { ...process.env, MLFLOW_TRACKING_URI: uri, MLFLOW_TRACKING_TOKEN: token, MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let loggerErrors = "";
+    logger.stderr.on("data", (chunk) => (loggerErrors += chunk));
+    try {
+      const row = await waitFor("the script's run in the runs table", async () => {
+        await session.click('[data-testid="runs-refresh"]');
+        const id = await session.run(
+          `const row = [...document.querySelectorAll('[data-testid^="run-row-"]')].find(r => r.innerText.includes("live-script"));
+           return row ? row.dataset.testid : null;`,
+        );
+        return id;
+      }, 60_000).catch((e) => {
+        throw new Error(`${e.message}; the script said: ${loggerErrors}`);
+      });
+      const rowText = await session.text(`[data-testid="${row}"]`);
+      if (!rowText.includes("mlflow") || !rowText.includes("lr=0.1")) throw new Error(`the logged run's row says '${rowText}'`);
+      await session.click(`[data-testid="${row}"]`);
+      const first = await waitFor("the loss curve", async () => {
+        const points = await session.run(`const c = document.querySelector('[data-testid="curve-loss"]'); return c ? Number(c.dataset.points) : 0;`);
+        return points >= 2 ? points : null;
+      }, 30_000);
+      const grown = await waitFor("the curve to grow as the script logs", async () => {
+        const points = await session.run(`return Number(document.querySelector('[data-testid="curve-loss"]')?.dataset.points ?? 0)`);
+        return points >= first + 4 ? points : null;
+      }, 30_000);
+      const live = await session.run(`return document.querySelector('[data-testid="metric-curves"]').dataset.running`);
+      if (live !== "yes") throw new Error("the curves do not say the run is live");
+      console.log(`e2e: the live curve grew from ${first} to ${grown} points`);
+      await session.run(`document.querySelector('[data-testid="metric-curves"]').scrollIntoView();`);
+      await session.screenshot("live-curve");
+    } finally {
+      logger.kill();
+    }
     console.log("e2e: every step passed");
   } catch (error) {
     await session.screenshot("failure").catch(() => {});

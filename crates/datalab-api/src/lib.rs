@@ -31,6 +31,7 @@ mod run_compare;
 pub mod runs;
 pub mod serving;
 pub mod storage;
+pub mod tracking;
 mod typescript;
 pub mod vendors;
 

@@ -91,6 +91,8 @@ pub struct CallContext<'a> {
     pub job: Option<JobId>,
     /// The versions this process serves: the transport's state.
     pub served: &'a ServedModels,
+    /// The MLflow tracking server this process runs for its session's project.
+    pub tracking: &'a crate::tracking::TrackingService,
 }
 
 impl std::fmt::Debug for CallContext<'_> {
@@ -326,6 +328,8 @@ operations! {
     /// A page of the runs table, filtered and sorted by the database.
     query_runs(datalab_project::RunQuery) -> crate::RunPage => |cx, r| crate::query_runs(&cx.session.open()?, &r);
     show_run(RunRef) -> RunDetail => |cx, r| crate::show_run(&cx.session.open()?, r.run);
+    /// Where notebooks and scripts log into the open project (MLflow's tracking URI and token); starts the server.
+    tracking_info(Empty) -> crate::tracking::TrackingInfo => |cx, _r| crate::tracking::tracking_info(cx.tracking, &cx.session.open()?);
     /// A command trial's output from a byte offset, readable while it runs.
     run_log(crate::runs::RunLogRequest) -> crate::runs::RunLog => |cx, r| crate::runs::run_log(&cx.session.open()?, &r);
     /// A run's metric histories as curves over steps, downsampled.

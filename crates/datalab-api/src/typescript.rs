@@ -115,6 +115,7 @@ pub fn typescript() -> String {
         declare::<crate::runs::RunLog>(&config),
         declare::<crate::runs::MetricHistoryRequest>(&config),
         declare::<crate::runs::MetricHistory>(&config),
+        declare::<crate::tracking::TrackingInfo>(&config),
         declare::<datalab_project::RunQuery>(&config),
         declare::<datalab_project::RunSort>(&config),
         declare::<RunPage>(&config),

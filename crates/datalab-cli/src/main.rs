@@ -378,12 +378,14 @@ fn call(
     let session = api::ops::Session::new(root);
     let cancel = progress.cancel_flag();
     let served = api::serving::ServedModels::default();
+    let tracking = api::tracking::TrackingService::default();
     let context = api::ops::CallContext {
         session: &session,
         events: &api::NoEvents,
         cancel: cancel.as_ref(),
         job: None,
         served: &served,
+        tracking: &tracking,
     };
     let response = api::ops::call(operation, request, &context)?;
     println!(

@@ -35,6 +35,7 @@ use axum::routing::{get, post};
 use datalab_api::ops::{CallContext, Event, EventSink, Session};
 use datalab_api::places::Places;
 use datalab_api::serving::ServedModels;
+use datalab_api::tracking::TrackingService;
 use datalab_api::{ApiError, ErrorCode, JobId};
 use futures_util::StreamExt;
 use std::net::SocketAddr;
@@ -102,6 +103,7 @@ struct AppState {
     events: broadcast::Sender<String>,
     ui_dir: Option<PathBuf>,
     served: ServedModels,
+    tracking: TrackingService,
 }
 
 struct Broadcast(broadcast::Sender<String>);
@@ -153,6 +155,7 @@ pub async fn start(options: ServeOptions) -> std::io::Result<UiServer> {
         events,
         ui_dir: options.ui_dir,
         served: ServedModels::default(),
+        tracking: TrackingService::default(),
     });
     let app = router(state);
     let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
@@ -411,6 +414,7 @@ async fn operation(
             cancel: &cancel,
             job,
             served: &worker.served,
+            tracking: &worker.tracking,
         };
         datalab_api::ops::call(&name, request, &context)
     })

@@ -480,3 +480,67 @@ fn pages_of_other_sites_and_paths_outside_its_folders_are_refused() -> TestResul
     runtime.block_on(server.stop())?;
     Ok(())
 }
+
+#[test]
+fn the_server_mode_serves_mlflow_tracking_for_its_project() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let project = dir.path().join("p");
+    datalab_api::init_project(&project)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let server = runtime.block_on(start(ServeOptions {
+        port: 0,
+        ui_dir: None,
+        project: Some(project.clone()),
+        allowed_dirs: vec![],
+    }))?;
+    let base = format!("http://{}", server.address);
+    let agent = agent();
+    let (status, info) = post(
+        &agent,
+        &base,
+        Some(&server.token),
+        "tracking_info",
+        json!({}),
+    )?;
+    assert_eq!(status, 200, "{info}");
+    let uri = info["uri"].as_str().unwrap_or_default().to_string();
+    let token = info["token"].as_str().unwrap_or_default().to_string();
+    assert!(uri.starts_with("http://127.0.0.1:"), "{uri}");
+    assert_eq!(token.len(), 64);
+    // Asked again, it is the same server.
+    let (_, again) = post(
+        &agent,
+        &base,
+        Some(&server.token),
+        "tracking_info",
+        json!({}),
+    )?;
+    assert_eq!(again["uri"].as_str(), Some(uri.as_str()));
+    // An MLflow client with that token logs into the project the server has open.
+    let created: Value = agent
+        .post(format!("{uri}/api/2.0/mlflow/experiments/create"))
+        .header("Authorization", format!("Bearer {token}"))
+        .send_json(json!({"name": "from-a-notebook"}))?
+        .body_mut()
+        .read_json()?;
+    assert_eq!(created["experiment_id"], json!("1"));
+    let refused = agent
+        .post(format!("{uri}/api/2.0/mlflow/experiments/create"))
+        .send_json(json!({"name": "no-token"}))?;
+    assert_eq!(refused.status().as_u16(), 401);
+    let (_, experiments) = post(
+        &agent,
+        &base,
+        Some(&server.token),
+        "list_experiments",
+        json!({}),
+    )?;
+    assert!(
+        experiments.as_array().is_some_and(|list| list
+            .iter()
+            .any(|e| e["name"] == "from-a-notebook" && e["origin"] == "tracking")),
+        "{experiments}"
+    );
+    runtime.block_on(server.stop())?;
+    Ok(())
+}

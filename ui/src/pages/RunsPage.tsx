@@ -10,6 +10,9 @@ import { Chart, type ChartOption } from "../components/Chart";
 import { PageCache, pagesFor, visibleRows } from "../lib/grid";
 import { bestRun, differingParameters, headlineMetric, parameterNames, parameterValue, sharedMetrics } from "../lib/compare";
 import { formatMs, formatNumber } from "../lib/format";
+import { MetricCurves } from "./runs/MetricCurves";
+import { RunLog } from "./runs/RunLog";
+import { TrackingPanel } from "./runs/TrackingPanel";
 
 const ROW_HEIGHT = 28;
 const PAGE_SIZE = 200;
@@ -146,7 +149,10 @@ export function RunsPage() {
           <input type="checkbox" checked={selected.has(run.id)} data-testid={`select-run-${run.id}`} />
         </span>
         <span class="grid-cell">{run.id}</span>
-        <span class="grid-cell">{run.model}</span>
+        <span class="grid-cell" title={run.origin === "catalog" ? run.model : `${run.model} (${run.origin === "command" ? "a command of the spec" : "logged through MLflow"})`}>
+          {run.origin === "catalog" ? run.model : (run.name ?? run.model)}
+          {run.origin !== "catalog" && <span class="muted small"> · {run.origin === "command" ? "command" : "mlflow"}</span>}
+        </span>
         <span class="grid-cell wide">
           {parameterNames([run])
             .slice(1)
@@ -160,6 +166,8 @@ export function RunsPage() {
     );
   }
 
+  // The one run selected, if one is.
+  const only = selected.size === 1 ? [...selected.values()][0] : undefined;
   return (
     <div class="content">
       <div class="heading">
@@ -173,8 +181,12 @@ export function RunsPage() {
         <button class="primary" data-testid="compare" disabled={selected.size < 2} onClick={() => setComparing(compare([...selected.values()]))}>
           Compare {selected.size} runs
         </button>
-        {selected.size === 1 && <RegisterModel run={[...selected.values()][0]} />}
+        <button data-testid="runs-refresh" title="Read the runs again (runs logged from outside appear)" onClick={() => load(query)}>
+          Refresh
+        </button>
+        {only && only.origin === "catalog" && <RegisterModel run={only} />}
       </div>
+      <TrackingPanel />
       {error && <p class="error">{error}</p>}
       <div class="grid runs" data-testid="runs-table">
         <div class="grid-row grid-header">
@@ -193,6 +205,8 @@ export function RunsPage() {
           {total === null ? "loading…" : `${total.toLocaleString("en-US")} runs`} · {selected.size} selected
         </div>
       </div>
+      {selected.size > 0 && <MetricCurves runs={[...selected.values()]} />}
+      {only && only.origin === "command" && <RunLog run={only} />}
       {comparing && <ComparisonView runs={comparing.runs} charts={comparing.charts} />}
     </div>
   );
