@@ -19,12 +19,14 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 
 # The real MLflow clients (3.x with scikit-learn, and 2.x) against `datalab
-# tracking serve`, each in its own venv.
+# tracking serve`, and the import from a real `mlflow server`, each in its own venv.
 cargo build --locked -p datalab-cli
 mlflow3=$(python_venv tests/mlflow/requirements.txt)
 mlflow2=$(python_venv tests/mlflow/v2/requirements.txt)
+mlflow_server=$(python_venv tests/mlflow/server/requirements.txt)
 (cd tests/mlflow && DATALAB_BIN="$CARGO_TARGET_DIR/debug/datalab" "$mlflow3" -m pytest -q -p no:cacheprovider test_tracking.py test_command_trials.py)
 (cd tests/mlflow && DATALAB_BIN="$CARGO_TARGET_DIR/debug/datalab" "$mlflow2" -m pytest -q -p no:cacheprovider v2)
+(cd tests/mlflow && DATALAB_BIN="$CARGO_TARGET_DIR/debug/datalab" "$mlflow_server" -m pytest -q -p no:cacheprovider server)
 
 # The desktop app as a person uses it: the real binary in a window, over WebDriver.
 cargo build --locked -p datalab-desktop

@@ -328,6 +328,8 @@ operations! {
     /// A page of the runs table, filtered and sorted by the database.
     query_runs(datalab_project::RunQuery) -> crate::RunPage => |cx, r| crate::query_runs(&cx.session.open()?, &r);
     show_run(RunRef) -> RunDetail => |cx, r| crate::show_run(&cx.session.open()?, r.run);
+    /// Copies experiments and runs (params, tags, metric histories, artifacts) from an MLflow tracking server, as a job.
+    import_mlflow(crate::tracking::ImportMlflowRequest) -> crate::tracking::ImportMlflowOutcome => |cx, r| crate::tracking::import_mlflow(&cx.session.open()?, &r, &cx.jobs());
     /// Where notebooks and scripts log into the open project (MLflow's tracking URI and token); starts the server.
     tracking_info(Empty) -> crate::tracking::TrackingInfo => |cx, _r| crate::tracking::tracking_info(cx.tracking, &cx.session.open()?);
     /// A command trial's output from a byte offset, readable while it runs.

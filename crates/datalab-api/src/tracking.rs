@@ -3,8 +3,12 @@
 //! log into the project that is open: started when first asked for, on
 //! port 5000 when it is free, moved when the session opens another project.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
+use crate::jobs::JobContext;
+use datalab_lab::JobSpec;
+use datalab_project::JobKind;
 use datalab_project::Project;
+use datalab_tracking::import::{ImportError, ImportObserver};
 use datalab_tracking::{Auth, BackgroundTracking, TrackingOptions};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -69,5 +73,99 @@ pub fn tracking_info(
         uri: server.uri(),
         token: server.token.clone().unwrap_or_default(),
         project: root.display().to_string(),
+    })
+}
+
+/// Experiments to copy from an MLflow tracking server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ImportMlflowRequest {
+    /// The server's tracking URI (`http://host:5000`). Its credentials come
+    /// from this process's `MLFLOW_TRACKING_TOKEN` (or `_USERNAME` and
+    /// `_PASSWORD`), as its clients take them; never stored.
+    pub from: String,
+    /// The experiments, by name (none: every active one).
+    #[serde(default)]
+    pub experiments: Vec<String>,
+}
+
+/// What an import brought over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ImportMlflowOutcome {
+    /// Experiments imported into (new, or of the same name logged from outside).
+    pub experiments: usize,
+    /// Runs copied.
+    pub runs: usize,
+    /// Runs imported by an earlier import, left as they were.
+    pub skipped: usize,
+    /// Params copied.
+    pub params: usize,
+    /// Metric points copied (every step of every history).
+    pub metric_points: usize,
+    /// Artifact files copied.
+    pub artifacts: usize,
+    /// Their bytes.
+    pub artifact_bytes: u64,
+}
+
+impl From<ImportError> for ApiError {
+    fn from(error: ImportError) -> ApiError {
+        let message = error.to_string();
+        match error {
+            ImportError::Unreachable { .. } | ImportError::Write { .. } => ApiError::io(message),
+            ImportError::Unauthorized { .. } => ApiError::invalid_field("from", message),
+            ImportError::Refused { .. } => ApiError::new(ErrorCode::Failed, message),
+            ImportError::NoExperiment(_) => {
+                ApiError::new(ErrorCode::NotFound, message).on_field("experiments")
+            }
+            ImportError::Cancelled => ApiError::new(ErrorCode::Cancelled, message),
+            ImportError::Project(e) => e.into(),
+        }
+    }
+}
+
+struct JobObserver<'a, 'b>(&'a datalab_lab::Job<'b>);
+
+impl ImportObserver for JobObserver<'_, '_> {
+    fn progress(&self, stage: &str, done: u64, total: u64) {
+        self.0.report(stage, done, total);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.0.cancelled()
+    }
+}
+
+/// Copies experiments, runs, params, tags, metric histories and artifacts
+/// from an MLflow tracking server into the project, as a job. Importing
+/// again skips the runs already here.
+pub fn import_mlflow(
+    project: &Project,
+    request: &ImportMlflowRequest,
+    jobs: &JobContext<'_>,
+) -> Result<ImportMlflowOutcome, ApiError> {
+    let from = request.from.trim();
+    if !(from.starts_with("http://") || from.starts_with("https://")) {
+        return Err(ApiError::invalid_field(
+            "from",
+            format!("'{from}' is not an MLflow tracking URI: give http://host:port"),
+        ));
+    }
+    let label = format!("import from MLflow at {from}");
+    jobs.run(project, JobSpec::new(JobKind::MlflowImport, label), |job| {
+        let tally = datalab_tracking::import::import(
+            project,
+            from,
+            &request.experiments,
+            &JobObserver(job),
+        )?;
+        Ok(ImportMlflowOutcome {
+            experiments: tally.experiments,
+            runs: tally.runs,
+            skipped: tally.skipped,
+            params: tally.params,
+            metric_points: tally.metric_points,
+            artifacts: tally.artifacts,
+            artifact_bytes: tally.artifact_bytes,
+        })
     })
 }

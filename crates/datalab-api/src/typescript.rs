@@ -116,6 +116,8 @@ pub fn typescript() -> String {
         declare::<crate::runs::MetricHistoryRequest>(&config),
         declare::<crate::runs::MetricHistory>(&config),
         declare::<crate::tracking::TrackingInfo>(&config),
+        declare::<crate::tracking::ImportMlflowRequest>(&config),
+        declare::<crate::tracking::ImportMlflowOutcome>(&config),
         declare::<datalab_project::RunQuery>(&config),
         declare::<datalab_project::RunSort>(&config),
         declare::<RunPage>(&config),

@@ -108,6 +108,9 @@ pub enum Command {
     /// project with the `mlflow` client they already use.
     #[command(subcommand)]
     Tracking(TrackingCommand),
+    /// Copy history from elsewhere into the project.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Call any API operation by name with a JSON request, as the app and
     /// the server do (`datalab call list` lists them).
     Call {
@@ -115,6 +118,22 @@ pub enum Command {
         /// The request, as JSON.
         #[arg(default_value = "{}")]
         request: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Copy experiments and runs (params, tags, every metric point,
+    /// artifacts) from an MLflow tracking server. Credentials: the
+    /// MLFLOW_TRACKING_TOKEN (or _USERNAME and _PASSWORD) of this shell.
+    /// Running it again copies only runs not imported yet.
+    Mlflow {
+        /// The server's tracking URI, e.g. http://mlflow.internal:5000.
+        #[arg(long = "from")]
+        from: String,
+        /// Only this experiment (by name); repeat for several.
+        #[arg(long)]
+        experiment: Vec<String>,
     },
 }
 

@@ -16,8 +16,8 @@ mod serve;
 mod vendors;
 
 use args::{
-    Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs, JobsCommand,
-    ModelCommand, RunsCommand, StorageCommand, TrackingCommand,
+    Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs, ImportCommand,
+    JobsCommand, ModelCommand, RunsCommand, StorageCommand, TrackingCommand,
 };
 use clap::Parser;
 use datalab_api::{
@@ -520,6 +520,44 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
             allow_dir,
         } => ui(&cli.project, serve, port, allow_dir, progress),
         Command::Call { operation, request } => call(&cli.project, &operation, &request, progress),
+        Command::Import(ImportCommand::Mlflow { from, experiment }) => {
+            let project = open(&cli.project)?;
+            let jobs = progress.jobs();
+            let outcome = api::tracking::import_mlflow(
+                &project,
+                &api::tracking::ImportMlflowRequest {
+                    from,
+                    experiments: experiment,
+                },
+                &jobs,
+            )?;
+            if cli.json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "experiments": outcome.experiments,
+                        "runs": outcome.runs,
+                        "skipped": outcome.skipped,
+                        "params": outcome.params,
+                        "metric_points": outcome.metric_points,
+                        "artifacts": outcome.artifacts,
+                        "artifact_bytes": outcome.artifact_bytes,
+                    })
+                );
+            } else {
+                println!(
+                    "Imported {} runs into {} experiments ({} params, {} metric points, {} artifacts, {} bytes); {} already here, skipped.",
+                    outcome.runs,
+                    outcome.experiments,
+                    outcome.params,
+                    outcome.metric_points,
+                    outcome.artifacts,
+                    outcome.artifact_bytes,
+                    outcome.skipped
+                );
+            }
+            Ok(())
+        }
         Command::Tracking(TrackingCommand::Serve { port, no_auth }) => {
             tracking_serve(&cli.project, port, no_auth, progress)
         }

@@ -29,6 +29,8 @@ pub enum JobKind {
     Publish,
     /// A model version fetched from a storage target.
     Fetch,
+    /// Experiments and runs copied from an MLflow tracking server.
+    MlflowImport,
 }
 
 impl JobKind {
@@ -41,6 +43,7 @@ impl JobKind {
             JobKind::Evaluation => "evaluation",
             JobKind::Publish => "publish",
             JobKind::Fetch => "fetch",
+            JobKind::MlflowImport => "mlflow_import",
         }
     }
 
@@ -52,6 +55,7 @@ impl JobKind {
             JobKind::Evaluation,
             JobKind::Publish,
             JobKind::Fetch,
+            JobKind::MlflowImport,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -25,6 +25,7 @@ mod artifacts;
 mod error;
 mod experiments;
 mod fields;
+pub mod import;
 mod models;
 mod protocol;
 mod registry;

@@ -85,7 +85,7 @@ owner: string,
  */
 mine: boolean, experiment: ExperimentId | null, evaluation: EvaluationId | null, started_at: string, finished_at: string | null, };
 
-export type JobKind = "import" | "profile" | "experiment" | "evaluation" | "publish" | "fetch";
+export type JobKind = "import" | "profile" | "experiment" | "evaluation" | "publish" | "fetch" | "mlflow_import";
 
 export type JobStatus = "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 
@@ -677,6 +677,48 @@ token: string,
  * The project runs land in.
  */
 project: string, };
+
+export type ImportMlflowRequest = { 
+/**
+ * The server's tracking URI (`http://host:5000`). Its credentials come
+ * from this process's `MLFLOW_TRACKING_TOKEN` (or `_USERNAME` and
+ * `_PASSWORD`), as its clients take them; never stored.
+ */
+from: string, 
+/**
+ * The experiments, by name (none: every active one).
+ */
+experiments: Array<string>, };
+
+export type ImportMlflowOutcome = { 
+/**
+ * Experiments imported into (new, or of the same name logged from outside).
+ */
+experiments: number, 
+/**
+ * Runs copied.
+ */
+runs: number, 
+/**
+ * Runs imported by an earlier import, left as they were.
+ */
+skipped: number, 
+/**
+ * Params copied.
+ */
+params: number, 
+/**
+ * Metric points copied (every step of every history).
+ */
+metric_points: number, 
+/**
+ * Artifact files copied.
+ */
+artifacts: number, 
+/**
+ * Their bytes.
+ */
+artifact_bytes: number, };
 
 export type RunQuery = { experiment: ExperimentId | null, 
 /**
@@ -1584,6 +1626,8 @@ export interface Operations {
   /** A page of the runs table, filtered and sorted by the database. */
   query_runs: { request: RunQuery; response: RunPage };
   show_run: { request: RunRef; response: RunDetail };
+  /** Copies experiments and runs (params, tags, metric histories, artifacts) from an MLflow tracking server, as a job. */
+  import_mlflow: { request: ImportMlflowRequest; response: ImportMlflowOutcome };
   /** Where notebooks and scripts log into the open project (MLflow's tracking URI and token); starts the server. */
   tracking_info: { request: Empty; response: TrackingInfo };
   /** A command trial's output from a byte offset, readable while it runs. */
@@ -1649,7 +1693,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","tracking_info","run_log","metric_history","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","metric_history","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [
