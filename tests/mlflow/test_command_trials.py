@@ -220,3 +220,6 @@ def test_a_notebook_trial_runs_through_papermill_and_keeps_the_executed_notebook
         )
         assert f"with lr {r['params']['lr']}" in printed
         assert "datasets/" in printed, "the notebook was given the dataset's snapshot"
+        # The run's page shows the executed notebook (the app renders its cells).
+        shown = project.datalab("call", "run_notebook", json.dumps({"run": r["id"]}))
+        assert shown["cells"] == executed["cells"]

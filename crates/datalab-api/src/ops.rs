@@ -334,6 +334,8 @@ operations! {
     tracking_info(Empty) -> crate::tracking::TrackingInfo => |cx, _r| crate::tracking::tracking_info(cx.tracking, &cx.session.open()?);
     /// A command trial's output from a byte offset, readable while it runs.
     run_log(crate::runs::RunLogRequest) -> crate::runs::RunLog => |cx, r| crate::runs::run_log(&cx.session.open()?, &r);
+    /// The notebook a run executed (papermill's output), as its JSON, if it has one.
+    run_notebook(RunRef) -> Option<serde_json::Value> => |cx, r| crate::runs::run_notebook(&cx.session.open()?, r.run);
     /// A run's metric histories as curves over steps, downsampled.
     metric_history(crate::runs::MetricHistoryRequest) -> crate::runs::MetricHistory => |cx, r| crate::runs::metric_history(&cx.session.open()?, &r);
     /// A run's confusion matrix and curves, downsampled for drawing.

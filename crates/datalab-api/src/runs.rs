@@ -191,3 +191,31 @@ pub fn metric_history(
         running: !run.status.is_final(),
     })
 }
+
+/// The largest notebook a run's page shows.
+const MAX_NOTEBOOK_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The notebook a run executed (papermill's `{out}`, `artifacts/output.ipynb`),
+/// as its JSON, for the run's page to show; none when the run has none.
+pub fn run_notebook(project: &Project, run: RunId) -> Result<Option<serde_json::Value>, ApiError> {
+    project.run(run)?;
+    let path = RunFiles::of(project, run)
+        .artifacts_dir()
+        .join("output.ipynb");
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return Ok(None);
+    };
+    if meta.len() > MAX_NOTEBOOK_BYTES {
+        return Err(ApiError::invalid(format!(
+            "run {run}'s notebook is {} MB, over the {} MB the app shows: open {} in Jupyter",
+            meta.len() / (1024 * 1024),
+            MAX_NOTEBOOK_BYTES / (1024 * 1024),
+            path.display()
+        )));
+    }
+    let bytes = std::fs::read(&path)
+        .map_err(|e| ApiError::io(format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| ApiError::invalid(format!("{} is not a notebook: {e}", path.display())))
+}

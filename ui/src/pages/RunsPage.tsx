@@ -11,6 +11,7 @@ import { PageCache, pagesFor, visibleRows } from "../lib/grid";
 import { bestRun, differingParameters, headlineMetric, parameterNames, parameterValue, sharedMetrics } from "../lib/compare";
 import { formatMs, formatNumber } from "../lib/format";
 import { MetricCurves } from "./runs/MetricCurves";
+import { NotebookView } from "./runs/NotebookView";
 import { RunLog } from "./runs/RunLog";
 import { TrackingPanel } from "./runs/TrackingPanel";
 
@@ -207,6 +208,7 @@ export function RunsPage() {
       </div>
       {selected.size > 0 && <MetricCurves runs={[...selected.values()]} />}
       {only && only.origin === "command" && <RunLog run={only} />}
+      {only && only.origin !== "catalog" && <NotebookView run={only} />}
       {comparing && <ComparisonView runs={comparing.runs} charts={comparing.charts} />}
     </div>
   );
