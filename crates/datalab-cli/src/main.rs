@@ -310,7 +310,7 @@ fn tracking_serve(
                 datalab_tracking::Auth::Token(token.trim().to_string())
             }
             _ => datalab_tracking::Auth::Token(
-                datalab_server::new_token()
+                datalab_tracking::new_token()
                     .map_err(|e| ApiError::new(ErrorCode::Io, format!("no random token: {e}")))?,
             ),
         }

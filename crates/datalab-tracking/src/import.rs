@@ -182,7 +182,15 @@ impl Source {
         if let Some(auth) = &self.authorization {
             request = request.header("Authorization", auth);
         }
-        let mut response = self.answer(path, request.call())?;
+        let response = self.answer(path, request.call())?;
+        Self::json_of(path, response)
+    }
+
+    /// A successful answer's JSON body.
+    fn json_of(
+        path: &str,
+        mut response: ureq::http::Response<ureq::Body>,
+    ) -> Result<Value, ImportError> {
         response
             .body_mut()
             .with_config()
@@ -200,17 +208,8 @@ impl Source {
         if let Some(auth) = &self.authorization {
             request = request.header("Authorization", auth);
         }
-        let mut response = self.answer(path, request.send_json(body))?;
-        response
-            .body_mut()
-            .with_config()
-            .limit(256 * 1024 * 1024)
-            .read_json()
-            .map_err(|e| ImportError::Refused {
-                what: path.to_string(),
-                status: 200,
-                message: format!("not JSON: {e}"),
-            })
+        let response = self.answer(path, request.send_json(body))?;
+        Self::json_of(path, response)
     }
 
     /// Streams a file to `to` (under a temporary name, renamed when complete).
