@@ -28,6 +28,10 @@ mlflow_server=$(python_venv tests/mlflow/server/requirements.txt)
 (cd tests/mlflow && DATALAB_BIN="$CARGO_TARGET_DIR/debug/datalab" "$mlflow2" -m pytest -q -p no:cacheprovider v2)
 (cd tests/mlflow && DATALAB_BIN="$CARGO_TARGET_DIR/debug/datalab" "$mlflow_server" -m pytest -q -p no:cacheprovider server)
 
+# The lab's own models against scikit-learn and LightGBM on real data, fold by fold.
+reference=$(python_venv tests/reference/requirements.txt)
+(cd tests/reference && DATALAB_BIN="$CARGO_TARGET_DIR/debug/datalab" "$reference" -m pytest -q -p no:cacheprovider)
+
 # The desktop app as a person uses it: the real binary in a window, over WebDriver.
 cargo build --locked -p datalab-desktop
 E2E_MLFLOW_PYTHON="$mlflow3" tests/e2e/run.sh "$CARGO_TARGET_DIR/debug/datalab-desktop"

@@ -94,6 +94,25 @@ pub struct ImportOutcome {
     pub already_imported: bool,
     /// Its profile.
     pub profile: DatasetProfile,
+    /// What the user should know about the data before using it.
+    pub warnings: Vec<String>,
+}
+
+/// Warnings about a dataset's columns: row numbers written with the data.
+fn warnings_of(project: &Project, record: &DatasetRecord) -> Vec<String> {
+    let columns = datalab_lab::data::dataset_columns(record).unwrap_or_default();
+    let path = snapshot_path(project, &record.fields.snapshot_sha256);
+    datalab_data::row_index_columns(&path, &columns)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|name| {
+            format!(
+                "column '{name}' holds the row numbers (0, 1, 2, …) written with the data: \
+                 experiments leave it out of their features unless a spec lists it, because \
+                 on data sorted by class it gives the answer away"
+            )
+        })
+        .collect()
 }
 
 pub(crate) fn snapshot_path(project: &Project, sha256: &str) -> PathBuf {
@@ -162,10 +181,12 @@ fn import_file(
     let (source, snapshot, profile) = match result {
         ImportResult::Known(existing) => {
             let profile = profile_of(project, &existing, progress)?;
+            let warnings = warnings_of(project, &existing);
             return Ok(ImportOutcome {
                 dataset: DatasetInfo::from_record(existing)?,
                 already_imported: true,
                 profile,
+                warnings,
             });
         }
         ImportResult::Imported(new) => {
@@ -179,11 +200,15 @@ fn import_file(
     };
     let recorded = record_import(project, request, &source, &snapshot, &profile);
     match recorded {
-        Ok(record) => Ok(ImportOutcome {
-            dataset: DatasetInfo::from_record(record)?,
-            already_imported: false,
-            profile,
-        }),
+        Ok(record) => {
+            let warnings = warnings_of(project, &record);
+            Ok(ImportOutcome {
+                dataset: DatasetInfo::from_record(record)?,
+                already_imported: false,
+                profile,
+                warnings,
+            })
+        }
         Err(error) => {
             forget_snapshot(project, &snapshot.sha256);
             Err(error)

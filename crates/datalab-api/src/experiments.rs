@@ -279,6 +279,7 @@ pub fn run_queued(
         validation: spec.validation,
         seed: spec.seed,
         workers,
+        adaptive: matches!(spec.search, datalab_ml::spec::Search::Tpe { .. }).then(|| spec.clone()),
         commands: tracking.as_ref().map(|server| CommandSetup {
             models: commands,
             tracking: TrackingEndpoint {

@@ -9,16 +9,32 @@ use datalab_ml::validation::Validation;
 use datalab_publish::Manifest;
 use std::fmt::Write;
 
-/// The card of a version made from `run` of `spec`'s experiment.
-pub fn model_card(
-    manifest: &Manifest,
-    description: &str,
-    spec: &ExperimentSpec,
-    experiment_name: &str,
-    run: &RunInfo,
-    candidates: &[RunInfo],
-    evaluations: &[EvaluationInfo],
-) -> String {
+/// What a card is written from: a version made from `run` of `spec`'s experiment.
+pub struct CardFacts<'a> {
+    pub manifest: &'a Manifest,
+    pub description: &'a str,
+    pub spec: &'a ExperimentSpec,
+    pub experiment_name: &'a str,
+    pub run: &'a RunInfo,
+    /// Every run of the experiment, this one included.
+    pub candidates: &'a [RunInfo],
+    pub evaluations: &'a [EvaluationInfo],
+    /// Gain per feature of the trained model, when it measures it.
+    pub importance: Option<&'a [datalab_ml::trial::FeatureImportance]>,
+}
+
+/// The card of a version.
+pub fn model_card(facts: &CardFacts<'_>) -> String {
+    let CardFacts {
+        manifest,
+        description,
+        spec,
+        experiment_name,
+        run,
+        candidates,
+        evaluations,
+        importance,
+    } = *facts;
     let mut out = String::new();
     let _ = writeln!(out, "# {} v{}\n", manifest.name, manifest.version);
     if !description.trim().is_empty() {
@@ -69,6 +85,19 @@ pub fn model_card(
     let _ = writeln!(out, "| metric | mean | std |\n|---|---:|---:|");
     for (name, m) in &run.metrics {
         let _ = writeln!(out, "| {name} | {:.4} | {:.4} |", m.mean, m.std);
+    }
+    if let Some(importance) = importance.filter(|i| !i.is_empty()) {
+        let _ = writeln!(out, "\n## Feature importance\n");
+        let _ = writeln!(
+            out,
+            "Total split gain per feature in the trained model, as a share of all \
+             ({} features; the first 20 shown).\n",
+            importance.len()
+        );
+        let _ = writeln!(out, "| feature | share of gain |\n|---|---:|");
+        for f in importance.iter().take(20) {
+            let _ = writeln!(out, "| {} | {:.1} % |", f.feature, f.share * 100.0);
+        }
     }
     let _ = writeln!(out, "\n## Comparison with the other candidates\n");
     let succeeded: Vec<&RunInfo> = candidates

@@ -259,8 +259,9 @@ pub fn register_model(
         .and_then(|id| project.dataset(id).ok())
         .and_then(|d| datalab_lab::data::dataset_columns(&d).ok())
         .unwrap_or_default();
-    // The columns a caller sends (before one-hot encoding or TF-IDF), as the spec chose them.
-    let inputs = datalab_lab::data::input_columns(&spec, &columns)?;
+    // The columns a caller sends (before one-hot encoding or TF-IDF): the
+    // ones the model was trained on.
+    let inputs = trained.preprocessor.input_columns();
     let input_schema = inputs
         .iter()
         .map(|name| InputField {
@@ -300,15 +301,17 @@ pub fn register_model(
         files: Vec::new(),
     };
     let vendors = crate::list_evaluations(project, Some(experiment.id))?;
-    let card = crate::model_card::model_card(
-        &manifest,
-        &request.description,
-        &spec,
-        &experiment.name,
-        &run,
-        &others,
-        &vendors,
-    );
+    let importance = trained.feature_importance();
+    let card = crate::model_card::model_card(&crate::model_card::CardFacts {
+        manifest: &manifest,
+        description: &request.description,
+        spec: &spec,
+        experiment_name: &experiment.name,
+        run: &run,
+        candidates: &others,
+        evaluations: &vendors,
+        importance: importance.as_deref(),
+    });
     let run_files = files;
     let mut package = vec![
         (

@@ -56,6 +56,8 @@ pub struct RunDetail {
     pub folds: Vec<BTreeMap<String, f64>>,
     /// Files under the run's folder, as paths relative to the project.
     pub files: Vec<String>,
+    /// Gain per feature of its trained model, largest first (boosting only).
+    pub importance: Option<Vec<datalab_ml::trial::FeatureImportance>>,
 }
 
 /// A run with the metrics of each of its folds and its files.
@@ -69,10 +71,12 @@ pub fn show_run(project: &Project, id: RunId) -> Result<RunDetail, ApiError> {
         }
         folds[fold].insert(m.name, m.value);
     }
+    let files = RunFiles::of(project, id);
     Ok(RunDetail {
         run,
         folds,
-        files: RunFiles::of(project, id).listed(),
+        importance: files.read_json(RunFiles::IMPORTANCE).ok(),
+        files: files.listed(),
     })
 }
 

@@ -124,6 +124,7 @@ pub fn typescript() -> String {
         declare::<RunEvent>(&config),
         declare::<datalab_ml::trial::TrialStage>(&config),
         declare::<datalab_ml::trial::MeanStd>(&config),
+        declare::<datalab_ml::trial::FeatureImportance>(&config),
         declare::<RunComparison>(&config),
         declare::<crate::charts::RunCharts>(&config),
         declare::<datalab_ml::charts::Charts>(&config),

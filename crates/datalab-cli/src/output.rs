@@ -128,6 +128,10 @@ impl Output {
     }
 
     pub fn imported(&self, outcome: &ImportOutcome) -> Result<(), ApiError> {
+        // On stderr in either mode, so a script reading the JSON sees them too.
+        for warning in &outcome.warnings {
+            eprintln!("warning: {warning}");
+        }
         if self.json {
             return print_json(outcome);
         }
@@ -552,6 +556,20 @@ impl Output {
                 );
                 t.add_row(row);
             }
+            println!("{t}");
+        }
+        if let Some(importance) = detail.importance.as_ref().filter(|i| !i.is_empty()) {
+            let mut t = table(&["feature", "share of gain"]);
+            for f in importance.iter().take(15) {
+                t.add_row(vec![
+                    Cell::new(&f.feature),
+                    right(format!("{:.1} %", f.share * 100.0)),
+                ]);
+            }
+            println!(
+                "Feature importance ({} features, largest first):",
+                importance.len()
+            );
             println!("{t}");
         }
         for file in &detail.files {

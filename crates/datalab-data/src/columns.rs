@@ -3,7 +3,7 @@
 
 use crate::error::DataError;
 use crate::import::first_line;
-use crate::table::{ColumnKind, schema_of};
+use crate::table::{ColumnKind, ColumnSchema, schema_of};
 use polars::prelude::*;
 use std::path::Path;
 
@@ -96,4 +96,42 @@ pub fn load_columns(path: &Path, names: &[String]) -> Result<Vec<(String, Column
             Ok((name.clone(), data))
         })
         .collect()
+}
+
+/// Whether `name` is what a writer of row numbers leaves as a header: blank
+/// (R's `write.csv`, pandas' `to_csv`), `Unnamed: 0` (pandas reading that
+/// back), `...1` (readr).
+pub fn is_index_name(name: &str) -> bool {
+    let name = name.trim();
+    name.is_empty() || name.starts_with("Unnamed: ") || name == "...1"
+}
+
+/// The columns of the snapshot at `path` that are row numbers someone wrote
+/// with the data: an index-like name (see [`is_index_name`]) over whole
+/// numbers counting up by one from 0 or 1. As a feature such a column leaks
+/// the row order (on data sorted by class, it predicts the class).
+pub fn row_index_columns(path: &Path, columns: &[ColumnSchema]) -> Result<Vec<String>, DataError> {
+    let candidates: Vec<String> = columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Integer && is_index_name(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(load_columns(path, &candidates)?
+        .into_iter()
+        .filter(|(_, data)| match data {
+            ColumnData::Numbers(values) => {
+                let start = values.first().copied().flatten();
+                matches!(start, Some(s) if s == 0.0 || s == 1.0)
+                    && values
+                        .iter()
+                        .enumerate()
+                        .all(|(i, v)| *v == start.map(|s| s + i as f64))
+            }
+            ColumnData::Texts(_) => false,
+        })
+        .map(|(name, _)| name)
+        .collect())
 }

@@ -18,7 +18,7 @@ mod scan;
 mod sniff;
 mod table;
 
-pub use columns::{ColumnData, load_columns};
+pub use columns::{ColumnData, is_index_name, load_columns, row_index_columns};
 pub use error::DataError;
 pub use format::SourceFormat;
 pub use import::{

@@ -34,17 +34,33 @@ pub fn dataset_columns(dataset: &DatasetRecord) -> Result<Vec<ColumnSchema>, Lab
 }
 
 /// The columns a caller of a model trained on `spec` sends: the spec's
-/// features, before one-hot encoding or TF-IDF.
+/// features, before one-hot encoding or TF-IDF. `dataset`'s row-number
+/// columns are left out unless the spec lists them.
 pub fn input_columns(
+    project: &Project,
+    dataset: &DatasetRecord,
     spec: &ExperimentSpec,
-    columns: &[ColumnSchema],
 ) -> Result<Vec<String>, LabError> {
+    let columns = dataset_columns(dataset)?;
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    let row_index = if spec.task.features.is_empty() {
+        datalab_data::row_index_columns(&snapshot_path(project, dataset), &columns)?
+    } else {
+        Vec::new()
+    };
     Ok(prepare::feature_columns(
         &names,
         spec.task.target.as_deref(),
         &spec.task.features,
+        &row_index,
     )?)
+}
+
+/// Where `dataset`'s snapshot is.
+pub fn snapshot_path(project: &Project, dataset: &DatasetRecord) -> std::path::PathBuf {
+    project
+        .datasets_dir()
+        .join(snapshot_file_name(&dataset.fields.snapshot_sha256))
 }
 
 impl ExperimentData {
@@ -68,14 +84,11 @@ impl ExperimentData {
                 ),
             ));
         }
-        let columns = dataset_columns(&dataset)?;
-        let features = input_columns(spec, &columns)?;
+        let features = input_columns(project, &dataset, spec)?;
         let target = spec.task.target.clone();
         let mut names = features.clone();
         names.extend(target.iter().cloned());
-        let path = project
-            .datasets_dir()
-            .join(snapshot_file_name(&dataset.fields.snapshot_sha256));
+        let path = snapshot_path(project, &dataset);
         let mut loaded = datalab_data::load_columns(&path, &names)?;
         let target_column = target
             .as_ref()

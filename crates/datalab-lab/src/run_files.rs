@@ -4,6 +4,7 @@
 //! runs/<id>/evaluation.json   per fold: test rows, predictions, metrics
 //!           charts.json       confusion matrix, curves, residuals, downsampled
 //!           model.json        preprocessing + the fitted model
+//!           importance.json   gain per feature, for models that measure it
 //!           latency.json      one-row prediction latency, measured when first compared
 //!           artifacts/        files the run's own code logged (MLflow's log_artifact)
 //!           log.txt           a command trial's stdout and stderr, as they came (capped)
@@ -57,6 +58,8 @@ impl RunFiles {
     pub const CHARTS: &'static str = "charts.json";
     /// The trained model with its preprocessing.
     pub const MODEL: &'static str = "model.json";
+    /// Gain per feature of the trained model (boosting only).
+    pub const IMPORTANCE: &'static str = "importance.json";
     /// One-row latency, measured once.
     pub const LATENCY: &'static str = "latency.json";
     /// Files the run's code logged through the MLflow protocol.

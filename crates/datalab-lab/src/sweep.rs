@@ -72,6 +72,8 @@ pub struct Sweep {
     pub workers: usize,
     /// What command trials need, when the spec has command models.
     pub commands: Option<CommandSetup>,
+    /// The spec, when its search suggests trials as they start (TPE).
+    pub adaptive: Option<datalab_ml::spec::ExperimentSpec>,
 }
 
 /// What a sweep's command trials run with.
@@ -95,6 +97,7 @@ const STEP_EVERY: Duration = Duration::from_millis(250);
 struct Evaluated {
     result: TrialResult,
     model_json: Result<String, String>,
+    importance: Option<Vec<datalab_ml::trial::FeatureImportance>>,
 }
 
 struct Work {
@@ -276,12 +279,19 @@ impl Sweep {
             seed: self.seed,
         };
         let result = input.run(finished, observer)?;
-        let model_json = match input.train_final(observer) {
-            Ok(model) => serde_json::to_string(&model).map_err(|e| e.to_string()),
+        let (model_json, importance) = match input.train_final(observer) {
+            Ok(model) => (
+                serde_json::to_string(&model).map_err(|e| e.to_string()),
+                model.feature_importance(),
+            ),
             Err(TrialError::Cancelled) => return Err(TrialError::Cancelled),
-            Err(e) => Err(e.to_string()),
+            Err(e) => (Err(e.to_string()), None),
         };
-        Ok(Evaluated { result, model_json })
+        Ok(Evaluated {
+            result,
+            model_json,
+            importance,
+        })
     }
 }
 
@@ -325,7 +335,22 @@ impl Runner<'_> {
                 model: run.model.clone(),
             },
         });
-        let trial = self.sweep.trials.get(run.trial as usize).cloned();
+        let mut trial = self.sweep.trials.get(run.trial as usize).cloned();
+        let mut run = run;
+        if let Some(spec) = &self.sweep.adaptive
+            && spec.suggested_later(run.trial as usize)
+            && serde_json::from_str::<datalab_ml::models::Params>(&run.params_json)
+                .is_ok_and(|p| p.is_empty())
+        {
+            // Suggested now, from every finished trial of the same model; a
+            // resumed run keeps the parameters it started with.
+            let suggested = spec.suggest(run.trial as usize, &self.observations(spec, &run.model)?);
+            let json = serde_json::to_string(&suggested.params)
+                .map_err(|e| ProjectError::Invalid(format!("trial parameters: {e}")))?;
+            self.project.set_run_params(run.id, &json)?;
+            run.params_json = json;
+            trial = Some(suggested);
+        }
         self.in_flight
             .insert(run.id, (run.clone(), Arc::clone(&stop)));
         let sent = work.send(Work {
@@ -336,6 +361,37 @@ impl Runner<'_> {
             files,
         });
         Ok(sent.is_ok())
+    }
+
+    /// The finished trials of `model` in this experiment, as TPE sees them:
+    /// parameters and the headline metric as a loss (lower is better).
+    fn observations(
+        &self,
+        spec: &datalab_ml::spec::ExperimentSpec,
+        model: &str,
+    ) -> Result<Vec<datalab_ml::tpe::Observation>, ProjectError> {
+        let metric = datalab_ml::metric_facts::headline_of(spec.task.kind);
+        let sign = if datalab_ml::metric_facts::higher_is_better(metric) {
+            -1.0
+        } else {
+            1.0
+        };
+        Ok(self
+            .project
+            .runs_of(self.sweep.experiment.id)?
+            .into_iter()
+            .filter(|r| r.status == RunStatus::Succeeded && r.model == model)
+            .filter_map(|r| {
+                let params = serde_json::from_str(&r.params_json).ok()?;
+                let summary: BTreeMap<String, datalab_ml::trial::MeanStd> =
+                    serde_json::from_str(r.summary_json.as_deref()?).ok()?;
+                let value = summary.get(metric)?.mean;
+                Some(datalab_ml::tpe::Observation {
+                    params,
+                    loss: sign * value,
+                })
+            })
+            .collect())
     }
 
     fn report(&self) {
@@ -537,11 +593,23 @@ fn record_result(
         Ok(Evaluated {
             result: trial,
             model_json,
+            importance,
         }) => {
             let metrics: Vec<MetricValue> = trial.folds.iter().flat_map(fold_metrics).collect();
             let summary = serde_json::to_string(&trial.summary).ok();
             let files = RunFiles::of(project, run);
-            let error = save_run_files(&files, &trial, model_json, labels).err();
+            let error = save_run_files(&files, &trial, model_json, labels)
+                .and_then(|()| match &importance {
+                    Some(importance) => serde_json::to_vec(importance)
+                        .map_err(|e| e.to_string())
+                        .and_then(|bytes| {
+                            files
+                                .write(RunFiles::IMPORTANCE, &bytes)
+                                .map_err(|e| e.to_string())
+                        }),
+                    None => Ok(()),
+                })
+                .err();
             let status = if error.is_some() {
                 RunStatus::Failed
             } else {

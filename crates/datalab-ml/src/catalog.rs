@@ -108,6 +108,123 @@ fn model(id: &str, name: &str, task: Task, description: &str, params: Vec<ParamS
     }
 }
 
+/// Split choices of `max_features`, scikit-learn's names and shares.
+pub const MAX_FEATURES: [&str; 5] = ["sqrt", "log2", "0.33", "0.5", "all"];
+
+/// A random forest's parameters; `max_features` defaults as scikit-learn's
+/// (`sqrt` for classification, every feature for regression).
+fn forest_params(max_features: &str) -> Vec<ParamSpec> {
+    vec![
+        int("trees", "Number of trees", 1, 1_000, 100),
+        int(
+            "max_depth",
+            "Deepest level of each tree (0: unlimited)",
+            0,
+            100,
+            0,
+        ),
+        choice(
+            "max_features",
+            "Features each split chooses among",
+            &MAX_FEATURES,
+            max_features,
+        ),
+        int(
+            "min_samples_split",
+            "Fewest rows a node needs to be split",
+            2,
+            10_000,
+            2,
+        ),
+        float(
+            "bootstrap_fraction",
+            "Share of rows drawn (with replacement) for each tree",
+            0.1,
+            1.0,
+            1.0,
+            false,
+        ),
+        float(
+            "feature_fraction",
+            "Share of features a tree may use at all (before max_features per split)",
+            0.1,
+            1.0,
+            1.0,
+            false,
+        ),
+    ]
+}
+
+/// Gradient boosting's parameters, with LightGBM's and scikit-learn's defaults.
+fn boosting_params() -> Vec<ParamSpec> {
+    vec![
+        int(
+            "rounds",
+            "Boosting rounds (most, under early stopping)",
+            1,
+            10_000,
+            100,
+        ),
+        float(
+            "learning_rate",
+            "Shrinkage of each tree",
+            1e-3,
+            1.0,
+            0.1,
+            true,
+        ),
+        int("max_leaves", "Most leaves per tree", 2, 4_096, 31),
+        int("max_depth", "Deepest level (0: unlimited)", 0, 64, 0),
+        int("min_leaf", "Fewest training rows in a leaf", 1, 10_000, 20),
+        float(
+            "l2",
+            "L2 regularisation of leaf values",
+            0.0,
+            100.0,
+            0.0,
+            false,
+        ),
+        float(
+            "row_fraction",
+            "Share of rows each round sees",
+            0.1,
+            1.0,
+            1.0,
+            false,
+        ),
+        float(
+            "column_fraction",
+            "Share of features each tree sees",
+            0.1,
+            1.0,
+            1.0,
+            false,
+        ),
+        int("max_bins", "Bins per numeric feature", 8, 255, 255),
+        choice(
+            "early_stopping",
+            "Stop when held-out training rows stop improving (auto: above 10,000 rows)",
+            &["auto", "on", "off"],
+            "auto",
+        ),
+        float(
+            "validation_fraction",
+            "Share of training rows held out for early stopping",
+            0.05,
+            0.5,
+            0.1,
+            false,
+        ),
+        int(
+            "patience",
+            "Rounds without improvement before stopping",
+            1,
+            1_000,
+            10,
+        ),
+    ]
+}
+
 /// Every model, in the order a UI lists them.
 pub fn catalog() -> Vec<ModelSpec> {
     use Task::*;
@@ -126,7 +243,13 @@ pub fn catalog() -> Vec<ModelSpec> {
                     1.0,
                     true,
                 ),
-                int("max_iterations", "Most solver iterations", 10, 10_000, 200),
+                int(
+                    "max_iterations",
+                    "Most L-BFGS iterations",
+                    10,
+                    10_000,
+                    1_000,
+                ),
             ],
         ),
         model(
@@ -152,36 +275,36 @@ pub fn catalog() -> Vec<ModelSpec> {
             ],
         ),
         model(
+            "decision_tree_regressor",
+            "Decision tree (regression)",
+            Regression,
+            "CART tree splitting by variance reduction; leaves predict their mean.",
+            vec![
+                int("max_depth", "Deepest level (0: unlimited)", 0, 100, 10),
+                int(
+                    "min_samples_split",
+                    "Fewest rows a node needs to be split",
+                    2,
+                    10_000,
+                    2,
+                ),
+            ],
+        ),
+        model(
             "random_forest",
             "Random forest",
             Classification,
-            "Bagged decision trees voting on the class.",
-            vec![
-                int("trees", "Number of trees", 1, 1_000, 50),
-                int(
-                    "max_depth",
-                    "Deepest level of each tree (0: unlimited)",
-                    0,
-                    100,
-                    10,
-                ),
-                float(
-                    "bootstrap_fraction",
-                    "Share of rows drawn (with replacement) for each tree",
-                    0.1,
-                    1.0,
-                    1.0,
-                    false,
-                ),
-                float(
-                    "feature_fraction",
-                    "Share of features each tree sees",
-                    0.1,
-                    1.0,
-                    0.7,
-                    false,
-                ),
-            ],
+            "Trees on bootstrap samples, each split choosing among a random subset of \
+             the features; the trees' class distributions are averaged.",
+            forest_params("sqrt"),
+        ),
+        model(
+            "gradient_boosting",
+            "Gradient-boosted trees",
+            Classification,
+            "Histogram-based boosting (as LightGBM): missing values and text categories \
+             handled natively, early stopping on held-out training rows.",
+            boosting_params(),
         ),
         model(
             "gaussian_nb",
@@ -226,8 +349,23 @@ pub fn catalog() -> Vec<ModelSpec> {
             "linear_regression",
             "Linear regression",
             Regression,
-            "Ordinary least squares.",
+            "Ordinary least squares (the minimum-norm solution when columns are collinear).",
             vec![],
+        ),
+        model(
+            "random_forest_regressor",
+            "Random forest (regression)",
+            Regression,
+            "Regression trees on bootstrap samples, averaged.",
+            forest_params("all"),
+        ),
+        model(
+            "gradient_boosting_regressor",
+            "Gradient-boosted trees (regression)",
+            Regression,
+            "Histogram-based boosting of squared error (as LightGBM): missing values and \
+             text categories handled natively, early stopping on held-out training rows.",
+            boosting_params(),
         ),
         model(
             "elastic_net",

@@ -1,6 +1,8 @@
 //! From table columns to a numeric matrix: missing values imputed, text
 //! one-hot encoded (few categories) or TF-IDF weighted (free text), numbers
-//! standardised. Everything is fitted on the training rows only and kept, so
+//! standardised; or, for gradient-boosted trees ([`Encoding::Native`]),
+//! numbers as they are with missing values kept as NaN and text as category
+//! codes. Everything is fitted on the training rows only and kept, so
 //! the same transformation applies to test rows and, later, to served inputs.
 
 use ndarray::Array2;
@@ -47,6 +49,22 @@ pub struct InputColumn {
 pub const MAX_CATEGORIES: usize = 50;
 /// The largest TF-IDF vocabulary, by document frequency.
 pub const MAX_VOCABULARY: usize = 2_000;
+/// Category codes a native text column keeps (the most frequent ones); the
+/// rest share one more code. Boosting bins a code per category, 255 at most.
+pub const MAX_CODES: usize = 254;
+
+/// How columns become features, chosen by the model (see `models::encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// Numbers to zero mean and unit variance, missing values as the mean,
+    /// text one-hot or TF-IDF.
+    Standardized,
+    /// As `Standardized` without the scaling (counts stay counts).
+    Unscaled,
+    /// Numbers as they are, NaN where missing; text as a category code.
+    Native,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum Transform {
@@ -58,6 +76,14 @@ enum Transform {
     TfIdf {
         vocabulary: Vec<String>,
         idf: Vec<f64>,
+    },
+    /// The number itself; missing (or not finite) is NaN.
+    Raw,
+    /// The index of the category in `categories` (sorted); a category not
+    /// kept is `categories.len()` when `other` is set; unseen and missing are NaN.
+    Codes {
+        categories: Vec<String>,
+        other: bool,
     },
 }
 
@@ -86,13 +112,13 @@ fn tokens(text: &str) -> Vec<String> {
 }
 
 impl Preprocessor {
-    /// Fits on `rows` of `columns`. `standardize` scales numbers to zero mean
-    /// and unit variance (off for models that need non-negative counts).
+    /// Fits on `rows` of `columns`, encoded as `encoding` says.
     pub fn fit(
         columns: &[InputColumn],
         rows: &[usize],
-        standardize: bool,
+        encoding: Encoding,
     ) -> Result<Self, FeatureError> {
+        let standardize = encoding == Encoding::Standardized;
         if columns.is_empty() {
             return Err(FeatureError::NoFeatures);
         }
@@ -107,6 +133,10 @@ impl Preprocessor {
                         .collect();
                     if present.is_empty() {
                         return Err(FeatureError::EmptyColumn(column.name.clone()));
+                    }
+                    if encoding == Encoding::Native {
+                        fitted.push((column.name.clone(), Transform::Raw));
+                        continue;
                     }
                     let n = present.len() as f64;
                     let mean = present.iter().sum::<f64>() / n;
@@ -131,6 +161,10 @@ impl Preprocessor {
                     if present.is_empty() {
                         return Err(FeatureError::EmptyColumn(column.name.clone()));
                     }
+                    if encoding == Encoding::Native {
+                        fitted.push((column.name.clone(), fit_codes(&present)));
+                        continue;
+                    }
                     let categories: BTreeSet<&str> = present.iter().copied().collect();
                     if categories.len() <= MAX_CATEGORIES {
                         Transform::OneHot {
@@ -151,7 +185,9 @@ impl Preprocessor {
         let mut names = Vec::new();
         for (name, transform) in &self.columns {
             match transform {
-                Transform::Number { .. } => names.push(name.clone()),
+                Transform::Number { .. } | Transform::Raw | Transform::Codes { .. } => {
+                    names.push(name.clone())
+                }
                 Transform::OneHot { categories } => {
                     names.extend(categories.iter().map(|c| format!("{name}={c}")));
                 }
@@ -161,6 +197,25 @@ impl Preprocessor {
             }
         }
         names
+    }
+
+    /// The input columns it reads, in order (before encoding).
+    pub fn input_columns(&self) -> Vec<String> {
+        self.columns.iter().map(|(name, _)| name.clone()).collect()
+    }
+
+    /// Which features hold category codes, in matrix column order.
+    pub fn categorical(&self) -> Vec<bool> {
+        let mut out = Vec::new();
+        for (_, transform) in &self.columns {
+            match transform {
+                Transform::Number { .. } | Transform::Raw => out.push(false),
+                Transform::Codes { .. } => out.push(true),
+                Transform::OneHot { categories } => out.extend(categories.iter().map(|_| false)),
+                Transform::TfIdf { vocabulary, .. } => out.extend(vocabulary.iter().map(|_| false)),
+            }
+        }
+        out
     }
 
     /// The feature matrix of `rows`.
@@ -233,13 +288,62 @@ impl Preprocessor {
                     }
                     offset += vocabulary.len();
                 }
-                // The column changed type since fitting: its features stay zero.
+                (Transform::Raw, ColumnValues::Numbers(values)) => {
+                    for (i, &r) in rows.iter().enumerate() {
+                        matrix[[i, offset]] = values
+                            .get(r)
+                            .copied()
+                            .flatten()
+                            .filter(|v| v.is_finite())
+                            .unwrap_or(f64::NAN);
+                    }
+                    offset += 1;
+                }
+                (Transform::Codes { categories, other }, ColumnValues::Texts(values)) => {
+                    for (i, &r) in rows.iter().enumerate() {
+                        matrix[[i, offset]] = match values.get(r).and_then(|v| v.as_deref()) {
+                            None => f64::NAN,
+                            Some(v) => match categories.binary_search_by(|c| c.as_str().cmp(v)) {
+                                Ok(k) => k as f64,
+                                Err(_) if *other => categories.len() as f64,
+                                Err(_) => f64::NAN,
+                            },
+                        };
+                    }
+                    offset += 1;
+                }
+                // The column changed type since fitting: its features stay zero
+                // (missing, for native encodings).
+                (Transform::Raw | Transform::Codes { .. }, _) => {
+                    matrix.column_mut(offset).fill(f64::NAN);
+                    offset += 1;
+                }
                 (Transform::Number { .. }, _) => offset += 1,
                 (Transform::OneHot { categories }, _) => offset += categories.len(),
                 (Transform::TfIdf { vocabulary, .. }, _) => offset += vocabulary.len(),
             }
         }
         Ok(matrix)
+    }
+}
+
+/// Codes for the most frequent categories (ties alphabetical); the rest,
+/// if any, share one more code so that "rare" stays distinct from "missing".
+fn fit_codes(present: &[&str]) -> Transform {
+    let mut frequency: BTreeMap<&str, usize> = BTreeMap::new();
+    for v in present {
+        *frequency.entry(v).or_insert(0) += 1;
+    }
+    let other = frequency.len() > MAX_CODES;
+    let mut ranked: Vec<(&str, usize)> = frequency.into_iter().collect();
+    if other {
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        ranked.truncate(MAX_CODES - 1);
+        ranked.sort_by(|a, b| a.0.cmp(b.0));
+    }
+    Transform::Codes {
+        categories: ranked.into_iter().map(|(c, _)| c.to_string()).collect(),
+        other,
     }
 }
 
@@ -288,7 +392,7 @@ mod tests {
                 ]),
             },
         ];
-        let pre = Preprocessor::fit(&columns, &[0, 1, 2], true)?;
+        let pre = Preprocessor::fit(&columns, &[0, 1, 2], Encoding::Standardized)?;
         assert_eq!(pre.feature_names(), vec!["x", "colour=blue", "colour=red"]);
         let m = pre.transform(&columns, &[0, 1, 2, 3])?;
         // mean 2, std 1 from rows 0 and 1; the missing value gets the mean.
@@ -312,7 +416,7 @@ mod tests {
             values: ColumnValues::Texts(texts),
         }];
         let rows: Vec<usize> = (0..n).collect();
-        let pre = Preprocessor::fit(&columns, &rows, false)?;
+        let pre = Preprocessor::fit(&columns, &rows, Encoding::Unscaled)?;
         let names = pre.feature_names();
         assert!(
             names.contains(&"sms:prize".to_string()) && names.contains(&"sms:words".to_string())
@@ -332,6 +436,44 @@ mod tests {
         assert_eq!(at("call"), Some(0.0));
         let total: f64 = m.row(0).iter().map(|v| v * v).sum();
         assert!((total - 1.0).abs() < 1e-12);
+        Ok(())
+    }
+
+    #[test]
+    fn native_encoding_keeps_missing_values_and_codes_categories() -> Result<(), FeatureError> {
+        let mut colours: Vec<Option<String>> = vec![Some("red".into()), Some("blue".into()), None];
+        // 300 rare categories beyond the kept ones share the "other" code.
+        colours.extend((0..300).map(|i| Some(format!("c{i:03}"))));
+        colours.extend((0..300).map(|i| Some(format!("c{i:03}"))));
+        let n = colours.len();
+        let columns = vec![
+            InputColumn {
+                name: "x".into(),
+                values: ColumnValues::Numbers(
+                    (0..n)
+                        .map(|i| if i == 2 { None } else { Some(i as f64 * 10.0) })
+                        .collect(),
+                ),
+            },
+            InputColumn {
+                name: "colour".into(),
+                values: ColumnValues::Texts(colours),
+            },
+        ];
+        let rows: Vec<usize> = (0..n).collect();
+        let pre = Preprocessor::fit(&columns, &rows, Encoding::Native)?;
+        assert_eq!(pre.feature_names(), vec!["x", "colour"]);
+        assert_eq!(pre.categorical(), vec![false, true]);
+        let m = pre.transform(&columns, &rows)?;
+        assert_eq!(m[[1, 0]], 10.0);
+        assert!(m[[2, 0]].is_nan());
+        assert!(m[[2, 1]].is_nan());
+        let codes: BTreeSet<u64> = (0..n)
+            .filter(|&r| !m[[r, 1]].is_nan())
+            .map(|r| m[[r, 1]] as u64)
+            .collect();
+        assert_eq!(codes.len(), MAX_CODES);
+        assert_eq!(codes.iter().max(), Some(&(MAX_CODES as u64 - 1)));
         Ok(())
     }
 }

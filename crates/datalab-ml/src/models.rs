@@ -1,25 +1,29 @@
 //! Fitting and predicting with the catalog's models. linfa does the work
-//! where it is deterministic; trees, forests and multinomial naive Bayes are
-//! our own (see `tree.rs`; linfa's multinomial naive Bayes prints its
-//! internals to stderr on every fit), and so is k-means (see `kmeans.rs`).
+//! where it is deterministic and right; trees, forests, boosting,
+//! multinomial naive Bayes, least squares and logistic regression are our
+//! own (see `tree.rs`, `boosting.rs`, `linear.rs`; linfa's multinomial naive
+//! Bayes prints its internals to stderr on every fit), and so is k-means
+//! (see `kmeans.rs`).
 //!
 //! A model that stops at its iteration limit before converging is an error,
-//! not a silent result: linfa's logistic regression and elastic net return
-//! whatever they reached, so their optimality is checked here.
+//! not a silent result: linfa's elastic net returns whatever it reached, so
+//! its optimality is checked here. And a fitted model whose parameters or
+//! training predictions are not finite and sane fails its fit
+//! ([`check_sane`]) instead of serving nonsense.
 
+use crate::boosting::{BoostError, BoostParams, BoostTarget, Booster, EarlyStopping};
 use crate::catalog::{ModelSpec, ParamValue};
+use crate::features::Encoding;
 use crate::kmeans::{KMeans, KMeansParams};
-use crate::tree::{Forest, ForestParams, SplitQuality, Tree, TreeParams};
+use crate::linear::{LeastSquares, Logistic, LogisticError};
+use crate::tree::{Forest, ForestParams, Labels, MaxFeatures, SplitQuality, Tree, TreeParams};
 use crate::watch::{Abandoned, Stopped, Watch, abandonable};
 use linfa::prelude::*;
 use linfa_bayes::{GaussianNb, NaiveBayes};
 use linfa_clustering::{Dbscan, GaussianMixtureModel};
 use linfa_elasticnet::ElasticNet;
-use linfa_linear::{FittedLinearRegression, LinearRegression};
-use linfa_logistic::{
-    FittedLogisticRegression, LogisticRegression, MultiFittedLogisticRegression,
-    MultiLogisticRegression,
-};
+use linfa_linear::FittedLinearRegression;
+use linfa_logistic::{FittedLogisticRegression, MultiFittedLogisticRegression};
 use linfa_svm::Svm;
 use ndarray::{Array1, Array2};
 use rand_xoshiro::Xoshiro256Plus;
@@ -87,12 +91,20 @@ pub enum Predictions {
 }
 
 /// A fitted model. Serialisable, so a run can keep it and a server can load it.
+/// Variants are only ever added: models saved by older versions still load
+/// (`BinaryLogistic`, `MultiLogistic` and `Linear` are linfa's, fitted before
+/// issue 16).
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Fitted {
     BinaryLogistic(FittedLogisticRegression<f64, usize>),
     MultiLogistic(MultiFittedLogisticRegression<f64, usize>),
+    Logistic(Logistic),
     Tree(Tree),
     Forest(Forest),
+    RegressionTree(Tree),
+    RegressionForest(Forest),
+    Boosted(Booster),
+    LeastSquares(LeastSquares),
     GaussianNb(GaussianNb<f64, usize>),
     MultinomialNb(MultinomialNb),
     /// One probability model per class (one-vs-rest; a single one for two classes).
@@ -163,10 +175,19 @@ impl Reader<'_> {
     }
 }
 
-/// Whether features should be standardised for this model (not for count
-/// models, which need non-negative inputs, nor for trees, which do not care).
-pub fn wants_standardized_features(model: &str) -> bool {
-    !matches!(model, "multinomial_nb" | "decision_tree" | "random_forest")
+/// How a model wants its features: boosting takes missing values and
+/// categories natively; count models need non-negative inputs and trees do
+/// not care about scale; the rest are standardised.
+pub fn encoding(model: &str) -> Encoding {
+    match model {
+        "gradient_boosting" | "gradient_boosting_regressor" => Encoding::Native,
+        "multinomial_nb"
+        | "decision_tree"
+        | "random_forest"
+        | "decision_tree_regressor"
+        | "random_forest_regressor" => Encoding::Unscaled,
+        _ => Encoding::Standardized,
+    }
 }
 
 fn failed(model: &str, error: impl std::fmt::Display) -> FitError {
@@ -177,13 +198,126 @@ fn failed(model: &str, error: impl std::fmt::Display) -> FitError {
 }
 
 /// Fits `model` with `params` on the rows of `x` (already selected as
-/// training rows). `watch` is asked between the fit's steps (trees,
+/// training rows); `categorical[f]` marks features holding category codes
+/// (see [`encoding`]). `watch` is asked between the fit's steps (trees,
 /// iterations); linfa's solvers, which have no steps to stop between, run
 /// on a thread of their own that is abandoned when the watch asks to stop.
 pub fn fit(
     model: &str,
     params: &Params,
     x: &Array2<f64>,
+    categorical: &[bool],
+    target: &Target<'_>,
+    seed: u64,
+    watch: &Watch<'_>,
+) -> Result<Fitted, FitError> {
+    let fitted = fit_unchecked(model, params, x, categorical, target, seed, watch)?;
+    check_sane(model, &fitted, x, target)?;
+    Ok(fitted)
+}
+
+/// Fails a fit whose parameters are not finite, or whose predictions on its
+/// own training rows are not finite or lie absurdly far from the target's
+/// range (more than 100 ranges away): such a model would serve nonsense.
+pub fn check_sane(
+    model: &str,
+    fitted: &Fitted,
+    x: &Array2<f64>,
+    target: &Target<'_>,
+) -> Result<(), FitError> {
+    let insane = |detail: String| FitError::Failed {
+        model: model.to_string(),
+        detail: format!("{detail}; the model is not kept"),
+    };
+    let parameters_finite = match fitted {
+        Fitted::Logistic(m) => m.parameters().all(|v| v.is_finite()),
+        Fitted::LeastSquares(m) => {
+            m.intercept.is_finite() && m.coefficients.iter().all(|v| v.is_finite())
+        }
+        _ => true,
+    };
+    if !parameters_finite {
+        return Err(insane("its coefficients are not finite numbers".into()));
+    }
+    match (fitted, target) {
+        (
+            Fitted::LeastSquares(_)
+            | Fitted::ElasticNet(_)
+            | Fitted::Boosted(_)
+            | Fitted::RegressionTree(_)
+            | Fitted::RegressionForest(_),
+            Target::Numbers(y),
+        ) => {
+            let Predictions::Values(predicted) = fitted.predict(x, 0) else {
+                return Ok(());
+            };
+            let (low, high) = y
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                    (l.min(*v), h.max(*v))
+                });
+            let range = (high - low)
+                .max(high.abs().max(low.abs()) * 1e-9)
+                .max(1e-12);
+            if let Some(bad) = predicted
+                .iter()
+                .find(|p| !p.is_finite() || **p < low - 100.0 * range || **p > high + 100.0 * range)
+            {
+                return Err(insane(format!(
+                    "it predicts {bad:e} on its own training rows, whose target lies in \
+                     [{low}, {high}]"
+                )));
+            }
+        }
+        (Fitted::Logistic(_) | Fitted::Boosted(_), Target::Classes { count, .. }) => {
+            if let Predictions::Classes {
+                probabilities: Some(p),
+                ..
+            } = fitted.predict(x, *count)
+                && p.iter().flatten().any(|v| !v.is_finite())
+            {
+                return Err(insane("its class probabilities are not finite".into()));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn boosting_params(p: &Reader<'_>, rows: usize) -> Result<BoostParams, FitError> {
+    let depth = p.usize("max_depth")?;
+    let stopping = match p.text("early_stopping")?.as_str() {
+        "on" => true,
+        "off" => false,
+        // scikit-learn's rule for HistGradientBoosting.
+        _ => rows > 10_000,
+    };
+    Ok(BoostParams {
+        rounds: p.usize("rounds")?,
+        learning_rate: p.f64("learning_rate")?,
+        max_leaves: p.usize("max_leaves")?,
+        max_depth: (depth > 0).then_some(depth),
+        min_leaf: p.usize("min_leaf")?,
+        l2: p.f64("l2")?,
+        row_fraction: p.f64("row_fraction")?,
+        column_fraction: p.f64("column_fraction")?,
+        max_bins: p.usize("max_bins")?,
+        early_stopping: if stopping {
+            EarlyStopping::On {
+                validation_fraction: p.f64("validation_fraction")?,
+                patience: p.usize("patience")?,
+            }
+        } else {
+            EarlyStopping::Off
+        },
+    })
+}
+
+fn fit_unchecked(
+    model: &str,
+    params: &Params,
+    x: &Array2<f64>,
+    categorical: &[bool],
     target: &Target<'_>,
     seed: u64,
     watch: &Watch<'_>,
@@ -217,86 +351,90 @@ pub fn fit(
     match model {
         "logistic_regression" => {
             let (y, count) = classes()?;
-            let dataset = Dataset::new(x.clone(), Array1::from(y.to_vec()));
-            // The loss is a sum over rows: scale the tolerance with them (FIELD-NOTES).
-            let tolerance = 1e-4 * x.nrows() as f64;
-            let alpha = p.f64("alpha")?;
             let iterations = p.usize("max_iterations")?;
-            let fitted = if count <= 2 {
-                let solver = LogisticRegression::default()
-                    .alpha(alpha)
-                    .max_iterations(iterations as u64)
-                    .gradient_tolerance(tolerance);
-                waited(
-                    model,
-                    abandonable(watch, move || {
-                        solver
-                            .fit(&dataset)
-                            .map(Fitted::BinaryLogistic)
-                            .map_err(|e| e.to_string())
-                    }),
-                )?
-            } else {
-                let solver = MultiLogisticRegression::default()
-                    .alpha(alpha)
-                    .max_iterations(iterations as u64)
-                    .gradient_tolerance(tolerance);
-                waited(
-                    model,
-                    abandonable(watch, move || {
-                        solver
-                            .fit(&dataset)
-                            .map(Fitted::MultiLogistic)
-                            .map_err(|e| e.to_string())
-                    }),
-                )?
-            };
-            let gradient = logistic_gradient_norm(&fitted, x, y, count, alpha);
-            // L-BFGS also stops when the loss stops changing, just above the
-            // tolerance: only a gradient well above it means the limit was hit.
-            if gradient > 10.0 * tolerance {
-                return Err(FitError::NotConverged {
-                    model: model.to_string(),
-                    detail: format!(
-                        "did not converge in {iterations} iterations (gradient norm {gradient:.3e}, \
-                         tolerance {tolerance:.3e}); raise max_iterations or alpha"
-                    ),
-                });
+            match Logistic::fit(x, y, count, p.f64("alpha")?, iterations, watch) {
+                Ok(fitted) => Ok(Fitted::Logistic(fitted)),
+                Err(LogisticError::Stopped(_)) => Err(FitError::Stopped),
+                Err(e @ (LogisticError::IterationLimit { .. } | LogisticError::Stalled { .. })) => {
+                    Err(FitError::NotConverged {
+                        model: model.to_string(),
+                        detail: e.to_string(),
+                    })
+                }
+                Err(e) => Err(failed(model, e)),
             }
-            Ok(fitted)
         }
-        "decision_tree" | "random_forest" => {
-            let (y, count) = classes()?;
+        "decision_tree"
+        | "random_forest"
+        | "decision_tree_regressor"
+        | "random_forest_regressor" => {
+            let regression = model.ends_with("_regressor");
+            let labels = if regression {
+                Labels::Numbers(numbers()?)
+            } else {
+                let (values, count) = classes()?;
+                Labels::Classes { values, count }
+            };
+            let forest = model.starts_with("random_forest");
             let depth = p.usize("max_depth")?;
             let tree = TreeParams {
-                quality: if model == "decision_tree" && p.text("split_quality")? == "entropy" {
+                quality: if regression {
+                    SplitQuality::SquaredError
+                } else if model == "decision_tree" && p.text("split_quality")? == "entropy" {
                     SplitQuality::Entropy
                 } else {
                     SplitQuality::Gini
                 },
                 max_depth: (depth > 0).then_some(depth),
-                min_samples_split: if model == "decision_tree" {
-                    p.usize("min_samples_split")?
+                min_samples_split: p.usize("min_samples_split")?,
+                max_features: if forest {
+                    let choice = p.text("max_features")?;
+                    MaxFeatures::parse(&choice).ok_or_else(|| {
+                        failed(
+                            model,
+                            format!("max_features '{choice}' is not a share or a rule"),
+                        )
+                    })?
                 } else {
-                    2
+                    MaxFeatures::All
                 },
             };
             let rows: Vec<usize> = (0..x.nrows()).collect();
-            if model == "decision_tree" {
+            if !forest {
                 let features: Vec<usize> = (0..x.ncols()).collect();
-                Ok(Fitted::Tree(Tree::fit(
-                    x, y, count, &rows, &features, &tree, watch,
-                )?))
+                let grown = Tree::fit(x, labels, &rows, &features, &tree, seed, watch)?;
+                Ok(if regression {
+                    Fitted::RegressionTree(grown)
+                } else {
+                    Fitted::Tree(grown)
+                })
             } else {
-                let forest = ForestParams {
+                let params = ForestParams {
                     trees: p.usize("trees")?,
                     tree,
                     bootstrap_fraction: p.f64("bootstrap_fraction")?,
                     feature_fraction: p.f64("feature_fraction")?,
                 };
-                Ok(Fitted::Forest(Forest::fit(
-                    x, y, count, &rows, &forest, seed, watch,
-                )?))
+                let grown = Forest::fit(x, labels, &rows, &params, seed, watch)?;
+                Ok(if regression {
+                    Fitted::RegressionForest(grown)
+                } else {
+                    Fitted::Forest(grown)
+                })
+            }
+        }
+        "gradient_boosting" | "gradient_boosting_regressor" => {
+            let boost_target = if model == "gradient_boosting_regressor" {
+                BoostTarget::Numbers(numbers()?)
+            } else {
+                let (values, count) = classes()?;
+                BoostTarget::Classes { values, count }
+            };
+            let params = boosting_params(&p, x.nrows())?;
+            match Booster::fit(x, boost_target, categorical, &params, seed, watch) {
+                Ok(booster) => Ok(Fitted::Boosted(booster)),
+                Err(BoostError::Stopped(_)) => Err(FitError::Stopped),
+                Err(e) => Err(failed(model, e)),
             }
         }
         "gaussian_nb" => {
@@ -356,10 +494,8 @@ pub fn fit(
         }
         "linear_regression" => {
             let y = numbers()?;
-            let dataset = Dataset::new(x.clone(), Array1::from(y.to_vec()));
-            LinearRegression::new()
-                .fit(&dataset)
-                .map(Fitted::Linear)
+            LeastSquares::fit(x, y)
+                .map(Fitted::LeastSquares)
                 .map_err(|e| failed(model, e))
         }
         "elastic_net" => {
@@ -451,49 +587,6 @@ pub fn fit(
     }
 }
 
-/// Euclidean norm of the gradient of linfa's logistic loss (a sum over rows
-/// plus `alpha / 2 × ‖w‖²`, intercepts not penalised) at the fitted parameters.
-fn logistic_gradient_norm(
-    fitted: &Fitted,
-    x: &Array2<f64>,
-    y: &[usize],
-    classes: usize,
-    alpha: f64,
-) -> f64 {
-    let Predictions::Classes {
-        probabilities: Some(probabilities),
-        ..
-    } = fitted.predict(x, classes)
-    else {
-        return 0.0;
-    };
-    // Binary: one weight vector, for linfa's positive class.
-    let (weights, width, positive): (Vec<f64>, usize, usize) = match fitted {
-        Fitted::BinaryLogistic(m) => (m.params().to_vec(), 1, m.labels().pos.class),
-        // A class missing from the training rows shifts linfa's columns: not checked then.
-        Fitted::MultiLogistic(m) if m.params().ncols() == classes => {
-            (m.params().iter().copied().collect(), classes, 0)
-        }
-        _ => return 0.0,
-    };
-    let features = x.ncols();
-    let mut gradient = vec![0.0; (features + 1) * width];
-    for ((row, probs), &label) in x.outer_iter().zip(&probabilities).zip(y) {
-        for k in 0..width {
-            let class = if width == 1 { positive } else { k };
-            let residual = probs.get(class).copied().unwrap_or(0.0) - f64::from(label == class);
-            for (j, v) in row.iter().enumerate() {
-                gradient[j * width + k] += residual * v;
-            }
-            gradient[features * width + k] += residual;
-        }
-    }
-    for (g, w) in gradient.iter_mut().zip(&weights) {
-        *g += alpha * w;
-    }
-    gradient.iter().map(|g| g * g).sum::<f64>().sqrt()
-}
-
 /// Turns per-class probabilities into predictions (ties go to the lower class).
 fn from_probabilities(probabilities: Vec<Vec<f64>>) -> Predictions {
     let predicted = probabilities
@@ -514,6 +607,14 @@ fn from_probabilities(probabilities: Vec<Vec<f64>>) -> Predictions {
 }
 
 impl Fitted {
+    /// Total split gain per feature, for models that have it.
+    pub fn importance(&self) -> Option<&[f64]> {
+        match self {
+            Fitted::Boosted(booster) => Some(&booster.importance),
+            _ => None,
+        }
+    }
+
     /// Predicts the rows of `x`.
     pub fn predict(&self, x: &Array2<f64>, classes: usize) -> Predictions {
         match self {
@@ -549,6 +650,18 @@ impl Fitted {
                         .collect(),
                 )
             }
+            Fitted::Logistic(model) => from_probabilities(model.probabilities(x)),
+            Fitted::RegressionTree(tree) => {
+                Predictions::Values(x.outer_iter().map(|r| tree.value(r)).collect())
+            }
+            Fitted::RegressionForest(forest) => {
+                Predictions::Values(x.outer_iter().map(|r| forest.value(r)).collect())
+            }
+            Fitted::Boosted(booster) if booster.is_regression() => {
+                Predictions::Values(booster.values(x))
+            }
+            Fitted::Boosted(booster) => from_probabilities(booster.probabilities(x)),
+            Fitted::LeastSquares(model) => Predictions::Values(model.predict(x)),
             Fitted::Tree(tree) => from_probabilities(
                 x.outer_iter()
                     .map(|r| tree.distribution(r).to_vec())
@@ -660,5 +773,72 @@ impl MultinomialNb {
                 exp.iter().map(|e| e / total).collect()
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What linfa's QR gave on a singular design: coefficients of 1e17. Such
+    /// a model fails its fit instead of being kept and served.
+    #[test]
+    fn an_absurd_linear_fit_is_refused() {
+        let x = Array2::from_shape_fn((4, 2), |(r, c)| ((r + c) % 2) as f64);
+        let y = [1.0, 2.0, 1.5, 2.5];
+        let absurd = Fitted::LeastSquares(LeastSquares {
+            coefficients: vec![1e17, -1e17 + 512.0],
+            intercept: 3.0,
+        });
+        let refused = check_sane("linear_regression", &absurd, &x, &Target::Numbers(&y));
+        assert!(
+            matches!(&refused, Err(FitError::Failed { detail, .. }) if detail.contains("not kept")),
+            "{refused:?}"
+        );
+        let not_finite = Fitted::LeastSquares(LeastSquares {
+            coefficients: vec![f64::NAN, 1.0],
+            intercept: 0.0,
+        });
+        assert!(check_sane("linear_regression", &not_finite, &x, &Target::Numbers(&y)).is_err());
+        let fine = Fitted::LeastSquares(LeastSquares {
+            coefficients: vec![0.5, 0.5],
+            intercept: 1.0,
+        });
+        assert_eq!(
+            check_sane("linear_regression", &fine, &x, &Target::Numbers(&y)),
+            Ok(())
+        );
+    }
+
+    /// Trees and forests now fit regression targets; they used to be refused.
+    #[test]
+    fn trees_forests_and_boosting_fit_regression() -> Result<(), FitError> {
+        let x = Array2::from_shape_fn((200, 2), |(r, c)| ((r * (c + 3)) % 17) as f64);
+        let y: Vec<f64> = x.outer_iter().map(|r| r[0] * 2.0 + r[1]).collect();
+        for model in [
+            "decision_tree_regressor",
+            "random_forest_regressor",
+            "gradient_boosting_regressor",
+        ] {
+            let fitted = fit(
+                model,
+                &Params::new(),
+                &x,
+                &[false, false],
+                &Target::Numbers(&y),
+                1,
+                &Watch::unwatched(),
+            )?;
+            let Predictions::Values(predicted) = fitted.predict(&x, 0) else {
+                return Err(failed(model, "did not predict numbers"));
+            };
+            let error = predicted
+                .iter()
+                .zip(&y)
+                .map(|(p, t)| (p - t).abs())
+                .fold(0.0, f64::max);
+            assert!(error < 10.0, "{model}: largest error {error}");
+        }
+        Ok(())
     }
 }

@@ -46,16 +46,18 @@ impl PrepareError {
 }
 
 /// The feature columns of a spec: the ones it lists, or every column but
-/// the target when it lists none.
+/// the target and the `row_index` columns (row numbers written with the
+/// data, which leak the row order) when it lists none.
 pub fn feature_columns(
     columns: &[String],
     target: Option<&str>,
     listed: &[String],
+    row_index: &[String],
 ) -> Result<Vec<String>, PrepareError> {
     let features: Vec<String> = if listed.is_empty() {
         columns
             .iter()
-            .filter(|name| Some(name.as_str()) != target)
+            .filter(|name| Some(name.as_str()) != target && !row_index.contains(name))
             .cloned()
             .collect()
     } else {
@@ -175,18 +177,35 @@ mod tests {
     #[test]
     fn features_default_to_every_column_but_the_target() -> Result<(), PrepareError> {
         let columns: Vec<String> = ["a", "b", "y"].map(String::from).to_vec();
-        assert_eq!(feature_columns(&columns, Some("y"), &[])?, ["a", "b"]);
-        assert_eq!(feature_columns(&columns, Some("y"), &["b".into()])?, ["b"]);
+        assert_eq!(feature_columns(&columns, Some("y"), &[], &[])?, ["a", "b"]);
+        // A row index is left out by default, and kept when listed.
         assert_eq!(
-            feature_columns(&columns, Some("y"), &["a".into(), "y".into()]),
+            feature_columns(&columns, Some("y"), &[], &["a".into()])?,
+            ["b"]
+        );
+        assert_eq!(
+            feature_columns(&columns, Some("y"), &["a".into()], &["a".into()])?,
+            ["a"]
+        );
+        assert_eq!(
+            feature_columns(&columns, Some("y"), &["b".into()], &[])?,
+            ["b"]
+        );
+        assert_eq!(
+            feature_columns(&columns, Some("y"), &["a".into(), "y".into()], &[]),
             Err(PrepareError::TargetIsFeature("y".into()))
         );
         assert_eq!(
-            feature_columns(&["y".into()], Some("y"), &[]),
+            feature_columns(&["y".into()], Some("y"), &[], &[]),
             Err(PrepareError::NoFeatures)
         );
         assert_eq!(
-            feature_columns(&columns, Some("y"), &["a".into(), "b".into(), "a".into()]),
+            feature_columns(
+                &columns,
+                Some("y"),
+                &["a".into(), "b".into(), "a".into()],
+                &[]
+            ),
             Err(PrepareError::DuplicateFeature("a".into()))
         );
         Ok(())

@@ -62,6 +62,25 @@ pub enum Search {
     Grid,
     /// `budget` combinations drawn with the experiment's seed; ranges allowed.
     Random { budget: usize },
+    /// `budget` trials chosen by the tree-structured Parzen estimator
+    /// (`tpe.rs`): each model's first `startup` trials are drawn at random,
+    /// the rest suggested from its finished trials when they start.
+    Tpe {
+        budget: usize,
+        #[serde(default = "tpe_startup")]
+        startup: usize,
+    },
+}
+
+fn tpe_startup() -> usize {
+    crate::tpe::STARTUP
+}
+
+impl Search {
+    /// Whether the search draws from ranges (random and TPE do, a grid does not).
+    pub fn draws(self) -> bool {
+        !matches!(self, Search::Grid)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -341,12 +360,12 @@ impl ExperimentSpec {
                     }
                     ParamSpace::List(vs) => vs.clone(),
                     ParamSpace::Range { min, max, .. } => {
-                        if matches!(self.search, Search::Grid) {
+                        if !self.search.draws() {
                             return Err(field_error(
                                 field,
                                 format!(
-                                    "{}.{name} is a range, which only random search can draw from: \
-                                     list values for a grid, or set search.kind = \"random\"",
+                                    "{}.{name} is a range, which only random or TPE search can draw from: \
+                                     list values for a grid, or set search.kind = \"random\" or \"tpe\"",
                                     model.id
                                 ),
                             ));
@@ -386,7 +405,7 @@ impl ExperimentSpec {
                 }
             }
         }
-        if let Search::Random { budget: 0 } = self.search {
+        if let Search::Random { budget: 0 } | Search::Tpe { budget: 0, .. } = self.search {
             return Err(field_error(
                 "search.budget",
                 "the budget must be at least 1 trial",
@@ -463,10 +482,10 @@ impl ExperimentSpec {
                     "an empty list of values gives no trial".to_string(),
                 ));
             }
-            if matches!(space, ParamSpace::Range { .. }) && self.search == Search::Grid {
+            if matches!(space, ParamSpace::Range { .. }) && !self.search.draws() {
                 return Err(field_error(
                     format!("models[{index}].params.{name}"),
-                    "a range needs random search: set [search] kind = \"random\", or list values"
+                    "a range needs random or TPE search: set [search] kind = \"random\" or \"tpe\", or list values"
                         .to_string(),
                 ));
             }
@@ -499,8 +518,31 @@ impl ExperimentSpec {
                     })
                 })
                 .fold(0u64, u64::saturating_add),
-            Search::Random { budget } => budget as u64,
+            Search::Random { budget } | Search::Tpe { budget, .. } => budget as u64,
         }
+    }
+
+    /// Whether trial `trial` of a TPE search is suggested when it starts
+    /// (its model's startup trials are drawn in advance).
+    pub fn suggested_later(&self, trial: usize) -> bool {
+        match self.search {
+            Search::Tpe { startup, .. } => trial / self.models.len().max(1) >= startup,
+            _ => false,
+        }
+    }
+
+    /// Suggests trial `trial`'s parameters by TPE from its model's finished
+    /// trials (`observations`, losses: lower is better), seeded by the
+    /// experiment's seed and the trial number.
+    pub fn suggest(&self, trial: usize, observations: &[crate::tpe::Observation]) -> TrialSpec {
+        let search = &self.models[trial % self.models.len().max(1)];
+        let mut rng =
+            SplitMix64::new(self.seed ^ (trial as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let params = crate::tpe::suggest(&search.params, observations, &mut rng);
+        finalize(TrialSpec {
+            model: search.model.clone(),
+            params,
+        })
     }
 
     /// The trials the search asks for, in a fixed order; refused (before
@@ -547,39 +589,41 @@ impl ExperimentSpec {
                 let mut rng = SplitMix64::new(self.seed);
                 for k in 0..budget {
                     let search = &self.models[k % self.models.len()];
-                    let mut params = Params::new();
-                    for (name, space) in &search.params {
-                        let value = match space {
-                            ParamSpace::One(v) => v.clone(),
-                            ParamSpace::List(vs) => vs[rng.below(vs.len() as u64) as usize].clone(),
-                            ParamSpace::Range { min, max, log } => {
-                                let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-                                ParamValue::Float(if *log && *min > 0.0 {
-                                    (min.ln() + u * (max.ln() - min.ln())).exp()
-                                } else {
-                                    min + u * (max - min)
-                                })
-                            }
-                        };
-                        params.insert(name.clone(), value);
-                    }
                     trials.push(TrialSpec {
                         model: search.model.clone(),
-                        params,
+                        params: crate::tpe::draw(&search.params, &mut rng),
+                    });
+                }
+            }
+            Search::Tpe { budget, .. } => {
+                // Startup trials are drawn as random search draws them; the
+                // others are placeholders until they start (`suggest`).
+                let mut rng = SplitMix64::new(self.seed);
+                for k in 0..budget {
+                    let search = &self.models[k % self.models.len()];
+                    trials.push(TrialSpec {
+                        model: search.model.clone(),
+                        params: if self.suggested_later(k) {
+                            Params::new()
+                        } else {
+                            crate::tpe::draw(&search.params, &mut rng)
+                        },
                     });
                 }
             }
         }
-        // Integer parameters drawn from a range are rounded to whole numbers.
-        for trial in &mut trials {
-            if let Ok(model) = ModelSpec::find(&trial.model) {
-                for (name, value) in trial.params.iter_mut() {
-                    *value = integer_if_needed(&model, name, value.clone());
-                }
-            }
-        }
-        Ok(trials)
+        Ok(trials.into_iter().map(finalize).collect())
     }
+}
+
+/// Integer parameters drawn from a range are rounded to whole numbers.
+fn finalize(mut trial: TrialSpec) -> TrialSpec {
+    if let Ok(model) = ModelSpec::find(&trial.model) {
+        for (name, value) in trial.params.iter_mut() {
+            *value = integer_if_needed(&model, name, value.clone());
+        }
+    }
+    trial
 }
 
 fn integer_if_needed(model: &ModelSpec, name: &str, value: ParamValue) -> ParamValue {

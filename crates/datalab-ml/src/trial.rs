@@ -256,9 +256,9 @@ impl TrialInput<'_> {
             // Every fold came from an earlier attempt: the names of the last one.
             let last = splits_for(self.columns, self.target, self.validation, self.seed)?;
             if let Some(split) = last.last() {
-                let standardize = models::wants_standardized_features(self.model);
+                let encoding = models::encoding(self.model);
                 feature_names =
-                    Preprocessor::fit(self.columns, &split.train, standardize)?.feature_names();
+                    Preprocessor::fit(self.columns, &split.train, encoding)?.feature_names();
             }
         }
         Ok(TrialResult {
@@ -282,8 +282,8 @@ impl TrialInput<'_> {
             self.params,
             self.seed,
         );
-        let standardize = models::wants_standardized_features(model);
-        let preprocessor = Preprocessor::fit(columns, &split.train, standardize)?;
+        let preprocessor = Preprocessor::fit(columns, &split.train, models::encoding(model))?;
+        let categorical = preprocessor.categorical();
         let feature_names = preprocessor.feature_names();
         let x_train = preprocessor.transform(columns, &split.train)?;
         let x_test = preprocessor.transform(columns, &split.test)?;
@@ -302,13 +302,29 @@ impl TrialInput<'_> {
                     values: &y,
                     count: labels.len(),
                 };
-                models::fit(model, params, &x_train, &target, seed, &watch)
+                models::fit(model, params, &x_train, &categorical, &target, seed, &watch)
             }
             TargetColumn::Numbers(values) => {
                 let y = pick_f(values, &split.train);
-                models::fit(model, params, &x_train, &Target::Numbers(&y), seed, &watch)
+                models::fit(
+                    model,
+                    params,
+                    &x_train,
+                    &categorical,
+                    &Target::Numbers(&y),
+                    seed,
+                    &watch,
+                )
             }
-            TargetColumn::None => models::fit(model, params, &x_train, &Target::None, seed, &watch),
+            TargetColumn::None => models::fit(
+                model,
+                params,
+                &x_train,
+                &categorical,
+                &Target::None,
+                seed,
+                &watch,
+            ),
         };
         observer.helper_cpu(watch.helper_cpu());
         let fitted = fitted.map_err(fit_error)?;
@@ -403,8 +419,8 @@ impl TrialInput<'_> {
             }
         };
         observer.progress(TrialStage::FinalModel, 0, 0);
-        let preprocessor =
-            Preprocessor::fit(columns, &train, models::wants_standardized_features(model))?;
+        let preprocessor = Preprocessor::fit(columns, &train, models::encoding(model))?;
+        let categorical = preprocessor.categorical();
         let x = preprocessor.transform(columns, &train)?;
         let stop = || observer.stopped();
         let step = |done: u64, total: u64| observer.progress(TrialStage::FinalModel, done, total);
@@ -417,19 +433,27 @@ impl TrialInput<'_> {
                     count: labels.len(),
                 };
                 (
-                    models::fit(model, params, &x, &target, seed, &watch),
+                    models::fit(model, params, &x, &categorical, &target, seed, &watch),
                     Some(labels.clone()),
                 )
             }
             TargetColumn::Numbers(values) => {
                 let y: Vec<f64> = train.iter().map(|&r| values[r]).collect();
                 (
-                    models::fit(model, params, &x, &Target::Numbers(&y), seed, &watch),
+                    models::fit(
+                        model,
+                        params,
+                        &x,
+                        &categorical,
+                        &Target::Numbers(&y),
+                        seed,
+                        &watch,
+                    ),
                     None,
                 )
             }
             TargetColumn::None => (
-                models::fit(model, params, &x, &Target::None, seed, &watch),
+                models::fit(model, params, &x, &categorical, &Target::None, seed, &watch),
                 None,
             ),
         };
@@ -609,7 +633,39 @@ pub struct TrainedModel {
     pub fitted: models::Fitted,
 }
 
+/// How much one feature contributed to a model's splits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct FeatureImportance {
+    pub feature: String,
+    /// Total gain of the splits on it.
+    pub gain: f64,
+    /// Its share of all features' gain (0 to 1).
+    pub share: f64,
+}
+
 impl TrainedModel {
+    /// Gain per feature, largest first, for models that measure it (boosting).
+    pub fn feature_importance(&self) -> Option<Vec<FeatureImportance>> {
+        let gains = self.fitted.importance()?;
+        let total: f64 = gains.iter().sum();
+        let mut out: Vec<FeatureImportance> = self
+            .feature_names
+            .iter()
+            .zip(gains)
+            .map(|(feature, &gain)| FeatureImportance {
+                feature: feature.clone(),
+                gain,
+                share: if total > 0.0 { gain / total } else { 0.0 },
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.gain
+                .total_cmp(&a.gain)
+                .then_with(|| a.feature.cmp(&b.feature))
+        });
+        Some(out)
+    }
+
     /// Predicts rows given as input columns (named as in training).
     pub fn predict(&self, columns: &[InputColumn]) -> Result<Predictions, TrialError> {
         let rows: Vec<usize> = (0..columns.first().map_or(0, |c| c.values.len())).collect();

@@ -366,6 +366,18 @@ impl Project {
         Ok(changed == 1)
     }
 
+    /// Sets the parameters of a run that has just started (a TPE trial's,
+    /// suggested when it starts).
+    pub fn set_run_params(&self, id: RunId, params_json: &str) -> Result<(), ProjectError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET params_json = ?2 WHERE id = ?1",
+                rusqlite::params![id, params_json],
+            )
+            .map_err(|e| self.db_error(e))?;
+        Ok(())
+    }
+
     /// Claims the next queued run of `experiment` (lowest trial first) for
     /// `job`, in one statement: two workers sharing a queue never get the
     /// same run. None when nothing is queued.

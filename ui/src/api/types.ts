@@ -259,7 +259,11 @@ already_imported: boolean,
 /**
  * Its profile.
  */
-profile: DatasetProfile, };
+profile: DatasetProfile, 
+/**
+ * What the user should know about the data before using it.
+ */
+warnings: Array<string>, };
 
 export type ImportOptions = { format: SourceFormat | null, 
 /**
@@ -448,7 +452,7 @@ target?: string | null,
  */
 features: Array<string>, };
 
-export type Search = { "kind": "grid" } | { "kind": "random", budget: number, };
+export type Search = { "kind": "grid" } | { "kind": "random", budget: number, } | { "kind": "tpe", budget: number, startup: number, };
 
 export type ModelSearch = { 
 /**
@@ -606,7 +610,11 @@ folds: Array<{ [key in string]: number }>,
 /**
  * Files under the run's folder, as paths relative to the project.
  */
-files: Array<string>, };
+files: Array<string>, 
+/**
+ * Gain per feature of its trained model, largest first (boosting only).
+ */
+importance: Array<FeatureImportance> | null, };
 
 export type RunLogRequest = { 
 /**
@@ -747,6 +755,16 @@ export type MeanStd = { mean: number,
  * Sample standard deviation over folds (0 for one fold).
  */
 std: number, };
+
+export type FeatureImportance = { feature: string, 
+/**
+ * Total gain of the splits on it.
+ */
+gain: number, 
+/**
+ * Its share of all features' gain (0 to 1).
+ */
+share: number, };
 
 export type RunComparison = { 
 /**

@@ -257,7 +257,7 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
                         </label>
                       );
                     })}
-                    <p class="muted small">One value, a list (1, 2, 5) for a grid, or a range (0.01..10 log) for random search.</p>
+                    <p class="muted small">One value, a list (1, 2, 5) for a grid, or a range (0.01..10 log) for random or TPE search.</p>
                   </div>
                 )}
               </div>
@@ -295,17 +295,56 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
             Search
             <select
               value={form.search.kind}
-              onChange={(e) => update({ search: (e.currentTarget as HTMLSelectElement).value === "random" ? { kind: "random", budget: 10 } : { kind: "grid" } })}
+              onChange={(e) => {
+                const kind = (e.currentTarget as HTMLSelectElement).value;
+                update({
+                  search:
+                    kind === "random"
+                      ? { kind: "random", budget: 10 }
+                      : kind === "tpe"
+                        ? { kind: "tpe", budget: 30, startup: 10 }
+                        : { kind: "grid" },
+                });
+              }}
             >
               <option value="grid">grid</option>
               <option value="random">random</option>
+              <option value="tpe">TPE (Bayesian)</option>
             </select>
           </label>
           {form.search.kind === "random" && (
             <label>
-              Trials per model
+              Trials
               <input type="number" min={1} value={form.search.budget} onInput={(e) => update({ search: { kind: "random", budget: Number((e.currentTarget as HTMLInputElement).value) } })} />
             </label>
+          )}
+          {form.search.kind === "tpe" && (
+            <>
+              <label>
+                Trials
+                <input
+                  type="number"
+                  min={1}
+                  value={form.search.budget}
+                  onInput={(e) => {
+                    const search = form.search;
+                    if (search.kind === "tpe") update({ search: { ...search, budget: Number((e.currentTarget as HTMLInputElement).value) } });
+                  }}
+                />
+              </label>
+              <label>
+                Random first (per model)
+                <input
+                  type="number"
+                  min={0}
+                  value={form.search.startup}
+                  onInput={(e) => {
+                    const search = form.search;
+                    if (search.kind === "tpe") update({ search: { ...search, startup: Number((e.currentTarget as HTMLInputElement).value) } });
+                  }}
+                />
+              </label>
+            </>
           )}
           <label>
             Seed

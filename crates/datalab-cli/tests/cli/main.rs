@@ -7,6 +7,7 @@ mod common;
 mod experiments;
 mod hostile;
 mod jobs;
+mod modelling;
 mod models;
 mod server_jobs;
 mod serving;

@@ -1,0 +1,213 @@
+//! The models people actually use, through the binary: gradient boosting
+//! reproducible bit for bit whatever the parallelism, a categorical column
+//! with 100,000 levels, and a row-number column kept out of the features.
+
+use crate::common::{TestResult, datalab, json, stderr};
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn run(lab: &Path, spec: &str, extra: &[&str]) -> Result<Value, Box<dyn std::error::Error>> {
+    let path = lab.join(format!("spec-{}.toml", spec.len()));
+    std::fs::write(&path, spec)?;
+    let mut args = vec!["--json", "run"];
+    let path = path.to_string_lossy().to_string();
+    args.push(&path);
+    args.extend_from_slice(extra);
+    let output = datalab(lab, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    json(&output)
+}
+
+fn model_json(lab: &Path, run: &Value) -> Result<String, Box<dyn std::error::Error>> {
+    let id = run["id"].as_i64().unwrap_or(0);
+    Ok(std::fs::read_to_string(
+        lab.join("runs").join(id.to_string()).join("model.json"),
+    )?)
+}
+
+#[test]
+fn boosting_is_bit_identical_on_one_or_two_workers() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    let spec = r#"
+name = "penguins boosted"
+seed = 3
+[dataset]
+name = "penguins"
+[task]
+kind = "classification"
+target = "species"
+[validation]
+kind = "k_fold"
+folds = 3
+[[models]]
+model = "gradient_boosting"
+params = { learning_rate = [0.05, 0.2], row_fraction = [0.7], column_fraction = [0.8] }
+"#;
+    let one = run(&lab, spec, &["--parallelism", "1"])?;
+    let two = run(&lab, spec, &["--parallelism", "2"])?;
+    let runs = |v: &Value| v["runs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(runs(&one).len(), 2);
+    for (a, b) in runs(&one).iter().zip(runs(&two).iter()) {
+        assert_eq!(a["status"], "succeeded", "{a}");
+        assert_eq!(a["metrics"], b["metrics"]);
+        assert_eq!(model_json(&lab, a)?, model_json(&lab, b)?);
+        let accuracy = a["metrics"]["accuracy"]["mean"].as_f64().unwrap_or(0.0);
+        assert!(accuracy > 0.95, "accuracy {accuracy}");
+    }
+    // The run shows which features its splits gained most on.
+    let id = one["runs"][0]["id"].to_string();
+    let shown = json(&datalab(&lab, &["--json", "runs", "show", &id]))?;
+    let importance = shown["importance"].as_array().cloned().unwrap_or_default();
+    assert!(!importance.is_empty(), "{shown}");
+    let total: f64 = importance.iter().filter_map(|f| f["share"].as_f64()).sum();
+    assert!((total - 1.0).abs() < 1e-9, "{importance:?}");
+    Ok(())
+}
+
+#[test]
+fn a_categorical_column_with_100000_levels_is_boosted_without_blowing_up() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["init", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    let mut csv = String::from("customer,segment,spend,churned\n");
+    for i in 0..100_000u64 {
+        let segment = ["a", "b", "c", "d"][(i % 4) as usize];
+        let spend = (i * 7919 % 1000) as f64 / 10.0;
+        let churned = if segment == "c" || spend > 80.0 {
+            "yes"
+        } else {
+            "no"
+        };
+        writeln!(csv, "cust-{i:06},{segment},{spend},{churned}")?;
+    }
+    let file = dir.path().join("customers.csv");
+    std::fs::write(&file, csv)?;
+    let imported = datalab(&lab, &["dataset", "import", &file.to_string_lossy()]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let spec = r#"
+name = "many levels"
+seed = 1
+[dataset]
+name = "customers"
+[task]
+kind = "classification"
+target = "churned"
+[validation]
+kind = "holdout"
+test_fraction = 0.2
+[[models]]
+model = "gradient_boosting"
+params = { rounds = 20 }
+"#;
+    let outcome = run(&lab, spec, &[])?;
+    let run = &outcome["runs"][0];
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let accuracy = run["metrics"]["accuracy"]["mean"].as_f64().unwrap_or(0.0);
+    assert!(accuracy > 0.99, "accuracy {accuracy}");
+    Ok(())
+}
+
+#[test]
+fn a_row_number_column_is_reported_and_left_out_of_the_features() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["init", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    // What R's write.csv leaves: a blank header over 1, 2, 3, … on data sorted by class.
+    let iris = std::fs::read_to_string(crate::common::repo("assets/datasets/iris.csv"))?;
+    let mut csv = String::new();
+    for (i, line) in iris.lines().enumerate() {
+        if i == 0 {
+            writeln!(csv, "\"\",{line}")?;
+        } else {
+            writeln!(csv, "{i},{line}")?;
+        }
+    }
+    let file = dir.path().join("iris_r.csv");
+    std::fs::write(&file, csv)?;
+    let imported = datalab(&lab, &["dataset", "import", &file.to_string_lossy()]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(
+        stderr(&imported).contains("row numbers"),
+        "{}",
+        stderr(&imported)
+    );
+    let spec = r#"
+name = "iris from R"
+seed = 1
+[dataset]
+name = "iris_r"
+[task]
+kind = "classification"
+target = "species"
+[validation]
+kind = "k_fold"
+folds = 3
+[[models]]
+model = "decision_tree"
+params = { max_depth = 1 }
+"#;
+    let outcome = run(&lab, spec, &[])?;
+    let model: Value = serde_json::from_str(&model_json(&lab, &outcome["runs"][0])?)?;
+    let features = model["feature_names"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(features.len(), 4, "{features:?}");
+    assert!(!features.iter().any(|f| f == ""), "{features:?}");
+    Ok(())
+}
+
+#[test]
+fn a_tpe_sweep_suggests_its_trials_reproducibly() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    let spec = r#"
+name = "wine tpe"
+seed = 5
+[dataset]
+name = "winequality-red"
+[task]
+kind = "regression"
+target = "quality"
+[validation]
+kind = "k_fold"
+folds = 3
+[search]
+kind = "tpe"
+budget = 12
+startup = 4
+[[models]]
+model = "decision_tree_regressor"
+params = { max_depth = { min = 1, max = 12 }, min_samples_split = { min = 2, max = 200, log = true } }
+"#;
+    let params = |outcome: &Value| -> Vec<Value> {
+        outcome["runs"]
+            .as_array()
+            .map(|runs| runs.iter().map(|r| r["params"].clone()).collect())
+            .unwrap_or_default()
+    };
+    let first = run(&lab, spec, &["--parallelism", "1"])?;
+    let suggested = params(&first);
+    assert_eq!(suggested.len(), 12);
+    for p in &suggested {
+        // Every trial, the suggested ones too, ran with whole numbers in range.
+        let depth = p["max_depth"].as_i64().unwrap_or(-1);
+        let split = p["min_samples_split"].as_i64().unwrap_or(-1);
+        assert!((1..=12).contains(&depth), "{p}");
+        assert!((2..=200).contains(&split), "{p}");
+    }
+    let second = run(&lab, spec, &["--parallelism", "1"])?;
+    assert_eq!(suggested, params(&second));
+    let metrics = |outcome: &Value| -> Vec<Value> {
+        outcome["runs"]
+            .as_array()
+            .map(|runs| runs.iter().map(|r| r["metrics"].clone()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(metrics(&first), metrics(&second));
+    Ok(())
+}
