@@ -24,8 +24,8 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.metrics import accuracy_score, r2_score
-from sklearn.tree import DecisionTreeRegressor
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, r2_score
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 DATALAB = os.environ.get("DATALAB_BIN", "datalab")
 
@@ -50,6 +50,11 @@ def project(tmp_path_factory):
     digits["target"] = "d" + digits["target"].astype(str)
     digits.to_csv(root / "digits.csv", index=False)
     datalab(project, "dataset", "import", str(root / "digits.csv"), "--name", "digits")
+    # An imbalanced binary task from real data: 14 % of the red wines are good (quality ≥ 7).
+    wine = pd.read_csv(Path(__file__).resolve().parents[2] / "assets" / "datasets" / "winequality-red.csv")
+    wine["grade"] = np.where(wine.pop("quality") >= 7, "good", "other")
+    wine.to_csv(root / "wine_good.csv", index=False)
+    datalab(project, "dataset", "import", str(root / "wine_good.csv"), "--name", "wine_good")
     return project
 
 
@@ -59,6 +64,7 @@ class Experiment:
         path = project.parent / f"spec-{abs(hash(spec))}.toml"
         path.write_text(spec)
         ran = json.loads(datalab(project, "--json", "run", str(path)))
+        self.all_runs = ran["runs"]
         self.runs = {run["model"]: run for run in ran["runs"]}
         for run in ran["runs"]:
             assert run["status"] == "succeeded", run
@@ -136,10 +142,10 @@ def test_linear_regression_matches_scikit_learn_with_categories_beside_the_inter
 
 
 @pytest.mark.parametrize(
-    "dataset,target,alpha",
-    [("digits", "target", 1.0), ("penguins", "sex", 0.1)],
+    "dataset,target,alpha,class_weight",
+    [("digits", "target", 1.0, "none"), ("penguins", "sex", 0.1, "none"), ("wine_good", "grade", 1.0, "balanced")],
 )
-def test_logistic_regression_matches_scikit_learn(project, dataset, target, alpha):
+def test_logistic_regression_matches_scikit_learn(project, dataset, target, alpha, class_weight):
     # Digits has pixels that are almost always 0: standardised, one row reaches
     # ~40. linfa's solver stalled there; L-BFGS must converge and agree.
     experiment = Experiment(
@@ -149,7 +155,7 @@ def test_logistic_regression_matches_scikit_learn(project, dataset, target, alph
             dataset,
             "classification",
             target,
-            f'[[models]]\nmodel = "logistic_regression"\nparams = {{ alpha = {alpha} }}',
+            f'[[models]]\nmodel = "logistic_regression"\nparams = {{ alpha = {alpha}, class_weight = "{class_weight}" }}',
         ),
     )
     frame = table(project, dataset, target)
@@ -159,7 +165,12 @@ def test_logistic_regression_matches_scikit_learn(project, dataset, target, alph
     for fold in experiment.folds("logistic_regression"):
         train = train_rows(fold, len(frame))
         x = standardized(frame, features, train)
-        reference = LogisticRegression(C=1.0 / alpha, tol=1e-10, max_iter=20_000)
+        reference = LogisticRegression(
+            C=1.0 / alpha,
+            tol=1e-10,
+            max_iter=20_000,
+            class_weight=None if class_weight == "none" else "balanced",
+        )
         reference.fit(x[train], y[train])
         expected = reference.predict_proba(x[fold["test_rows"]])
         ours = np.array(fold["predictions"]["Classes"]["probabilities"])
@@ -188,6 +199,61 @@ def test_a_regression_tree_matches_scikit_learn(project):
         ours = np.array(fold["predictions"]["Values"])
         # Ties between equally good splits may break differently; they are rare.
         assert np.mean(np.isclose(ours, expected, rtol=1e-9)) > 0.95
+
+
+def test_a_balanced_tree_matches_scikit_learn(project):
+    experiment = Experiment(
+        project,
+        spec(
+            "balanced tree",
+            "wine_good",
+            "classification",
+            "grade",
+            '[[models]]\nmodel = "decision_tree"\nparams = { max_depth = 3, class_weight = "balanced" }',
+        ),
+    )
+    frame = table(project, "wine_good", "grade")
+    x = frame.drop(columns="grade").astype(float).to_numpy()
+    labels = sorted(frame["grade"].unique())
+    y = frame["grade"].map({label: i for i, label in enumerate(labels)}).to_numpy()
+    for fold in experiment.folds("decision_tree"):
+        train = train_rows(fold, len(frame))
+        reference = DecisionTreeClassifier(max_depth=3, class_weight="balanced", random_state=0)
+        reference.fit(x[train], y[train])
+        expected = reference.predict_proba(x[fold["test_rows"]])
+        ours = np.array(fold["predictions"]["Classes"]["probabilities"])
+        same = np.all(np.isclose(ours, expected, atol=1e-9), axis=1)
+        assert same.mean() > 0.95, same.mean()
+
+
+def test_balanced_boosting_finds_the_rare_class_as_lightgbm_does(project):
+    experiment = Experiment(
+        project,
+        spec(
+            "balanced boosting",
+            "wine_good",
+            "classification",
+            "grade",
+            '[[models]]\nmodel = "gradient_boosting"\nparams = { class_weight = ["none", "balanced"] }',
+        ),
+    )
+    frame = table(project, "wine_good", "grade")
+    features = [c for c in frame.columns if c != "grade"]
+    x = lightgbm_frame(frame, features)
+    y = frame["grade"].to_numpy()
+    recall = {}
+    for run in experiment.all_runs:
+        folds = json.loads((project / "runs" / str(run["id"]) / "evaluation.json").read_text())
+        ours = [balanced_accuracy_score(y[f["test_rows"]], np.array(["good", "other"])[f["predictions"]["Classes"]["predicted"]]) for f in folds]
+        recall[run["params"]["class_weight"]] = np.mean(ours)
+    theirs = []
+    for fold in experiment.folds("gradient_boosting"):
+        train, test = train_rows(fold, len(frame)), fold["test_rows"]
+        reference = lightgbm.LGBMClassifier(**LIGHTGBM, class_weight="balanced").fit(x.iloc[train], y[train])
+        theirs.append(balanced_accuracy_score(y[test], reference.predict(x.iloc[test])))
+    # Weighing the rare class up finds more of it, and as well as LightGBM does.
+    assert recall["balanced"] > recall["none"], recall
+    assert recall["balanced"] >= np.mean(theirs) - 0.03, (recall, theirs)
 
 
 def test_random_forests_are_as_good_as_scikit_learns(project):

@@ -91,7 +91,12 @@ impl Default for BoostParams {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum BoostTarget<'a> {
     Numbers(&'a [f64]),
-    Classes { values: &'a [usize], count: usize },
+    /// `weights[class]` scale each row's gradient (`balanced` class weights).
+    Classes {
+        values: &'a [usize],
+        count: usize,
+        weights: Option<&'a [f64]>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -764,7 +769,7 @@ impl Booster {
                 patience,
             } if n >= 20 => {
                 let mut groups: Vec<Vec<usize>> = match target {
-                    BoostTarget::Classes { values, count } => {
+                    BoostTarget::Classes { values, count, .. } => {
                         let mut g = vec![Vec::new(); count.max(1)];
                         for (r, &c) in values.iter().enumerate() {
                             g[c.min(count.max(1) - 1)].push(r);
@@ -797,12 +802,16 @@ impl Booster {
             BoostTarget::Numbers(y) => {
                 vec![train.iter().map(|&r| y[r]).sum::<f64>() / train.len() as f64]
             }
-            BoostTarget::Classes { values, count } => {
+            BoostTarget::Classes {
+                values,
+                count,
+                weights,
+            } => {
                 let mut counts = vec![0.0; count.max(2)];
                 for &r in &train {
-                    counts[values[r]] += 1.0;
+                    counts[values[r]] += weights.map_or(1.0, |w| w[values[r]]);
                 }
-                let total = train.len() as f64;
+                let total: f64 = counts.iter().sum();
                 if objective == Objective::Binary {
                     let p = (counts[1] / total).clamp(1e-6, 1.0 - 1e-6);
                     vec![(p / (1.0 - p)).ln()]
@@ -854,8 +863,16 @@ impl Booster {
                         }
                         _ => (0.0, 1.0),
                     };
-                    g[r] = gr;
-                    h[r] = hr;
+                    let weight = match target {
+                        BoostTarget::Classes {
+                            values,
+                            weights: Some(w),
+                            ..
+                        } => w[values[r]],
+                        _ => 1.0,
+                    };
+                    g[r] = gr * weight;
+                    h[r] = hr * weight;
                 }
                 let features: Vec<usize> = if params.column_fraction < 1.0 {
                     let mut f = all_features.clone();
@@ -1131,6 +1148,7 @@ mod tests {
             BoostTarget::Classes {
                 values: &labels,
                 count: 3,
+                weights: None,
             },
             &[false, false, true],
             &BoostParams::default(),
@@ -1155,6 +1173,7 @@ mod tests {
             BoostTarget::Classes {
                 values: &binary,
                 count: 2,
+                weights: None,
             },
             &[false, false, true],
             &BoostParams::default(),

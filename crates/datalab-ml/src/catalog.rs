@@ -155,6 +155,16 @@ fn forest_params(max_features: &str) -> Vec<ParamSpec> {
     ]
 }
 
+/// `balanced` class weights, as scikit-learn's `class_weight`.
+fn class_weight() -> ParamSpec {
+    choice(
+        "class_weight",
+        "balanced: weigh each class by the inverse of its share of the rows",
+        &["none", "balanced"],
+        "none",
+    )
+}
+
 /// Gradient boosting's parameters, with LightGBM's and scikit-learn's defaults.
 fn boosting_params() -> Vec<ParamSpec> {
     vec![
@@ -250,6 +260,7 @@ pub fn catalog() -> Vec<ModelSpec> {
                     10_000,
                     1_000,
                 ),
+                class_weight(),
             ],
         ),
         model(
@@ -272,6 +283,7 @@ pub fn catalog() -> Vec<ModelSpec> {
                     10_000,
                     2,
                 ),
+                class_weight(),
             ],
         ),
         model(
@@ -296,7 +308,10 @@ pub fn catalog() -> Vec<ModelSpec> {
             Classification,
             "Trees on bootstrap samples, each split choosing among a random subset of \
              the features; the trees' class distributions are averaged.",
-            forest_params("sqrt"),
+            forest_params("sqrt")
+                .into_iter()
+                .chain([class_weight()])
+                .collect(),
         ),
         model(
             "gradient_boosting",
@@ -304,7 +319,10 @@ pub fn catalog() -> Vec<ModelSpec> {
             Classification,
             "Histogram-based boosting (as LightGBM): missing values and text categories \
              handled natively, early stopping on held-out training rows.",
-            boosting_params(),
+            boosting_params()
+                .into_iter()
+                .chain([class_weight()])
+                .collect(),
         ),
         model(
             "gaussian_nb",

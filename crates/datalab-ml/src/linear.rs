@@ -188,6 +188,8 @@ struct LogisticProblem<'a> {
     x: &'a Array2<f64>,
     /// Compact class of each row, into `present`.
     y: Vec<usize>,
+    /// Each row's weight (1 without class weights).
+    weights: Vec<f64>,
     outputs: usize,
     alpha: f64,
 }
@@ -195,7 +197,7 @@ struct LogisticProblem<'a> {
 impl LogisticProblem<'_> {
     /// Averaged loss and its gradient at `w` (flattened `(p+1) × outputs`).
     fn evaluate(&self, w: &[f64]) -> (f64, Vec<f64>) {
-        let (n, p) = self.x.dim();
+        let p = self.x.ncols();
         let m = self.outputs;
         let weights = Array2::from_shape_vec((p + 1, m), w.to_vec())
             .unwrap_or_else(|_| Array2::zeros((p + 1, m)));
@@ -204,8 +206,9 @@ impl LogisticProblem<'_> {
         let mut scores = self.x.dot(&features);
         scores += &intercepts;
         let mut loss = 0.0;
-        // scores become residuals: probability minus indicator.
-        for (mut row, &label) in scores.outer_iter_mut().zip(&self.y) {
+        // scores become weighted residuals: probability minus indicator.
+        for ((mut row, &label), &weight) in scores.outer_iter_mut().zip(&self.y).zip(&self.weights)
+        {
             if m == 1 {
                 let z = row[0];
                 // log(1 + e^z) - y z, stably.
@@ -214,19 +217,20 @@ impl LogisticProblem<'_> {
                 } else {
                     z.exp().ln_1p()
                 };
-                loss += softplus - if label == 1 { z } else { 0.0 };
-                row[0] = 1.0 / (1.0 + (-z).exp()) - f64::from(label == 1);
+                loss += weight * (softplus - if label == 1 { z } else { 0.0 });
+                row[0] = weight * (1.0 / (1.0 + (-z).exp()) - f64::from(label == 1));
             } else {
                 let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let total: f64 = row.iter().map(|z| (z - max).exp()).sum();
                 let log_total = max + total.ln();
-                loss += log_total - row[label];
+                loss += weight * (log_total - row[label]);
                 for (k, z) in row.iter_mut().enumerate() {
-                    *z = (*z - log_total).exp() - f64::from(k == label);
+                    *z = weight * ((*z - log_total).exp() - f64::from(k == label));
                 }
             }
         }
-        let scale = 1.0 / n as f64;
+        // Averaged over the weights' sum, as scikit-learn's objective.
+        let scale = 1.0 / self.weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
         let by_feature = self.x.t().dot(&scores);
         let by_intercept = scores.sum_axis(Axis(0));
         let mut gradient: Vec<f64> = by_feature
@@ -253,13 +257,15 @@ fn dot_v(a: &[f64], b: &[f64]) -> f64 {
 
 impl Logistic {
     /// Minimises the averaged log loss plus `alpha / (2n) × ‖w‖²` (scikit-learn's
-    /// objective with `C = 1 / alpha`). `watch` is asked every iteration.
+    /// objective with `C = 1 / alpha`); `class_weights[class]` weighs each
+    /// row of a class. `watch` is asked every iteration.
     pub fn fit(
         x: &Array2<f64>,
         y: &[usize],
         classes: usize,
         alpha: f64,
         max_iterations: usize,
+        class_weights: Option<&[f64]>,
         watch: &Watch<'_>,
     ) -> Result<Logistic, LogisticError> {
         if x.iter().any(|v| !v.is_finite()) {
@@ -286,6 +292,10 @@ impl Logistic {
         let problem = LogisticProblem {
             x,
             y: compact,
+            weights: y
+                .iter()
+                .map(|&c| class_weights.map_or(1.0, |w| w[c]))
+                .collect(),
             outputs,
             alpha,
         };
@@ -498,7 +508,7 @@ mod tests {
             y.push(usize::from(a + 0.5 * b + 0.3 * (rng.unit() - 0.5) > 0.0));
         }
         let x = Array2::from_shape_vec((n, 3), values).unwrap_or_else(|_| Array2::zeros((n, 3)));
-        let fit = Logistic::fit(&x, &y, 2, 1.0, 1_000, &Watch::unwatched())?;
+        let fit = Logistic::fit(&x, &y, 2, 1.0, 1_000, None, &Watch::unwatched())?;
         assert!(fit.iterations < 1_000);
         let probabilities = fit.probabilities(&x);
         let correct = probabilities
@@ -516,7 +526,7 @@ mod tests {
         let x = Array2::from_shape_vec((6, 1), vec![0., 0.1, 1., 1.1, 2., 2.1])
             .unwrap_or_else(|_| Array2::zeros((6, 1)));
         let y = [0, 0, 1, 1, 3, 3];
-        let fit = Logistic::fit(&x, &y, 4, 0.1, 1_000, &Watch::unwatched())?;
+        let fit = Logistic::fit(&x, &y, 4, 0.1, 1_000, None, &Watch::unwatched())?;
         for (row, label) in fit.probabilities(&x).iter().zip(y) {
             assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
             assert_eq!(row[2], 0.0);

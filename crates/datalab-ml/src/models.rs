@@ -284,6 +284,21 @@ pub fn check_sane(
     Ok(())
 }
 
+/// scikit-learn's `balanced` weights: `rows / (classes present × rows of the class)`.
+pub fn balanced_weights(y: &[usize], count: usize) -> Vec<f64> {
+    let mut rows = vec![0usize; count];
+    for &c in y {
+        if let Some(r) = rows.get_mut(c) {
+            *r += 1;
+        }
+    }
+    let present = rows.iter().filter(|&&r| r > 0).count().max(1) as f64;
+    let n = y.len() as f64;
+    rows.iter()
+        .map(|&r| if r > 0 { n / (present * r as f64) } else { 0.0 })
+        .collect()
+}
+
 fn boosting_params(p: &Reader<'_>, rows: usize) -> Result<BoostParams, FitError> {
     let depth = p.usize("max_depth")?;
     let stopping = match p.text("early_stopping")?.as_str() {
@@ -347,12 +362,29 @@ fn fit_unchecked(
     if x.nrows() == 0 {
         return Err(failed(model, "no training rows"));
     }
+    let has_class_weight = spec.params.iter().any(|q| q.name == "class_weight");
+    let class_weights = match target {
+        Target::Classes { values, count }
+            if has_class_weight && p.text("class_weight")? == "balanced" =>
+        {
+            Some(balanced_weights(values, *count))
+        }
+        _ => None,
+    };
     let rng = || Xoshiro256Plus::seed_from_u64(seed);
     match model {
         "logistic_regression" => {
             let (y, count) = classes()?;
             let iterations = p.usize("max_iterations")?;
-            match Logistic::fit(x, y, count, p.f64("alpha")?, iterations, watch) {
+            match Logistic::fit(
+                x,
+                y,
+                count,
+                p.f64("alpha")?,
+                iterations,
+                class_weights.as_deref(),
+                watch,
+            ) {
                 Ok(fitted) => Ok(Fitted::Logistic(fitted)),
                 Err(LogisticError::Stopped(_)) => Err(FitError::Stopped),
                 Err(e @ (LogisticError::IterationLimit { .. } | LogisticError::Stalled { .. })) => {
@@ -373,7 +405,11 @@ fn fit_unchecked(
                 Labels::Numbers(numbers()?)
             } else {
                 let (values, count) = classes()?;
-                Labels::Classes { values, count }
+                Labels::Classes {
+                    values,
+                    count,
+                    weights: class_weights.as_deref(),
+                }
             };
             let forest = model.starts_with("random_forest");
             let depth = p.usize("max_depth")?;
@@ -428,7 +464,11 @@ fn fit_unchecked(
                 BoostTarget::Numbers(numbers()?)
             } else {
                 let (values, count) = classes()?;
-                BoostTarget::Classes { values, count }
+                BoostTarget::Classes {
+                    values,
+                    count,
+                    weights: class_weights.as_deref(),
+                }
             };
             let params = boosting_params(&p, x.nrows())?;
             match Booster::fit(x, boost_target, categorical, &params, seed, watch) {
@@ -808,6 +848,15 @@ mod tests {
             check_sane("linear_regression", &fine, &x, &Target::Numbers(&y)),
             Ok(())
         );
+    }
+
+    #[test]
+    fn balanced_weights_are_scikit_learns() {
+        // 3 rows of class 0, 1 of class 1, none of class 2: 4 / (2 × 3) and 4 / (2 × 1).
+        let w = balanced_weights(&[0, 0, 0, 1], 3);
+        assert!((w[0] - 4.0 / 6.0).abs() < 1e-12);
+        assert!((w[1] - 2.0).abs() < 1e-12);
+        assert_eq!(w[2], 0.0);
     }
 
     /// Trees and forests now fit regression targets; they used to be refused.

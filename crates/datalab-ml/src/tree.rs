@@ -31,7 +31,12 @@ pub enum SplitQuality {
 /// (leaves keep their mean).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Labels<'a> {
-    Classes { values: &'a [usize], count: usize },
+    /// `weights[class]` scale each row of a class (`balanced` class weights).
+    Classes {
+        values: &'a [usize],
+        count: usize,
+        weights: Option<&'a [f64]>,
+    },
     Numbers(&'a [f64]),
 }
 
@@ -148,23 +153,24 @@ impl Side {
         if v > 0.0 { v * v.ln() } else { 0.0 }
     }
 
-    /// Adds (`sign` 1) or removes (`sign` -1) one row of class `class` or value `y`.
-    fn add(&mut self, quality: SplitQuality, class: usize, y: f64, sign: f64) {
-        self.rows += sign;
+    /// Adds (`amount` > 0) or removes (< 0) one row of class `class` or
+    /// value `y`; `amount` is ± the row's weight.
+    fn add(&mut self, quality: SplitQuality, class: usize, y: f64, amount: f64) {
+        self.rows += amount;
         match quality {
             SplitQuality::Gini => {
                 let before = self.counts[class];
-                let after = before + sign;
+                let after = before + amount;
                 self.sum += after * after - before * before;
                 self.counts[class] = after;
             }
             SplitQuality::Entropy => {
                 let before = self.counts[class];
-                let after = before + sign;
+                let after = before + amount;
                 self.sum += Side::x_ln_x(after) - Side::x_ln_x(before);
                 self.counts[class] = after;
             }
-            SplitQuality::SquaredError => self.sum += sign * y,
+            SplitQuality::SquaredError => self.sum += amount * y,
         }
     }
 
@@ -256,16 +262,17 @@ impl Tree {
         g.watch.check()?;
         let total = rows.len() as f64;
         let (leaf, pure) = match g.labels {
-            Labels::Classes { values, count } => {
+            Labels::Classes { values, count, .. } => {
                 let mut counts = vec![0.0; count];
                 for &r in &rows {
-                    counts[values[r]] += 1.0;
+                    counts[values[r]] += label_of(g.labels, r).2;
                 }
                 let pure = counts.iter().filter(|&&c| c > 0.0).count() <= 1;
+                let weighted: f64 = counts.iter().sum();
                 (
                     counts
                         .iter()
-                        .map(|c| c / total.max(1.0))
+                        .map(|c| if weighted > 0.0 { c / weighted } else { 0.0 })
                         .collect::<Vec<_>>(),
                     pure,
                 )
@@ -360,8 +367,8 @@ fn best_split(g: &Growing<'_>, scratch: &mut Scratch, rows: &[usize]) -> Option<
     // Everything starts on the right; rows move left one by one.
     right.reset();
     for &r in rows {
-        let (class, y) = label_of(g.labels, r);
-        right.add(quality, class, y, 1.0);
+        let (class, y, w) = label_of(g.labels, r);
+        right.add(quality, class, y, w);
     }
     let full_right = right.clone();
     let total = rows.len() as f64;
@@ -382,9 +389,9 @@ fn best_split(g: &Growing<'_>, scratch: &mut Scratch, rows: &[usize]) -> Option<
         right.clone_from(&full_right);
         for k in 0..pairs.len() - 1 {
             let (value, row) = pairs[k];
-            let (class, y) = label_of(g.labels, row);
-            left.add(quality, class, y, 1.0);
-            right.add(quality, class, y, -1.0);
+            let (class, y, w) = label_of(g.labels, row);
+            left.add(quality, class, y, w);
+            right.add(quality, class, y, -w);
             let next = pairs[k + 1].0;
             if value == next {
                 continue;
@@ -403,10 +410,16 @@ fn best_split(g: &Growing<'_>, scratch: &mut Scratch, rows: &[usize]) -> Option<
     best
 }
 
-fn label_of(labels: Labels<'_>, row: usize) -> (usize, f64) {
+/// A row's class, value and weight.
+fn label_of(labels: Labels<'_>, row: usize) -> (usize, f64, f64) {
     match labels {
-        Labels::Classes { values, .. } => (values[row], 0.0),
-        Labels::Numbers(values) => (0, values[row]),
+        Labels::Classes {
+            values, weights, ..
+        } => {
+            let class = values[row];
+            (class, 0.0, weights.map_or(1.0, |w| w[class]))
+        }
+        Labels::Numbers(values) => (0, values[row], 1.0),
     }
 }
 
@@ -543,6 +556,7 @@ mod tests {
         Labels::Classes {
             values: y,
             count: 2,
+            weights: None,
         }
     }
 
