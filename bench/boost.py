@@ -110,7 +110,7 @@ def forest_row(datalab, project, path):
 def datalab_fit(datalab, project, dataset, task, target):
     model = "gradient_boosting" if task == "classification" else "gradient_boosting_regressor"
     s = SETTINGS
-    spec = project / f"{dataset}.toml"
+    spec = project / f"{dataset}-{target}.toml"
     spec.write_text(
         f'name = "{dataset}"\nseed = 1\nparallelism = 1\n[dataset]\nname = "{dataset}"\n'
         f'[task]\nkind = "{task}"\ntarget = "{target}"\n'
@@ -197,10 +197,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "lab"
         subprocess.run([args.datalab, "init", str(project)], check=True, capture_output=True)
+        imported: dict[Path, str] = {}
         for k, (label, path, task, target) in enumerate(tables):
-            name = f"t{k}"
-            subprocess.run([args.datalab, "--project", str(project), "dataset", "import", str(path), "--name", name],
-                           check=True, capture_output=True)
+            # A file is imported once (again, it would be "already imported" under its first name).
+            if path not in imported:
+                imported[path] = f"t{k}"
+                subprocess.run([args.datalab, "--project", str(project), "dataset", "import", str(path),
+                                "--name", imported[path]], check=True, capture_output=True)
+            name = imported[path]
             ours, quality, test_rows = datalab_fit(args.datalab, project, name, task, target)
             shown = json.loads(subprocess.run([args.datalab, "--json", "--project", str(project), "dataset", "show", name],
                                               check=True, capture_output=True, text=True).stdout)

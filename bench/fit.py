@@ -27,10 +27,16 @@ MODELS = [
      "LogisticRegression(C=1.0, max_iter=200)"),
     ("classification", "decision_tree", "{ max_depth = 10 }",
      "DecisionTreeClassifier(max_depth=10, random_state=0)"),
-    ("classification", "random_forest", "{ trees = 50, max_depth = 10, feature_fraction = 1.0 }",
+    ("classification", "random_forest", '{ trees = 50, max_depth = 10, max_features = "all" }',
      "RandomForestClassifier(n_estimators=50, max_depth=10, max_features=None, random_state=0, n_jobs=-1)"),
+    ("classification", "random_forest", '{ trees = 50, max_depth = 10, max_features = "sqrt" }',
+     "RandomForestClassifier(n_estimators=50, max_depth=10, max_features='sqrt', random_state=0, n_jobs=-1)"),
     ("classification", "gaussian_nb", "{}", "GaussianNB()"),
     ("regression", "linear_regression", "{}", "LinearRegression()"),
+    ("regression", "decision_tree_regressor", "{ max_depth = 10 }",
+     "DecisionTreeRegressor(max_depth=10, random_state=0)"),
+    ("regression", "random_forest_regressor", "{ trees = 50, max_depth = 10 }",
+     "RandomForestRegressor(n_estimators=50, max_depth=10, random_state=0, n_jobs=-1)"),
     ("clustering", "kmeans", "{ clusters = 8, restarts = 1 }",
      "KMeans(n_clusters=8, n_init=1, random_state=0)"),
     ("clustering", "kmeans", "{ clusters = 8, restarts = 10 }",
@@ -82,13 +88,13 @@ def sklearn_fit(path: Path, task: str, factory: str):
     import numpy as np
     import pandas as pd
     from sklearn.cluster import KMeans  # noqa: F401
-    from sklearn.ensemble import RandomForestClassifier  # noqa: F401
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor  # noqa: F401
     from sklearn.linear_model import LinearRegression, LogisticRegression  # noqa: F401
     from sklearn.metrics import accuracy_score, r2_score
     from sklearn.model_selection import train_test_split
     from sklearn.naive_bayes import GaussianNB  # noqa: F401
     from sklearn.preprocessing import StandardScaler
-    from sklearn.tree import DecisionTreeClassifier  # noqa: F401
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor  # noqa: F401
 
     frame = pd.read_csv(path)
     target = {"classification": "label", "regression": "target"}.get(task)
@@ -136,7 +142,7 @@ def main() -> int:
             ours, our_quality = datalab_fit(args.datalab, project, task, task, model, params)
             theirs, their_quality = sklearn_fit(paths[task], task, factory)
             metric = {"classification": "accuracy", "regression": "R²", "clustering": "inertia*"}[task]
-            label = f"{model} {params}" if model == "kmeans" else model
+            label = f"{model} {params}" if model in ("kmeans", "random_forest") else model
             print(f"| {label} | {ours:.3f} | {theirs:.3f} | {metric} {our_quality:.4f} | {their_quality:.4f} |")
     print("\n* Data Lab's inertia is a sum of squared distances like scikit-learn's.")
     return 0

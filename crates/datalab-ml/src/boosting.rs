@@ -343,13 +343,18 @@ fn build_histogram(
 ) -> Histogram {
     let width = binned.columns.len();
     let mut histogram = vec![Slot::default(); width * SLOTS];
+    // The leaf's gradients gathered once, in row order (LightGBM's "ordered
+    // gradients"): each feature then reads them in sequence.
+    let ordered: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|&r| (g[r as usize], h[r as usize]))
+        .collect();
     let count_feature = |f: usize, slots: &mut [Slot]| {
         let column = &binned.columns[f];
-        for &r in rows {
-            let r = r as usize;
-            let slot = &mut slots[column[r] as usize];
-            slot.g += g[r];
-            slot.h += h[r];
+        for (&r, &(gr, hr)) in rows.iter().zip(&ordered) {
+            let slot = &mut slots[column[r as usize] as usize];
+            slot.g += gr;
+            slot.h += hr;
             slot.n += 1;
         }
     };
@@ -550,7 +555,7 @@ fn grow_tree(
     params: &BoostParams,
     importance: &mut [f64],
     watch: &Watch<'_>,
-) -> BoostTree {
+) -> (BoostTree, Vec<(f64, Vec<u32>)>) {
     let leaf_value = |t: Slot| -params.learning_rate * t.g / (t.h + params.l2).max(1e-12);
     let mut nodes = vec![Node::Leaf { value: 0.0 }];
     let totals = totals_of(&rows, g, h);
@@ -678,12 +683,13 @@ fn grow_tree(
             });
         }
     }
-    for leaf in &leaves {
-        nodes[leaf.node] = Node::Leaf {
-            value: leaf_value(leaf.totals),
-        };
+    let mut reached = Vec::with_capacity(leaves.len());
+    for leaf in leaves {
+        let value = leaf_value(leaf.totals);
+        nodes[leaf.node] = Node::Leaf { value };
+        reached.push((value, leaf.rows));
     }
-    BoostTree { nodes }
+    (BoostTree { nodes }, reached)
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -844,6 +850,7 @@ impl Booster {
                 train.iter().map(|&r| r as u32).collect()
             };
             let mut round_importance = vec![0.0; width];
+            let mut leaves_of_round: Vec<Vec<(f64, Vec<u32>)>> = Vec::with_capacity(outputs);
             for output in 0..outputs {
                 for &r in &train {
                     let s = &scores[r * outputs..(r + 1) * outputs];
@@ -883,7 +890,7 @@ impl Booster {
                 } else {
                     all_features.clone()
                 };
-                let tree = grow_tree(
+                let (tree, reached) = grow_tree(
                     &binned,
                     bag.clone(),
                     &features,
@@ -893,6 +900,7 @@ impl Booster {
                     &mut round_importance,
                     watch,
                 );
+                leaves_of_round.push(reached);
                 let finite = tree.nodes.iter().all(|node| match node {
                     Node::Leaf { value } => value.is_finite(),
                     _ => true,
@@ -902,9 +910,20 @@ impl Booster {
                 }
                 trees.push(tree);
             }
-            // Every tree of the round is grown on the same scores (multiclass too).
+            // Every tree of the round is grown on the same scores (multiclass
+            // too). Rows the trees were grown on take their leaf's value; the
+            // others (validation, out of the bag) go down the tree.
             let first = trees.len() - outputs;
-            for r in 0..n {
+            let mut placed = vec![false; n];
+            for (output, reached) in leaves_of_round.iter().enumerate() {
+                for (value, rows) in reached {
+                    for &r in rows {
+                        scores[r as usize * outputs + output] += value;
+                        placed[r as usize] = true;
+                    }
+                }
+            }
+            for r in (0..n).filter(|&r| !placed[r]) {
                 for output in 0..outputs {
                     scores[r * outputs + output] += trees[first + output].value_binned(&binned, r);
                 }
