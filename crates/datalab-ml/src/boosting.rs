@@ -274,17 +274,20 @@ impl Binned {
                 edges.push(Vec::new());
                 bins.push(top as usize + 1);
             } else {
-                let mut values: Vec<f64> = rows.iter().map(|&r| x[[r, f]]).collect();
+                // One sort serves both: the distinct values, and the row
+                // quantiles (repeats included, as LightGBM's bins) when there
+                // are too many of them.
+                let mut values: Vec<f64> = rows
+                    .iter()
+                    .map(|&r| x[[r, f]])
+                    .filter(|v| !v.is_nan())
+                    .collect();
+                values.sort_unstable_by(f64::total_cmp);
                 let mut distinct = values.clone();
-                distinct.retain(|v| !v.is_nan());
-                distinct.sort_unstable_by(f64::total_cmp);
                 distinct.dedup();
                 let e = if distinct.len() <= max_bins {
                     midpoint_edges(&distinct)
                 } else {
-                    // Row quantiles (repeats included), as LightGBM's bins.
-                    values.retain(|v| !v.is_nan());
-                    values.sort_unstable_by(f64::total_cmp);
                     let mut quantiles: Vec<f64> = (1..max_bins)
                         .map(|i| values[i * values.len() / max_bins])
                         .collect();
