@@ -377,6 +377,40 @@ async function main() {
     } finally {
       logger.kill();
     }
+
+    // 14. A TPE sweep with early stopping, from the form: trials outside the best third
+    // at a rung of their folds end as pruned, and the search-progress chart shows each
+    // trial with the best finished one so far (never a pruned one).
+    await session.click('[data-testid="nav-experiments"]');
+    await session.choose('[data-testid="experiment-dataset"]', "winequality-red");
+    await session.choose('[data-testid="experiment-task"]', "regression");
+    await session.choose('[data-testid="experiment-target"]', "quality");
+    await session.click('[data-testid="model-decision_tree_regressor"]');
+    await session.type('[data-testid="param-decision_tree_regressor-max_depth"]', "1..14");
+    await session.type('[data-testid="param-decision_tree_regressor-min_samples_split"]', "2..300 log");
+    await session.choose('[data-testid="experiment-search"]', "tpe");
+    await session.choose('[data-testid="experiment-early-stop"]', "asha");
+    const tpeLaunch = await session.text('[data-testid="launch"]');
+    if (!tpeLaunch.includes("30 trials")) throw new Error(`the TPE launch button says '${tpeLaunch}'`);
+    await session.click('[data-testid="launch"]');
+    const ended = await waitFor("every TPE trial to end", async () => {
+      const s = await session.run(
+        `return [...document.querySelectorAll('[data-testid^="live-run-"]')].map(r => r.dataset.status)`,
+      );
+      if (s.length !== 30 || s.some((x) => ["queued", "running"].includes(x))) return null;
+      return s;
+    }, 180_000);
+    const prunedRuns = ended.filter((x) => x === "pruned").length;
+    if (prunedRuns === 0 || ended.some((x) => !["succeeded", "pruned"].includes(x))) {
+      throw new Error(`the TPE sweep ended as ${ended.join(", ")}`);
+    }
+    const progress = await session.run(
+      `const c = document.querySelector('[data-testid="search-progress"]'); return c ? [Number(c.dataset.pruned), Number(c.dataset.best)] : null;`,
+    );
+    if (!progress || progress[0] !== prunedRuns || !(progress[1] > 0.2)) throw new Error(`the search progress says ${JSON.stringify(progress)} with ${prunedRuns} pruned`);
+    console.log(`e2e: TPE with ASHA pruned ${prunedRuns} of 30 trials; best r2 ${progress[1]}`);
+    await session.run(`document.querySelector('[data-testid="search-progress"]').scrollIntoView();`);
+    await session.screenshot("search-progress");
     console.log("e2e: every step passed");
   } catch (error) {
     await session.screenshot("failure").catch(() => {});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunInfo } from "../src/api/types";
-import { bestRun, differingParameters, headlineMetric, sharedMetrics } from "../src/lib/compare";
+import { bestRun, differingParameters, headlineMetric, searchProgress, sharedMetrics } from "../src/lib/compare";
 
 function run(id: number, model: string, params: Record<string, number | string>, accuracy: number, logLoss: number): RunInfo {
   return {
@@ -19,6 +19,7 @@ function run(id: number, model: string, params: Record<string, number | string>,
     metrics: { accuracy: { mean: accuracy, std: 0.01 }, log_loss: { mean: logLoss, std: 0.02 } },
     started_at: null,
     finished_at: null,
+    rung: null,
   };
 }
 
@@ -43,5 +44,21 @@ describe("comparison", () => {
   it("knows which way is better", () => {
     expect(bestRun(runs, "accuracy")).toBe(3);
     expect(bestRun(runs.slice(0, 2), "log_loss")).toBe(2);
+  });
+});
+
+describe("search progress", () => {
+  const pruned = (id: number, accuracy: number): RunInfo => ({ ...run(id, "gradient_boosting", {}, accuracy, 0.5), status: "pruned", rung: 1 });
+  const trials = [run(1, "gradient_boosting", {}, 0.8, 0.5), pruned(2, 0.99), run(3, "gradient_boosting", {}, 0.85, 0.4), run(4, "gradient_boosting", {}, 0.82, 0.45)];
+  it("keeps the best finished trial so far, never a pruned one", () => {
+    const points = searchProgress([...trials].reverse(), "accuracy");
+    expect(points.map((p) => p.trial)).toEqual([1, 2, 3, 4]);
+    expect(points.map((p) => p.best)).toEqual([0.8, 0.8, 0.85, 0.85]);
+    expect(points[1]).toMatchObject({ status: "pruned", value: 0.99 });
+    // Lower is better for a loss.
+    expect(searchProgress(trials, "log_loss").map((p) => p.best)).toEqual([0.5, 0.5, 0.4, 0.4]);
+  });
+  it("never marks a pruned run best, even with the higher partial score", () => {
+    expect(bestRun(trials, "accuracy")).toBe(3);
   });
 });

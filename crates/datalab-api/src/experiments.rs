@@ -280,6 +280,7 @@ pub fn run_queued(
         seed: spec.seed,
         workers,
         adaptive: matches!(spec.search, datalab_ml::spec::Search::Tpe { .. }).then(|| spec.clone()),
+        early_stop: spec.early_stop,
         commands: tracking.as_ref().map(|server| CommandSetup {
             models: commands,
             tracking: TrackingEndpoint {

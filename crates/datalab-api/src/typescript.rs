@@ -98,6 +98,7 @@ pub fn typescript() -> String {
         declare::<datalab_ml::spec::DatasetRef>(&config),
         declare::<datalab_ml::spec::TaskSpec>(&config),
         declare::<datalab_ml::spec::Search>(&config),
+        declare::<datalab_ml::early_stop::EarlyStop>(&config),
         declare::<datalab_ml::spec::ModelSearch>(&config),
         declare::<datalab_ml::spec::ParamSpace>(&config),
         declare::<datalab_ml::validation::Validation>(&config),

@@ -28,6 +28,7 @@ pub mod owner;
 pub mod recovery;
 pub mod run_files;
 pub mod run_info;
+mod rungs;
 pub mod sweep;
 pub mod test_rows;
 

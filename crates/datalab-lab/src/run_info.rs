@@ -27,6 +27,8 @@ pub struct RunInfo {
     pub metrics: BTreeMap<String, MeanStd>,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// A pruned run: the rung (1, 2, ...) of its folds where early stopping ended it.
+    pub rung: Option<u32>,
 }
 
 impl RunInfo {
@@ -72,6 +74,7 @@ impl From<RunRecord> for RunInfo {
                 .unwrap_or_default(),
             started_at: r.started_at,
             finished_at: r.finished_at,
+            rung: r.rung,
         }
     }
 }
@@ -84,6 +87,8 @@ pub struct RunTally {
     pub failed: usize,
     pub cancelled: usize,
     pub interrupted: usize,
+    /// Ended by early stopping: a verdict, not a failure.
+    pub pruned: usize,
     pub unfinished: usize,
 }
 
@@ -96,6 +101,7 @@ impl RunTally {
                 RunStatus::Failed => tally.failed += 1,
                 RunStatus::Cancelled => tally.cancelled += 1,
                 RunStatus::Interrupted => tally.interrupted += 1,
+                RunStatus::Pruned => tally.pruned += 1,
                 RunStatus::Queued | RunStatus::Running => tally.unfinished += 1,
             }
         }

@@ -15,6 +15,7 @@ use crate::events::Event;
 use crate::jobs::Job;
 use crate::run_files::RunFiles;
 use crate::run_info::RunInfo;
+use crate::rungs::{Rungs, Verdict};
 use datalab_ml::features::InputColumn;
 use datalab_ml::spec::TrialSpec;
 use datalab_ml::trial::{
@@ -74,6 +75,8 @@ pub struct Sweep {
     pub commands: Option<CommandSetup>,
     /// The spec, when its search suggests trials as they start (TPE).
     pub adaptive: Option<datalab_ml::spec::ExperimentSpec>,
+    /// Stops trials at rungs of their folds (ASHA).
+    pub early_stop: Option<datalab_ml::early_stop::EarlyStop>,
 }
 
 /// What a sweep's command trials run with.
@@ -114,6 +117,8 @@ enum Message {
     Finished(RunId, Box<Result<Evaluated, TrialError>>, f64, f64),
     /// A command trial's process ended (wall ms).
     CommandEnded(RunId, Result<(), CommandError>, f64),
+    /// A trial at a rung of its folds (folds done) asks whether it goes on.
+    AtRung(RunId, usize, Sender<bool>),
 }
 
 /// What a worker's trial tells the runner.
@@ -123,6 +128,8 @@ struct Observer<'a> {
     job: &'a Job<'a>,
     sender: &'a Sender<Message>,
     helper_cpu_ns: AtomicU64,
+    /// The fold counts at which the trial asks whether it goes on.
+    rungs: &'a [usize],
 }
 
 impl TrialObserver for Observer<'_> {
@@ -146,6 +153,29 @@ impl TrialObserver for Observer<'_> {
         let ns = u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX);
         self.helper_cpu_ns.fetch_add(ns, Ordering::Relaxed);
     }
+
+    fn go_on(&self, folds_done: usize) -> bool {
+        if !self.rungs.contains(&folds_done) {
+            return true;
+        }
+        let (answer, verdict) = mpsc::channel();
+        if self
+            .sender
+            .send(Message::AtRung(self.run, folds_done, answer))
+            .is_err()
+        {
+            return false;
+        }
+        // The verdict waits for earlier trials to reach the rung; a stop
+        // meanwhile ends the wait (the trial then reports it cancelled).
+        loop {
+            match verdict.recv_timeout(LOOK) {
+                Ok(goes_on) => return goes_on,
+                Err(RecvTimeoutError::Timeout) if !self.stopped() => {}
+                Err(_) => return false,
+            }
+        }
+    }
 }
 
 impl Sweep {
@@ -166,10 +196,13 @@ impl Sweep {
         let (sender, receiver) = mpsc::channel::<Message>();
         let mut ended = Vec::new();
         let mut first_error: Option<ProjectError> = None;
+        let rungs = self.rungs(project)?;
+        let rung_folds = rungs.as_ref().map(Rungs::folds).unwrap_or_default();
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 let (sender, work_receiver) = (sender.clone(), &work_receiver);
-                scope.spawn(move || self.work(job, work_receiver, &sender));
+                let rung_folds = &rung_folds;
+                scope.spawn(move || self.work(job, work_receiver, &sender, rung_folds));
             }
             drop(sender);
             let mut runner = Runner {
@@ -182,8 +215,11 @@ impl Sweep {
                 last_step: BTreeMap::new(),
                 queued,
                 ended: 0,
+                workers,
+                rungs,
+                pruned: BTreeMap::new(),
             };
-            let outcome = runner.drive(&receiver, workers, &mut ended);
+            let outcome = runner.drive(&receiver, &mut ended);
             // Workers stop when the queue closes; the ones in flight finish first.
             runner.work = None;
             runner.drain(&receiver, &mut ended);
@@ -200,8 +236,38 @@ impl Sweep {
         }
     }
 
+    /// Early stopping's bookkeeping, with the folds of trials that ended
+    /// before this job (a resumed sweep compares with them too).
+    fn rungs(&self, project: &Project) -> Result<Option<Rungs>, ProjectError> {
+        let Some(stop) = self.early_stop else {
+            return Ok(None);
+        };
+        let folds = datalab_ml::trial::fold_count(&self.target, self.validation);
+        let metric = datalab_ml::metric_facts::headline_of(self.target.task());
+        let mut rungs = Rungs::new(stop, folds, metric);
+        for run in project.runs_of(self.experiment.id)? {
+            if !run.status.is_final() {
+                continue;
+            }
+            for value in project.run_metrics(run.id)? {
+                rungs.record(
+                    run.trial,
+                    value.fold as usize,
+                    &[(&value.name, value.value)],
+                );
+            }
+        }
+        Ok(Some(rungs))
+    }
+
     /// A worker: takes runs from the queue until it closes.
-    fn work(&self, job: &Job<'_>, queue: &Mutex<Receiver<Work>>, sender: &Sender<Message>) {
+    fn work(
+        &self,
+        job: &Job<'_>,
+        queue: &Mutex<Receiver<Work>>,
+        sender: &Sender<Message>,
+        rungs: &[usize],
+    ) {
         loop {
             let next = match queue.lock() {
                 Ok(receiver) => receiver.recv(),
@@ -246,6 +312,7 @@ impl Sweep {
                 job,
                 sender,
                 helper_cpu_ns: AtomicU64::new(0),
+                rungs,
             };
             let result = match &work.trial {
                 Some(trial) => self.evaluate(trial, &work.finished, &observer),
@@ -306,26 +373,49 @@ struct Runner<'a> {
     last_step: BTreeMap<RunId, Instant>,
     queued: u64,
     ended: u64,
+    /// Trials at once.
+    workers: usize,
+    rungs: Option<Rungs>,
+    /// Runs early stopping ended, and why.
+    pruned: BTreeMap<RunId, Verdict>,
 }
 
 impl Runner<'_> {
-    /// Claims the next queued run and hands it to a worker; false when none is left.
+    /// Claims the next queued run and hands it to a worker; false when none
+    /// is left, or when the next is a TPE trial whose history is still running.
     fn claim(&mut self) -> Result<bool, ProjectError> {
-        if self.job.cancelled() {
+        if self.job.cancelled() || self.work.is_none() {
             return Ok(false);
         }
-        let Some(work) = &self.work else {
-            return Ok(false);
-        };
-        let Some(run) = self
-            .project
-            .claim_next_run(self.sweep.experiment.id, self.job.id())?
-        else {
+        let experiment = self.sweep.experiment.id;
+        let mut history = None;
+        if let Some(spec) = &self.sweep.adaptive
+            && let Some(next) = self.project.next_queued_trial(experiment)?
+            && spec.suggested_later(next as usize)
+        {
+            // A suggestion learns from a fixed set of earlier trials: wait
+            // for them (unless nothing here runs: then they are elsewhere).
+            let runs = self.project.runs_of(experiment)?;
+            let unfinished = runs
+                .iter()
+                .any(|r| spec.learns_from(next as usize, r.trial as usize) && !r.status.is_final());
+            if unfinished && !self.in_flight.is_empty() {
+                return Ok(false);
+            }
+            history = Some(runs);
+        }
+        let Some(run) = self.project.claim_next_run(experiment, self.job.id())? else {
             return Ok(false);
         };
         let files = RunFiles::of(self.project, run.id);
         let finished = files.finished_folds();
         self.folds_done.insert(run.id, finished.len());
+        if let Some(rungs) = &mut self.rungs {
+            rungs.started(run.trial);
+            for fold in &finished {
+                rungs.record_fold(run.trial, fold);
+            }
+        }
         let stop = Arc::new(AtomicBool::new(false));
         self.job.emit(Event::Run {
             job: self.job.id().clone(),
@@ -342,56 +432,32 @@ impl Runner<'_> {
             && serde_json::from_str::<datalab_ml::models::Params>(&run.params_json)
                 .is_ok_and(|p| p.is_empty())
         {
-            // Suggested now, from every finished trial of the same model; a
-            // resumed run keeps the parameters it started with.
-            let suggested = spec.suggest(run.trial as usize, &self.observations(spec, &run.model)?);
+            // Suggested now; a resumed run keeps the parameters it started with.
+            let runs = match history {
+                Some(runs) => runs,
+                None => self.project.runs_of(experiment)?,
+            };
+            let observations = observations(spec, run.trial, &runs);
+            let suggested = spec.suggest(run.trial as usize, &observations);
             let json = serde_json::to_string(&suggested.params)
                 .map_err(|e| ProjectError::Invalid(format!("trial parameters: {e}")))?;
             self.project.set_run_params(run.id, &json)?;
             run.params_json = json;
             trial = Some(suggested);
         }
-        self.in_flight
-            .insert(run.id, (run.clone(), Arc::clone(&stop)));
-        let sent = work.send(Work {
-            run,
-            trial,
-            finished,
-            stop,
-            files,
-        });
-        Ok(sent.is_ok())
-    }
-
-    /// The finished trials of `model` in this experiment, as TPE sees them:
-    /// parameters and the headline metric as a loss (lower is better).
-    fn observations(
-        &self,
-        spec: &datalab_ml::spec::ExperimentSpec,
-        model: &str,
-    ) -> Result<Vec<datalab_ml::tpe::Observation>, ProjectError> {
-        let metric = datalab_ml::metric_facts::headline_of(spec.task.kind);
-        let sign = if datalab_ml::metric_facts::higher_is_better(metric) {
-            -1.0
-        } else {
-            1.0
-        };
-        Ok(self
-            .project
-            .runs_of(self.sweep.experiment.id)?
-            .into_iter()
-            .filter(|r| r.status == RunStatus::Succeeded && r.model == model)
-            .filter_map(|r| {
-                let params = serde_json::from_str(&r.params_json).ok()?;
-                let summary: BTreeMap<String, datalab_ml::trial::MeanStd> =
-                    serde_json::from_str(r.summary_json.as_deref()?).ok()?;
-                let value = summary.get(metric)?.mean;
-                Some(datalab_ml::tpe::Observation {
-                    params,
-                    loss: sign * value,
-                })
+        let sent = self.work.as_ref().is_some_and(|work| {
+            self.in_flight
+                .insert(run.id, (run.clone(), Arc::clone(&stop)));
+            work.send(Work {
+                run,
+                trial,
+                finished,
+                stop,
+                files,
             })
-            .collect())
+            .is_ok()
+        });
+        Ok(sent)
     }
 
     fn report(&self) {
@@ -417,14 +483,9 @@ impl Runner<'_> {
     fn drive(
         &mut self,
         receiver: &Receiver<Message>,
-        workers: usize,
         ended: &mut Vec<RunId>,
     ) -> Result<(), ProjectError> {
-        for _ in 0..workers {
-            if !self.claim()? {
-                break;
-            }
-        }
+        self.fill()?;
         self.report();
         let mut last_look = Instant::now();
         while !self.in_flight.is_empty() {
@@ -440,11 +501,52 @@ impl Runner<'_> {
             if let Some(message) = message
                 && self.handle(message, ended)?
             {
-                self.claim()?;
+                self.fill()?;
                 self.report();
             }
         }
         Ok(())
+    }
+
+    /// Claims runs until every worker has one or none can start now.
+    fn fill(&mut self) -> Result<(), ProjectError> {
+        while self.in_flight.len() < self.workers && self.claim()? {}
+        Ok(())
+    }
+
+    /// Sends the verdicts early stopping can give now, keeping the prunings.
+    fn decide(&mut self) {
+        let Some(rungs) = &mut self.rungs else {
+            return;
+        };
+        for verdict in rungs.decide() {
+            if verdict.goes_on {
+                continue;
+            }
+            if let Some((&run, _)) = self
+                .in_flight
+                .iter()
+                .find(|(_, (record, _))| record.trial == verdict.trial)
+            {
+                self.pruned.insert(run, verdict);
+            }
+        }
+    }
+
+    /// The trial number of a run this job holds.
+    fn trial_of(&self, run: RunId) -> Option<u32> {
+        self.in_flight.get(&run).map(|(record, _)| record.trial)
+    }
+
+    /// A run ended: early stopping stops waiting for it.
+    fn ended_run(&mut self, run: RunId) {
+        if let (Some(trial), Some(rungs)) = (self.trial_of(run), &mut self.rungs) {
+            rungs.ended(trial);
+        }
+        self.in_flight.remove(&run);
+        self.last_step.remove(&run);
+        self.folds_done.remove(&run);
+        self.decide();
     }
 
     /// Records what workers still send after the queue closed (after an error).
@@ -497,6 +599,9 @@ impl Runner<'_> {
                 let _ = files.save_fold(&fold);
                 self.project
                     .record_fold_metrics(run, &fold_metrics(&fold))?;
+                if let (Some(trial), Some(rungs)) = (self.trial_of(run), &mut self.rungs) {
+                    rungs.record_fold(trial, &fold);
+                }
                 let done = self.folds_done.entry(run).or_insert(0);
                 *done += 1;
                 let folds =
@@ -511,10 +616,18 @@ impl Runner<'_> {
                 });
                 Ok(false)
             }
+            Message::AtRung(run, folds_done, answer) => {
+                match (self.trial_of(run), &mut self.rungs) {
+                    (Some(trial), Some(rungs)) => rungs.wait(trial, folds_done, answer),
+                    _ => {
+                        let _ = answer.send(true);
+                    }
+                }
+                self.decide();
+                Ok(false)
+            }
             Message::CommandEnded(run, result, wall_ms) => {
-                self.in_flight.remove(&run);
-                self.last_step.remove(&run);
-                self.folds_done.remove(&run);
+                self.ended_run(run);
                 // The metrics are what the command's own code logged; the
                 // CPU it used is not Data Lab's to measure.
                 let summary = self.project.run(run)?.summary_json;
@@ -545,14 +658,20 @@ impl Runner<'_> {
                 recorded.map(|()| true)
             }
             Message::Finished(run, result, wall_ms, cpu_ms) => {
-                self.in_flight.remove(&run);
-                self.last_step.remove(&run);
-                self.folds_done.remove(&run);
+                self.ended_run(run);
                 let labels = match &self.sweep.target {
                     TargetColumn::Classes { labels, .. } => labels.clone(),
                     _ => Vec::new(),
                 };
-                let recorded = record_result(self.project, run, *result, wall_ms, cpu_ms, &labels);
+                let pruned = self.pruned.remove(&run);
+                let recorded = match (*result, pruned) {
+                    (Err(TrialError::Pruned { .. }), Some(verdict)) => {
+                        record_pruned(self.project, run, &verdict, wall_ms, cpu_ms)
+                    }
+                    (result, _) => {
+                        record_result(self.project, run, result, wall_ms, cpu_ms, &labels)
+                    }
+                };
                 self.ended += 1;
                 ended.push(run);
                 if let Ok(record) = self.project.run(run) {
@@ -567,6 +686,63 @@ impl Runner<'_> {
             }
         }
     }
+}
+
+/// The trials TPE's suggestion for `trial` learns from, as losses (lower
+/// is better): a succeeded trial's headline metric; a pruned one ranks
+/// below every finished trial, as Optuna ranks them.
+fn observations(
+    spec: &datalab_ml::spec::ExperimentSpec,
+    trial: u32,
+    runs: &[RunRecord],
+) -> Vec<datalab_ml::tpe::Observation> {
+    let metric = datalab_ml::metric_facts::headline_of(spec.task.kind);
+    let sign = if datalab_ml::metric_facts::higher_is_better(metric) {
+        -1.0
+    } else {
+        1.0
+    };
+    runs.iter()
+        .filter(|r| spec.learns_from(trial as usize, r.trial as usize))
+        .filter_map(|r| {
+            let params = serde_json::from_str(&r.params_json).ok()?;
+            let loss = match r.status {
+                RunStatus::Succeeded => {
+                    let summary: BTreeMap<String, datalab_ml::trial::MeanStd> =
+                        serde_json::from_str(r.summary_json.as_deref()?).ok()?;
+                    sign * summary.get(metric)?.mean
+                }
+                RunStatus::Pruned => f64::INFINITY,
+                _ => return None,
+            };
+            Some(datalab_ml::tpe::Observation { params, loss })
+        })
+        .collect()
+}
+
+/// A pruned run keeps the folds it finished, their metrics and summary.
+fn record_pruned(
+    project: &Project,
+    run: RunId,
+    verdict: &Verdict,
+    wall_ms: f64,
+    cpu_ms: f64,
+) -> Result<(), ProjectError> {
+    let files = RunFiles::of(project, run);
+    let folds = files.finished_folds();
+    let metrics: Vec<MetricValue> = folds.iter().flat_map(fold_metrics).collect();
+    let summary = serde_json::to_string(&datalab_ml::trial::summarize(&folds)).ok();
+    project.prune_run(
+        run,
+        verdict.rung,
+        &verdict.why,
+        wall_ms,
+        cpu_ms,
+        summary.as_deref(),
+        &metrics,
+    )?;
+    files.clear_folds();
+    Ok(())
 }
 
 fn fold_metrics(fold: &FoldResult) -> Vec<MetricValue> {

@@ -11,6 +11,7 @@
 pub mod boosting;
 pub mod catalog;
 pub mod charts;
+pub mod early_stop;
 pub mod features;
 pub mod kmeans;
 pub mod linear;
@@ -18,6 +19,7 @@ pub mod metric_facts;
 pub mod metrics;
 pub mod models;
 pub mod prepare;
+pub mod ranks;
 pub mod rng;
 pub mod spec;
 pub mod stats;

@@ -20,6 +20,9 @@ pub struct ExperimentSpec {
     pub validation: Validation,
     #[serde(default)]
     pub search: Search,
+    /// Stops trials whose first folds already rank them out (ASHA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_stop: Option<crate::early_stop::EarlyStop>,
     pub models: Vec<ModelSearch>,
     #[serde(default = "default_seed")]
     pub seed: u64,
@@ -65,11 +68,24 @@ pub enum Search {
     /// `budget` trials chosen by the tree-structured Parzen estimator
     /// (`tpe.rs`): each model's first `startup` trials are drawn at random,
     /// the rest suggested from its finished trials when they start.
+    ///
+    /// A suggestion learns from a fixed set of earlier trials, never from
+    /// whichever happened to finish first, so the same spec gives the same
+    /// trials on one worker or many: each model's suggested trials come in
+    /// groups of `batch`, all learning from the trials before the group (a
+    /// batch as large as the workers keeps them all busy; 1 learns the most
+    /// per trial and runs one suggested trial of a model at a time).
     Tpe {
         budget: usize,
         #[serde(default = "tpe_startup")]
         startup: usize,
+        #[serde(default = "tpe_batch")]
+        batch: usize,
     },
+}
+
+fn tpe_batch() -> usize {
+    1
 }
 
 fn tpe_startup() -> usize {
@@ -324,6 +340,7 @@ impl ExperimentSpec {
             }
             _ => {}
         }
+        self.check_early_stop()?;
         for (index, search) in self.models.iter().enumerate() {
             if let Some(command) = &search.command {
                 self.check_command(index, search, command)?;
@@ -493,6 +510,36 @@ impl ExperimentSpec {
         Ok(())
     }
 
+    /// The fold counts at which early stopping compares trials (none
+    /// without it).
+    pub fn rungs(&self) -> Vec<usize> {
+        self.early_stop
+            .and_then(|stop| stop.rungs(self.fold_count()).ok())
+            .unwrap_or_default()
+    }
+
+    fn fold_count(&self) -> usize {
+        match (self.task.kind, self.validation) {
+            (Task::Clustering, _) | (_, Validation::Holdout { .. }) => 1,
+            (_, Validation::KFold { folds }) => folds,
+        }
+    }
+
+    fn check_early_stop(&self) -> Result<(), SpecError> {
+        let Some(stop) = self.early_stop else {
+            return Ok(());
+        };
+        if self.models.iter().any(|m| m.command.is_some()) {
+            return Err(field_error(
+                "early_stop",
+                "early stopping compares the lab's models fold by fold; a command's trials log their own metrics and cannot be stopped at a rung: remove early_stop or the command models",
+            ));
+        }
+        stop.rungs(self.fold_count())
+            .map(|_| ())
+            .map_err(|message| field_error("early_stop", message))
+    }
+
     /// The command model named `model`, if it is one.
     pub fn command_of(&self, model: &str) -> Option<&ModelSearch> {
         self.models
@@ -529,6 +576,22 @@ impl ExperimentSpec {
             Search::Tpe { startup, .. } => trial / self.models.len().max(1) >= startup,
             _ => false,
         }
+    }
+
+    /// Whether TPE's suggestion for trial `trial` learns from trial
+    /// `earlier`: the same model's trials before `trial`'s batch. The runner
+    /// starts `trial` once all of them have ended.
+    pub fn learns_from(&self, trial: usize, earlier: usize) -> bool {
+        let Search::Tpe { startup, batch, .. } = self.search else {
+            return false;
+        };
+        let models = self.models.len().max(1);
+        let (index, other) = (trial / models, earlier / models);
+        if earlier % models != trial % models || index < startup {
+            return false;
+        }
+        let batch = batch.max(1);
+        other < startup + (index - startup) / batch * batch
     }
 
     /// Suggests trial `trial`'s parameters by TPE from its model's finished

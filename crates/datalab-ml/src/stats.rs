@@ -114,7 +114,7 @@ fn student_t_two_sided(t: f64, df: f64) -> f64 {
 }
 
 /// ln Γ(x) by the Lanczos approximation (g = 7, n = 9), good to ~1e-15.
-fn ln_gamma(x: f64) -> f64 {
+pub(crate) fn ln_gamma(x: f64) -> f64 {
     const G: [f64; 9] = [
         0.999_999_999_999_809_9,
         676.520_368_121_885_1,
@@ -142,7 +142,7 @@ fn ln_gamma(x: f64) -> f64 {
 
 /// I_x(a, b) by its continued fraction (modified Lentz), using the symmetry
 /// I_x(a, b) = 1 - I_{1-x}(b, a) where the fraction converges slowly.
-fn regularized_incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
+pub(crate) fn regularized_incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }

@@ -121,6 +121,9 @@ pub enum TrialError {
     UnknownTrial(u32),
     #[error("cancelled")]
     Cancelled,
+    /// Early stopping ended it after `folds_done` folds.
+    #[error("pruned after {folds_done} folds")]
+    Pruned { folds_done: usize },
 }
 
 /// Rows scored by the silhouette at most (it costs the square of the rows).
@@ -138,6 +141,12 @@ pub trait TrialObserver: Sync {
     fn fold_done(&self, fold: &FoldResult);
     /// CPU time that threads started by a fit spent (a forest's trees).
     fn helper_cpu(&self, spent: std::time::Duration);
+    /// Asked before each fold with the folds done so far: false stops the
+    /// trial there as pruned (early stopping may wait here for the trials
+    /// it is compared with).
+    fn go_on(&self, _folds_done: usize) -> bool {
+        true
+    }
 }
 
 /// Where a trial is.
@@ -201,14 +210,21 @@ pub fn run_trial(
     input.run(&[], &Asking(cancelled))
 }
 
-impl TrialInput<'_> {
-    /// The task of the target.
-    fn task(&self) -> Task {
-        match self.target {
+impl TargetColumn {
+    /// The task a target makes.
+    pub fn task(&self) -> Task {
+        match self {
             TargetColumn::Classes { .. } => Task::Classification,
             TargetColumn::Numbers(_) => Task::Regression,
             TargetColumn::None => Task::Clustering,
         }
+    }
+}
+
+impl TrialInput<'_> {
+    /// The task of the target.
+    fn task(&self) -> Task {
+        self.target.task()
     }
 
     /// Trains and scores every fold, skipping those in `finished` (folds of
@@ -234,6 +250,13 @@ impl TrialInput<'_> {
         for (fold, split) in splits.into_iter().enumerate() {
             if observer.stopped() {
                 return Err(TrialError::Cancelled);
+            }
+            if !observer.go_on(fold) {
+                return Err(if observer.stopped() {
+                    TrialError::Cancelled
+                } else {
+                    TrialError::Pruned { folds_done: fold }
+                });
             }
             if let Some(done) = finished
                 .iter()
@@ -593,7 +616,8 @@ pub fn score_external(
     (scored, summary)
 }
 
-fn summarize(folds: &[FoldResult]) -> BTreeMap<String, MeanStd> {
+/// Each metric's mean and spread over `folds`.
+pub fn summarize(folds: &[FoldResult]) -> BTreeMap<String, MeanStd> {
     summarize_metrics(folds.iter().map(|f| &f.metrics))
 }
 

@@ -17,6 +17,9 @@ pub enum RunStatus {
     Cancelled,
     /// Its process died while it was running.
     Interrupted,
+    /// Early stopping ended it at a rung: its folds so far ranked outside the
+    /// share of trials that go on. Never a candidate for best.
+    Pruned,
 }
 
 impl RunStatus {
@@ -28,6 +31,7 @@ impl RunStatus {
             RunStatus::Failed => "failed",
             RunStatus::Cancelled => "cancelled",
             RunStatus::Interrupted => "interrupted",
+            RunStatus::Pruned => "pruned",
         }
     }
 
@@ -38,6 +42,7 @@ impl RunStatus {
             "succeeded" => RunStatus::Succeeded,
             "failed" => RunStatus::Failed,
             "cancelled" => RunStatus::Cancelled,
+            "pruned" => RunStatus::Pruned,
             _ => RunStatus::Interrupted,
         }
     }
@@ -135,6 +140,8 @@ pub struct RunRecord {
     pub cpu_ms: Option<f64>,
     /// Per-metric mean and std over folds, as JSON defined by the ML layer.
     pub summary_json: Option<String>,
+    /// A pruned run: the rung (1, 2, ...) whose comparison stopped it.
+    pub rung: Option<u32>,
 }
 
 /// One metric of one fold.
@@ -179,7 +186,7 @@ fn is_identifier(name: &str) -> bool {
 }
 
 pub(crate) const RUN_COLUMNS: &str = "id, experiment_id, trial, model, params_json, status, error, started_at, \
-     finished_at, wall_ms, cpu_ms, summary_json, uuid, origin, name";
+     finished_at, wall_ms, cpu_ms, summary_json, uuid, origin, name, rung";
 
 pub(crate) fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
     let status: String = row.get(5)?;
@@ -200,6 +207,7 @@ pub(crate) fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
         wall_ms: row.get(9)?,
         cpu_ms: row.get(10)?,
         summary_json: row.get(11)?,
+        rung: row.get(15)?,
     })
 }
 
@@ -217,6 +225,16 @@ pub(crate) fn experiment_from_row(row: &Row<'_>) -> rusqlite::Result<ExperimentR
         spec_toml: row.get(4)?,
         created_at: row.get(5)?,
     })
+}
+
+/// How a run ended, as its row records it.
+struct Ended<'a> {
+    status: RunStatus,
+    error: Option<&'a str>,
+    wall_ms: f64,
+    cpu_ms: f64,
+    summary_json: Option<&'a str>,
+    rung: Option<u32>,
 }
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
@@ -378,6 +396,20 @@ impl Project {
         Ok(())
     }
 
+    /// The trial number of the next queued run of `experiment`, the one
+    /// [`Project::claim_next_run`] would claim.
+    pub fn next_queued_trial(&self, experiment: ExperimentId) -> Result<Option<u32>, ProjectError> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row(
+                "SELECT trial FROM runs WHERE experiment_id = ?1 AND status = 'queued' ORDER BY trial LIMIT 1",
+                [experiment],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| self.db_error(e))
+    }
+
     /// Claims the next queued run of `experiment` (lowest trial first) for
     /// `job`, in one statement: two workers sharing a queue never get the
     /// same run. None when nothing is queued.
@@ -410,6 +442,47 @@ impl Project {
         summary_json: Option<&str>,
         metrics: &[MetricValue],
     ) -> Result<(), ProjectError> {
+        let ended = Ended {
+            status,
+            error,
+            wall_ms,
+            cpu_ms,
+            summary_json,
+            rung: None,
+        };
+        self.end_run(id, &ended, metrics)
+    }
+
+    /// Records that early stopping ended a run at `rung`, saying why, with
+    /// the folds it finished and their summary.
+    #[allow(clippy::too_many_arguments)]
+    pub fn prune_run(
+        &self,
+        id: RunId,
+        rung: u32,
+        why: &str,
+        wall_ms: f64,
+        cpu_ms: f64,
+        summary_json: Option<&str>,
+        metrics: &[MetricValue],
+    ) -> Result<(), ProjectError> {
+        let ended = Ended {
+            status: RunStatus::Pruned,
+            error: Some(why),
+            wall_ms,
+            cpu_ms,
+            summary_json,
+            rung: Some(rung),
+        };
+        self.end_run(id, &ended, metrics)
+    }
+
+    fn end_run(
+        &self,
+        id: RunId,
+        ended: &Ended<'_>,
+        metrics: &[MetricValue],
+    ) -> Result<(), ProjectError> {
         let tx = self
             .conn
             .unchecked_transaction()
@@ -418,9 +491,17 @@ impl Project {
             .execute(
                 &format!(
                     "UPDATE runs SET status = ?2, error = ?3, wall_ms = ?4, cpu_ms = ?5, summary_json = ?6,
-                         finished_at = {NOW} WHERE id = ?1"
+                         rung = ?7, finished_at = {NOW} WHERE id = ?1"
                 ),
-                rusqlite::params![id, status.as_str(), error, wall_ms, cpu_ms, summary_json],
+                rusqlite::params![
+                    id,
+                    ended.status.as_str(),
+                    ended.error,
+                    ended.wall_ms,
+                    ended.cpu_ms,
+                    ended.summary_json,
+                    ended.rung
+                ],
             )
             .map_err(|e| self.db_error(e))?;
         self.insert_metrics(id, metrics)?;
@@ -561,7 +642,7 @@ impl Project {
                 .conn
                 .execute(
                     "UPDATE runs SET status = 'queued', job_id = NULL, started_at = NULL, finished_at = NULL, \
-                     error = NULL, cancel_requested = 0 WHERE experiment_id = ?1 AND status = ?2",
+                     error = NULL, rung = NULL, cancel_requested = 0 WHERE experiment_id = ?1 AND status = ?2",
                     rusqlite::params![experiment, status.as_str()],
                 )
                 .map_err(|e| self.db_error(e))?;

@@ -13,6 +13,12 @@ pub struct Migration {
     pub version: i64,
     pub name: &'static str,
     pub sql: &'static str,
+    /// It rebuilds a table others refer to (SQLite's way to change a
+    /// column's constraint), so it runs with foreign keys off, as SQLite's
+    /// ALTER TABLE documentation prescribes: with them on, dropping the old
+    /// table would cascade into its children. The keys are checked before
+    /// it commits.
+    pub rebuilds: bool,
 }
 
 /// Every migration, in order. Versions are 1, 2, 3, ... with no gaps.
@@ -47,6 +53,7 @@ CREATE TABLE dataset_profiles (
     computed_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 "#,
+        rebuilds: false,
     },
     Migration {
         version: 2,
@@ -65,6 +72,7 @@ CREATE TABLE schema_history (
     applied_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 "#,
+        rebuilds: false,
     },
     Migration {
         version: 3,
@@ -106,6 +114,7 @@ CREATE TABLE run_metrics (
     PRIMARY KEY (run_id, fold, name)
 );
 "#,
+        rebuilds: false,
     },
     Migration {
         version: 4,
@@ -113,6 +122,7 @@ CREATE TABLE run_metrics (
         sql: r#"
 ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
 "#,
+        rebuilds: false,
     },
     Migration {
         version: 5,
@@ -163,6 +173,7 @@ CREATE TABLE publications (
     PRIMARY KEY (version_id, target_id)
 );
 "#,
+        rebuilds: false,
     },
     Migration {
         version: 6,
@@ -173,6 +184,7 @@ CREATE INDEX runs_by_accuracy ON runs (json_extract(summary_json, '$."accuracy".
 CREATE INDEX runs_by_r2 ON runs (json_extract(summary_json, '$."r2".mean'));
 CREATE INDEX runs_by_silhouette ON runs (json_extract(summary_json, '$."silhouette".mean'));
 "#,
+        rebuilds: false,
     },
     Migration {
         version: 7,
@@ -237,6 +249,7 @@ CREATE TABLE response_cache (
     created_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 "#,
+        rebuilds: false,
     },
     Migration {
         version: 8,
@@ -288,6 +301,7 @@ ALTER TABLE evaluations DROP COLUMN pid;
 -- Cancelling an evaluation is cancelling its job.
 ALTER TABLE evaluations DROP COLUMN cancel_requested;
 "#,
+        rebuilds: false,
     },
     Migration {
         version: 9,
@@ -384,6 +398,61 @@ ALTER TABLE model_versions ADD COLUMN format TEXT NOT NULL DEFAULT 'datalab'
     CHECK (format IN ('datalab', 'mlflow'));
 ALTER TABLE models ADD COLUMN description TEXT NOT NULL DEFAULT '';
 "#,
+        rebuilds: false,
+    },
+    Migration {
+        version: 10,
+        name: "pruned runs: a trial early stopping ended, with the rung it reached",
+        rebuilds: true,
+        sql: r#"
+-- SQLite cannot widen a CHECK in place: the runs table is rebuilt with
+-- 'pruned' among its statuses and the rung a pruned run reached, its
+-- columns and indexes as migrations 1-9 left them.
+CREATE TABLE runs_rebuilt (
+    id               INTEGER PRIMARY KEY,
+    experiment_id    INTEGER NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+    trial            INTEGER NOT NULL,
+    model            TEXT NOT NULL,
+    params_json      TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN
+                         ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted', 'pruned')),
+    error            TEXT,
+    started_at       TEXT,
+    finished_at      TEXT,
+    wall_ms          REAL,
+    cpu_ms           REAL,
+    summary_json     TEXT,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    job_id           TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+    uuid             TEXT,
+    origin           TEXT NOT NULL DEFAULT 'catalog'
+                         CHECK (origin IN ('catalog', 'command', 'tracking')),
+    name             TEXT,
+    user_id          TEXT,
+    start_ms         INTEGER,
+    end_ms           INTEGER,
+    lifecycle_stage  TEXT NOT NULL DEFAULT 'active'
+                         CHECK (lifecycle_stage IN ('active', 'deleted')),
+    -- A pruned run: the rung (1, 2, ...) whose comparison stopped it.
+    rung             INTEGER
+);
+INSERT INTO runs_rebuilt (id, experiment_id, trial, model, params_json, status, error, started_at,
+        finished_at, wall_ms, cpu_ms, summary_json, cancel_requested, job_id, uuid, origin, name,
+        user_id, start_ms, end_ms, lifecycle_stage)
+    SELECT id, experiment_id, trial, model, params_json, status, error, started_at,
+        finished_at, wall_ms, cpu_ms, summary_json, cancel_requested, job_id, uuid, origin, name,
+        user_id, start_ms, end_ms, lifecycle_stage FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_rebuilt RENAME TO runs;
+CREATE INDEX runs_by_experiment ON runs (experiment_id, trial);
+CREATE INDEX runs_by_status ON runs (status);
+CREATE INDEX runs_by_accuracy ON runs (json_extract(summary_json, '$."accuracy".mean'));
+CREATE INDEX runs_by_r2 ON runs (json_extract(summary_json, '$."r2".mean'));
+CREATE INDEX runs_by_silhouette ON runs (json_extract(summary_json, '$."silhouette".mean'));
+CREATE INDEX runs_by_job ON runs (job_id) WHERE job_id IS NOT NULL;
+CREATE INDEX runs_queued ON runs (experiment_id, trial) WHERE status = 'queued';
+CREATE UNIQUE INDEX runs_by_uuid ON runs (uuid);
+"#,
     },
 ];
 
@@ -406,27 +475,56 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
         .iter()
         .filter(|m| m.version > from && m.version <= target)
     {
-        let tx = conn.transaction()?;
-        tx.execute_batch(migration.sql)?;
-        let has_history: bool = tx.query_row(
+        let keys_on: bool = conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0))?;
+        if migration.rebuilds && keys_on {
+            // A no-op inside a transaction, so it is set before one opens.
+            conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        }
+        let applied = apply(conn, migration);
+        if migration.rebuilds && keys_on {
+            conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        }
+        applied?;
+    }
+    Ok(())
+}
+
+/// One migration in one transaction, recorded in the history.
+fn apply(conn: &mut Connection, migration: &Migration) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(migration.sql)?;
+    if migration.rebuilds {
+        let broken: i64 =
+            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+                row.get(0)
+            })?;
+        if broken > 0 {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+                Some(format!(
+                    "migration {} would leave {broken} rows pointing at nothing",
+                    migration.version
+                )),
+            ));
+        }
+    }
+    let has_history: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_history')",
             [],
             |row| row.get(0),
         )?;
-        if has_history {
-            // Versions before the history table existed are recorded when it appears.
-            for earlier in MIGRATIONS.iter().filter(|m| m.version <= migration.version) {
-                tx.execute(
-                    "INSERT OR IGNORE INTO schema_history (version, name) VALUES (?1, ?2)",
-                    (earlier.version, earlier.name),
-                )?;
-            }
+    if has_history {
+        // Versions before the history table existed are recorded when it appears.
+        for earlier in MIGRATIONS.iter().filter(|m| m.version <= migration.version) {
+            tx.execute(
+                "INSERT OR IGNORE INTO schema_history (version, name) VALUES (?1, ?2)",
+                (earlier.version, earlier.name),
+            )?;
         }
-        // PRAGMA does not take bound parameters; the version is our own integer.
-        tx.execute_batch(&format!("PRAGMA user_version = {}", migration.version))?;
-        tx.commit()?;
     }
-    Ok(())
+    // PRAGMA does not take bound parameters; the version is our own integer.
+    tx.execute_batch(&format!("PRAGMA user_version = {}", migration.version))?;
+    tx.commit()
 }
 
 #[cfg(test)]

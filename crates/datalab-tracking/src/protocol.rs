@@ -30,19 +30,24 @@ pub fn status_name(status: RunStatus) -> &'static str {
         RunStatus::Running => "RUNNING",
         RunStatus::Succeeded => "FINISHED",
         RunStatus::Failed => "FAILED",
-        RunStatus::Cancelled | RunStatus::Interrupted => "KILLED",
+        // Stopped before its end, as Optuna's MLflow callback reports a pruned trial.
+        RunStatus::Cancelled | RunStatus::Interrupted | RunStatus::Pruned => "KILLED",
     }
 }
 
-/// The Data Lab statuses a protocol status stands for (KILLED is both a
-/// cancel and a death).
+/// The Data Lab statuses a protocol status stands for (KILLED is a cancel,
+/// a death and a pruning).
 pub fn statuses_of(name: &str) -> Option<&'static [RunStatus]> {
     match name {
         "SCHEDULED" => Some(&[RunStatus::Queued]),
         "RUNNING" => Some(&[RunStatus::Running]),
         "FINISHED" => Some(&[RunStatus::Succeeded]),
         "FAILED" => Some(&[RunStatus::Failed]),
-        "KILLED" => Some(&[RunStatus::Cancelled, RunStatus::Interrupted]),
+        "KILLED" => Some(&[
+            RunStatus::Cancelled,
+            RunStatus::Interrupted,
+            RunStatus::Pruned,
+        ]),
         _ => None,
     }
 }

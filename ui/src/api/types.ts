@@ -12,7 +12,7 @@ export type RunId = number;
 
 export type JobId = string;
 
-export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted" | "pruned";
 
 export type RunOrigin = "catalog" | "command" | "tracking";
 
@@ -430,7 +430,11 @@ label: string, task: Task, higher_is_better: boolean,
  */
 headline: boolean, };
 
-export type ExperimentSpec = { name: string, description: string, dataset: DatasetRef, task: TaskSpec, validation: Validation, search: Search, models: Array<ModelSearch>, seed: number, 
+export type ExperimentSpec = { name: string, description: string, dataset: DatasetRef, task: TaskSpec, validation: Validation, search: Search, 
+/**
+ * Stops trials whose first folds already rank them out (ASHA).
+ */
+early_stop?: EarlyStop | null, models: Array<ModelSearch>, seed: number, 
 /**
  * Trials run at once; 0 means one per core.
  */
@@ -452,7 +456,21 @@ target?: string | null,
  */
 features: Array<string>, };
 
-export type Search = { "kind": "grid" } | { "kind": "random", budget: number, } | { "kind": "tpe", budget: number, startup: number, };
+export type Search = { "kind": "grid" } | { "kind": "random", budget: number, } | { "kind": "tpe", budget: number, startup: number, batch: number, };
+
+export type EarlyStop = { "kind": "asha", 
+/**
+ * Only the best `1 / reduction` of trials at a rung go on.
+ */
+reduction: number, 
+/**
+ * The folds of the first rung.
+ */
+min_folds: number, 
+/**
+ * At most this many rungs (all that fit below the folds when unset).
+ */
+rungs?: number | null, };
 
 export type ModelSearch = { 
 /**
@@ -595,7 +613,11 @@ name: string | null, experiment_id: ExperimentId, trial: number, model: string, 
 /**
  * Mean and standard deviation of each metric over the folds.
  */
-metrics: { [key in string]: MeanStd }, started_at: string | null, finished_at: string | null, };
+metrics: { [key in string]: MeanStd }, started_at: string | null, finished_at: string | null, 
+/**
+ * A pruned run: the rung (1, 2, ...) of its folds where early stopping ended it.
+ */
+rung: number | null, };
 
 export type RunDetail = { 
 /**

@@ -60,10 +60,12 @@ export function headlineMetric(runs: RunInfo[]): string | undefined {
   return best?.[0] ?? sharedMetrics(runs)[0];
 }
 
-/** The id of the best run on `metric`, or undefined when none has it. */
+/** The id of the best run on `metric`, or undefined when none has it. Only
+ * a run that succeeded can be best: a pruned one's metric covers its first folds only. */
 export function bestRun(runs: RunInfo[], metric: string): number | undefined {
   let best: RunInfo | undefined;
   for (const run of runs) {
+    if (run.status !== "succeeded") continue;
     const value = run.metrics[metric]?.mean;
     if (value === undefined || !Number.isFinite(value)) continue;
     const bestValue = best?.metrics[metric]?.mean;
@@ -71,4 +73,29 @@ export function bestRun(runs: RunInfo[], metric: string): number | undefined {
     else if (higherIsBetter(metric) ? value > bestValue : value < bestValue) best = run;
   }
   return best?.id;
+}
+
+/** One trial of a search, as its progress chart shows it. */
+export interface SearchPoint {
+  trial: number;
+  run: number;
+  status: RunInfo["status"];
+  /** Its mean of `metric` (a pruned trial's over the folds it finished). */
+  value: number | null;
+  /** The best finished trial's value so far (pruned trials never count). */
+  best: number | null;
+}
+
+/** A search's progress on `metric`, trial by trial: each trial's value and the best so far. */
+export function searchProgress(runs: RunInfo[], metric: string): SearchPoint[] {
+  const higher = higherIsBetter(metric);
+  let best: number | null = null;
+  return [...runs]
+    .sort((a, b) => a.trial - b.trial)
+    .map((run) => {
+      const mean = run.metrics[metric]?.mean;
+      const value = mean !== undefined && Number.isFinite(mean) ? mean : null;
+      if (run.status === "succeeded" && value !== null && (best === null || (higher ? value > best : value < best))) best = value;
+      return { trial: run.trial, run: run.id, status: run.status, value, best };
+    });
 }

@@ -2,7 +2,7 @@
 // clicking, turned into an ExperimentSpec (the same type the TOML files
 // hold), with each parameter field checked against the catalog's domain.
 
-import type { ExperimentSpec, ModelSpec, ParamDomain, ParamSpace, ParamValue, Task, Validation, Search } from "../api/types";
+import type { EarlyStop, ExperimentSpec, ModelSpec, ParamDomain, ParamSpace, ParamValue, Task, Validation, Search } from "../api/types";
 
 export interface ModelChoice {
   model: string;
@@ -18,6 +18,8 @@ export interface SpecForm {
   features: string[];
   validation: Validation;
   search: Search;
+  /** Early stopping of trials (k-fold only). */
+  early_stop?: EarlyStop;
   seed: number;
   parallelism: number;
   models: ModelChoice[];
@@ -125,6 +127,7 @@ export function buildSpec(form: SpecForm, catalog: ModelSpec[]): { spec: Experim
       task: { kind: form.task, target: form.task === "clustering" ? null : form.target, features: form.features },
       validation: form.validation,
       search: form.search,
+      early_stop: form.validation.kind === "k_fold" ? (form.early_stop ?? null) : null,
       models,
       seed: form.seed,
       parallelism: form.parallelism,

@@ -8,7 +8,8 @@ import type { DatasetInfo, ExperimentInfo, ModelSpec, ParamDomain, RunInfo, Task
 import { call, newJobId, onEvent } from "../api/client";
 import { buildSpec, countTrials, parseParam, type ModelChoice, type SpecForm } from "../lib/spec";
 import { formatMs, formatNumber } from "../lib/format";
-import { headlineMetric } from "../lib/compare";
+import { headlineMetric, searchProgress } from "../lib/compare";
+import { Chart, type ChartOption } from "../components/Chart";
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -294,6 +295,7 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
           <label>
             Search
             <select
+              data-testid="experiment-search"
               value={form.search.kind}
               onChange={(e) => {
                 const kind = (e.currentTarget as HTMLSelectElement).value;
@@ -302,7 +304,7 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
                     kind === "random"
                       ? { kind: "random", budget: 10 }
                       : kind === "tpe"
-                        ? { kind: "tpe", budget: 30, startup: 10 }
+                        ? { kind: "tpe", budget: 30, startup: 10, batch: 1 }
                         : { kind: "grid" },
                 });
               }}
@@ -344,7 +346,36 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
                   }}
                 />
               </label>
+              <label title="Trials of a model suggested from the same finished trials: as many as run at once keeps every worker busy">
+                Suggested together
+                <input
+                  type="number"
+                  min={1}
+                  value={form.search.batch}
+                  onInput={(e) => {
+                    const search = form.search;
+                    if (search.kind === "tpe") update({ search: { ...search, batch: Number((e.currentTarget as HTMLInputElement).value) } });
+                  }}
+                />
+              </label>
             </>
+          )}
+          {form.validation.kind === "k_fold" && (
+            <label title="ASHA: at rungs of 1, 3, 9… folds, a trial outside the best third of the trials there stops as pruned">
+              Early stopping
+              <select
+                data-testid="experiment-early-stop"
+                value={form.early_stop ? "asha" : "none"}
+                onChange={(e) =>
+                  update({
+                    early_stop: (e.currentTarget as HTMLSelectElement).value === "asha" ? { kind: "asha", reduction: 3, min_folds: 1 } : undefined,
+                  })
+                }
+              >
+                <option value="none">none</option>
+                <option value="asha">ASHA over folds</option>
+              </select>
+            </label>
           )}
           <label>
             Seed
@@ -397,7 +428,7 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
                   <tr data-testid={`live-run-${run.id}`} data-status={run.status} title={run.error ?? ""}>
                     <td>{run.id}</td>
                     <td>{run.model}</td>
-                    <td class={`status ${run.status}`}>{run.status}</td>
+                    <td class={`status ${run.status}`}>{run.status === "pruned" && run.rung !== null ? `pruned at rung ${run.rung}` : run.status}</td>
                     <td data-testid={`live-progress-${run.id}`}>{progressText(r)}</td>
                     <td>{metric ? formatNumber(run.metrics[metric]?.mean) : ""}</td>
                     <td>{formatMs(run.wall_ms)}</td>
@@ -406,6 +437,7 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
                 })}
               </tbody>
             </table>
+            {metric && live.runs.length > 1 && <SearchProgressChart runs={live.runs.map((r) => r.run)} metric={metric} />}
             {!running && (
               <div class="row">
                 {live.runs.some((r) => ["cancelled", "interrupted", "queued"].includes(r.run.status)) && (
@@ -448,6 +480,33 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
           {experiments.length === 0 && <li class="muted">None yet.</li>}
         </ul>
       </aside>
+    </div>
+  );
+}
+
+/** A search's progress: each trial's score (pruned trials hollow, over the
+ * folds they finished) and the best finished trial so far. */
+function SearchProgressChart(props: { runs: RunInfo[]; metric: string }) {
+  const points = searchProgress(props.runs, props.metric);
+  const finished = points.filter((p) => p.status === "succeeded" && p.value !== null).map((p) => [p.trial, p.value]);
+  const pruned = points.filter((p) => p.status === "pruned" && p.value !== null).map((p) => [p.trial, p.value]);
+  const best = points.filter((p) => p.best !== null).map((p) => [p.trial, p.best]);
+  const option: ChartOption = {
+    title: { text: `Search progress: ${props.metric} by trial`, textStyle: { fontSize: 12 } },
+    legend: { bottom: 0 },
+    grid: { left: 48, right: 16, top: 32, bottom: 48 },
+    tooltip: { trigger: "item" },
+    xAxis: { type: "value", name: "trial", minInterval: 1 },
+    yAxis: { type: "value", scale: true },
+    series: [
+      { name: "best so far", type: "line", step: "end", data: best, symbol: "none" },
+      { name: "finished", type: "scatter", data: finished, symbolSize: 7 },
+      { name: "pruned", type: "scatter", data: pruned, symbol: "emptyCircle", symbolSize: 7, itemStyle: { color: "#8a8f98" } },
+    ],
+  };
+  return (
+    <div data-testid="search-progress" data-pruned={pruned.length} data-best={String(points[points.length - 1]?.best ?? "")}>
+      <Chart option={option} height={220} />
     </div>
   );
 }

@@ -211,3 +211,151 @@ params = { max_depth = { min = 1, max = 12 }, min_samples_split = { min = 2, max
     assert_eq!(metrics(&first), metrics(&second));
     Ok(())
 }
+
+/// TPE with ASHA on the wine regression: trial 0's rung values decide who
+/// goes on, so a weak tree is stopped after one fold.
+const TPE_ASHA_SPEC: &str = r#"
+name = "wine tpe asha"
+seed = 11
+[dataset]
+name = "winequality-red"
+[task]
+kind = "regression"
+target = "quality"
+[validation]
+kind = "k_fold"
+folds = 5
+[search]
+kind = "tpe"
+budget = 14
+startup = 4
+batch = 2
+[early_stop]
+kind = "asha"
+reduction = 3
+[[models]]
+model = "decision_tree_regressor"
+params = { max_depth = { min = 1, max = 14 }, min_samples_split = { min = 2, max = 300, log = true } }
+"#;
+
+#[test]
+fn tpe_with_asha_prunes_the_same_trials_on_one_or_two_workers() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    let one = run(&lab, TPE_ASHA_SPEC, &["--parallelism", "1"])?;
+    let two = run(&lab, TPE_ASHA_SPEC, &["--parallelism", "2"])?;
+    let runs = |v: &Value| v["runs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(runs(&one).len(), 14);
+    let fields = ["trial", "params", "status", "rung", "metrics", "error"];
+    for (a, b) in runs(&one).iter().zip(runs(&two).iter()) {
+        for field in fields {
+            assert_eq!(a[field], b[field], "{field} of trial {}", a["trial"]);
+        }
+    }
+    let all = runs(&one);
+    let pruned: Vec<&Value> = all.iter().filter(|r| r["status"] == "pruned").collect();
+    assert!(!pruned.is_empty(), "nothing was pruned: {one}");
+    for run in &pruned {
+        // Pruned at rung 1 (one fold) or 2 (three folds), saying why, with
+        // the folds it finished, and no model.
+        let rung = run["rung"].as_u64().unwrap_or(0);
+        assert!(rung == 1 || rung == 2, "{run}");
+        let why = run["error"].as_str().unwrap_or("");
+        assert!(why.starts_with(&format!("pruned at rung {rung}")), "{why}");
+        assert!(run["metrics"]["r2"]["mean"].is_f64(), "{run}");
+        let id = run["id"].as_i64().unwrap_or(0);
+        assert!(
+            !lab.join("runs")
+                .join(id.to_string())
+                .join("model.json")
+                .exists()
+        );
+    }
+    // The first trial has nobody to lose to, and startup trials still run
+    // to the end when they are good enough.
+    assert_eq!(runs(&one)[0]["status"], "succeeded");
+    let succeeded = runs(&one)
+        .iter()
+        .filter(|r| r["status"] == "succeeded")
+        .count();
+    assert_eq!(succeeded + pruned.len(), 14, "{one}");
+
+    // A pruned trial never becomes the best, even when its first folds
+    // scored higher than any finished trial's five.
+    let experiment = one["experiment_id"].as_i64().unwrap_or(0).to_string();
+    let compared = datalab(&lab, &["--json", "compare", &experiment]);
+    assert!(compared.status.success(), "{}", stderr(&compared));
+    let compared = json(&compared)?;
+    let candidates = compared["candidates"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let best: Vec<&Value> = candidates.iter().filter(|c| c["best"] == true).collect();
+    assert_eq!(best.len(), 1, "{compared}");
+    assert!(
+        !pruned.iter().any(|r| r["id"] == best[0]["run"]),
+        "{compared}"
+    );
+    let top = all
+        .iter()
+        .filter(|r| r["status"] == "succeeded")
+        .filter_map(|r| r["metrics"]["r2"]["mean"].as_f64())
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(best[0]["score"].as_f64(), Some(top), "{compared}");
+    assert_eq!(candidates.len(), succeeded, "{compared}");
+    Ok(())
+}
+
+#[test]
+fn asha_settings_that_do_not_fit_the_folds_are_refused_before_anything_runs() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    let spec = TPE_ASHA_SPEC.replace("reduction = 3", "reduction = 3\nrungs = 3");
+    let path = lab.join("too-many-rungs.toml");
+    std::fs::write(&path, spec)?;
+    let output = datalab(&lab, &["run", &path.to_string_lossy()]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("early_stop") && message.contains("3 rungs do not fit 5 folds"),
+        "{message}"
+    );
+    let listed = datalab(&lab, &["--json", "experiment", "list"]);
+    assert!(json(&listed)?.as_array().is_some_and(|e| e.is_empty()));
+    Ok(())
+}
+
+#[test]
+fn a_tpe_space_of_one_point_runs_that_point() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    let spec = r#"
+name = "one point"
+[dataset]
+name = "iris"
+[task]
+kind = "classification"
+target = "species"
+[validation]
+kind = "k_fold"
+folds = 3
+[search]
+kind = "tpe"
+budget = 5
+startup = 2
+[[models]]
+model = "decision_tree"
+params = { max_depth = 3 }
+"#;
+    let outcome = run(&lab, spec, &[])?;
+    let runs = outcome["runs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(runs.len(), 5);
+    for run in &runs {
+        assert_eq!(run["status"], "succeeded", "{run}");
+        assert_eq!(run["params"]["max_depth"], 3, "{run}");
+    }
+    Ok(())
+}

@@ -407,3 +407,62 @@ fn runs_from_before_tracking_get_mlflow_ids_and_keep_their_params()
     assert_eq!(created[0].uuid.len(), 32);
     Ok(())
 }
+
+#[test]
+fn the_runs_rebuild_keeps_every_run_and_what_points_at_it() -> Result<(), Box<dyn std::error::Error>>
+{
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(dir.path().join("datasets"))?;
+    {
+        let mut conn = Connection::open(dir.path().join(DATABASE_FILE))?;
+        conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        migrations::migrate_to(&mut conn, 9)?;
+        conn.execute_batch(
+            "INSERT INTO experiments (id, name, dataset_sha256, spec_toml) VALUES (1, 'e', 'abc', 'name = \"e\"');
+             INSERT INTO runs (id, experiment_id, trial, model, params_json, status, summary_json, uuid, name)
+                 VALUES (7, 1, 0, 'knn', '{\"k\":3}', 'succeeded', '{\"accuracy\":{\"mean\":0.9,\"std\":0.0}}',
+                         '0123456789abcdef0123456789abcdef', 'first'),
+                        (8, 1, 1, 'knn', '{\"k\":5}', 'queued', NULL, 'fedcba9876543210fedcba9876543210', NULL);
+             INSERT INTO run_metrics (run_id, fold, name, value) VALUES (7, 0, 'accuracy', 0.9);
+             INSERT INTO run_tags (run_id, key, value) VALUES (7, 'team', 'a');
+             INSERT INTO models (id, name) VALUES (1, 'm');
+             INSERT INTO model_versions (id, model_id, version, run_id, package_dir, manifest_sha256)
+                 VALUES (1, 1, 1, 7, 'models/m/1', 'x');",
+        )?;
+        // A version-9 database refuses the status this build writes.
+        let refused = conn.execute("UPDATE runs SET status = 'pruned' WHERE id = 8", []);
+        assert!(refused.is_err());
+    }
+    let project = Project::open(dir.path())?;
+    assert_eq!(project.schema_version()?, migrations::LATEST);
+    let runs = project.runs_of(datalab_project::ExperimentId(1))?;
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].uuid, "0123456789abcdef0123456789abcdef");
+    assert_eq!(runs[0].name.as_deref(), Some("first"));
+    assert_eq!(runs[0].params_json, "{\"k\":3}");
+    assert_eq!(runs[1].status, datalab_project::RunStatus::Queued);
+    assert_eq!(project.run_metrics(runs[0].id)?.len(), 1);
+    // The queue still works, and a pruned run keeps its rung.
+    let job = job(&project, "job-after-rebuild")?;
+    let claimed = project.claim_next_run(datalab_project::ExperimentId(1), &job)?;
+    assert_eq!(claimed.map(|r| r.id.0), Some(8));
+    project.prune_run(runs[1].id, 1, "pruned at rung 1", 1.0, 1.0, None, &[])?;
+    let pruned = project.run(runs[1].id)?;
+    assert_eq!(pruned.status, datalab_project::RunStatus::Pruned);
+    assert_eq!(pruned.rung, Some(1));
+    // Foreign keys still point at the rebuilt table: deleting the
+    // experiment takes its runs' metrics and tags along, and the registered
+    // version loses its run but stays.
+    let conn = Connection::open(dir.path().join(DATABASE_FILE))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; DELETE FROM experiments WHERE id = 1;")?;
+    let count = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0));
+    assert_eq!(count("SELECT count(*) FROM runs")?, 0);
+    assert_eq!(count("SELECT count(*) FROM run_metrics")?, 0);
+    assert_eq!(count("SELECT count(*) FROM run_tags")?, 0);
+    assert_eq!(
+        count("SELECT count(*) FROM model_versions WHERE run_id IS NULL")?,
+        1
+    );
+    assert_eq!(count("SELECT count(*) FROM pragma_foreign_key_check")?, 0);
+    Ok(())
+}
