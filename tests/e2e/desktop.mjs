@@ -9,9 +9,9 @@
 // E2E_MLFLOW_PYTHON (a python with the mlflow client, for the script that logs
 // into the open app).
 
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Session, request as webdriver, waitFor } from "./webdriver.mjs";
 
 const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
@@ -382,35 +382,84 @@ async function main() {
     // at a rung of their folds end as pruned, and the search-progress chart shows each
     // trial with the best finished one so far (never a pruned one).
     await session.click('[data-testid="nav-experiments"]');
-    await session.choose('[data-testid="experiment-dataset"]', "winequality-red");
-    await session.choose('[data-testid="experiment-task"]', "regression");
-    await session.choose('[data-testid="experiment-target"]', "quality");
-    await session.click('[data-testid="model-decision_tree_regressor"]');
-    await session.type('[data-testid="param-decision_tree_regressor-max_depth"]', "1..14");
-    await session.type('[data-testid="param-decision_tree_regressor-min_samples_split"]', "2..300 log");
+    await session.choose('[data-testid="experiment-dataset"]', "penguins");
+    await session.choose('[data-testid="experiment-target"]', "species");
+    for (const model of ["random_forest", "decision_tree"]) {
+      const checked = await session.run(`return document.querySelector('[data-testid="model-${model}"]').checked`);
+      if (checked !== (model === "decision_tree")) await session.click(`[data-testid="model-${model}"]`);
+    }
+    // Trees from one level to twelve, split only above 2 to 200 rows: some weak enough to prune.
+    await session.type('[data-testid="param-decision_tree-max_depth"]', "1..12");
+    await session.type('[data-testid="param-decision_tree-min_samples_split"]', "2..200 log");
     await session.choose('[data-testid="experiment-search"]', "tpe");
     await session.choose('[data-testid="experiment-early-stop"]', "asha");
     const tpeLaunch = await session.text('[data-testid="launch"]');
     if (!tpeLaunch.includes("30 trials")) throw new Error(`the TPE launch button says '${tpeLaunch}'`);
     await session.click('[data-testid="launch"]');
-    const ended = await waitFor("every TPE trial to end", async () => {
+    const tpeEnded = await waitFor("every TPE trial to end", async () => {
       const s = await session.run(
         `return [...document.querySelectorAll('[data-testid^="live-run-"]')].map(r => r.dataset.status)`,
       );
       if (s.length !== 30 || s.some((x) => ["queued", "running"].includes(x))) return null;
       return s;
     }, 180_000);
-    const prunedRuns = ended.filter((x) => x === "pruned").length;
-    if (prunedRuns === 0 || ended.some((x) => !["succeeded", "pruned"].includes(x))) {
-      throw new Error(`the TPE sweep ended as ${ended.join(", ")}`);
+    const prunedRuns = tpeEnded.filter((x) => x === "pruned").length;
+    if (prunedRuns === 0 || tpeEnded.some((x) => !["succeeded", "pruned"].includes(x))) {
+      throw new Error(`the TPE sweep ended as ${tpeEnded.join(", ")}`);
     }
     const progress = await session.run(
       `const c = document.querySelector('[data-testid="search-progress"]'); return c ? [Number(c.dataset.pruned), Number(c.dataset.best)] : null;`,
     );
-    if (!progress || progress[0] !== prunedRuns || !(progress[1] > 0.2)) throw new Error(`the search progress says ${JSON.stringify(progress)} with ${prunedRuns} pruned`);
-    console.log(`e2e: TPE with ASHA pruned ${prunedRuns} of 30 trials; best r2 ${progress[1]}`);
+    if (!progress || progress[0] !== prunedRuns || !(progress[1] > 0.9)) throw new Error(`the search progress says ${JSON.stringify(progress)} with ${prunedRuns} pruned`);
+    console.log(`e2e: TPE with ASHA pruned ${prunedRuns} of 30 trials; best accuracy ${progress[1]}`);
     await session.run(`document.querySelector('[data-testid="search-progress"]').scrollIntoView();`);
     await session.screenshot("search-progress");
+
+    // 15. A spec across datasets, run by the CLI on the open project (as a script would),
+    // shown in the window: models × datasets with their ranks, the Friedman test and the
+    // critical-difference diagram.
+    const cli = join(dirname(app), "datalab");
+    const lab = (args) => execFileSync(cli, ["--project", project, ...args], { encoding: "utf8" });
+    lab(["dataset", "import", join(repo, "assets/datasets/iris.csv")]);
+    const studySpec = join(out, "study.toml");
+    writeFileSync(
+      studySpec,
+      [
+        'name = "across datasets"',
+        "[task]",
+        'kind = "classification"',
+        "[validation]",
+        'kind = "k_fold"',
+        "folds = 3",
+        "[[datasets]]",
+        'name = "iris"',
+        'target = "species"',
+        "[[datasets]]",
+        'name = "penguins"',
+        'target = "species"',
+        "[[models]]",
+        'model = "decision_tree"',
+        "params = { max_depth = [1, 3] }",
+        "[[models]]",
+        'model = "gaussian_nb"',
+        "",
+      ].join("\n"),
+    );
+    lab(["run", studySpec]);
+    // The page lists studies when it loads: leave and come back.
+    await session.click('[data-testid="nav-runs"]');
+    await session.click('[data-testid="nav-experiments"]');
+    await session.click('[data-testid="study-across datasets"]');
+    await session.waitFor('[data-testid="study-comparison"]');
+    const studyTable = await session.text('[data-testid="study-table"]');
+    if (!studyTable.includes("iris") || !studyTable.includes("penguins") || !studyTable.includes("mean rank")) {
+      throw new Error(`the study table says '${studyTable}'`);
+    }
+    const studyTest = await session.text('[data-testid="study-test"]');
+    if (!studyTest.includes("Friedman over 2 datasets") || !studyTest.includes("critical difference")) throw new Error(`the study says '${studyTest}'`);
+    await session.waitFor('[data-testid="cd-diagram"]');
+    await session.run(`document.querySelector('[data-testid="study-comparison"]').scrollIntoView();`);
+    await session.screenshot("study");
     console.log("e2e: every step passed");
   } catch (error) {
     await session.screenshot("failure").catch(() => {});

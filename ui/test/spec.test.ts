@@ -69,6 +69,12 @@ describe("buildSpec", () => {
     ]);
     expect(countTrials(form())).toBe(8);
   });
+  it("counts a random or TPE search's budget once, shared by its models", () => {
+    const two = { ...form(), models: [{ model: "decision_tree", params: {} }, { model: "logistic_regression", params: {} }] };
+    expect(countTrials({ ...two, search: { kind: "random", budget: 10 } })).toBe(10);
+    expect(countTrials({ ...two, search: { kind: "tpe", budget: 30, startup: 10, batch: 1 } })).toBe(30);
+    expect(countTrials({ ...two, models: [], search: { kind: "tpe", budget: 30, startup: 10, batch: 1 } })).toBe(0);
+  });
   it("lists every wrong field", () => {
     const built = buildSpec(
       form({ target: null, models: [{ model: "linear_regression", params: {} }, { model: "decision_tree", params: { max_depth: "-1" } }] }),

@@ -26,7 +26,7 @@ fn max_trials() -> u64 {
         .unwrap_or(MAX_TRIALS)
 }
 
-fn spec_error(error: SpecError) -> ApiError {
+pub(crate) fn spec_error(error: SpecError) -> ApiError {
     let field = match &error {
         SpecError::TooManyTrials { .. } => Some("search".to_string()),
         SpecError::Field { field, .. } => Some(field.clone()),
@@ -126,6 +126,12 @@ pub fn create_experiment(
     project: &Project,
     spec: &ExperimentSpec,
 ) -> Result<ExperimentDetail, ApiError> {
+    if !spec.datasets.is_empty() {
+        return Err(ApiError::invalid_field(
+            "datasets",
+            "a spec with [[datasets]] runs one experiment per dataset: run it with `datalab run SPEC` (run_study)",
+        ));
+    }
     let trials = trials_of(spec)?;
     let data = ExperimentData::load(project, spec)?;
     // The folds must fit the rows (5 folds of 3 rows cannot): refused now, not in every run.

@@ -47,6 +47,11 @@ impl<'a> JobContext<'a> {
         self
     }
 
+    /// Whether the caller asked to stop (Ctrl-C, a closed window).
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Runs `work` as a job described by `spec` (see [`datalab_lab::run_job`]).
     pub fn run<T>(
         &self,

@@ -31,6 +31,7 @@ mod run_compare;
 pub mod runs;
 pub mod serving;
 pub mod storage;
+pub mod studies;
 pub mod tracking;
 mod typescript;
 pub mod vendors;
@@ -88,6 +89,7 @@ pub use storage::{
     AddStorageRequest, FetchRequest, PublishRequest, StorageTargetInfo, add_storage, fetch_model,
     list_published, list_storage, publish_model, test_storage,
 };
+pub use studies::{DatasetComparison, StudyOutcome, compare_datasets, run_study};
 pub use vendors::{
     AddVendorRequest, VendorInfo, VendorTest, add_vendor, list_vendors, remove_vendor, test_vendor,
 };

@@ -166,6 +166,13 @@ pub struct ListRunsRequest {
     pub experiment: Option<ExperimentId>,
 }
 
+/// A study, by the name of its spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct StudyRef {
+    /// The multi-dataset spec's `name`.
+    pub study: String,
+}
+
 /// Runs to compare.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CompareRunsRequest {
@@ -340,6 +347,12 @@ operations! {
     metric_history(crate::runs::MetricHistoryRequest) -> crate::runs::MetricHistory => |cx, r| crate::runs::metric_history(&cx.session.open()?, &r);
     /// A run's confusion matrix and curves, downsampled for drawing.
     run_charts(RunRef) -> crate::charts::RunCharts => |cx, r| crate::charts::run_charts(&cx.session.open()?, r.run);
+    /// Runs a spec with `[[datasets]]`: one experiment per dataset, then the models compared across them.
+    run_study(CreateExperimentRequest) -> crate::StudyOutcome => |cx, r| crate::run_study(&cx.session.open()?, &r.spec, None, &cx.jobs());
+    /// The project's studies (multi-dataset specs run), by name.
+    list_studies(Empty) -> Vec<String> => |cx, _r| crate::studies::list_studies(&cx.session.open()?);
+    /// A study's models × datasets: ranks, Friedman, Nemenyi's critical difference.
+    compare_datasets(StudyRef) -> crate::DatasetComparison => |cx, r| crate::compare_datasets(&cx.session.open()?, &r.study);
     /// Runs side by side on one metric, with the corrected resampled t-test.
     compare_runs(CompareRunsRequest) -> RunComparison => |cx, r| crate::compare_runs(&cx.session.open()?, &r.runs, r.metric.as_deref());
     /// Promotes a succeeded run to the next version of a model, with its package.

@@ -77,8 +77,16 @@ pub enum Command {
     #[command(subcommand)]
     Evaluations(EvaluationsCommand),
     /// Local runs and vendor evaluations of an experiment side by side:
-    /// metrics, latency, cost, and whether each meets the agreements.
-    Compare { experiment: i64 },
+    /// metrics, latency, cost, and whether each meets the agreements; or,
+    /// with `--datasets STUDY`, the models of a multi-dataset spec across
+    /// its datasets: ranks, the Friedman test and Nemenyi's critical difference.
+    Compare {
+        #[arg(required_unless_present = "datasets", conflicts_with = "datasets")]
+        experiment: Option<i64>,
+        /// A multi-dataset spec's name (its `name`).
+        #[arg(long, value_name = "STUDY")]
+        datasets: Option<String>,
+    },
     /// What a chosen model must meet; without options, shows them.
     Agreements(AgreementArgs),
     /// Serve a model over HTTP (Open Inference Protocol v2 and MLflow

@@ -437,6 +437,17 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
                 )?,
                 (None, Some(path)) => {
                     let spec = read_spec(&path)?;
+                    if !spec.datasets.is_empty() {
+                        let study = api::run_study(&project, &spec, parallelism, &progress.jobs())?;
+                        out.study_outcome(&study)?;
+                        if progress.interrupted() {
+                            return Err(ApiError::new(
+                                ErrorCode::Cancelled,
+                                "interrupted: `datalab run --experiment ID` resumes each dataset's experiment",
+                            ));
+                        }
+                        return Ok(());
+                    }
                     if let Some((id, unfinished)) = api::resumable_experiment(&project, &spec)? {
                         eprintln!(
                             "note: experiment {id} has this spec with {unfinished} runs not finished; \
@@ -512,7 +523,16 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
             progress,
         ),
         Command::Evaluations(command) => vendors::evaluations(&open(&cli.project)?, command, &out),
-        Command::Compare { experiment } => vendors::compare(&open(&cli.project)?, experiment, &out),
+        Command::Compare {
+            experiment,
+            datasets,
+        } => match (experiment, datasets) {
+            (_, Some(study)) => {
+                out.dataset_comparison(&api::compare_datasets(&open(&cli.project)?, &study)?)
+            }
+            (Some(experiment), None) => vendors::compare(&open(&cli.project)?, experiment, &out),
+            (None, None) => Err(invalid("give an experiment, or --datasets STUDY".into())),
+        },
         Command::Agreements(args) => vendors::agreements(&open(&cli.project)?, args, &out),
         Command::Ui {
             serve,

@@ -377,6 +377,98 @@ impl Output {
         self.runs(&runs)
     }
 
+    /// Each dataset's experiment, what could not run, then the comparison.
+    pub fn study_outcome(&self, study: &datalab_api::StudyOutcome) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(study);
+        }
+        for dataset in &study.datasets {
+            match (&dataset.outcome, &dataset.error) {
+                (Some(outcome), _) => self.experiment_outcome(outcome)?,
+                (None, Some(error)) => {
+                    eprintln!("error: {}: {}", dataset.dataset, error.message);
+                }
+                (None, None) => {}
+            }
+        }
+        self.dataset_comparison(&study.comparison)
+    }
+
+    /// Models × datasets with mean ranks, and the tests over them.
+    pub fn dataset_comparison(&self, c: &datalab_api::DatasetComparison) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(c);
+        }
+        println!(
+            "Study '{}': {} ({}), each model's best finished trial per dataset",
+            c.study,
+            c.metric,
+            if c.higher_is_better {
+                "higher is better"
+            } else {
+                "lower is better"
+            }
+        );
+        let mut header = vec!["dataset".to_string()];
+        header.extend(c.models.iter().cloned());
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let mut t = table(&header);
+        let used = c.test.as_ref().map(|test| &test.ranks);
+        let mut used_row = 0;
+        for (row, dataset) in c.scores.iter().zip(&c.datasets) {
+            let complete = row.iter().all(Option::is_some);
+            let ranks = if complete {
+                used_row += 1;
+                used.and_then(|r| r.get(used_row - 1))
+            } else {
+                None
+            };
+            let mut cells = vec![Cell::new(&dataset.name)];
+            for (index, score) in row.iter().enumerate() {
+                let text = match (score, ranks.and_then(|r| r.get(index))) {
+                    (Some(s), Some(rank)) => format!("{s:.4} ({rank})"),
+                    (Some(s), None) => format!("{s:.4}"),
+                    (None, _) => "-".to_string(),
+                };
+                cells.push(Cell::new(text));
+            }
+            t.add_row(cells);
+        }
+        if let Some(test) = &c.test {
+            let mut cells = vec![Cell::new("mean rank")];
+            cells.extend(test.mean_ranks.iter().map(|r| Cell::new(format!("{r:.3}"))));
+            t.add_row(cells);
+        }
+        println!("{t}");
+        if let Some(test) = &c.test {
+            println!(
+                "Friedman over {} datasets: χ² = {:.3}, p = {:.4}; Iman–Davenport F = {:.3}, p = {:.4}.",
+                test.datasets_used,
+                test.friedman_chi2,
+                test.friedman_p,
+                test.iman_davenport_f,
+                test.iman_davenport_p
+            );
+            println!(
+                "Nemenyi critical difference at α = {}: {:.3}.",
+                test.alpha, test.critical_difference
+            );
+            if c.differences.is_empty() {
+                println!("No two models' mean ranks differ by that much.");
+            }
+            for d in &c.differences {
+                println!(
+                    "{} ranks better than {} (by {:.3}).",
+                    d.better, d.worse, d.difference
+                );
+            }
+        }
+        if let Some(note) = &c.note {
+            println!("note: {note}");
+        }
+        Ok(())
+    }
+
     pub fn jobs(&self, jobs: &[JobInfo]) -> Result<(), ApiError> {
         if self.json {
             return print_json(&jobs);

@@ -138,20 +138,16 @@ impl Rungs {
             .collect();
         let loss = self.loss_at(trial, rung).unwrap_or(f64::NAN);
         let goes_on = early_stop::goes_on(loss, &earlier, self.reduction);
-        let mut all: Vec<f64> = earlier.iter().copied().filter(|l| !l.is_nan()).collect();
-        all.push(loss);
-        all.sort_by(f64::total_cmp);
-        let keep = (all.len() / self.reduction.max(1) as usize).max(1);
-        let cut = all.get(keep - 1).copied().unwrap_or(f64::NAN);
+        let cut = early_stop::Cut::of(loss, &earlier, self.reduction);
         let why = format!(
             "pruned at rung {} ({} of its folds): {} {:.4}, outside the best {} of the {} trials that reached it (needed {:.4})",
             rung + 1,
             self.at[rung],
             self.metric,
             self.sign * loss,
-            keep,
-            all.len(),
-            self.sign * cut
+            cut.keep,
+            cut.of,
+            self.sign * cut.loss
         );
         Verdict {
             trial,

@@ -112,14 +112,30 @@ fn join(values: &[usize]) -> String {
 /// the `max(1, n / reduction)`-th best of all `n` including itself. A loss
 /// that is not a number never goes on.
 pub fn goes_on(loss: f64, earlier: &[f64], reduction: u32) -> bool {
-    if loss.is_nan() {
-        return false;
+    !loss.is_nan() && loss <= Cut::of(loss, earlier, reduction).loss
+}
+
+/// Where a rung cuts: the `keep` best of `of` trials (itself included) go
+/// on, and the worst of them had `loss`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cut {
+    pub keep: usize,
+    pub of: usize,
+    pub loss: f64,
+}
+
+impl Cut {
+    pub fn of(loss: f64, earlier: &[f64], reduction: u32) -> Cut {
+        let mut all: Vec<f64> = earlier.iter().copied().filter(|l| !l.is_nan()).collect();
+        all.push(loss);
+        all.sort_by(f64::total_cmp);
+        let keep = (all.len() / reduction.max(1) as usize).max(1);
+        Cut {
+            keep,
+            of: all.len(),
+            loss: all.get(keep - 1).copied().unwrap_or(f64::NAN),
+        }
     }
-    let mut all: Vec<f64> = earlier.iter().copied().filter(|l| !l.is_nan()).collect();
-    all.push(loss);
-    all.sort_by(f64::total_cmp);
-    let keep = (all.len() / reduction.max(1) as usize).max(1);
-    loss <= all[keep - 1]
 }
 
 #[cfg(test)]

@@ -15,7 +15,13 @@ pub struct ExperimentSpec {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// The dataset (empty when the spec names several in `datasets`).
+    #[serde(default)]
     pub dataset: DatasetRef,
+    /// Several datasets of the same task, each run with the same models and
+    /// validation (`[[datasets]]`); compared by ranks (`ranks`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub datasets: Vec<StudyDataset>,
     pub task: TaskSpec,
     pub validation: Validation,
     #[serde(default)]
@@ -36,13 +42,27 @@ fn default_seed() -> u64 {
 }
 
 /// Which dataset, by name, and optionally the exact snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetRef {
     pub name: String,
     /// The snapshot's SHA-256: when given, running against other data is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+}
+
+/// One dataset of a multi-dataset spec, with its own target and features
+/// when they differ from the spec's `task`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct StudyDataset {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -308,6 +328,44 @@ impl ExperimentSpec {
 
     /// Checks what the types alone cannot: models exist and fit the task, values are in range.
     pub fn check(&self) -> Result<(), SpecError> {
+        match (self.dataset.name.is_empty(), self.datasets.is_empty()) {
+            (true, true) => {
+                return Err(field_error(
+                    "dataset",
+                    "no dataset: add [dataset] name = \"...\", or several [[datasets]] tables",
+                ));
+            }
+            (false, false) => {
+                return Err(field_error(
+                    "datasets",
+                    "name one [dataset] or several [[datasets]], not both",
+                ));
+            }
+            _ => {}
+        }
+        for (index, entry) in self.datasets.iter().enumerate() {
+            if entry.name.trim().is_empty() {
+                return Err(field_error(
+                    format!("datasets[{index}].name"),
+                    "a dataset needs its name",
+                ));
+            }
+            if self.datasets[..index].iter().any(|e| e.name == entry.name) {
+                return Err(field_error(
+                    format!("datasets[{index}].name"),
+                    format!("'{}' is named twice", entry.name),
+                ));
+            }
+        }
+        if !self.datasets.is_empty() {
+            // Each dataset's spec is checked as it would run.
+            for index in 0..self.datasets.len() {
+                if let Some(one) = self.for_dataset(index) {
+                    one.check()?;
+                }
+            }
+            return Ok(());
+        }
         if self.models.is_empty() {
             return Err(SpecError::Invalid(
                 "no models: add at least one [[models]] table".into(),
@@ -508,6 +566,26 @@ impl ExperimentSpec {
             }
         }
         Ok(())
+    }
+
+    /// The spec of one dataset of a multi-dataset spec: the same models,
+    /// validation, search and seed, with that dataset's target and features.
+    pub fn for_dataset(&self, index: usize) -> Option<ExperimentSpec> {
+        let entry = self.datasets.get(index)?;
+        let mut one = self.clone();
+        one.name = format!("{} · {}", self.name, entry.name);
+        one.dataset = DatasetRef {
+            name: entry.name.clone(),
+            sha256: entry.sha256.clone(),
+        };
+        if entry.target.is_some() {
+            one.task.target = entry.target.clone();
+        }
+        if !entry.features.is_empty() {
+            one.task.features = entry.features.clone();
+        }
+        one.datasets = Vec::new();
+        Some(one)
     }
 
     /// The fold counts at which early stopping compares trials (none

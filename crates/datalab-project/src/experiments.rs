@@ -293,6 +293,33 @@ impl Project {
         )
     }
 
+    /// The values tag `key` has on active experiments, each once, in the
+    /// order they first appeared.
+    pub fn experiment_tag_values(&self, key: &str) -> Result<Vec<String>, ProjectError> {
+        self.query_all(
+            "SELECT t.value FROM experiment_tags t JOIN experiments e ON e.id = t.experiment_id \
+             WHERE t.key = ?1 AND e.lifecycle_stage = 'active' GROUP BY t.value ORDER BY min(e.id)",
+            [key],
+            |row| row.get(0),
+        )
+    }
+
+    /// The active experiments whose tag `key` is `value`, oldest first.
+    pub fn experiments_tagged(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<ExperimentRecord>, ProjectError> {
+        self.query_all(
+            &format!(
+                "SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE lifecycle_stage = 'active' AND id IN \
+                 (SELECT experiment_id FROM experiment_tags WHERE key = ?1 AND value = ?2) ORDER BY id"
+            ),
+            rusqlite::params![key, value],
+            experiment_from_row,
+        )
+    }
+
     pub fn runs_of(&self, experiment: ExperimentId) -> Result<Vec<RunRecord>, ProjectError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE experiment_id = ?1 ORDER BY trial");
         self.query_all(&sql, [experiment], run_from_row)

@@ -511,7 +511,11 @@ mod tests {
     fn statuses_become_data_lab_statuses() {
         assert_eq!(
             one("attributes.status = 'KILLED'").operand,
-            Operand::List(vec!["cancelled".into(), "interrupted".into()])
+            Operand::List(vec![
+                "cancelled".into(),
+                "interrupted".into(),
+                "pruned".into()
+            ])
         );
         let not_finished = one("attributes.status != 'FINISHED'");
         assert_eq!(not_finished.comparison, Comparison::NotIn);

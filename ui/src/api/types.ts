@@ -430,7 +430,16 @@ label: string, task: Task, higher_is_better: boolean,
  */
 headline: boolean, };
 
-export type ExperimentSpec = { name: string, description: string, dataset: DatasetRef, task: TaskSpec, validation: Validation, search: Search, 
+export type ExperimentSpec = { name: string, description: string, 
+/**
+ * The dataset (empty when the spec names several in `datasets`).
+ */
+dataset: DatasetRef, 
+/**
+ * Several datasets of the same task, each run with the same models and
+ * validation (`[[datasets]]`); compared by ranks (`ranks`).
+ */
+datasets?: Array<StudyDataset>, task: TaskSpec, validation: Validation, search: Search, 
 /**
  * Stops trials whose first folds already rank them out (ASHA).
  */
@@ -471,6 +480,8 @@ min_folds: number,
  * At most this many rungs (all that fit below the folds when unset).
  */
 rungs?: number | null, };
+
+export type StudyDataset = { name: string, sha256?: string | null, target?: string | null, features?: Array<string>, };
 
 export type ModelSearch = { 
 /**
@@ -532,6 +543,134 @@ runs: Array<RunId>,
  * The metric (default: accuracy, R² or silhouette).
  */
 metric: string | null, };
+
+export type StudyRef = { 
+/**
+ * The multi-dataset spec's `name`.
+ */
+study: string, };
+
+export type StudyOutcome = { 
+/**
+ * The spec's name, the study's.
+ */
+study: string, 
+/**
+ * Each dataset's experiment, in the spec's order.
+ */
+datasets: Array<StudyDatasetOutcome>, 
+/**
+ * Models × datasets, ranked and tested.
+ */
+comparison: DatasetComparison, };
+
+export type StudyDatasetOutcome = { 
+/**
+ * The dataset's name.
+ */
+dataset: string, 
+/**
+ * Its experiment, when it could be made.
+ */
+outcome: ExperimentOutcome | null, 
+/**
+ * Why it could not run (a missing target, a wrong type): the others go on.
+ */
+error: ApiError | null, };
+
+export type DatasetComparison = { 
+/**
+ * The study's name.
+ */
+study: string, 
+/**
+ * The task's headline metric, which the models are ranked by.
+ */
+metric: string, 
+/**
+ * Its direction.
+ */
+higher_is_better: boolean, 
+/**
+ * The models, in the spec's order.
+ */
+models: Array<string>, 
+/**
+ * The datasets, in the spec's order.
+ */
+datasets: Array<ComparedDataset>, 
+/**
+ * `scores[dataset][model]`: the best succeeded trial's mean (None: no trial succeeded).
+ */
+scores: Array<Array<number | null>>, 
+/**
+ * The runs those scores come from.
+ */
+runs: Array<Array<RunId | null>>, 
+/**
+ * Ranks, Friedman and Nemenyi, over the datasets where every model has a score.
+ */
+test: RankTest | null, 
+/**
+ * Pairs Nemenyi's test separates at the test's level.
+ */
+differences: Array<RankDifference>, 
+/**
+ * Why there is no test, or what it left out.
+ */
+note: string | null, };
+
+export type ComparedDataset = { 
+/**
+ * The dataset's name.
+ */
+name: string, 
+/**
+ * Its newest experiment in the study.
+ */
+experiment: ExperimentId, };
+
+export type RankDifference = { 
+/**
+ * The model with the lower (better) mean rank.
+ */
+better: string, 
+/**
+ * The other.
+ */
+worse: string, 
+/**
+ * How far apart their mean ranks are.
+ */
+difference: number, };
+
+export type RankTest = { 
+/**
+ * Datasets the test used (those where every model has a score).
+ */
+datasets_used: number, 
+/**
+ * Each used dataset's ranks, in model order (1 is best).
+ */
+ranks: Array<Array<number>>, 
+/**
+ * Each model's mean rank over the used datasets.
+ */
+mean_ranks: Array<number>, 
+/**
+ * Friedman's statistic, χ² with k − 1 degrees of freedom.
+ */
+friedman_chi2: number, friedman_p: number, 
+/**
+ * Iman and Davenport's F form of it, less conservative (Demšar's choice),
+ * with k − 1 and (k − 1)(n − 1) degrees of freedom.
+ */
+iman_davenport_f: number, iman_davenport_p: number, 
+/**
+ * Two models whose mean ranks differ by at least this differ at `alpha`
+ * (Nemenyi's test).
+ */
+critical_difference: number, alpha: number, };
 
 export type CancelRunsRequest = { 
 /**
@@ -1678,6 +1817,12 @@ export interface Operations {
   metric_history: { request: MetricHistoryRequest; response: MetricHistory };
   /** A run's confusion matrix and curves, downsampled for drawing. */
   run_charts: { request: RunRef; response: RunCharts };
+  /** Runs a spec with `[[datasets]]`: one experiment per dataset, then the models compared across them. */
+  run_study: { request: CreateExperimentRequest; response: StudyOutcome };
+  /** The project's studies (multi-dataset specs run), by name. */
+  list_studies: { request: Empty; response: Array<string> };
+  /** A study's models × datasets: ranks, Friedman, Nemenyi's critical difference. */
+  compare_datasets: { request: StudyRef; response: DatasetComparison };
   /** Runs side by side on one metric, with the corrected resampled t-test. */
   compare_runs: { request: CompareRunsRequest; response: RunComparison };
   /** Promotes a succeeded run to the next version of a model, with its package. */
@@ -1735,7 +1880,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [

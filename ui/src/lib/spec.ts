@@ -81,7 +81,8 @@ export function parseParam(text: string, domain: ParamDomain): Parsed {
 
 /** How many trials a grid search gives (random search: its budget per model). */
 export function countTrials(form: SpecForm): number {
-  if (form.search.kind === "random") return form.search.budget * form.models.length;
+  // A budget is the whole search's, shared by the models in turn (as the spec runs it).
+  if (form.search.kind === "random" || form.search.kind === "tpe") return form.models.length === 0 ? 0 : form.search.budget;
   let total = 0;
   for (const choice of form.models) {
     let product = 1;

@@ -10,6 +10,8 @@ import { buildSpec, countTrials, parseParam, type ModelChoice, type SpecForm } f
 import { formatMs, formatNumber } from "../lib/format";
 import { headlineMetric, searchProgress } from "../lib/compare";
 import { Chart, type ChartOption } from "../components/Chart";
+import { StudyComparison } from "../components/StudyComparison";
+import type { DatasetComparison } from "../api/types";
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -479,6 +481,7 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
           ))}
           {experiments.length === 0 && <li class="muted">None yet.</li>}
         </ul>
+        <Studies refresh={experiments.length} />
       </aside>
     </div>
   );
@@ -507,6 +510,43 @@ function SearchProgressChart(props: { runs: RunInfo[]; metric: string }) {
   return (
     <div data-testid="search-progress" data-pruned={pruned.length} data-best={String(points[points.length - 1]?.best ?? "")}>
       <Chart option={option} height={220} />
+    </div>
+  );
+}
+
+/** The project's studies (specs with [[datasets]]): pick one to see its
+ * models ranked across its datasets. */
+function Studies(props: { refresh: number }) {
+  const [studies, setStudies] = useState<string[]>([]);
+  const [shown, setShown] = useState<DatasetComparison | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    call("list_studies", {})
+      .then(setStudies)
+      .catch((e: unknown) => setError(message(e)));
+  }, [props.refresh]);
+  if (studies.length === 0 && !error) return null;
+  const show = (study: string) =>
+    call("compare_datasets", { study })
+      .then((c) => {
+        setShown(c);
+        setError(null);
+      })
+      .catch((e: unknown) => setError(message(e)));
+  return (
+    <div data-testid="studies">
+      <h2>Across datasets</h2>
+      <ul class="list">
+        {studies.map((study) => (
+          <li>
+            <button class="link" data-testid={`study-${study}`} onClick={() => void show(study)}>
+              {study}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {error && <p class="error">{error}</p>}
+      {shown && <StudyComparison comparison={shown} />}
     </div>
   );
 }

@@ -134,3 +134,20 @@ pub fn peak_resident_mib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())?;
     Some(kib / 1024)
 }
+
+/// Writes `spec` (TOML) into the project `lab` and runs it with `--json`
+/// and `extra` arguments; the run must succeed. Its outcome, as JSON.
+pub fn run_spec(
+    lab: &Path,
+    spec: &str,
+    extra: &[&str],
+) -> Result<Value, Box<dyn std::error::Error>> {
+    let path = lab.join(format!("spec-{}.toml", spec.len()));
+    std::fs::write(&path, spec)?;
+    let path = path.to_string_lossy().to_string();
+    let mut args = vec!["--json", "run", path.as_str()];
+    args.extend_from_slice(extra);
+    let output = datalab(lab, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    json(&output)
+}

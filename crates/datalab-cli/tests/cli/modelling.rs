@@ -2,22 +2,10 @@
 //! reproducible bit for bit whatever the parallelism, a categorical column
 //! with 100,000 levels, and a row-number column kept out of the features.
 
-use crate::common::{TestResult, datalab, json, stderr};
+use crate::common::{TestResult, datalab, json, run_spec as run, stderr};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::Path;
-
-fn run(lab: &Path, spec: &str, extra: &[&str]) -> Result<Value, Box<dyn std::error::Error>> {
-    let path = lab.join(format!("spec-{}.toml", spec.len()));
-    std::fs::write(&path, spec)?;
-    let mut args = vec!["--json", "run"];
-    let path = path.to_string_lossy().to_string();
-    args.push(&path);
-    args.extend_from_slice(extra);
-    let output = datalab(lab, &args);
-    assert!(output.status.success(), "{}", stderr(&output));
-    json(&output)
-}
 
 fn model_json(lab: &Path, run: &Value) -> Result<String, Box<dyn std::error::Error>> {
     let id = run["id"].as_i64().unwrap_or(0);
@@ -357,5 +345,159 @@ params = { max_depth = 3 }
         assert_eq!(run["status"], "succeeded", "{run}");
         assert_eq!(run["params"]["max_depth"], 3, "{run}");
     }
+    Ok(())
+}
+
+/// The ranks of `scores` (1 for the best, ties sharing their mean), as a
+/// person would count them.
+fn hand_ranks(scores: &[f64]) -> Vec<f64> {
+    scores
+        .iter()
+        .map(|&s| {
+            let better = scores.iter().filter(|&&o| o > s).count() as f64;
+            let tied = scores.iter().filter(|&&o| o == s).count() as f64;
+            better + (tied + 1.0) / 2.0
+        })
+        .collect()
+}
+
+#[test]
+fn a_spec_across_datasets_ranks_its_models_and_tests_the_ranks() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    let spec = r#"
+name = "three datasets"
+[task]
+kind = "classification"
+[validation]
+kind = "k_fold"
+folds = 3
+[[datasets]]
+name = "iris"
+target = "species"
+[[datasets]]
+name = "penguins"
+target = "species"
+[[datasets]]
+name = "diabetes"
+target = "no_such_column"
+[[datasets]]
+name = "winequality-red"
+target = "quality"
+[[models]]
+model = "decision_tree"
+params = { max_depth = [1, 3] }
+[[models]]
+model = "gaussian_nb"
+[[models]]
+model = "logistic_regression"
+"#;
+    let outcome = run(&lab, spec, &[])?;
+    let datasets = outcome["datasets"].as_array().cloned().unwrap_or_default();
+    assert_eq!(datasets.len(), 4);
+    // The dataset without its target fails with a message naming it; the others ran.
+    let diabetes = &datasets[2];
+    assert!(diabetes["outcome"].is_null(), "{diabetes}");
+    let message = diabetes["error"]["message"].as_str().unwrap_or("");
+    assert!(message.contains("no_such_column"), "{message}");
+    for ran in [&datasets[0], &datasets[1], &datasets[3]] {
+        let runs = ran["outcome"]["runs"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(runs.len(), 4, "{ran}");
+        assert!(runs.iter().all(|r| r["status"] == "succeeded"), "{ran}");
+    }
+
+    let comparison = &outcome["comparison"];
+    assert_eq!(comparison["metric"], "accuracy");
+    let models: Vec<&str> = comparison["models"]
+        .as_array()
+        .map(|m| m.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        models,
+        ["decision_tree", "gaussian_nb", "logistic_regression"]
+    );
+    let names: Vec<&str> = comparison["datasets"]
+        .as_array()
+        .map(|d| d.iter().filter_map(|d| d["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["iris", "penguins", "winequality-red"]);
+    // Each cell is the model's best trial on that dataset, as its runs say.
+    let scores: Vec<Vec<f64>> = comparison["scores"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|row| {
+                    row.as_array()
+                        .map(|r| r.iter().filter_map(Value::as_f64).collect())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for (row, ran) in scores
+        .iter()
+        .zip([&datasets[0], &datasets[1], &datasets[3]])
+    {
+        assert_eq!(row.len(), 3);
+        let runs = ran["outcome"]["runs"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for (model, score) in models.iter().zip(row) {
+            let best = runs
+                .iter()
+                .filter(|r| r["model"] == *model)
+                .filter_map(|r| r["metrics"]["accuracy"]["mean"].as_f64())
+                .fold(f64::NEG_INFINITY, f64::max);
+            assert_eq!(*score, best, "{model}");
+        }
+    }
+    // Ranks, mean ranks and Friedman's statistic, counted by hand.
+    let test = &comparison["test"];
+    assert_eq!(test["datasets_used"], 3);
+    let ranks: Vec<Vec<f64>> = scores.iter().map(|row| hand_ranks(row)).collect();
+    assert_eq!(test["ranks"], serde_json::json!(ranks));
+    let (n, k) = (3.0, 3.0);
+    let mean: Vec<f64> = (0..3)
+        .map(|m| ranks.iter().map(|r| r[m]).sum::<f64>() / n)
+        .collect();
+    for (got, want) in test["mean_ranks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .zip(&mean)
+    {
+        assert!((got.as_f64().unwrap_or(f64::NAN) - want).abs() < 1e-12);
+    }
+    let chi2 = 12.0 * n / (k * (k + 1.0))
+        * (mean.iter().map(|r| r * r).sum::<f64>() - k * (k + 1.0).powi(2) / 4.0);
+    let got = test["friedman_chi2"].as_f64().unwrap_or(f64::NAN);
+    assert!((got - chi2).abs() < 1e-9, "{got} vs {chi2}");
+    // Nemenyi's CD for 3 models on 3 datasets: q = 2.343 (Demšar, table 5).
+    let cd = test["critical_difference"].as_f64().unwrap_or(f64::NAN);
+    assert!(
+        (cd - 2.343 * (k * (k + 1.0) / (6.0 * n)).sqrt()).abs() < 2e-3,
+        "{cd}"
+    );
+    assert!(comparison["note"].is_null(), "{comparison}");
+
+    // The same table, asked for again, and as a person reads it.
+    let again = datalab(&lab, &["--json", "compare", "--datasets", "three datasets"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(&json(&again)?, comparison);
+    let shown = datalab(&lab, &["compare", "--datasets", "three datasets"]);
+    let text = String::from_utf8_lossy(&shown.stdout).to_string();
+    assert!(
+        text.contains("mean rank") && text.contains("Friedman over 3 datasets"),
+        "{text}"
+    );
+    assert!(text.contains("Nemenyi critical difference"), "{text}");
+    let missing = datalab(&lab, &["compare", "--datasets", "no such study"]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("no study 'no such study'"));
     Ok(())
 }
