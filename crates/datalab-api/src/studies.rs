@@ -167,6 +167,7 @@ pub fn compare_datasets(project: &Project, study: &str) -> Result<DatasetCompari
     };
     let metric = datalab_ml::metric_facts::headline_of(task);
     let higher = datalab_ml::metric_facts::higher_is_better(metric);
+    let sign = datalab_ml::metric_facts::loss_sign(metric);
     let mut columns: Vec<(usize, String, ExperimentId, ExperimentSpec)> = newest
         .into_iter()
         .map(|(name, (first, id, spec))| (first, name, id, spec))
@@ -186,20 +187,17 @@ pub fn compare_datasets(project: &Project, study: &str) -> Result<DatasetCompari
         let mut best: BTreeMap<&str, (f64, RunId)> = BTreeMap::new();
         let records = project.runs_of(*id)?;
         for run in records.iter().filter(|r| r.status == RunStatus::Succeeded) {
-            let Some(value) = run
-                .summary_json
-                .as_deref()
-                .and_then(|s| {
-                    serde_json::from_str::<BTreeMap<String, datalab_ml::trial::MeanStd>>(s).ok()
-                })
-                .and_then(|m| m.get(metric).map(|v| v.mean))
+            let Some(value) = datalab_lab::run_info::metrics_of(run.summary_json.as_deref())
+                .get(metric)
+                .map(|v| v.mean)
                 .filter(|v| v.is_finite())
             else {
                 continue;
             };
+            // Lower loss is better, whichever way the metric points.
             let better = best
                 .get(run.model.as_str())
-                .is_none_or(|(b, _)| if higher { value > *b } else { value < *b });
+                .is_none_or(|(b, _)| sign * value < sign * *b);
             if better {
                 best.insert(run.model.as_str(), (value, run.id));
             }

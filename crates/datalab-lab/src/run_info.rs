@@ -53,6 +53,14 @@ pub fn params_text(params: &serde_json::Value, separator: &str) -> String {
     }
 }
 
+/// A run record's per-metric mean and std over folds (none when it has no
+/// summary, or one this build cannot read).
+pub fn metrics_of(summary_json: Option<&str>) -> BTreeMap<String, MeanStd> {
+    summary_json
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default()
+}
+
 impl From<RunRecord> for RunInfo {
     fn from(r: RunRecord) -> Self {
         RunInfo {
@@ -68,10 +76,7 @@ impl From<RunRecord> for RunInfo {
             error: r.error,
             wall_ms: r.wall_ms,
             cpu_ms: r.cpu_ms,
-            metrics: r
-                .summary_json
-                .and_then(|s| serde_json::from_str(&s).ok())
-                .unwrap_or_default(),
+            metrics: metrics_of(r.summary_json.as_deref()),
             started_at: r.started_at,
             finished_at: r.finished_at,
             rung: r.rung,

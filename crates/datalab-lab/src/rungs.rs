@@ -39,16 +39,11 @@ pub(crate) struct Rungs {
 
 impl Rungs {
     pub fn new(stop: EarlyStop, folds: usize, metric: &'static str) -> Rungs {
-        let sign = if datalab_ml::metric_facts::higher_is_better(metric) {
-            -1.0
-        } else {
-            1.0
-        };
         Rungs {
             at: stop.rungs(folds).unwrap_or_default(),
             reduction: stop.reduction(),
             metric,
-            sign,
+            sign: datalab_ml::metric_facts::loss_sign(metric),
             losses: BTreeMap::new(),
             live: BTreeSet::new(),
             waiting: BTreeMap::new(),
@@ -101,10 +96,10 @@ impl Rungs {
     fn loss_at(&self, trial: u32, rung: usize) -> Option<f64> {
         let folds = self.at[rung];
         let losses = self.losses.get(&trial)?;
-        let first: Vec<f64> = (0..folds)
-            .map(|fold| losses.get(&fold).copied())
-            .collect::<Option<_>>()?;
-        Some(first.iter().sum::<f64>() / folds as f64)
+        let sum: f64 = (0..folds)
+            .map(|fold| losses.get(&fold))
+            .sum::<Option<f64>>()?;
+        Some(sum / folds as f64)
     }
 
     /// Decides every waiting trial whose earlier trials have all reached its
@@ -137,8 +132,8 @@ impl Rungs {
             .filter_map(|(&other, _)| self.loss_at(other, rung))
             .collect();
         let loss = self.loss_at(trial, rung).unwrap_or(f64::NAN);
-        let goes_on = early_stop::goes_on(loss, &earlier, self.reduction);
         let cut = early_stop::Cut::of(loss, &earlier, self.reduction);
+        let goes_on = cut.admits(loss);
         let why = format!(
             "pruned at rung {} ({} of its folds): {} {:.4}, outside the best {} of the {} trials that reached it (needed {:.4})",
             rung + 1,

@@ -697,20 +697,16 @@ fn observations(
     runs: &[RunRecord],
 ) -> Vec<datalab_ml::tpe::Observation> {
     let metric = datalab_ml::metric_facts::headline_of(spec.task.kind);
-    let sign = if datalab_ml::metric_facts::higher_is_better(metric) {
-        -1.0
-    } else {
-        1.0
-    };
+    let sign = datalab_ml::metric_facts::loss_sign(metric);
     runs.iter()
         .filter(|r| spec.learns_from(trial as usize, r.trial as usize))
         .filter_map(|r| {
             let params = serde_json::from_str(&r.params_json).ok()?;
             let loss = match r.status {
                 RunStatus::Succeeded => {
-                    let summary: BTreeMap<String, datalab_ml::trial::MeanStd> =
-                        serde_json::from_str(r.summary_json.as_deref()?).ok()?;
-                    sign * summary.get(metric)?.mean
+                    sign * crate::run_info::metrics_of(r.summary_json.as_deref())
+                        .get(metric)?
+                        .mean
                 }
                 RunStatus::Pruned => f64::INFINITY,
                 _ => return None,

@@ -112,7 +112,7 @@ fn join(values: &[usize]) -> String {
 /// the `max(1, n / reduction)`-th best of all `n` including itself. A loss
 /// that is not a number never goes on.
 pub fn goes_on(loss: f64, earlier: &[f64], reduction: u32) -> bool {
-    !loss.is_nan() && loss <= Cut::of(loss, earlier, reduction).loss
+    Cut::of(loss, earlier, reduction).admits(loss)
 }
 
 /// Where a rung cuts: the `keep` best of `of` trials (itself included) go
@@ -135,6 +135,11 @@ impl Cut {
             of: all.len(),
             loss: all.get(keep - 1).copied().unwrap_or(f64::NAN),
         }
+    }
+
+    /// Whether a trial with `loss` is among those that go on.
+    pub fn admits(&self, loss: f64) -> bool {
+        !loss.is_nan() && loss <= self.loss
     }
 }
 

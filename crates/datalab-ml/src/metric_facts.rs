@@ -96,6 +96,12 @@ pub fn higher_is_better(name: &str) -> bool {
     fact_of(name).is_none_or(|m| m.higher_is_better)
 }
 
+/// +1 for a metric where lower is better, -1 where higher is: a value times
+/// its sign is a loss (lower is better), and a loss times it the value again.
+pub fn loss_sign(name: &str) -> f64 {
+    if higher_is_better(name) { -1.0 } else { 1.0 }
+}
+
 /// The metric a task's tables lead with.
 pub fn headline_of(task: Task) -> &'static str {
     METRICS

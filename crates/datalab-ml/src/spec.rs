@@ -588,21 +588,6 @@ impl ExperimentSpec {
         Some(one)
     }
 
-    /// The fold counts at which early stopping compares trials (none
-    /// without it).
-    pub fn rungs(&self) -> Vec<usize> {
-        self.early_stop
-            .and_then(|stop| stop.rungs(self.fold_count()).ok())
-            .unwrap_or_default()
-    }
-
-    fn fold_count(&self) -> usize {
-        match (self.task.kind, self.validation) {
-            (Task::Clustering, _) | (_, Validation::Holdout { .. }) => 1,
-            (_, Validation::KFold { folds }) => folds,
-        }
-    }
-
     fn check_early_stop(&self) -> Result<(), SpecError> {
         let Some(stop) = self.early_stop else {
             return Ok(());
@@ -613,7 +598,7 @@ impl ExperimentSpec {
                 "early stopping compares the lab's models fold by fold; a command's trials log their own metrics and cannot be stopped at a rung: remove early_stop or the command models",
             ));
         }
-        stop.rungs(self.fold_count())
+        stop.rungs(self.validation.fold_count(self.task.kind))
             .map(|_| ())
             .map_err(|message| field_error("early_stop", message))
     }

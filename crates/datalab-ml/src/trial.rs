@@ -494,10 +494,7 @@ impl TrialInput<'_> {
 
 /// How many folds a trial of `target` under `validation` trains and scores.
 pub fn fold_count(target: &TargetColumn, validation: Validation) -> usize {
-    match (target, validation) {
-        (TargetColumn::None, _) | (_, Validation::Holdout { .. }) => 1,
-        (_, Validation::KFold { folds }) => folds,
-    }
+    validation.fold_count(target.task())
 }
 
 /// The splits of `validation` over the rows of `columns`: stratified by

@@ -14,6 +14,17 @@ pub enum Validation {
     KFold { folds: usize },
 }
 
+impl Validation {
+    /// How many folds a trial of a `task` trains and scores: clustering
+    /// holds nothing out, and holdout has one split.
+    pub fn fold_count(self, task: crate::catalog::Task) -> usize {
+        match (task, self) {
+            (crate::catalog::Task::Clustering, _) | (_, Validation::Holdout { .. }) => 1,
+            (_, Validation::KFold { folds }) => folds,
+        }
+    }
+}
+
 /// Row indices of one train/test split.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Split {

@@ -475,13 +475,14 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
         .iter()
         .filter(|m| m.version > from && m.version <= target)
     {
-        let keys_on: bool = conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0))?;
-        if migration.rebuilds && keys_on {
+        let keys_off = migration.rebuilds
+            && conn.query_row("PRAGMA foreign_keys", [], |row| row.get::<_, bool>(0))?;
+        if keys_off {
             // A no-op inside a transaction, so it is set before one opens.
             conn.execute_batch("PRAGMA foreign_keys = OFF")?;
         }
         let applied = apply(conn, migration);
-        if migration.rebuilds && keys_on {
+        if keys_off {
             conn.execute_batch("PRAGMA foreign_keys = ON")?;
         }
         applied?;
