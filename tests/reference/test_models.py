@@ -24,7 +24,15 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, r2_score
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    precision_recall_curve,
+    precision_score,
+    r2_score,
+    recall_score,
+)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 DATALAB = os.environ.get("DATALAB_BIN", "datalab")
@@ -366,3 +374,79 @@ def test_boosting_classification_is_as_good_as_lightgbm(project, dataset, target
         probabilities = np.array(fold["predictions"]["Classes"]["probabilities"])
         np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-9)
     assert np.mean(ours) >= np.mean(theirs) - 0.02, (ours, theirs)
+
+
+def pooled(folds, positive, y):
+    """Each fold's positive-class probabilities and truths."""
+    return [
+        (np.array(fold["predictions"]["Classes"]["probabilities"])[:, positive], y[fold["test_rows"]] == positive)
+        for fold in folds
+    ]
+
+
+def best_by_scikit_learn(truth, scores, metric, precision=None):
+    """The best F1, or the best recall at `precision`, over every threshold
+    of scikit-learn's precision-recall curve."""
+    p, r, _ = precision_recall_curve(truth, scores)
+    if metric == "f1":
+        return np.max(np.where(p + r > 0, 2 * p * r / np.maximum(p + r, 1e-300), 0.0))
+    return np.max(r[p >= precision - 1e-12])
+
+
+def achieved(truth, scores, threshold, metric):
+    decided = scores >= threshold
+    if metric == "f1":
+        return f1_score(truth, decided)
+    return recall_score(truth, decided)
+
+
+@pytest.mark.parametrize(
+    "model,metric,precision",
+    [("logistic_regression", "f1", None), ("decision_tree", "recall_at_precision", 0.6)],
+)
+def test_a_decision_threshold_is_chosen_out_of_fold_as_well_as_scikit_learn_can(project, model, metric, precision):
+    # 14 % of the wines are good: the most probable class misses most of them.
+    rule = f'[task.threshold]\nmetric = "{metric}"\npositive = "good"\n'
+    if precision is not None:
+        rule += f"precision = {precision}\n"
+    params = "{ max_depth = 5 }" if model == "decision_tree" else "{ alpha = 1.0 }"
+    experiment = Experiment(
+        project,
+        spec(f"threshold {model}", "wine_good", "classification", "grade", rule + f'[[models]]\nmodel = "{model}"\nparams = {params}'),
+    )
+    frame = table(project, "wine_good", "grade")
+    labels = sorted(frame["grade"].unique())
+    positive = labels.index("good")
+    y = frame["grade"].map({label: i for i, label in enumerate(labels)}).to_numpy()
+    folds = experiment.folds(model)
+    scored = pooled(folds, positive, y)
+    for k, fold in enumerate(folds):
+        threshold = fold["metrics"]["positive"]["threshold"]
+        # Chosen from the other folds only, and as good there as any threshold.
+        scores = np.concatenate([s for j, (s, _) in enumerate(scored) if j != k])
+        truth = np.concatenate([t for j, (_, t) in enumerate(scored) if j != k])
+        assert achieved(truth, scores, threshold, metric) == pytest.approx(
+            best_by_scikit_learn(truth, scores, metric, precision), abs=1e-12
+        )
+        if precision is not None:
+            assert precision_score(truth, scores >= threshold) >= precision - 1e-12
+        # The fold is decided and scored at that threshold.
+        own_scores, own_truth = scored[k]
+        decided = np.where(own_scores >= threshold, positive, 1 - positive)
+        assert fold["predictions"]["Classes"]["predicted"] == decided.tolist()
+        assert fold["metrics"]["positive"]["f1"] == pytest.approx(f1_score(own_truth, own_scores >= threshold), abs=1e-12)
+        assert fold["metrics"]["positive"]["recall"] == pytest.approx(recall_score(own_truth, own_scores >= threshold), abs=1e-12)
+        assert fold["metrics"]["accuracy"] == pytest.approx(accuracy_score(y[fold["test_rows"]], decided), abs=1e-12)
+    # The model the run keeps decides at the threshold all folds choose.
+    run = experiment.runs[model]
+    kept = json.loads((project / "runs" / str(run["id"]) / "model.json").read_text())
+    assert kept["decision"]["positive"] == positive
+    scores = np.concatenate([s for s, _ in scored])
+    truth = np.concatenate([t for _, t in scored])
+    assert achieved(truth, scores, kept["decision"]["threshold"], metric) == pytest.approx(
+        best_by_scikit_learn(truth, scores, metric, precision), abs=1e-12
+    )
+    if metric == "f1":
+        # Better F1 for the rare class than deciding by the most probable class.
+        argmax = np.array([0.5 <= s for s in scores])
+        assert f1_score(truth, scores >= kept["decision"]["threshold"]) > f1_score(truth, argmax)

@@ -69,6 +69,20 @@ describe("buildSpec", () => {
     ]);
     expect(countTrials(form())).toBe(8);
   });
+  it("keeps a decision threshold for k-fold classification, and says what is wrong with one", () => {
+    const built = buildSpec(form({ threshold: { metric: "recall_at_precision", precision: 0.9, positive: " good " } }), catalog);
+    if (!("spec" in built)) throw new Error(JSON.stringify(built));
+    expect(built.spec.task.threshold).toEqual({ metric: "recall_at_precision", precision: 0.9, positive: "good" });
+    const f1 = buildSpec(form({ threshold: { metric: "f1", precision: 0.5, positive: "" } }), catalog);
+    if (!("spec" in f1)) throw new Error(JSON.stringify(f1));
+    expect(f1.spec.task.threshold).toEqual({ metric: "f1" });
+    const holdout = buildSpec(form({ validation: { kind: "holdout", test_fraction: 0.2 }, threshold: { metric: "f1" } }), catalog);
+    expect("spec" in holdout && holdout.spec.task.threshold).toBeFalsy();
+    const unreachable = buildSpec(form({ threshold: { metric: "recall_at_precision", precision: 1.5 } }), catalog);
+    expect(unreachable).toEqual({ errors: ["decision threshold: the precision to reach is above 0 and at most 1, such as 0.9"] });
+    const both = buildSpec(form({ threshold: { metric: "f1" }, early_stop: { kind: "asha", reduction: 3, min_folds: 1 } }), catalog);
+    expect("errors" in both && both.errors[0]).toMatch(/early stopping/);
+  });
   it("counts a random or TPE search's budget once, shared by its models", () => {
     const two = { ...form(), models: [{ model: "decision_tree", params: {} }, { model: "logistic_regression", params: {} }] };
     expect(countTrials({ ...two, search: { kind: "random", budget: 10 } })).toBe(10);

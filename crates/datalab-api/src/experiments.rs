@@ -287,6 +287,7 @@ pub fn run_queued(
         workers,
         adaptive: matches!(spec.search, datalab_ml::spec::Search::Tpe { .. }).then(|| spec.clone()),
         early_stop: spec.early_stop,
+        threshold: spec.task.threshold.clone(),
         commands: tracking.as_ref().map(|server| CommandSetup {
             models: commands,
             tracking: TrackingEndpoint {

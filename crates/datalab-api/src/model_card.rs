@@ -21,6 +21,8 @@ pub struct CardFacts<'a> {
     pub evaluations: &'a [EvaluationInfo],
     /// Gain per feature of the trained model, when it measures it.
     pub importance: Option<&'a [datalab_ml::trial::FeatureImportance]>,
+    /// The trained model's decision threshold, when it has one.
+    pub decision: Option<datalab_ml::threshold::Decision>,
 }
 
 /// The card of a version.
@@ -34,6 +36,7 @@ pub fn model_card(facts: &CardFacts<'_>) -> String {
         candidates,
         evaluations,
         importance,
+        decision,
     } = *facts;
     let mut out = String::new();
     let _ = writeln!(out, "# {} v{}\n", manifest.name, manifest.version);
@@ -59,6 +62,21 @@ pub fn model_card(facts: &CardFacts<'_>) -> String {
     );
     if let Some(classes) = &manifest.classes {
         let _ = writeln!(out, "Classes: {}.\n", classes.join(", "));
+        if let (Some(decision), Some(rule)) = (decision, &spec.task.threshold) {
+            let goal = match (rule.metric, rule.precision) {
+                (datalab_ml::threshold::ThresholdMetric::RecallAtPrecision, Some(p)) => {
+                    format!("the best recall at a precision of at least {p}")
+                }
+                _ => "the best F1".to_string(),
+            };
+            let positive = classes.get(decision.positive).map_or("?", String::as_str);
+            let _ = writeln!(
+                out,
+                "It answers `{positive}` when that class's probability is at least {:.4}, \
+                 a threshold chosen for {goal} from out-of-fold probabilities; otherwise the other class.\n",
+                decision.threshold
+            );
+        }
     }
     let _ = writeln!(out, "## Data\n");
     let _ = writeln!(

@@ -311,6 +311,7 @@ pub fn register_model(
         candidates: &others,
         evaluations: &vendors,
         importance: importance.as_deref(),
+        decision: trained.decision,
     });
     let run_files = files;
     let mut package = vec![

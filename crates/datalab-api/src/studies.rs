@@ -153,19 +153,18 @@ pub fn compare_datasets(project: &Project, study: &str) -> Result<DatasetCompari
     }
     // The newest experiment per dataset: a study run again replaces its columns.
     let mut newest: BTreeMap<String, (usize, ExperimentId, ExperimentSpec)> = BTreeMap::new();
-    let mut task = None;
+    let mut objective = None;
     for (order, record) in experiments.iter().enumerate() {
         let spec = ExperimentSpec::from_toml(&record.spec_toml).map_err(spec_error)?;
-        task.get_or_insert(spec.task.kind);
+        objective.get_or_insert(spec.objective());
         let first = newest
             .get(&spec.dataset.name)
             .map_or(order, |(first, _, _)| *first);
         newest.insert(spec.dataset.name.clone(), (first, record.id, spec));
     }
-    let Some(task) = task else {
+    let Some(metric) = objective else {
         return Err(ApiError::not_found(format!("no study '{study}'")));
     };
-    let metric = datalab_ml::metric_facts::headline_of(task);
     let higher = datalab_ml::metric_facts::higher_is_better(metric);
     let sign = datalab_ml::metric_facts::loss_sign(metric);
     let mut columns: Vec<(usize, String, ExperimentId, ExperimentSpec)> = newest

@@ -99,6 +99,8 @@ pub fn typescript() -> String {
         declare::<datalab_ml::spec::TaskSpec>(&config),
         declare::<datalab_ml::spec::Search>(&config),
         declare::<datalab_ml::early_stop::EarlyStop>(&config),
+        declare::<datalab_ml::threshold::ThresholdRule>(&config),
+        declare::<datalab_ml::threshold::ThresholdMetric>(&config),
         declare::<datalab_ml::spec::StudyDataset>(&config),
         declare::<datalab_ml::spec::ModelSearch>(&config),
         declare::<datalab_ml::spec::ParamSpace>(&config),

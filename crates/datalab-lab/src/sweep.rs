@@ -77,6 +77,8 @@ pub struct Sweep {
     pub adaptive: Option<datalab_ml::spec::ExperimentSpec>,
     /// Stops trials at rungs of their folds (ASHA).
     pub early_stop: Option<datalab_ml::early_stop::EarlyStop>,
+    /// How binary classifiers decide, when not by the most probable class.
+    pub threshold: Option<datalab_ml::threshold::ThresholdRule>,
 }
 
 /// What a sweep's command trials run with.
@@ -344,9 +346,10 @@ impl Sweep {
             params: &trial.params,
             validation: self.validation,
             seed: self.seed,
+            threshold: self.threshold.as_ref(),
         };
         let result = input.run(finished, observer)?;
-        let (model_json, importance) = match input.train_final(observer) {
+        let (model_json, importance) = match input.train_final(observer, result.decision) {
             Ok(model) => (
                 serde_json::to_string(&model).map_err(|e| e.to_string()),
                 model.feature_importance(),
@@ -689,14 +692,14 @@ impl Runner<'_> {
 }
 
 /// The trials TPE's suggestion for `trial` learns from, as losses (lower
-/// is better): a succeeded trial's headline metric; a pruned one ranks
+/// is better): a succeeded trial's objective (the spec's); a pruned one ranks
 /// below every finished trial, as Optuna ranks them.
 fn observations(
     spec: &datalab_ml::spec::ExperimentSpec,
     trial: u32,
     runs: &[RunRecord],
 ) -> Vec<datalab_ml::tpe::Observation> {
-    let metric = datalab_ml::metric_facts::headline_of(spec.task.kind);
+    let metric = spec.objective();
     let sign = datalab_ml::metric_facts::loss_sign(metric);
     runs.iter()
         .filter(|r| spec.learns_from(trial as usize, r.trial as usize))

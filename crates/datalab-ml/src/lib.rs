@@ -23,6 +23,7 @@ pub mod ranks;
 pub mod rng;
 pub mod spec;
 pub mod stats;
+pub mod threshold;
 pub mod tpe;
 pub mod tree;
 pub mod trial;

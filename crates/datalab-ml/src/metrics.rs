@@ -46,6 +46,41 @@ pub struct ClassificationMetrics {
     /// Binary only: class 1 against class 0.
     pub roc_curve: Option<Curve>,
     pub pr_curve: Option<Curve>,
+    /// Binary only: the positive class's precision, recall and F1 (class 1
+    /// unless a decision threshold names another), and the threshold it was
+    /// decided at, when there is one. Absent in runs scored before issue 16.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub positive: Option<Box<PositiveClass>>,
+}
+
+/// One class's scores against the rest, for binary tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PositiveClass {
+    pub class: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+}
+
+impl PositiveClass {
+    /// `class`'s scores in `confusion` (zero where undefined, as
+    /// scikit-learn's zero_division=0).
+    pub fn of(confusion: &ConfusionMatrix, class: usize, threshold: Option<f64>) -> Self {
+        let tp = confusion.counts[class][class] as f64;
+        let support = confusion.counts[class].iter().sum::<u64>() as f64;
+        let predicted = confusion.counts.iter().map(|row| row[class]).sum::<u64>() as f64;
+        let precision = ratio(tp, predicted);
+        let recall = ratio(tp, support);
+        PositiveClass {
+            class,
+            precision,
+            recall,
+            f1: ratio(2.0 * precision * recall, precision + recall),
+            threshold,
+        }
+    }
 }
 
 fn ratio(numerator: f64, denominator: f64) -> f64 {
@@ -141,6 +176,7 @@ pub fn classification(
         f1_weighted: ratio(weighted_sums.2, n),
         roc_auc,
         log_loss,
+        positive: (classes == 2).then(|| Box::new(PositiveClass::of(&confusion, 1, None))),
         confusion,
         roc_curve,
         pr_curve,

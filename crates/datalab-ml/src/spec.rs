@@ -75,6 +75,9 @@ pub struct TaskSpec {
     /// The feature columns; empty means every column but the target.
     #[serde(default)]
     pub features: Vec<String>,
+    /// How a binary classifier decides, when not by the most probable class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<crate::threshold::ThresholdRule>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
@@ -399,6 +402,7 @@ impl ExperimentSpec {
             _ => {}
         }
         self.check_early_stop()?;
+        self.check_threshold()?;
         for (index, search) in self.models.iter().enumerate() {
             if let Some(command) = &search.command {
                 self.check_command(index, search, command)?;
@@ -603,6 +607,57 @@ impl ExperimentSpec {
             .map_err(|message| field_error("early_stop", message))
     }
 
+    fn check_threshold(&self) -> Result<(), SpecError> {
+        let Some(rule) = &self.task.threshold else {
+            return Ok(());
+        };
+        if self.task.kind != Task::Classification {
+            return Err(field_error(
+                "task.threshold",
+                format!(
+                    "a decision threshold is for binary classification, and the task is {:?}: remove [task.threshold]",
+                    self.task.kind
+                ),
+            ));
+        }
+        if let Some(problem) = rule.problem() {
+            let field = if rule.precision.is_some() {
+                "task.threshold.precision"
+            } else {
+                "task.threshold.metric"
+            };
+            return Err(field_error(field, problem));
+        }
+        if let Validation::Holdout { .. } = self.validation {
+            return Err(field_error(
+                "task.threshold",
+                "a threshold is chosen from out-of-fold probabilities, which holdout does not give: use [validation] kind = \"k_fold\"",
+            ));
+        }
+        if self.early_stop.is_some() {
+            return Err(field_error(
+                "early_stop",
+                "early stopping compares folds before a threshold is chosen from all of them: remove early_stop or [task.threshold]",
+            ));
+        }
+        if self.models.iter().any(|m| m.command.is_some()) {
+            return Err(field_error(
+                "task.threshold",
+                "a command's trials score their own predictions and cannot be decided at a threshold: remove [task.threshold] or the command models",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The metric a search optimises and a study ranks by: the threshold's
+    /// goal when the spec has one, else the task's headline.
+    pub fn objective(&self) -> &'static str {
+        self.task.threshold.as_ref().map_or_else(
+            || crate::metric_facts::headline_of(self.task.kind),
+            |rule| rule.objective(),
+        )
+    }
+
     /// The command model named `model`, if it is one.
     pub fn command_of(&self, model: &str) -> Option<&ModelSearch> {
         self.models
@@ -766,6 +821,38 @@ fn integer_if_needed(model: &ModelSpec, name: &str, value: ParamValue) -> ParamV
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_threshold_is_checked_where_it_is_written() -> Result<(), SpecError> {
+        let base = SPEC.replace("kind = \"classification\"\ntarget = \"species\"", "kind = \"classification\"\ntarget = \"species\"\n[task.threshold]\nmetric = \"recall_at_precision\"\nprecision = 0.9\n");
+        assert!(base.contains("[task.threshold]"), "the sample spec changed");
+        let spec = ExperimentSpec::from_toml(&base)?;
+        assert_eq!(spec.objective(), "recall");
+        let cases = [
+            (
+                base.replace("precision = 0.9", "precision = 1.2"),
+                "task.threshold.precision",
+            ),
+            (
+                base.replace("precision = 0.9\n", ""),
+                "task.threshold.metric",
+            ),
+            (
+                base.replace("metric = \"recall_at_precision\"", "metric = \"f1\""),
+                "task.threshold.precision",
+            ),
+        ];
+        for (text, field) in cases {
+            match ExperimentSpec::from_toml(&text) {
+                Err(SpecError::Field { field: f, line, .. }) => {
+                    assert_eq!(f, field);
+                    assert!(line.is_some(), "{field} has no line");
+                }
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        Ok(())
+    }
 
     const SPEC: &str = r#"
 name = "iris trees"

@@ -7,6 +7,7 @@ use crate::features::{FeatureError, InputColumn, Preprocessor};
 use crate::metrics::{self, ClassificationMetrics, RegressionMetrics};
 use crate::models::{self, FitError, Params, Predictions, Target};
 use crate::rng::SplitMix64;
+use crate::threshold::{Decision, ThresholdError, ThresholdRule};
 use crate::validation::{self, Validation, ValidationError};
 use crate::watch::Watch;
 use serde::{Deserialize, Serialize};
@@ -58,6 +59,16 @@ impl Metrics {
                 if let Some(loss) = m.log_loss {
                     out.push(("log_loss", loss));
                 }
+                if let Some(p) = &m.positive {
+                    out.extend([
+                        ("precision", p.precision),
+                        ("recall", p.recall),
+                        ("f1", p.f1),
+                    ]);
+                    if let Some(t) = p.threshold {
+                        out.push(("threshold", t));
+                    }
+                }
                 out
             }
             Metrics::Regression(m) => vec![("rmse", m.rmse), ("mae", m.mae), ("r2", m.r2)],
@@ -99,6 +110,10 @@ pub struct TrialResult {
     pub folds: Vec<FoldResult>,
     pub summary: BTreeMap<String, MeanStd>,
     pub feature_names: Vec<String>,
+    /// How the model a run keeps decides, under a decision threshold: the
+    /// threshold every fold's out-of-fold probabilities choose together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -111,6 +126,8 @@ pub enum TrialError {
     Validation(#[from] ValidationError),
     #[error(transparent)]
     Params(#[from] crate::catalog::ParamError),
+    #[error(transparent)]
+    Threshold(#[from] ThresholdError),
     #[error("{model} is a {model_task:?} model, but the experiment's task is {task:?}")]
     WrongTask {
         model: String,
@@ -180,6 +197,8 @@ pub struct TrialInput<'a> {
     pub params: &'a Params,
     pub validation: Validation,
     pub seed: u64,
+    /// How a binary classifier decides, when not by the most probable class.
+    pub threshold: Option<&'a ThresholdRule>,
 }
 
 fn fit_error(error: FitError) -> TrialError {
@@ -206,6 +225,7 @@ pub fn run_trial(
         params,
         validation,
         seed,
+        threshold: None,
     };
     input.run(&[], &Asking(cancelled))
 }
@@ -284,10 +304,15 @@ impl TrialInput<'_> {
                     Preprocessor::fit(self.columns, &split.train, encoding)?.feature_names();
             }
         }
+        let decision = match self.threshold {
+            Some(rule) => Some(decide_folds(rule, self.target, self.model, &mut folds)?),
+            None => None,
+        };
         Ok(TrialResult {
             summary: summarize(&folds),
             folds,
             feature_names,
+            decision,
         })
     }
 
@@ -418,8 +443,13 @@ impl TrialInput<'_> {
         ))
     }
 
-    /// Trains the model a run keeps (see [`TrainedModel`]), watched by `observer`.
-    pub fn train_final(&self, observer: &dyn TrialObserver) -> Result<TrainedModel, TrialError> {
+    /// Trains the model a run keeps (see [`TrainedModel`]), watched by
+    /// `observer`; it decides by `decision` (the trial's) when there is one.
+    pub fn train_final(
+        &self,
+        observer: &dyn TrialObserver,
+        decision: Option<Decision>,
+    ) -> Result<TrainedModel, TrialError> {
         let (columns, target, model, params, seed) = (
             self.columns,
             self.target,
@@ -488,8 +518,81 @@ impl TrialInput<'_> {
             preprocessor,
             labels,
             fitted: fitted.map_err(fit_error)?,
+            decision,
         })
     }
+}
+
+/// Rescores each fold of a binary classifier at the threshold the other
+/// folds' out-of-fold probabilities choose (so no fold's score saw its own
+/// labels), and returns the decision all folds choose together.
+fn decide_folds(
+    rule: &ThresholdRule,
+    target: &TargetColumn,
+    model: &str,
+    folds: &mut [FoldResult],
+) -> Result<Decision, TrialError> {
+    let TargetColumn::Classes { labels, values } = target else {
+        return Err(ThresholdError::NotBinary { classes: 0 }.into());
+    };
+    let positive = rule.positive_of(labels)?;
+    let label = &labels[positive];
+    let scored: Vec<Vec<(f64, bool)>> = folds
+        .iter()
+        .map(|fold| match &fold.predictions {
+            Predictions::Classes {
+                probabilities: Some(p),
+                ..
+            } => Ok(fold
+                .test_rows
+                .iter()
+                .zip(p)
+                .map(|(&row, p)| {
+                    (
+                        p.get(positive).copied().unwrap_or(0.0),
+                        values[row] == positive,
+                    )
+                })
+                .collect()),
+            _ => Err(ThresholdError::NoProbabilities {
+                model: model.to_string(),
+            }),
+        })
+        .collect::<Result<_, _>>()?;
+    for (k, fold) in folds.iter_mut().enumerate() {
+        let others: Vec<(f64, bool)> = scored
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != k)
+            .flat_map(|(_, s)| s.iter().copied())
+            .collect();
+        let decision = Decision {
+            positive,
+            threshold: rule.choose(&others, label)?,
+        };
+        let Predictions::Classes {
+            predicted,
+            probabilities: Some(probabilities),
+        } = &mut fold.predictions
+        else {
+            continue;
+        };
+        *predicted = probabilities.iter().map(|p| decision.decide(p)).collect();
+        let truth: Vec<usize> = fold.test_rows.iter().map(|&r| values[r]).collect();
+        let mut scores =
+            metrics::classification(&truth, predicted, Some(probabilities), labels.len());
+        scores.positive = Some(Box::new(metrics::PositiveClass::of(
+            &scores.confusion,
+            positive,
+            Some(decision.threshold),
+        )));
+        fold.metrics = Metrics::Classification(scores);
+    }
+    let all: Vec<(f64, bool)> = scored.into_iter().flatten().collect();
+    Ok(Decision {
+        positive,
+        threshold: rule.choose(&all, label)?,
+    })
 }
 
 /// How many folds a trial of `target` under `validation` trains and scores.
@@ -652,6 +755,10 @@ pub struct TrainedModel {
     /// Class names, for classifiers.
     pub labels: Option<Vec<String>>,
     pub fitted: models::Fitted,
+    /// A binary classifier's decision threshold, when it has one (else it
+    /// predicts the most probable class).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
 }
 
 /// How much one feature contributed to a model's splits.
@@ -691,9 +798,20 @@ impl TrainedModel {
     pub fn predict(&self, columns: &[InputColumn]) -> Result<Predictions, TrialError> {
         let rows: Vec<usize> = (0..columns.first().map_or(0, |c| c.values.len())).collect();
         let x = self.preprocessor.transform(columns, &rows)?;
-        Ok(self
+        let mut predictions = self
             .fitted
-            .predict(&x, self.labels.as_ref().map_or(0, Vec::len)))
+            .predict(&x, self.labels.as_ref().map_or(0, Vec::len));
+        if let (
+            Some(decision),
+            Predictions::Classes {
+                predicted,
+                probabilities: Some(probabilities),
+            },
+        ) = (self.decision, &mut predictions)
+        {
+            *predicted = probabilities.iter().map(|p| decision.decide(p)).collect();
+        }
+        Ok(predictions)
     }
 }
 
@@ -713,6 +831,7 @@ pub fn train_final(
         params,
         validation,
         seed,
+        threshold: None,
     };
-    input.train_final(&Asking(&|| false))
+    input.train_final(&Asking(&|| false), None)
 }

@@ -421,3 +421,126 @@ fn a_trained_model_survives_its_file() -> Result<(), Box<dyn std::error::Error>>
     }
     Ok(())
 }
+
+/// An observer that never stops a trial.
+struct Unobserved;
+
+impl datalab_ml::trial::TrialObserver for Unobserved {
+    fn stopped(&self) -> bool {
+        false
+    }
+    fn progress(&self, _: datalab_ml::trial::TrialStage, _: u64, _: u64) {}
+    fn fold_done(&self, _: &datalab_ml::trial::FoldResult) {}
+    fn helper_cpu(&self, _: std::time::Duration) {}
+}
+
+#[test]
+fn a_decision_threshold_is_chosen_from_the_other_folds_and_kept_by_the_model()
+-> Result<(), Box<dyn std::error::Error>> {
+    use datalab_ml::models::Predictions;
+    use datalab_ml::threshold::{ThresholdMetric, ThresholdRule};
+    use datalab_ml::trial::{Metrics, TrialInput};
+    // Versicolor against virginica: the two iris species that overlap.
+    let (header, rows) = read_csv("iris.csv");
+    let rows: Vec<Vec<String>> = rows.into_iter().filter(|r| r[4] != "setosa").collect();
+    let features: Vec<InputColumn> = (0..4)
+        .map(|c| InputColumn {
+            name: header[c].clone(),
+            values: ColumnValues::Numbers(numbers(&rows, c)),
+        })
+        .collect();
+    let target = classes(&rows, 4);
+    let TargetColumn::Classes { values, .. } = &target else {
+        unreachable!()
+    };
+    // The first label is the positive class here, not the default second.
+    let rule = ThresholdRule {
+        metric: ThresholdMetric::F1,
+        precision: None,
+        positive: Some("versicolor".into()),
+    };
+    let input = TrialInput {
+        columns: &features,
+        target: &target,
+        model: "gaussian_nb",
+        params: &Params::new(),
+        validation: FIVE_FOLD,
+        seed: 5,
+        threshold: Some(&rule),
+    };
+    let result = input.run(&[], &Unobserved)?;
+    let scored: Vec<Vec<(f64, bool)>> = result
+        .folds
+        .iter()
+        .map(|fold| match &fold.predictions {
+            Predictions::Classes {
+                probabilities: Some(p),
+                ..
+            } => fold
+                .test_rows
+                .iter()
+                .zip(p)
+                .map(|(&r, p)| (p[0], values[r] == 0))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    for (k, fold) in result.folds.iter().enumerate() {
+        let others: Vec<(f64, bool)> = scored
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != k)
+            .flat_map(|(_, s)| s.clone())
+            .collect();
+        let Metrics::Classification(metrics) = &fold.metrics else {
+            panic!("fold {k} is not scored as classification")
+        };
+        let positive = metrics
+            .positive
+            .as_deref()
+            .ok_or("no positive-class scores")?;
+        assert_eq!(positive.class, 0);
+        assert_eq!(
+            positive.threshold,
+            Some(rule.choose(&others, "versicolor")?)
+        );
+        let Predictions::Classes { predicted, .. } = &fold.predictions else {
+            panic!("fold {k} predicted no classes")
+        };
+        let t = positive.threshold.unwrap_or(f64::NAN);
+        let decided: Vec<usize> = scored[k]
+            .iter()
+            .map(|&(p, _)| if p >= t { 0 } else { 1 })
+            .collect();
+        assert_eq!(predicted, &decided, "fold {k}");
+    }
+    assert!(result.summary.contains_key("f1") && result.summary.contains_key("threshold"));
+    let all: Vec<(f64, bool)> = scored.into_iter().flatten().collect();
+    let decision = result.decision.ok_or("no decision")?;
+    assert_eq!(decision.threshold, rule.choose(&all, "versicolor")?);
+    // The kept model decides at that threshold, after a round trip through its file.
+    let trained = input.train_final(&Unobserved, result.decision)?;
+    let loaded: datalab_ml::trial::TrainedModel =
+        serde_json::from_str(&serde_json::to_string(&trained)?)?;
+    let Predictions::Classes {
+        predicted,
+        probabilities: Some(p),
+    } = loaded.predict(&features)?
+    else {
+        panic!("no probabilities from the kept model")
+    };
+    for (row, (&class, p)) in predicted.iter().zip(&p).enumerate() {
+        assert_eq!(class == 0, p[0] >= decision.threshold, "row {row}");
+    }
+    // A threshold is for two classes.
+    let three = TrialInput {
+        columns: &iris().0,
+        target: &iris().1,
+        ..input
+    };
+    let Err(error) = three.run(&[], &Unobserved) else {
+        panic!("three classes were decided at a threshold")
+    };
+    assert!(error.to_string().contains("two classes"), "{error}");
+    Ok(())
+}

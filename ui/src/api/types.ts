@@ -463,7 +463,11 @@ target?: string | null,
 /**
  * The feature columns; empty means every column but the target.
  */
-features: Array<string>, };
+features: Array<string>, 
+/**
+ * How a binary classifier decides, when not by the most probable class.
+ */
+threshold?: ThresholdRule | null, };
 
 export type Search = { "kind": "grid" } | { "kind": "random", budget: number, } | { "kind": "tpe", budget: number, startup: number, batch: number, };
 
@@ -480,6 +484,19 @@ min_folds: number,
  * At most this many rungs (all that fit below the folds when unset).
  */
 rungs?: number | null, };
+
+export type ThresholdRule = { metric: ThresholdMetric, 
+/**
+ * The precision to reach, for `recall_at_precision` (above 0, at most 1).
+ */
+precision?: number | null, 
+/**
+ * The positive class's label; by default the second label in sorted
+ * order (the class ROC and PR curves are drawn for).
+ */
+positive?: string | null, };
+
+export type ThresholdMetric = "f1" | "recall_at_precision";
 
 export type StudyDataset = { name: string, sha256?: string | null, target?: string | null, features?: Array<string>, };
 
@@ -1945,6 +1962,34 @@ export const METRICS: readonly MetricFact[] = [
     "label": "log loss",
     "task": "classification",
     "higher_is_better": false,
+    "headline": false
+  },
+  {
+    "name": "f1",
+    "label": "F1 (positive class)",
+    "task": "classification",
+    "higher_is_better": true,
+    "headline": false
+  },
+  {
+    "name": "precision",
+    "label": "precision (positive class)",
+    "task": "classification",
+    "higher_is_better": true,
+    "headline": false
+  },
+  {
+    "name": "recall",
+    "label": "recall (positive class)",
+    "task": "classification",
+    "higher_is_better": true,
+    "headline": false
+  },
+  {
+    "name": "threshold",
+    "label": "decision threshold",
+    "task": "classification",
+    "higher_is_better": true,
     "headline": false
   },
   {

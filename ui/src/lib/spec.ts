@@ -2,7 +2,7 @@
 // clicking, turned into an ExperimentSpec (the same type the TOML files
 // hold), with each parameter field checked against the catalog's domain.
 
-import type { EarlyStop, ExperimentSpec, ModelSpec, ParamDomain, ParamSpace, ParamValue, Task, Validation, Search } from "../api/types";
+import type { EarlyStop, ExperimentSpec, ModelSpec, ParamDomain, ParamSpace, ParamValue, Task, ThresholdRule, Validation, Search } from "../api/types";
 
 export interface ModelChoice {
   model: string;
@@ -20,6 +20,8 @@ export interface SpecForm {
   search: Search;
   /** Early stopping of trials (k-fold only). */
   early_stop?: EarlyStop;
+  /** A binary classifier's decision threshold (classification, k-fold only). */
+  threshold?: ThresholdRule;
   seed: number;
   parallelism: number;
   models: ModelChoice[];
@@ -119,13 +121,25 @@ export function buildSpec(form: SpecForm, catalog: ModelSpec[]): { spec: Experim
     }
     return { model: choice.model, params };
   });
+  const threshold = form.task === "classification" && form.validation.kind === "k_fold" ? form.threshold : undefined;
+  if (threshold) {
+    const precision = threshold.precision;
+    if (threshold.metric === "recall_at_precision" && (precision === null || precision === undefined || !(precision > 0 && precision <= 1)))
+      errors.push("decision threshold: the precision to reach is above 0 and at most 1, such as 0.9");
+    if (form.early_stop) errors.push("decision threshold: early stopping compares folds before a threshold is chosen from all of them; turn one of them off");
+  }
   if (errors.length > 0) return { errors };
+  const rule: ThresholdRule | undefined = threshold && {
+    metric: threshold.metric,
+    ...(threshold.metric === "recall_at_precision" ? { precision: threshold.precision } : {}),
+    ...(threshold.positive?.trim() ? { positive: threshold.positive.trim() } : {}),
+  };
   return {
     spec: {
       name: form.name.trim(),
       description: "",
       dataset: { name: form.dataset, sha256: null },
-      task: { kind: form.task, target: form.task === "clustering" ? null : form.target, features: form.features },
+      task: { kind: form.task, target: form.task === "clustering" ? null : form.target, features: form.features, ...(rule ? { threshold: rule } : {}) },
       validation: form.validation,
       search: form.search,
       early_stop: form.validation.kind === "k_fold" ? (form.early_stop ?? null) : null,

@@ -379,6 +379,56 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
               </select>
             </label>
           )}
+          {form.task === "classification" && form.validation.kind === "k_fold" && (
+            <label title="Binary classification: decide at the threshold chosen from out-of-fold probabilities, each fold scored at the threshold the other folds choose">
+              Decision
+              <select
+                data-testid="experiment-threshold"
+                value={form.threshold?.metric ?? "argmax"}
+                onChange={(e) => {
+                  const value = (e.currentTarget as HTMLSelectElement).value;
+                  update({
+                    threshold:
+                      value === "f1" || value === "recall_at_precision"
+                        ? { metric: value, precision: form.threshold?.precision ?? 0.9, positive: form.threshold?.positive ?? "" }
+                        : undefined,
+                  });
+                }}
+              >
+                <option value="argmax">most probable class</option>
+                <option value="f1">threshold for the best F1</option>
+                <option value="recall_at_precision">threshold for the best recall at a precision</option>
+              </select>
+            </label>
+          )}
+          {form.threshold && form.task === "classification" && form.validation.kind === "k_fold" && (
+            <>
+              {form.threshold.metric === "recall_at_precision" && (
+                <label>
+                  Precision at least
+                  <input
+                    type="number"
+                    step="0.01"
+                    min={0}
+                    max={1}
+                    data-testid="experiment-threshold-precision"
+                    value={form.threshold.precision ?? 0.9}
+                    onInput={(e) => form.threshold && update({ threshold: { ...form.threshold, precision: Number((e.currentTarget as HTMLInputElement).value) } })}
+                  />
+                </label>
+              )}
+              <label title="The class the threshold is for; empty: the second label in sorted order">
+                Positive class
+                <input
+                  type="text"
+                  data-testid="experiment-threshold-positive"
+                  placeholder="second label"
+                  value={form.threshold.positive ?? ""}
+                  onInput={(e) => form.threshold && update({ threshold: { ...form.threshold, positive: (e.currentTarget as HTMLInputElement).value } })}
+                />
+              </label>
+            </>
+          )}
           <label>
             Seed
             <input type="number" value={form.seed} onInput={(e) => update({ seed: Number((e.currentTarget as HTMLInputElement).value) })} />
