@@ -415,6 +415,30 @@ async function main() {
     await session.run(`document.querySelector('[data-testid="search-progress"]').scrollIntoView();`);
     await session.screenshot("search-progress");
 
+    // 14b. A decision threshold from the form: a binary target, the best F1 for the
+    // class the user names; the run succeeds and reports the positive class's F1.
+    await session.choose('[data-testid="experiment-target"]', "sex");
+    for (const model of ["decision_tree", "logistic_regression"]) {
+      const checked = await session.run(`return document.querySelector('[data-testid="model-${model}"]').checked`);
+      if (checked !== (model === "logistic_regression")) await session.click(`[data-testid="model-${model}"]`);
+    }
+    await session.choose('[data-testid="experiment-search"]', "grid");
+    await session.choose('[data-testid="experiment-early-stop"]', "none");
+    await session.choose('[data-testid="experiment-threshold"]', "f1");
+    await session.type('[data-testid="experiment-threshold-positive"]', "female");
+    await session.click('[data-testid="launch"]');
+    const decided = await waitFor("the thresholded run to end", async () => {
+      const s = await session.run(
+        `return [...document.querySelectorAll('[data-testid^="live-run-"]')].map(r => [r.dataset.status, r.title])`,
+      );
+      if (s.length !== 1 || ["queued", "running"].includes(s[0][0])) return null;
+      return s[0];
+    }, 120_000);
+    if (decided[0] !== "succeeded") throw new Error(`the thresholded run ended ${decided[0]}: ${decided[1]}`);
+    await session.run(`document.querySelector('[data-testid="experiment-threshold"]').scrollIntoView();`);
+    await session.screenshot("decision-threshold");
+    console.log("e2e: a run decided at its F1 threshold succeeded");
+
     // 15. A spec across datasets, run by the CLI on the open project (as a script would),
     // shown in the window: models × datasets with their ranks, the Friedman test and the
     // critical-difference diagram.
