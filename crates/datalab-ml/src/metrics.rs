@@ -19,6 +19,11 @@ impl ConfusionMatrix {
         }
         ConfusionMatrix { counts }
     }
+
+    /// The rows whose true class is `class`.
+    pub fn support(&self, class: usize) -> f64 {
+        self.counts[class].iter().sum::<u64>() as f64
+    }
 }
 
 /// A curve as points; for ROC (false positive rate, true positive rate),
@@ -65,14 +70,14 @@ pub struct PositiveClass {
 }
 
 impl PositiveClass {
-    /// `class`'s scores in `confusion` (zero where undefined, as
-    /// scikit-learn's zero_division=0).
+    /// `class`'s scores against the rest in `confusion` (zero where
+    /// undefined, as scikit-learn's zero_division=0): what every class's
+    /// macro and weighted averages are made of too.
     pub fn of(confusion: &ConfusionMatrix, class: usize, threshold: Option<f64>) -> Self {
         let tp = confusion.counts[class][class] as f64;
-        let support = confusion.counts[class].iter().sum::<u64>() as f64;
         let predicted = confusion.counts.iter().map(|row| row[class]).sum::<u64>() as f64;
         let precision = ratio(tp, predicted);
-        let recall = ratio(tp, support);
+        let recall = ratio(tp, confusion.support(class));
         PositiveClass {
             class,
             precision,
@@ -104,13 +109,13 @@ pub fn classification(
     let mut macro_sums = (0.0, 0.0, 0.0);
     let mut weighted_sums = (0.0, 0.0, 0.0);
     for c in 0..classes {
-        let tp = confusion.counts[c][c] as f64;
-        let support: f64 = confusion.counts[c].iter().sum::<u64>() as f64;
-        let predicted_c: f64 = (0..classes).map(|t| confusion.counts[t][c]).sum::<u64>() as f64;
-        // As scikit-learn with zero_division=0.
-        let precision = ratio(tp, predicted_c);
-        let recall = ratio(tp, support);
-        let f1 = ratio(2.0 * precision * recall, precision + recall);
+        let PositiveClass {
+            precision,
+            recall,
+            f1,
+            ..
+        } = PositiveClass::of(&confusion, c, None);
+        let support = confusion.support(c);
         macro_sums = (
             macro_sums.0 + precision,
             macro_sums.1 + recall,

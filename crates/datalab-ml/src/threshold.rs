@@ -9,6 +9,7 @@
 //! honest), and the model a run keeps decides at the threshold all folds'
 //! probabilities choose together.
 
+use crate::models::Predictions;
 use serde::{Deserialize, Serialize};
 
 /// What a threshold is chosen for.
@@ -174,6 +175,17 @@ impl Decision {
             1 - self.positive.min(1)
         }
     }
+
+    /// Decides every row of `predictions` that has class probabilities.
+    pub fn apply(&self, predictions: &mut Predictions) {
+        if let Predictions::Classes {
+            predicted,
+            probabilities: Some(probabilities),
+        } = predictions
+        {
+            *predicted = probabilities.iter().map(|p| self.decide(p)).collect();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -188,32 +200,28 @@ mod tests {
         }
     }
 
+    /// Descending: 0.9 P, 0.8 N, 0.7 P, 0.4 P, 0.2 N, 0.1 N.
+    const SCORED: [(f64, bool); 6] = [
+        (0.9, true),
+        (0.8, false),
+        (0.7, true),
+        (0.4, true),
+        (0.2, false),
+        (0.1, false),
+    ];
+
     #[test]
     fn the_f1_threshold_separates_the_rows_that_give_the_best_f1() -> Result<(), ThresholdError> {
-        // Descending: 0.9 P, 0.8 N, 0.7 P, 0.4 P, 0.2 N, 0.1 N. Taking the
-        // top three gives tp 2, fp 1: F1 4/6; the top four tp 3, fp 1: F1 6/7.
-        let scored = [
-            (0.9, true),
-            (0.8, false),
-            (0.7, true),
-            (0.4, true),
-            (0.2, false),
-            (0.1, false),
-        ];
-        let t = rule(ThresholdMetric::F1, None).choose(&scored, "yes")?;
+        // Taking the top three gives tp 2, fp 1: F1 4/6; the top four tp 3,
+        // fp 1: F1 6/7.
+        let t = rule(ThresholdMetric::F1, None).choose(&SCORED, "yes")?;
         assert!((t - 0.3).abs() < 1e-12, "{t}");
         Ok(())
     }
 
     #[test]
     fn recall_at_precision_keeps_the_precision_and_says_when_it_cannot() {
-        let scored = [
-            (0.9, true),
-            (0.8, false),
-            (0.7, true),
-            (0.4, true),
-            (0.2, false),
-        ];
+        let scored = SCORED;
         let full = rule(ThresholdMetric::RecallAtPrecision, Some(1.0));
         let near = |got: Result<f64, ThresholdError>, want: f64| {
             got.is_ok_and(|t| (t - want).abs() < 1e-12)

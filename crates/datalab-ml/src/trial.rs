@@ -570,14 +570,14 @@ fn decide_folds(
             positive,
             threshold: rule.choose(&others, label)?,
         };
+        decision.apply(&mut fold.predictions);
         let Predictions::Classes {
             predicted,
             probabilities: Some(probabilities),
-        } = &mut fold.predictions
+        } = &fold.predictions
         else {
             continue;
         };
-        *predicted = probabilities.iter().map(|p| decision.decide(p)).collect();
         let truth: Vec<usize> = fold.test_rows.iter().map(|&r| values[r]).collect();
         let mut scores =
             metrics::classification(&truth, predicted, Some(probabilities), labels.len());
@@ -801,15 +801,8 @@ impl TrainedModel {
         let mut predictions = self
             .fitted
             .predict(&x, self.labels.as_ref().map_or(0, Vec::len));
-        if let (
-            Some(decision),
-            Predictions::Classes {
-                predicted,
-                probabilities: Some(probabilities),
-            },
-        ) = (self.decision, &mut predictions)
-        {
-            *predicted = probabilities.iter().map(|p| decision.decide(p)).collect();
+        if let Some(decision) = self.decision {
+            decision.apply(&mut predictions);
         }
         Ok(predictions)
     }
