@@ -187,6 +187,124 @@ def test_autolog_a_scikit_learn_fit_then_register_and_load_by_alias(lab):
     assert all(v["format"] == "mlflow" for v in versions)
 
 
+def run_id_of(lab, uuid):
+    """The Data Lab run id of an MLflow run."""
+    return next(r["id"] for r in lab.datalab("runs", "list") if r["uuid"] == uuid)
+
+
+def test_an_outside_run_is_registered_published_and_fetched_as_an_mlflow_package(lab, tmp_path):
+    import subprocess
+
+    from conftest import BIN
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    mlflow.set_experiment("own-code")
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = LogisticRegression(C=0.5, max_iter=500).fit(X, y)
+    with mlflow.start_run(run_name="logistic") as run:
+        mlflow.log_param("C", 0.5)
+        mlflow.log_metric("train_acc", model.score(X, y))
+        mlflow.set_tag("team", "growth")
+        mlflow.log_text("trained on iris", "notes/readme.txt")
+        mlflow.sklearn.log_model(model, name="model", input_example=X.iloc[:2])
+    run_id = run_id_of(lab, run.info.run_id)
+    detail = lab.datalab("model", "register", str(run_id), "--name", "iris-own", "--alias", "champion")
+    info, manifest = detail["info"], detail["info"]["manifest"]
+    assert info["format"] == "mlflow" and info["run"] == run_id
+    assert "mlflow models serve" in info["not_servable"]
+    assert manifest["kind"] == "mlflow"
+    assert {"sklearn", "python_function"} <= set(manifest["flavors"])
+    paths = {f["path"] for f in manifest["files"]}
+    # The MLflow model at the root, the run's other files under artifacts/, a card.
+    assert {"MLmodel", "MODEL_CARD.md", "artifacts/notes/readme.txt", "evaluation/run.json"} <= paths
+    assert not any(p.startswith("artifacts/model/") for p in paths)
+    assert [f["name"] for f in manifest["input_schema"]] == list(X.columns)
+    assert all(f["kind"] == "number" for f in manifest["input_schema"])
+    card = detail["model_card"]
+    assert "| C | 0.5 |" in card and "train_acc" in card and "growth" in card
+    assert "mlflow models serve" in card
+    # The package loads as the model it holds, from the folder and through the registry.
+    package = lab.root / info["package_dir"]
+    loaded = mlflow.pyfunc.load_model(str(package))
+    assert (loaded.predict(X) == model.predict(X)).all()
+    by_alias = mlflow.pyfunc.load_model("models:/iris-own@champion")
+    assert (by_alias.predict(X.iloc[:30]) == model.predict(X.iloc[:30])).all()
+    # Serving is refused up front, saying what serves it.
+    served = subprocess.run(
+        [BIN, "--project", str(lab.root), "serve", "iris-own:1", "--port", "0"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert served.returncode != 0
+    assert "mlflow models serve" in served.stderr and "iris-own:1" in served.stderr
+    # Published like any package, and fetched into another project, every file checked.
+    shelf = tmp_path / "shelf"
+    lab.datalab("storage", "add", "shelf", "--folder", str(shelf))
+    outcome = lab.datalab("model", "publish", "iris-own:1", "--to", "shelf")
+    assert not outcome["already_published"]
+    other = tmp_path / "other"
+    subprocess.run([BIN, "init", str(other)], check=True, capture_output=True)
+    def in_other(*args):
+        out = subprocess.run([BIN, "--project", str(other), "--json", *args], check=True, capture_output=True, text=True)
+        return json.loads(out.stdout)
+    in_other("storage", "add", "shelf", "--folder", str(shelf))
+    fetched = in_other("model", "fetch", "iris-own:1", "--from", "shelf")
+    assert fetched["info"]["format"] == "mlflow"
+    assert fetched["info"]["manifest"]["files"] == manifest["files"]
+    again = mlflow.pyfunc.load_model(str(other / fetched["info"]["package_dir"]))
+    assert (again.predict(X) == model.predict(X)).all()
+
+
+def test_an_mlflow_registered_version_is_packaged_when_published(lab, tmp_path):
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    mlflow.set_experiment("registered")
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(model, name="model")
+    mlflow.register_model(info.model_uri, "iris-proto")
+    lab.datalab("storage", "add", "shelf", "--folder", str(tmp_path / "shelf"))
+    lab.datalab("model", "publish", "iris-proto:1", "--to", "shelf")
+    version = lab.datalab("model", "show", "iris-proto:1")["info"]
+    assert version["package_dir"] == "models/iris-proto/1"
+    assert version["manifest"]["kind"] == "mlflow"
+    published = tmp_path / "shelf"
+    assert any(p.name == "MLmodel" for p in published.rglob("MLmodel"))
+    # MLflow clients still load the version, now from its package.
+    loaded = mlflow.pyfunc.load_model("models:/iris-proto/1")
+    assert (loaded.predict(X) == model.predict(X)).all()
+    # Publishing again finds the same package there.
+    assert lab.datalab("model", "publish", "iris-proto:1", "--to", "shelf")["already_published"]
+
+
+def test_a_run_with_two_models_says_which_to_register(lab):
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    mlflow.set_experiment("two-models")
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    with mlflow.start_run() as run:
+        mlflow.sklearn.log_model(LogisticRegression(C=0.01, max_iter=500).fit(X, y), name="stump")
+        mlflow.sklearn.log_model(LogisticRegression(C=10, max_iter=500).fit(X, y), name="deep")
+    run_id = run_id_of(lab, run.info.run_id)
+    import subprocess
+
+    from conftest import BIN
+
+    refused = subprocess.run(
+        [BIN, "--project", str(lab.root), "model", "register", str(run_id), "--name", "iris-two"],
+        capture_output=True, text=True,
+    )
+    assert refused.returncode != 0
+    assert "'stump'" in refused.stderr and "'deep'" in refused.stderr
+    assert lab.datalab("model", "list") == [] or all(v["name"] != "iris-two" for v in lab.datalab("model", "list"))
+    chosen = lab.datalab("model", "register", str(run_id), "--name", "iris-two", "--logged-model", "deep")
+    card = chosen["model_card"]
+    assert "`deep`" in card
+
+
 def test_a_200_mb_artifact_streams_up_and_down(lab, tmp_path):
     mlflow.set_experiment("big")
     big = tmp_path / "big.bin"

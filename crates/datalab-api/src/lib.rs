@@ -25,6 +25,7 @@ pub mod jobs;
 mod model_card;
 pub mod models;
 pub mod ops;
+mod outside_models;
 pub mod places;
 mod project;
 mod run_compare;

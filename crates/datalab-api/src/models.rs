@@ -7,7 +7,7 @@ use crate::error::{ApiError, ErrorCode};
 use datalab_lab::{RunFiles, RunInfo};
 use datalab_ml::trial::TrainedModel;
 use datalab_project::{ModelVersionRecord, Project, RunId, RunStatus, VersionFormat, names};
-use datalab_publish::package::{InputField, Manifest};
+use datalab_publish::package::{InputField, Manifest, PackageKind};
 use serde::{Deserialize, Serialize};
 
 /// Where a registered version has been published.
@@ -40,13 +40,16 @@ pub struct ModelVersionInfo {
     pub package_dir: String,
     /// When it was registered or fetched.
     pub created_at: String,
-    /// A Data Lab package, or an MLflow model registered through the
-    /// tracking protocol (which Data Lab keeps but cannot serve or publish).
+    /// A model Data Lab trained, or an MLflow model the user's own code
+    /// logged (which Data Lab keeps and publishes but cannot serve).
     pub format: VersionFormat,
-    /// Its package's manifest (a Data Lab package's only).
+    /// Its package's manifest (none for an MLflow version registered
+    /// through the protocol and not yet packaged).
     pub manifest: Option<Manifest>,
     /// An MLflow model's flavours, from its `MLmodel` (`sklearn`, `python_function`).
     pub mlflow_flavors: Vec<String>,
+    /// Why Data Lab cannot serve it and what can, when it cannot (an MLflow model).
+    pub not_servable: Option<String>,
     /// Where it has been published.
     pub publications: Vec<PublicationInfo>,
 }
@@ -73,6 +76,10 @@ pub struct RegisterModelRequest {
     /// Point this alias (`champion`, say) at the new version.
     #[serde(default)]
     pub alias: Option<String>,
+    /// For a run logged by its own code that logged several MLflow models:
+    /// which (a logged model's name, or the artifact folder of its `MLmodel`).
+    #[serde(default)]
+    pub logged_model: Option<String>,
 }
 
 /// `name`, `name:3` or `name@champion`.
@@ -120,75 +127,105 @@ pub(crate) fn find_version(
     Ok(project.model_version(&name, version, alias.as_deref())?)
 }
 
-/// The flavours an `MLmodel` file lists: the keys under `flavors:`.
-fn mlflow_flavors(dir: &std::path::Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(dir.join("MLmodel")) else {
-        return Vec::new();
-    };
-    let mut flavors = Vec::new();
-    let mut inside = false;
-    for line in text.lines() {
-        if line.starts_with("flavors:") {
-            inside = true;
-        } else if inside {
-            match line.strip_prefix("  ") {
-                Some(rest) if !rest.starts_with(' ') => {
-                    if let Some(key) = rest.strip_suffix(':') {
-                        flavors.push(key.to_string());
-                    }
-                }
-                Some(_) => {}
-                None if line.trim().is_empty() => {}
-                None => break,
-            }
-        }
-    }
-    flavors
+/// Where version `version` of `name` keeps its package, relative to the project.
+pub(crate) fn package_place(name: &str, version: u32) -> String {
+    format!("models/{name}/{version}")
 }
 
-/// A version Data Lab can serve and publish: a Data Lab package. An MLflow
-/// model is refused up front, saying what to do instead.
+/// The package folder of a new version (relative, and absolute), refused
+/// when something is there already.
+pub(crate) fn free_package_dir(
+    project: &Project,
+    name: &str,
+    version: u32,
+) -> Result<(String, std::path::PathBuf), ApiError> {
+    let relative = package_place(name, version);
+    let dir = project.root().join(&relative);
+    if dir.exists() {
+        return Err(ApiError::new(
+            ErrorCode::NameTaken,
+            format!(
+                "{} exists already: remove it or choose another name",
+                dir.display()
+            ),
+        )
+        .on_field("name"));
+    }
+    Ok((relative, dir))
+}
+
+/// Where a version's `MLmodel` is: its package's root either way (an MLflow
+/// package keeps the model's files there).
+fn flavor_dir(project: &Project, record: &ModelVersionRecord) -> std::path::PathBuf {
+    project.root().join(&record.package_dir)
+}
+
+/// The record format of a package of `kind`.
+pub(crate) fn version_format(kind: PackageKind) -> VersionFormat {
+    match kind {
+        PackageKind::Datalab => VersionFormat::Datalab,
+        PackageKind::Mlflow => VersionFormat::Mlflow,
+    }
+}
+
+/// A version Data Lab can publish: any, an MLflow version registered through
+/// the protocol being packaged first.
+pub(crate) fn publishable_version(
+    project: &Project,
+    reference: &str,
+) -> Result<ModelVersionRecord, ApiError> {
+    crate::outside_models::packaged(project, find_version(project, reference)?)
+}
+
+/// A version Data Lab can serve: a Data Lab package. An MLflow model is
+/// refused up front, saying what to do instead.
 pub(crate) fn servable_version(
     project: &Project,
     reference: &str,
 ) -> Result<ModelVersionRecord, ApiError> {
     let record = find_version(project, reference)?;
-    if record.format == VersionFormat::Mlflow {
-        let flavors = mlflow_flavors(&project.root().join(&record.package_dir));
-        return Err(ApiError::invalid(format!(
-            "{}:{} is an MLflow model ({}) registered through the MLflow protocol: Data Lab keeps it \
-             and MLflow clients load it (models:/{}/{}), but Data Lab cannot serve or publish it; \
-             serve it with `mlflow models serve -m models:/{}/{}`, or register a Data Lab run instead",
-            record.model,
-            record.version,
-            if flavors.is_empty() {
-                "no MLmodel flavours".to_string()
-            } else {
-                flavors.join(", ")
-            },
-            record.model,
-            record.version,
-            record.model,
-            record.version
-        )));
+    let flavors = crate::outside_models::mlflow_flavors(&flavor_dir(project, &record));
+    match not_servable(&record, &flavors) {
+        Some(why) => Err(ApiError::invalid(why).on_field("model")),
+        None => Ok(record),
     }
-    Ok(record)
+}
+
+/// Why Data Lab cannot serve a version, and what serves it instead; none
+/// for a model Data Lab trained. The one place this is said.
+fn not_servable(record: &ModelVersionRecord, flavors: &[String]) -> Option<String> {
+    if record.format != VersionFormat::Mlflow {
+        return None;
+    }
+    let what = if flavors.is_empty() {
+        "files logged by the user's own code, with no MLmodel".to_string()
+    } else {
+        format!("an MLflow model ({})", flavors.join(", "))
+    };
+    Some(format!(
+        "{}:{} is {what}: Data Lab keeps and publishes it, and MLflow clients load it \
+         (models:/{}/{}), but Data Lab serves only the models it trains; serve it with \
+         `mlflow models serve -m models:/{}/{}` against this project's tracking server",
+        record.model, record.version, record.model, record.version, record.model, record.version
+    ))
 }
 
 fn info_of(project: &Project, record: ModelVersionRecord) -> Result<ModelVersionInfo, ApiError> {
     let dir = project.root().join(&record.package_dir);
-    let (manifest, flavors) = match record.format {
-        VersionFormat::Datalab => {
-            let manifest_path = dir.join(datalab_publish::MANIFEST_FILE);
-            let text = std::fs::read(&manifest_path).map_err(|e| {
-                ApiError::io(format!("cannot read {}: {e}", manifest_path.display()))
-            })?;
-            (
-                Some(datalab_publish::package::parse_manifest(&text)?),
-                Vec::new(),
-            )
-        }
-        VersionFormat::Mlflow => (None, mlflow_flavors(&dir)),
+    let manifest_path = dir.join(datalab_publish::MANIFEST_FILE);
+    // An MLflow version registered through the protocol has no manifest
+    // until it is packaged (to be published).
+    let manifest = if record.format == VersionFormat::Datalab || manifest_path.is_file() {
+        let text = std::fs::read(&manifest_path)
+            .map_err(|e| ApiError::io(format!("cannot read {}: {e}", manifest_path.display())))?;
+        Some(datalab_publish::package::parse_manifest(&text)?)
+    } else {
+        None
+    };
+    let flavors = match (&manifest, record.format) {
+        (Some(m), _) => m.flavors.clone(),
+        (None, VersionFormat::Mlflow) => crate::outside_models::mlflow_flavors(&dir),
+        (None, VersionFormat::Datalab) => Vec::new(),
     };
     let publications = project
         .publications(record.id)?
@@ -199,6 +236,7 @@ fn info_of(project: &Project, record: ModelVersionRecord) -> Result<ModelVersion
             published_at: p.published_at,
         })
         .collect();
+    let why_not_served = not_servable(&record, &flavors);
     Ok(ModelVersionInfo {
         name: record.model,
         version: record.version,
@@ -210,6 +248,7 @@ fn info_of(project: &Project, record: ModelVersionRecord) -> Result<ModelVersion
         created_at: record.created_at,
         format: record.format,
         manifest,
+        not_servable: why_not_served,
         mlflow_flavors: flavors,
         publications,
     })
@@ -236,14 +275,7 @@ pub fn register_model(
         ));
     }
     if record.origin != datalab_project::RunOrigin::Catalog {
-        return Err(ApiError::invalid_field(
-            "run",
-            format!(
-                "run {} was logged by its own code through MLflow: register the model it logged \
-                 with mlflow.register_model (it then appears here as an MLflow version)",
-                request.run
-            ),
-        ));
+        return crate::outside_models::register_outside_run(project, request, &record);
     }
     let run = RunInfo::from(record);
     let experiment = project.experiment(run.experiment_id)?;
@@ -284,6 +316,8 @@ pub fn register_model(
         .collect::<Vec<_>>();
     let manifest = Manifest {
         format: String::new(),
+        kind: PackageKind::Datalab,
+        flavors: Vec::new(),
         name: request.name.clone(),
         version,
         algorithm: run.model.clone(),
@@ -335,35 +369,46 @@ pub fn register_model(
     if let Ok(charts) = run_files.read(RunFiles::CHARTS) {
         package.push(("evaluation/charts.json".to_string(), charts));
     }
-    let relative = format!("models/{}/{version}", request.name);
-    let dir = project.root().join(&relative);
-    if dir.exists() {
-        return Err(ApiError::new(
-            ErrorCode::NameTaken,
-            format!(
-                "{} exists already: remove it or choose another name",
-                dir.display()
-            ),
-        )
-        .on_field("name"));
-    }
+    let (relative, dir) = free_package_dir(project, &request.name, version)?;
     let (_, manifest_sha256) = datalab_publish::package::write_package(&dir, manifest, &package)?;
+    record_registered(
+        project,
+        request,
+        version,
+        &relative,
+        &manifest_sha256,
+        VersionFormat::Datalab,
+    )
+}
+
+/// Records version `version` of `request`'s run whose package is written at
+/// `relative` (removed again when it cannot be recorded), points the
+/// alias, and shows it.
+pub(crate) fn record_registered(
+    project: &Project,
+    request: &RegisterModelRequest,
+    version: u32,
+    relative: &str,
+    manifest_sha256: &str,
+    format: VersionFormat,
+) -> Result<ModelVersionDetail, ApiError> {
     let recorded = project.insert_model_version(
         version,
         &datalab_project::NewModelVersion {
             model: &request.name,
-            run_id: Some(run.id),
+            run_id: Some(request.run),
             source: None,
             description: &request.description,
-            package_dir: &relative,
-            manifest_sha256: &manifest_sha256,
+            package_dir: relative,
+            manifest_sha256,
+            format,
         },
     );
     let recorded = match recorded {
         Ok(r) => r,
         Err(e) => {
             // Nothing half-registered: the package goes with the failed record.
-            let _ = std::fs::remove_dir_all(&dir);
+            let _ = std::fs::remove_dir_all(project.root().join(relative));
             return Err(e.into());
         }
     };
@@ -373,7 +418,7 @@ pub fn register_model(
     show_model(project, &format!("{}:{version}", request.name))
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     // Seconds since the epoch as an RFC 3339 UTC time, without a date library.
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

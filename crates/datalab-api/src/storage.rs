@@ -137,7 +137,7 @@ pub fn publish_model(
     request: &PublishRequest,
     jobs: &JobContext<'_>,
 ) -> Result<PublishOutcome, ApiError> {
-    let version = crate::models::servable_version(project, &request.model)?;
+    let version = crate::models::publishable_version(project, &request.model)?;
     let (record, target) = open_target(project, &request.target)?;
     let dir = project.root().join(&version.package_dir);
     let label = format!("publish {} to {}", request.model, request.target);
@@ -173,7 +173,7 @@ pub fn fetch_model(
 ) -> Result<ModelVersionDetail, ApiError> {
     names::check_name("model", &request.name)?;
     let (_, target) = open_target(project, &request.target)?;
-    let relative = format!("models/{}/{}", request.name, request.version);
+    let relative = crate::models::package_place(&request.name, request.version);
     let dest: PathBuf = project.root().join(&relative);
     if project
         .model_version(&request.name, Some(request.version), None)
@@ -214,6 +214,7 @@ pub fn fetch_model(
             description: "",
             package_dir: &relative,
             manifest_sha256: &manifest_sha256,
+            format: crate::models::version_format(manifest.kind),
         },
     );
     if let Err(e) = recorded {

@@ -147,6 +147,7 @@ pub fn typescript() -> String {
         declare::<ModelVersionDetail>(&config),
         declare::<PublicationInfo>(&config),
         declare::<datalab_publish::Manifest>(&config),
+        declare::<datalab_publish::package::PackageKind>(&config),
         declare::<datalab_publish::PackageFile>(&config),
         declare::<datalab_publish::package::InputField>(&config),
         declare::<AddStorageRequest>(&config),

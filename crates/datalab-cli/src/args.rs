@@ -302,7 +302,10 @@ pub struct HeadArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ModelCommand {
-    /// Promote a succeeded run to the next version of a model (writes its package).
+    /// Promote a succeeded run to the next version of a model (writes its
+    /// package). A run logged by your own code through MLflow becomes an
+    /// MLflow package: its model, artifacts and a generated card (Data Lab
+    /// publishes it; MLflow serves it).
     Register {
         run: i64,
         #[arg(long)]
@@ -312,6 +315,10 @@ pub enum ModelCommand {
         /// Point this alias (e.g. champion) at the new version.
         #[arg(long)]
         alias: Option<String>,
+        /// For a run that logged several MLflow models: which one (its
+        /// name, or the artifact folder holding its MLmodel).
+        #[arg(long, value_name = "NAME")]
+        logged_model: Option<String>,
     },
     /// List every version of every model.
     List,

@@ -116,6 +116,7 @@ fn model(
             name,
             description,
             alias,
+            logged_model,
         } => out.model(&api::register_model(
             &project,
             &api::RegisterModelRequest {
@@ -123,6 +124,7 @@ fn model(
                 name,
                 description,
                 alias,
+                logged_model,
             },
         )?),
         ModelCommand::List => out.models(&api::list_models(&project)?),

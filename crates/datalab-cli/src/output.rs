@@ -676,12 +676,10 @@ impl Output {
         }
         let info = &detail.info;
         let Some(m) = &info.manifest else {
-            println!(
-                "Model {}:{} (an MLflow model: {}; Data Lab keeps it but cannot serve or publish it)",
-                info.name,
-                info.version,
-                info.mlflow_flavors.join(", ")
-            );
+            println!("Model {}:{}", info.name, info.version);
+            if let Some(why) = &info.not_servable {
+                println!("{why}");
+            }
             println!("Files: {}", info.package_dir);
             if let Some(source) = &info.source {
                 println!("Source: {source}");
@@ -692,14 +690,21 @@ impl Output {
             "Model {}:{} ({}, {})",
             info.name, info.version, m.algorithm, m.task
         );
+        if let Some(why) = &info.not_servable {
+            println!("Not served by Data Lab: {why}");
+        }
         if !info.aliases.is_empty() {
             println!("Aliases: {}", info.aliases.join(", "));
         }
         match (&info.run, &info.source) {
             (Some(run), _) => println!(
-                "Lineage: run {run} of experiment {}, dataset snapshot {}",
+                "Lineage: run {run} of experiment {}{}",
                 m.experiment_id.map_or("-".into(), |e| e.to_string()),
-                m.dataset_sha256
+                if m.dataset_sha256.is_empty() {
+                    String::new()
+                } else {
+                    format!(", dataset snapshot {}", m.dataset_sha256)
+                }
             ),
             (None, Some(source)) => println!("Fetched from {source}"),
             (None, None) => {}

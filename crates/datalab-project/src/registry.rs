@@ -72,6 +72,17 @@ pub struct NewModelVersion<'a> {
     pub description: &'a str,
     pub package_dir: &'a str,
     pub manifest_sha256: &'a str,
+    pub format: VersionFormat,
+}
+
+impl VersionFormat {
+    /// How the `format` column spells it.
+    fn column(self) -> &'static str {
+        match self {
+            VersionFormat::Datalab => "datalab",
+            VersionFormat::Mlflow => "mlflow",
+        }
+    }
 }
 
 const VERSION_COLUMNS: &str = "v.id, v.model_id, m.name, v.version, v.run_id, v.source, v.description, \
@@ -91,7 +102,7 @@ fn version_from_row(row: &Row<'_>) -> rusqlite::Result<ModelVersionRecord> {
     let aliases: Option<String> = row.get(10)?;
     let format: String = row.get(11)?;
     Ok(ModelVersionRecord {
-        format: if format == "mlflow" {
+        format: if format == VersionFormat::Mlflow.column() {
             VersionFormat::Mlflow
         } else {
             VersionFormat::Datalab
@@ -161,8 +172,8 @@ impl Project {
             )
             .map_err(|e| self.db_error(e))?;
         let inserted = self.conn.execute(
-            "INSERT INTO model_versions (model_id, version, run_id, source, description, package_dir, manifest_sha256) \
-             SELECT id, ?2, ?3, ?4, ?5, ?6, ?7 FROM models WHERE name = ?1",
+            "INSERT INTO model_versions (model_id, version, run_id, source, description, package_dir, \
+             manifest_sha256, format) SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM models WHERE name = ?1",
             rusqlite::params![
                 new.model,
                 version,
@@ -170,7 +181,8 @@ impl Project {
                 new.source,
                 new.description,
                 new.package_dir,
-                new.manifest_sha256
+                new.manifest_sha256,
+                new.format.column()
             ],
         );
         match inserted {
@@ -186,6 +198,23 @@ impl Project {
         };
         let id = ModelVersionId(self.conn.last_insert_rowid());
         tx.commit().map_err(|e| self.db_error(e))?;
+        self.model_version_by_id(id)
+    }
+
+    /// Moves a version's files to a package of their own (an MLflow
+    /// version packaged to be published), with its manifest's sha256.
+    pub fn set_model_version_package(
+        &self,
+        id: ModelVersionId,
+        package_dir: &str,
+        manifest_sha256: &str,
+    ) -> Result<ModelVersionRecord, ProjectError> {
+        self.conn
+            .execute(
+                "UPDATE model_versions SET package_dir = ?2, manifest_sha256 = ?3 WHERE id = ?1",
+                rusqlite::params![id, package_dir, manifest_sha256],
+            )
+            .map_err(|e| self.db_error(e))?;
         self.model_version_by_id(id)
     }
 
@@ -422,8 +451,15 @@ impl Project {
                 "INSERT INTO model_versions (model_id, version, run_id, source, description, package_dir, \
                  manifest_sha256, format) \
                  SELECT id, (SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE model_id = models.id), \
-                 ?2, ?3, ?4, ?5, '', 'mlflow' FROM models WHERE name = ?1",
-                rusqlite::params![model, run_id, source, description, package_dir],
+                 ?2, ?3, ?4, ?5, '', ?6 FROM models WHERE name = ?1",
+                rusqlite::params![
+                    model,
+                    run_id,
+                    source,
+                    description,
+                    package_dir,
+                    VersionFormat::Mlflow.column()
+                ],
             )
             .map_err(|e| self.db_error(e))?;
         let id = ModelVersionId(self.conn.last_insert_rowid());

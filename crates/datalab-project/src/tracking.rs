@@ -1111,6 +1111,21 @@ impl Project {
         Ok(())
     }
 
+    /// The models a run logged (MLflow 3's `log_model`), oldest first.
+    pub fn logged_models_of_run(&self, run: RunId) -> Result<Vec<LoggedModelRecord>, ProjectError> {
+        let rows = self.query_all(
+            &format!(
+                "SELECT {LOGGED_MODEL_COLUMNS} FROM logged_models WHERE source_run_id = ?1 \
+                 ORDER BY created_ms, id"
+            ),
+            [run],
+            logged_model_from_row,
+        )?;
+        rows.into_iter()
+            .map(|row| self.logged_model_from(row))
+            .collect()
+    }
+
     /// Logged models of some experiments, named `name` when given, newest first.
     pub fn search_logged_models(
         &self,

@@ -32,6 +32,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     model.truncate(bytes);
     let manifest = Manifest {
         format: String::new(),
+        kind: Default::default(),
+        flavors: Vec::new(),
         name: "bench".into(),
         version: 1,
         algorithm: "none".into(),

@@ -24,6 +24,8 @@ const SECRET: &str = SECRET_KEY;
 fn manifest(name: &str, version: u32) -> Manifest {
     Manifest {
         format: String::new(),
+        kind: Default::default(),
+        flavors: Vec::new(),
         name: name.into(),
         version,
         algorithm: "decision_tree".into(),

@@ -69,6 +69,20 @@ impl ServedModel {
     /// Loads a package folder, refusing one whose files do not match its manifest.
     pub fn load(dir: &Path) -> Result<ServedModel, ServingError> {
         let (manifest, _) = package::verify_package(dir)?;
+        if manifest.kind == package::PackageKind::Mlflow {
+            return Err(ServingError::Invalid(format!(
+                "{}:{} is an MLflow model ({}) logged by the user's own code: Data Lab serves the \
+                 models it trained; serve this one with `mlflow models serve -m {}`",
+                manifest.name,
+                manifest.version,
+                if manifest.flavors.is_empty() {
+                    "no MLmodel".to_string()
+                } else {
+                    manifest.flavors.join(", ")
+                },
+                dir.display()
+            )));
+        }
         let path = dir.join(package::MODEL_FILE);
         let bytes = std::fs::read(&path).map_err(|e| {
             ServingError::Unreadable(format!("cannot read {}: {e}", path.display()))

@@ -34,6 +34,8 @@ pub fn write_tiny_package(dir: &Path) -> Result<Manifest, Box<dyn std::error::Er
     std::fs::create_dir_all(dir)?;
     let manifest = Manifest {
         format: String::new(),
+        kind: Default::default(),
+        flavors: Vec::new(),
         name: "tiny".into(),
         version: 1,
         algorithm: "decision_tree".into(),

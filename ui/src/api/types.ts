@@ -1030,7 +1030,12 @@ description: string,
 /**
  * Point this alias (`champion`, say) at the new version.
  */
-alias: string | null, };
+alias: string | null, 
+/**
+ * For a run logged by its own code that logged several MLflow models:
+ * which (a logged model's name, or the artifact folder of its `MLmodel`).
+ */
+logged_model: string | null, };
 
 export type ModelRef = { 
 /**
@@ -1082,18 +1087,23 @@ package_dir: string,
  */
 created_at: string, 
 /**
- * A Data Lab package, or an MLflow model registered through the
- * tracking protocol (which Data Lab keeps but cannot serve or publish).
+ * A model Data Lab trained, or an MLflow model the user's own code
+ * logged (which Data Lab keeps and publishes but cannot serve).
  */
 format: VersionFormat, 
 /**
- * Its package's manifest (a Data Lab package's only).
+ * Its package's manifest (none for an MLflow version registered
+ * through the protocol and not yet packaged).
  */
 manifest: Manifest | null, 
 /**
  * An MLflow model's flavours, from its `MLmodel` (`sklearn`, `python_function`).
  */
 mlflow_flavors: Array<string>, 
+/**
+ * Why Data Lab cannot serve it and what can, when it cannot (an MLflow model).
+ */
+not_servable: string | null, 
 /**
  * Where it has been published.
  */
@@ -1123,11 +1133,21 @@ location: string,
  */
 published_at: string, };
 
-export type Manifest = { format: string, name: string, version: number, algorithm: string, parameters: JsonValue, task: string, target: string | null, input_schema: Array<InputField>, classes: Array<string> | null, 
+export type Manifest = { format: string, 
+/**
+ * Absent in packages written before MLflow packages existed: Data Lab's.
+ */
+kind: PackageKind, 
+/**
+ * An MLflow model's flavours, from its `MLmodel` (`sklearn`, `python_function`).
+ */
+flavors: Array<string>, name: string, version: number, algorithm: string, parameters: JsonValue, task: string, target: string | null, input_schema: Array<InputField>, classes: Array<string> | null, 
 /**
  * Metric name → `{mean, std}` over the validation folds.
  */
 metrics: JsonValue, dataset_sha256: string, run_id: number | null, experiment_id: number | null, engine_version: string, created_at: string, files: Array<PackageFile>, };
+
+export type PackageKind = "datalab" | "mlflow";
 
 export type PackageFile = { 
 /**

@@ -5,7 +5,7 @@
 // from the environment, never from here).
 
 import { useEffect, useState } from "preact/hooks";
-import type { ModelVersionDetail, ModelVersionInfo, PublishOutcome, ServedInfo, StorageConfig, StorageTargetInfo } from "../api/types";
+import type { ModelVersionDetail, ModelVersionInfo, PackageFile, PublishOutcome, ServedInfo, StorageConfig, StorageTargetInfo } from "../api/types";
 import { call, newJobId, onEvent } from "../api/client";
 import { ApiErrorView, failureOf, type Failure } from "../components/ApiError";
 import { formatBytes } from "../lib/format";
@@ -148,50 +148,40 @@ function VersionView(props: {
     setCancelling(true);
     call("cancel_job", { job }).catch((e: unknown) => setError(message(e)));
   };
-  if (m === null) {
-    // Registered through MLflow: kept here, loaded by MLflow clients, not served by Data Lab.
-    return (
-      <div data-testid="model-version" data-model={info.name} data-version={info.version} data-format="mlflow">
-        <div class="heading">
-          <h2>
-            {info.name} v{info.version}
-          </h2>
-          <span class="muted small">
-            MLflow model · {info.mlflow_flavors.join(", ") || "no MLmodel flavours"}
-            {info.aliases.map((a) => ` · @${a}`).join("")}
-          </span>
-        </div>
-        <p class="small">
-          {info.run !== null ? `Logged by run ${info.run}. ` : ""}Files in <code>{info.package_dir}</code>
-        </p>
-        <div class="panel" data-testid="mlflow-version-note">
-          <p>
-            Registered through the MLflow protocol. MLflow clients load it with{" "}
-            <code>mlflow.pyfunc.load_model("models:/{info.name}/{info.version}")</code>.
-          </p>
-          <p class="muted">
-            Data Lab cannot serve or publish this model itself: it is in MLflow's format (a pickled or skops model), not a
-            Data Lab package. Serve it with <code>mlflow models serve</code>, or register a Data Lab run.
-          </p>
-        </div>
-      </div>
-    );
+  const mlflow = info.format === "mlflow";
+  const flavors = info.mlflow_flavors.join(", ") || "no MLmodel flavours";
+  let lineage: string;
+  if (info.run !== null) {
+    const snapshot = m && m.dataset_sha256 !== "" ? `, dataset snapshot ${m.dataset_sha256.slice(0, 12)}` : "";
+    lineage = `From run ${info.run}${m?.experiment_id != null ? ` of experiment ${m.experiment_id}` : ""}${snapshot}`;
+  } else {
+    lineage = info.source ? `${mlflow ? "Registered from" : "Fetched from"} ${info.source}` : "";
   }
   return (
-    <div data-testid="model-version" data-model={info.name} data-version={info.version} data-experiment={m.experiment_id ?? ""}>
+    <div
+      data-testid="model-version"
+      data-model={info.name}
+      data-version={info.version}
+      data-experiment={m?.experiment_id ?? ""}
+      data-format={info.format}
+    >
       <div class="heading">
         <h2>
           {info.name} v{info.version}
         </h2>
         <span class="muted small">
-          {m.algorithm} · {m.task}
+          {mlflow ? `MLflow model · ${flavors}` : m ? `${m.algorithm} · ${m.task}` : ""}
           {info.aliases.map((a) => ` · @${a}`).join("")}
         </span>
       </div>
       <p class="small">
-        {info.run !== null
-          ? `From run ${info.run} of experiment ${m.experiment_id ?? "?"}, dataset snapshot ${m.dataset_sha256.slice(0, 12)}`
-          : `Fetched from ${info.source ?? "storage"}`}
+        {lineage}
+        {m === null ? (
+          <>
+            {" "}
+            · files in <code>{info.package_dir}</code>
+          </>
+        ) : null}
       </p>
       <div class="panel">
         <h3>Publish</h3>
@@ -243,16 +233,42 @@ function VersionView(props: {
           </ul>
         )}
       </div>
-      <ServePanel
-        key={`${info.name}:${info.version}`}
-        name={info.name}
-        version={info.version}
-        experiment={m.experiment_id}
-        served={props.served}
-        onServed={props.onServed}
-        onStopped={props.onStopped}
-        onShowVendors={props.onShowVendors}
-      />
+      {info.not_servable !== null ? (
+        <div class="panel" data-testid="mlflow-version-note">
+          <h3>Serve</h3>
+          <p>{info.not_servable}</p>
+          <p class="muted">
+            MLflow clients load it with <code>mlflow.pyfunc.load_model("models:/{info.name}/{info.version}")</code>.
+          </p>
+        </div>
+      ) : (
+        <ServePanel
+          key={`${info.name}:${info.version}`}
+          name={info.name}
+          version={info.version}
+          experiment={m?.experiment_id ?? null}
+          served={props.served}
+          onServed={props.onServed}
+          onStopped={props.onStopped}
+          onShowVendors={props.onShowVendors}
+        />
+      )}
+      {m && <FilesTable files={m.files} />}
+      {model_card !== "" && (
+        <>
+          <h3>Model card</h3>
+          <pre class="card" data-testid="model-card">
+            {model_card}
+          </pre>
+        </>
+      )}
+    </div>
+  );
+}
+
+function FilesTable(props: { files: PackageFile[] }) {
+  return (
+    <>
       <h3>Files</h3>
       <table class="table compact">
         <thead>
@@ -263,7 +279,7 @@ function VersionView(props: {
           </tr>
         </thead>
         <tbody>
-          {m.files.map((f) => (
+          {props.files.map((f) => (
             <tr>
               <td>{f.path}</td>
               <td>{formatBytes(f.bytes)}</td>
@@ -274,11 +290,7 @@ function VersionView(props: {
           ))}
         </tbody>
       </table>
-      <h3>Model card</h3>
-      <pre class="card" data-testid="model-card">
-        {model_card}
-      </pre>
-    </div>
+    </>
   );
 }
 

@@ -185,7 +185,7 @@ export function RunsPage() {
         <button data-testid="runs-refresh" title="Read the runs again (runs logged from outside appear)" onClick={() => load(query)}>
           Refresh
         </button>
-        {only && only.origin === "catalog" && <RegisterModel run={only} />}
+        {only && <RegisterModel run={only} />}
       </div>
       <TrackingPanel />
       {error && <p class="error">{error}</p>}
@@ -511,8 +511,9 @@ function RegisterModel(props: { run: RunInfo | undefined }) {
   if (!run) return null;
   const register = async () => {
     try {
-      const detail = await call("register_model", { run: run.id, name, description: "", alias: null });
-      setStatus(`Registered ${detail.info.name} v${detail.info.version}: see Models.`);
+      const detail = await call("register_model", { run: run.id, name, description: "", alias: null, logged_model: null });
+      const served = detail.info.not_servable === null ? "" : " It is an MLflow model: Data Lab publishes it, MLflow serves it.";
+      setStatus(`Registered ${detail.info.name} v${detail.info.version}: see Models.${served}`);
     } catch (e) {
       setStatus(message(e));
     }

@@ -125,6 +125,8 @@ fn long_work_is_cancelled_over_http_by_its_job_id() -> TestResult {
     let package = lab.join("models/big/1");
     let manifest = datalab_publish::Manifest {
         format: String::new(),
+        kind: Default::default(),
+        flavors: Vec::new(),
         name: "big".into(),
         version: 1,
         algorithm: "decision_tree".into(),
@@ -157,6 +159,7 @@ fn long_work_is_cancelled_over_http_by_its_job_id() -> TestResult {
             description: "",
             package_dir: "models/big/1",
             manifest_sha256: &manifest_sha256,
+            format: datalab_project::VersionFormat::Datalab,
         },
     )?;
     let s3 = S3Server::start(&dir.path().join("s3"), None)?;
