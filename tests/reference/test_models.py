@@ -63,6 +63,9 @@ def project(tmp_path_factory):
     wine["grade"] = np.where(wine.pop("quality") >= 7, "good", "other")
     wine.to_csv(root / "wine_good.csv", index=False)
     datalab(project, "dataset", "import", str(root / "wine_good.csv"), "--name", "wine_good")
+    # A larger real table: census income, 8 text columns with missing values.
+    adult = Path(__file__).resolve().parents[2] / "assets" / "datasets" / "adult.csv"
+    datalab(project, "dataset", "import", str(adult), "--name", "adult")
     return project
 
 
@@ -450,3 +453,41 @@ def test_a_decision_threshold_is_chosen_out_of_fold_as_well_as_scikit_learn_can(
         # Better F1 for the rare class than deciding by the most probable class.
         argmax = np.array([0.5 <= s for s in scores])
         assert f1_score(truth, scores >= kept["decision"]["threshold"]) > f1_score(truth, argmax)
+
+
+def test_on_the_census_table_every_tree_model_and_logistic_regression_hold_their_own(project):
+    """The Adult table (32,561 rows; text columns one-hot or native; missing
+    values): logistic regression to scikit-learn's probabilities, the forest
+    within 0.01 of scikit-learn's accuracy, boosting within 0.01 of LightGBM's."""
+    models = (
+        '[[models]]\nmodel = "logistic_regression"\nparams = { alpha = 1.0 }\n'
+        '[[models]]\nmodel = "random_forest"\nparams = { trees = 100 }\n'
+        '[[models]]\nmodel = "gradient_boosting"\nparams = { early_stopping = "off" }\n'
+    )
+    experiment = Experiment(project, spec("census", "adult", "classification", "income", models, folds=3))
+    frame = table(project, "adult", "income")
+    features = [c for c in frame.columns if c != "income"]
+    labels = sorted(frame["income"].unique())
+    y = frame["income"].map({label: i for i, label in enumerate(labels)}).to_numpy()
+    native = lightgbm_frame(frame, features)
+    forest, their_forest, boost, their_boost = [], [], [], []
+    for k, fold in enumerate(experiment.folds("logistic_regression")):
+        train, test = train_rows(fold, len(frame)), fold["test_rows"]
+        x = standardized(frame, features, train)
+        reference = LogisticRegression(C=1.0, tol=1e-8, max_iter=20_000).fit(x[train], y[train])
+        ours = np.array(fold["predictions"]["Classes"]["probabilities"])
+        np.testing.assert_allclose(ours, reference.predict_proba(x[test]), atol=2e-4)
+
+        forest_fold = experiment.folds("random_forest")[k]
+        assert forest_fold["test_rows"] == test
+        reference = RandomForestClassifier(n_estimators=100, random_state=0, n_jobs=2).fit(x[train], y[train])
+        their_forest.append(accuracy_score(y[test], reference.predict(x[test])))
+        forest.append(forest_fold["metrics"]["accuracy"])
+
+        boost_fold = experiment.folds("gradient_boosting")[k]
+        reference = lightgbm.LGBMClassifier(**LIGHTGBM).fit(native.iloc[train], y[train])
+        their_boost.append(accuracy_score(y[test], reference.predict(native.iloc[test])))
+        boost.append(boost_fold["metrics"]["accuracy"])
+    assert np.mean(forest) >= np.mean(their_forest) - 0.01, (forest, their_forest)
+    assert np.mean(boost) >= np.mean(their_boost) - 0.01, (boost, their_boost)
+

@@ -25,6 +25,7 @@
 use crate::rng::SplitMix64;
 use crate::watch::{Stopped, Watch, thread_cpu};
 use ndarray::{Array2, ArrayView1};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The bin of a missing value.
@@ -236,6 +237,12 @@ pub struct Booster {
     pub rounds: usize,
     /// Whether early stopping ended the fit before its last round.
     pub stopped_early: bool,
+    /// The lowest and highest raw score of the rows it was fitted on, as the
+    /// fit left them (every tree kept): what predicting those rows again
+    /// would give, so a check of the fit need not predict them. Not kept
+    /// with the model.
+    #[serde(skip)]
+    pub fitted_scores: Option<(f64, f64)>,
 }
 
 /// Feature values cut into bins.
@@ -262,18 +269,20 @@ fn midpoint_edges(distinct: &[f64]) -> Vec<f64> {
 impl Binned {
     fn fit(x: &Array2<f64>, rows: &[usize], categorical: &[bool], max_bins: usize) -> Binned {
         let width = x.ncols();
-        let mut edges = Vec::with_capacity(width);
-        let mut bins = Vec::with_capacity(width);
-        for f in 0..width {
-            if categorical.get(f).copied().unwrap_or(false) {
-                let top = rows
-                    .iter()
-                    .map(|&r| x[[r, f]])
-                    .filter(|v| *v >= 0.0 && *v < f64::from(MISSING))
-                    .fold(0.0, f64::max);
-                edges.push(Vec::new());
-                bins.push(top as usize + 1);
-            } else {
+        let is_categorical = |f: usize| categorical.get(f).copied().unwrap_or(false);
+        // Each feature's bins are found on its own (on the pool's threads):
+        // the same whatever their number.
+        let (edges, bins): (Vec<Vec<f64>>, Vec<usize>) = (0..width)
+            .into_par_iter()
+            .map(|f| {
+                if is_categorical(f) {
+                    let top = rows
+                        .iter()
+                        .map(|&r| x[[r, f]])
+                        .filter(|v| *v >= 0.0 && *v < f64::from(MISSING))
+                        .fold(0.0, f64::max);
+                    return (Vec::new(), top as usize + 1);
+                }
                 // One sort serves both: the distinct values, and the row
                 // quantiles (repeats included, as LightGBM's bins) when there
                 // are too many of them.
@@ -295,10 +304,10 @@ impl Binned {
                     quantiles.push(f64::INFINITY);
                     quantiles
                 };
-                bins.push(e.len());
-                edges.push(e);
-            }
-        }
+                let count = e.len();
+                (e, count)
+            })
+            .unzip();
         let mut binned = Binned {
             columns: Vec::new(),
             edges,
@@ -306,6 +315,7 @@ impl Binned {
             categorical: categorical.to_vec(),
         };
         binned.columns = (0..width)
+            .into_par_iter()
             .map(|f| (0..x.nrows()).map(|r| binned.bin(f, x[[r, f]])).collect())
             .collect();
         binned
@@ -336,59 +346,70 @@ struct Slot {
 
 type Histogram = Vec<Slot>;
 
+/// A round's gradients and hessians by row; no hessians when every one is
+/// 1 (squared error without weights), so histograms count instead.
+#[derive(Debug, Clone, Copy)]
+struct Gradients<'a> {
+    g: &'a [f64],
+    h: Option<&'a [f64]>,
+}
+
 fn build_histogram(
     binned: &Binned,
     features: &[usize],
     rows: &[u32],
-    g: &[f64],
-    h: &[f64],
+    gradients: &Gradients<'_>,
     watch: &Watch<'_>,
 ) -> Histogram {
     let width = binned.columns.len();
     let mut histogram = vec![Slot::default(); width * SLOTS];
     // The leaf's gradients gathered once, in row order (LightGBM's "ordered
     // gradients"): each feature then reads them in sequence.
-    let ordered: Vec<(f64, f64)> = rows
-        .iter()
-        .map(|&r| (g[r as usize], h[r as usize]))
-        .collect();
+    let g: Vec<f64> = rows.iter().map(|&r| gradients.g[r as usize]).collect();
+    let h: Option<Vec<f64>> = gradients
+        .h
+        .map(|h| rows.iter().map(|&r| h[r as usize]).collect());
     let count_feature = |f: usize, slots: &mut [Slot]| {
         let column = &binned.columns[f];
-        for (&r, &(gr, hr)) in rows.iter().zip(&ordered) {
-            let slot = &mut slots[column[r as usize] as usize];
-            slot.g += gr;
-            slot.h += hr;
-            slot.n += 1;
+        match &h {
+            Some(h) => {
+                for ((&r, &gr), &hr) in rows.iter().zip(&g).zip(h) {
+                    let slot = &mut slots[column[r as usize] as usize];
+                    slot.g += gr;
+                    slot.h += hr;
+                    slot.n += 1;
+                }
+            }
+            None => {
+                // Every hessian is 1: the hessian sum is the count, exactly.
+                for (&r, &gr) in rows.iter().zip(&g) {
+                    let slot = &mut slots[column[r as usize] as usize];
+                    slot.g += gr;
+                    slot.n += 1;
+                }
+                for slot in slots.iter_mut() {
+                    slot.h = f64::from(slot.n);
+                }
+            }
         }
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads <= 1 || rows.len() * features.len() < PARALLEL_CELLS {
-        let mut by_feature: Vec<&mut [Slot]> = histogram.chunks_mut(SLOTS).collect();
-        for &f in features {
-            count_feature(f, by_feature[f]);
+    let mut by_feature: Vec<Option<&mut [Slot]>> = histogram.chunks_mut(SLOTS).map(Some).collect();
+    let mut wanted: Vec<(usize, &mut [Slot])> = features
+        .iter()
+        .filter_map(|&f| by_feature[f].take().map(|slots| (f, slots)))
+        .collect();
+    if rows.len() * wanted.len() < PARALLEL_CELLS {
+        for (f, slots) in wanted {
+            count_feature(f, slots);
         }
         return histogram;
     }
-    // Features are dealt to threads; each feature is summed by one thread in
-    // row order, so the sums do not depend on the thread count.
-    let mut by_feature: Vec<Option<&mut [Slot]>> = histogram.chunks_mut(SLOTS).map(Some).collect();
-    let mut work: Vec<Vec<(usize, &mut [Slot])>> = (0..threads).map(|_| Vec::new()).collect();
-    for (i, &f) in features.iter().enumerate() {
-        if let Some(slots) = by_feature[f].take() {
-            work[i % threads].push((f, slots));
-        }
-    }
-    std::thread::scope(|scope| {
-        for part in work.into_iter().filter(|p| !p.is_empty()) {
-            let count_feature = &count_feature;
-            scope.spawn(move || {
-                let started = thread_cpu();
-                for (f, slots) in part {
-                    count_feature(f, slots);
-                }
-                watch.add_helper_cpu(thread_cpu().saturating_sub(started));
-            });
-        }
+    // Each feature is summed by one task in row order, so the sums do not
+    // depend on how many threads the pool has.
+    wanted.par_iter_mut().for_each(|(f, slots)| {
+        let started = thread_cpu();
+        count_feature(*f, slots);
+        watch.add_helper_cpu(thread_cpu().saturating_sub(started));
     });
     histogram
 }
@@ -404,6 +425,9 @@ struct Candidate {
     feature: usize,
     gain: f64,
     rule: SplitRule,
+    /// Sums of the rows going left and right (the children's totals).
+    left: Slot,
+    right: Slot,
 }
 
 fn score(g: f64, h: f64, l2: f64) -> f64 {
@@ -478,6 +502,8 @@ fn best_split(
                             feature: f,
                             gain,
                             rule: SplitRule::Category { left_codes: codes },
+                            left,
+                            right,
                         });
                     }
                 }
@@ -520,6 +546,8 @@ fn best_split(
                             bin: b as u8,
                             missing_left,
                         },
+                        left,
+                        right,
                     });
                 }
             }
@@ -537,11 +565,11 @@ struct Leaf {
     best: Option<Candidate>,
 }
 
-fn totals_of(rows: &[u32], g: &[f64], h: &[f64]) -> Slot {
+fn totals_of(rows: &[u32], gradients: &Gradients<'_>) -> Slot {
     let mut t = Slot::default();
     for &r in rows {
-        t.g += g[r as usize];
-        t.h += h[r as usize];
+        t.g += gradients.g[r as usize];
+        t.h += gradients.h.map_or(1.0, |h| h[r as usize]);
         t.n += 1;
     }
     t
@@ -553,16 +581,15 @@ fn grow_tree(
     binned: &Binned,
     rows: Vec<u32>,
     features: &[usize],
-    g: &[f64],
-    h: &[f64],
+    gradients: &Gradients<'_>,
     params: &BoostParams,
     importance: &mut [f64],
     watch: &Watch<'_>,
 ) -> (BoostTree, Vec<(f64, Vec<u32>)>) {
     let leaf_value = |t: Slot| -params.learning_rate * t.g / (t.h + params.l2).max(1e-12);
     let mut nodes = vec![Node::Leaf { value: 0.0 }];
-    let totals = totals_of(&rows, g, h);
-    let histogram = build_histogram(binned, features, &rows, g, h, watch);
+    let totals = totals_of(&rows, gradients);
+    let histogram = build_histogram(binned, features, &rows, gradients, watch);
     let can_split = |depth: usize, n: usize| {
         params.max_depth.is_none_or(|d| depth < d) && n >= 2 * params.min_leaf.max(1)
     };
@@ -629,22 +656,21 @@ fn grow_tree(
             },
         };
         let depth = leaf.depth + 1;
-        let left_totals = totals_of(&left_rows, g, h);
-        let right_totals = totals_of(&right_rows, g, h);
+        let (left_totals, right_totals) = (candidate.left, candidate.right);
         let want_left = can_split(depth, left_rows.len());
         let want_right = can_split(depth, right_rows.len());
         let (left_histogram, right_histogram) = if want_left || want_right {
             // Count the smaller child; the larger is the parent minus it.
             let parent = leaf
                 .histogram
-                .unwrap_or_else(|| build_histogram(binned, features, &leaf.rows, g, h, watch));
+                .unwrap_or_else(|| build_histogram(binned, features, &leaf.rows, gradients, watch));
             let left_smaller = left_rows.len() <= right_rows.len();
             let small_rows = if left_smaller {
                 &left_rows
             } else {
                 &right_rows
             };
-            let small = build_histogram(binned, features, small_rows, g, h, watch);
+            let small = build_histogram(binned, features, small_rows, gradients, watch);
             let mut large = parent;
             for (l, s) in large.iter_mut().zip(&small) {
                 l.g -= s.g;
@@ -833,7 +859,6 @@ impl Booster {
         let mut scores: Vec<f64> = (0..n).flat_map(|_| base.iter().copied()).collect();
         let mut g = vec![0.0; n];
         let mut h = vec![0.0; n];
-        let mut probabilities = vec![0.0; outputs];
         let mut trees: Vec<BoostTree> = Vec::new();
         let mut importance = vec![0.0; width];
         let mut best = (f64::INFINITY, 0usize, Vec::<f64>::new());
@@ -855,35 +880,43 @@ impl Booster {
             let mut round_importance = vec![0.0; width];
             let mut leaves_of_round: Vec<Vec<(f64, Vec<u32>)>> = Vec::with_capacity(outputs);
             for output in 0..outputs {
-                for &r in &train {
-                    let s = &scores[r * outputs..(r + 1) * outputs];
-                    let (gr, hr) = match (objective, target) {
-                        (Objective::Squared, BoostTarget::Numbers(y)) => (s[0] - y[r], 1.0),
-                        (Objective::Binary, BoostTarget::Classes { values, .. }) => {
-                            let p = sigmoid(s[0]);
-                            (p - f64::from(values[r] == 1), (p * (1.0 - p)).max(1e-16))
-                        }
-                        (Objective::Multiclass, BoostTarget::Classes { values, .. }) => {
-                            softmax_into(s, &mut probabilities);
-                            let p = probabilities[output];
-                            (
-                                p - f64::from(values[r] == output),
-                                (p * (1.0 - p)).max(1e-16),
-                            )
-                        }
-                        _ => (0.0, 1.0),
-                    };
-                    let weight = match target {
-                        BoostTarget::Classes {
-                            values,
-                            weights: Some(w),
-                            ..
-                        } => w[values[r]],
-                        _ => 1.0,
-                    };
-                    g[r] = gr * weight;
-                    h[r] = hr * weight;
-                }
+                // Every row's gradient (validation rows' too, unused: it
+                // keeps the rows contiguous for the pool's threads).
+                g.par_iter_mut()
+                    .zip(h.par_iter_mut())
+                    .enumerate()
+                    .for_each_init(
+                        || vec![0.0; outputs],
+                        |probabilities, (r, (g, h))| {
+                            let s = &scores[r * outputs..(r + 1) * outputs];
+                            let (gr, hr) = match (objective, target) {
+                                (Objective::Squared, BoostTarget::Numbers(y)) => (s[0] - y[r], 1.0),
+                                (Objective::Binary, BoostTarget::Classes { values, .. }) => {
+                                    let p = sigmoid(s[0]);
+                                    (p - f64::from(values[r] == 1), (p * (1.0 - p)).max(1e-16))
+                                }
+                                (Objective::Multiclass, BoostTarget::Classes { values, .. }) => {
+                                    softmax_into(s, probabilities);
+                                    let p = probabilities[output];
+                                    (
+                                        p - f64::from(values[r] == output),
+                                        (p * (1.0 - p)).max(1e-16),
+                                    )
+                                }
+                                _ => (0.0, 1.0),
+                            };
+                            let weight = match target {
+                                BoostTarget::Classes {
+                                    values,
+                                    weights: Some(w),
+                                    ..
+                                } => w[values[r]],
+                                _ => 1.0,
+                            };
+                            *g = gr * weight;
+                            *h = hr * weight;
+                        },
+                    );
                 let features: Vec<usize> = if params.column_fraction < 1.0 {
                     let mut f = all_features.clone();
                     rng.shuffle(&mut f);
@@ -893,12 +926,16 @@ impl Booster {
                 } else {
                     all_features.clone()
                 };
+                // Squared error's hessians are all 1: histograms count them.
+                let gradients = Gradients {
+                    g: &g,
+                    h: (objective != Objective::Squared).then_some(h.as_slice()),
+                };
                 let (tree, reached) = grow_tree(
                     &binned,
                     bag.clone(),
                     &features,
-                    &g,
-                    &h,
+                    &gradients,
                     params,
                     &mut round_importance,
                     watch,
@@ -957,6 +994,14 @@ impl Booster {
                 *total += add;
             }
         }
+        let all_kept = !(patience > 0 && best.1 > 0 && best.1 * outputs < trees.len());
+        let fitted_scores = all_kept.then(|| {
+            scores
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), &s| {
+                    (low.min(s), high.max(s))
+                })
+        });
         let rounds = if patience > 0 && best.1 > 0 {
             trees.truncate(best.1 * outputs);
             importance = best.2;
@@ -974,16 +1019,18 @@ impl Booster {
             importance,
             rounds,
             stopped_early,
+            fitted_scores,
         })
     }
 
-    /// Raw scores of one row, one per output.
-    fn raw(&self, row: ArrayView1<f64>) -> Vec<f64> {
-        let mut s = self.base.clone();
-        for (i, tree) in self.trees.iter().enumerate() {
-            s[i % self.outputs] += tree.value(row);
+    /// Raw scores of one row into `scores`, one per output.
+    fn raw_into(&self, row: ArrayView1<f64>, scores: &mut [f64]) {
+        scores.copy_from_slice(&self.base);
+        for round in self.trees.chunks(self.outputs) {
+            for (score, tree) in scores.iter_mut().zip(round) {
+                *score += tree.value(row);
+            }
         }
-        s
     }
 
     /// Whether this booster predicts numbers (else classes).
@@ -992,17 +1039,24 @@ impl Booster {
     }
 
     pub fn values(&self, x: &Array2<f64>) -> Vec<f64> {
-        x.outer_iter().map(|row| self.raw(row)[0]).collect()
+        let mut scores = vec![0.0; self.outputs];
+        x.outer_iter()
+            .map(|row| {
+                self.raw_into(row, &mut scores);
+                scores[0]
+            })
+            .collect()
     }
 
     /// `probabilities[row][class]`.
     pub fn probabilities(&self, x: &Array2<f64>) -> Vec<Vec<f64>> {
+        let mut scores = vec![0.0; self.outputs];
         x.outer_iter()
             .map(|row| {
-                let s = self.raw(row);
+                self.raw_into(row, &mut scores);
                 match self.objective {
                     Objective::Binary => {
-                        let p = sigmoid(s[0]);
+                        let p = sigmoid(scores[0]);
                         let mut out = vec![0.0; self.classes.max(2)];
                         out[0] = 1.0 - p;
                         out[1] = p;
@@ -1010,7 +1064,7 @@ impl Booster {
                     }
                     _ => {
                         let mut out = vec![0.0; self.outputs];
-                        softmax_into(&s, &mut out);
+                        softmax_into(&scores, &mut out);
                         out
                     }
                 }
@@ -1203,6 +1257,27 @@ mod tests {
             &Watch::unwatched(),
         )?;
         assert_eq!(model.probabilities(&x)[0].len(), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn the_scores_a_fit_keeps_are_its_predictions_on_its_rows() -> Result<(), BoostError> {
+        let (x, y) = data(1_000, 5);
+        let model = Booster::fit(
+            &x,
+            BoostTarget::Numbers(&y),
+            &[false, false, true],
+            &BoostParams::default(),
+            0,
+            &Watch::unwatched(),
+        )?;
+        let predicted = model.values(&x);
+        let low = predicted.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = predicted.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let Some((kept_low, kept_high)) = model.fitted_scores else {
+            panic!("a fit that kept every tree knows its scores");
+        };
+        assert!((kept_low - low).abs() < 1e-9 && (kept_high - high).abs() < 1e-9);
         Ok(())
     }
 

@@ -179,13 +179,39 @@ pub enum LogisticError {
     Stopped(#[from] Stopped),
 }
 
-/// Largest gradient entry at which the averaged loss counts as minimised.
+/// Largest gradient entry at which the averaged loss counts as minimised,
+/// unless a fit says otherwise (scikit-learn's `tol` defaults to 1e-4).
 pub const LOGISTIC_TOLERANCE: f64 = 1e-8;
+
+/// How a logistic regression is fitted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogisticSettings<'a> {
+    /// L2 strength: the penalty is `alpha / (2n) × ‖w‖²` (`C = 1 / alpha`).
+    pub alpha: f64,
+    pub max_iterations: usize,
+    /// Largest gradient entry at which the fit stops.
+    pub tolerance: f64,
+    /// `class_weights[class]` weighs each row of a class.
+    pub class_weights: Option<&'a [f64]>,
+}
+
+impl Default for LogisticSettings<'_> {
+    fn default() -> Self {
+        LogisticSettings {
+            alpha: 1.0,
+            max_iterations: 1_000,
+            tolerance: LOGISTIC_TOLERANCE,
+            class_weights: None,
+        }
+    }
+}
 /// Past L-BFGS steps remembered.
 const HISTORY: usize = 10;
 
 struct LogisticProblem<'a> {
-    x: &'a Array2<f64>,
+    /// The features, row-major (`p` a row).
+    x: &'a [f64],
+    p: usize,
     /// Compact class of each row, into `present`.
     y: Vec<usize>,
     /// Each row's weight (1 without class weights).
@@ -195,22 +221,28 @@ struct LogisticProblem<'a> {
 }
 
 impl LogisticProblem<'_> {
-    /// Averaged loss and its gradient at `w` (flattened `(p+1) × outputs`).
+    /// Averaged loss and its gradient at `w` (flattened `(p+1) × outputs`:
+    /// row j holds feature j's weight per output, the last row the
+    /// intercepts). One pass over the rows: each row's scores, then its
+    /// residuals added into the gradient, in row order (no matrix product,
+    /// which would copy `x` into blocks at every evaluation).
     fn evaluate(&self, w: &[f64]) -> (f64, Vec<f64>) {
-        let p = self.x.ncols();
+        let p = self.p;
         let m = self.outputs;
-        let weights = Array2::from_shape_vec((p + 1, m), w.to_vec())
-            .unwrap_or_else(|_| Array2::zeros((p + 1, m)));
-        let (features, intercepts) = weights.view().split_at(Axis(0), p);
-        let intercepts = intercepts.row(0);
-        let mut scores = self.x.dot(&features);
-        scores += &intercepts;
+        // By output: each output's feature weights contiguous.
+        let by_output: Vec<Vec<f64>> = (0..m)
+            .map(|k| (0..p).map(|j| w[j * m + k]).collect())
+            .collect();
+        let mut gradient_by_output = vec![vec![0.0; p + 1]; m];
+        let mut scores = vec![0.0; m];
         let mut loss = 0.0;
-        // scores become weighted residuals: probability minus indicator.
-        for ((mut row, &label), &weight) in scores.outer_iter_mut().zip(&self.y).zip(&self.weights)
-        {
+        for (i, (&label, &weight)) in self.y.iter().zip(&self.weights).enumerate() {
+            let row = &self.x[i * p..(i + 1) * p];
+            for (k, score) in scores.iter_mut().enumerate() {
+                *score = dot_blocked(row, &by_output[k]) + w[p * m + k];
+            }
             if m == 1 {
-                let z = row[0];
+                let z = scores[0];
                 // log(1 + e^z) - y z, stably.
                 let softplus = if z > 0.0 {
                     z + (-z).exp().ln_1p()
@@ -218,26 +250,32 @@ impl LogisticProblem<'_> {
                     z.exp().ln_1p()
                 };
                 loss += weight * (softplus - if label == 1 { z } else { 0.0 });
-                row[0] = weight * (1.0 / (1.0 + (-z).exp()) - f64::from(label == 1));
+                scores[0] = weight * (1.0 / (1.0 + (-z).exp()) - f64::from(label == 1));
             } else {
-                let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let total: f64 = row.iter().map(|z| (z - max).exp()).sum();
+                let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let total: f64 = scores.iter().map(|z| (z - max).exp()).sum();
                 let log_total = max + total.ln();
-                loss += weight * (log_total - row[label]);
-                for (k, z) in row.iter_mut().enumerate() {
+                loss += weight * (log_total - scores[label]);
+                for (k, z) in scores.iter_mut().enumerate() {
                     *z = weight * ((*z - log_total).exp() - f64::from(k == label));
                 }
+            }
+            // scores are now weighted residuals: probability minus indicator.
+            for (residual, gradient) in scores.iter().zip(gradient_by_output.iter_mut()) {
+                for (g, x) in gradient.iter_mut().zip(row) {
+                    *g += residual * x;
+                }
+                gradient[p] += residual;
             }
         }
         // Averaged over the weights' sum, as scikit-learn's objective.
         let scale = 1.0 / self.weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-        let by_feature = self.x.t().dot(&scores);
-        let by_intercept = scores.sum_axis(Axis(0));
-        let mut gradient: Vec<f64> = by_feature
-            .iter()
-            .chain(by_intercept.iter())
-            .map(|g| g * scale)
-            .collect();
+        let mut gradient = vec![0.0; (p + 1) * m];
+        for (k, by_feature) in gradient_by_output.iter().enumerate() {
+            for (j, g) in by_feature.iter().enumerate() {
+                gradient[j * m + k] = g * scale;
+            }
+        }
         let mut penalty = 0.0;
         for (g, v) in gradient.iter_mut().zip(w).take(p * m) {
             penalty += v * v;
@@ -245,6 +283,23 @@ impl LogisticProblem<'_> {
         }
         (loss * scale + 0.5 * self.alpha * scale * penalty, gradient)
     }
+}
+
+/// A dot product summed in four interleaved parts (then added in a fixed
+/// order): the same result every time, without one long chain of additions.
+fn dot_blocked(a: &[f64], b: &[f64]) -> f64 {
+    let mut parts = [0.0; 4];
+    let chunks = a.len() / 4 * 4;
+    for (x, y) in a[..chunks].chunks_exact(4).zip(b[..chunks].chunks_exact(4)) {
+        for i in 0..4 {
+            parts[i] += x[i] * y[i];
+        }
+    }
+    let mut rest = 0.0;
+    for (x, y) in a[chunks..].iter().zip(&b[chunks..]) {
+        rest += x * y;
+    }
+    (parts[0] + parts[1]) + (parts[2] + parts[3]) + rest
 }
 
 fn max_abs(v: &[f64]) -> f64 {
@@ -257,17 +312,20 @@ fn dot_v(a: &[f64], b: &[f64]) -> f64 {
 
 impl Logistic {
     /// Minimises the averaged log loss plus `alpha / (2n) × ‖w‖²` (scikit-learn's
-    /// objective with `C = 1 / alpha`); `class_weights[class]` weighs each
-    /// row of a class. `watch` is asked every iteration.
+    /// objective with `C = 1 / alpha`). `watch` is asked every iteration.
     pub fn fit(
         x: &Array2<f64>,
         y: &[usize],
         classes: usize,
-        alpha: f64,
-        max_iterations: usize,
-        class_weights: Option<&[f64]>,
+        settings: &LogisticSettings<'_>,
         watch: &Watch<'_>,
     ) -> Result<Logistic, LogisticError> {
+        let LogisticSettings {
+            alpha,
+            max_iterations,
+            tolerance,
+            class_weights,
+        } = *settings;
         if x.iter().any(|v| !v.is_finite()) {
             return Err(LogisticError::NotFinite);
         }
@@ -289,8 +347,14 @@ impl Logistic {
             .map(|c| present.binary_search(c).unwrap_or(0))
             .collect();
         let outputs = if present.len() == 2 { 1 } else { present.len() };
+        let standard = x.as_standard_layout();
+        let rows: std::borrow::Cow<'_, [f64]> = match standard.as_slice() {
+            Some(rows) => std::borrow::Cow::Borrowed(rows),
+            None => std::borrow::Cow::Owned(standard.iter().copied().collect()),
+        };
         let problem = LogisticProblem {
-            x,
+            x: &rows,
+            p,
             y: compact,
             weights: y
                 .iter()
@@ -306,14 +370,14 @@ impl Logistic {
         let mut iterations = 0;
         loop {
             let largest = max_abs(&gradient);
-            if largest <= LOGISTIC_TOLERANCE {
+            if largest <= tolerance {
                 break;
             }
             if iterations >= max_iterations {
                 return Err(LogisticError::IterationLimit {
                     iterations,
                     gradient: largest,
-                    tolerance: LOGISTIC_TOLERANCE,
+                    tolerance,
                 });
             }
             watch.check()?;
@@ -508,7 +572,7 @@ mod tests {
             y.push(usize::from(a + 0.5 * b + 0.3 * (rng.unit() - 0.5) > 0.0));
         }
         let x = Array2::from_shape_vec((n, 3), values).unwrap_or_else(|_| Array2::zeros((n, 3)));
-        let fit = Logistic::fit(&x, &y, 2, 1.0, 1_000, None, &Watch::unwatched())?;
+        let fit = Logistic::fit(&x, &y, 2, &LogisticSettings::default(), &Watch::unwatched())?;
         assert!(fit.iterations < 1_000);
         let probabilities = fit.probabilities(&x);
         let correct = probabilities
@@ -526,7 +590,16 @@ mod tests {
         let x = Array2::from_shape_vec((6, 1), vec![0., 0.1, 1., 1.1, 2., 2.1])
             .unwrap_or_else(|_| Array2::zeros((6, 1)));
         let y = [0, 0, 1, 1, 3, 3];
-        let fit = Logistic::fit(&x, &y, 4, 0.1, 1_000, None, &Watch::unwatched())?;
+        let fit = Logistic::fit(
+            &x,
+            &y,
+            4,
+            &LogisticSettings {
+                alpha: 0.1,
+                ..LogisticSettings::default()
+            },
+            &Watch::unwatched(),
+        )?;
         for (row, label) in fit.probabilities(&x).iter().zip(y) {
             assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
             assert_eq!(row[2], 0.0);

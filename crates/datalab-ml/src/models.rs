@@ -15,7 +15,7 @@ use crate::boosting::{BoostError, BoostParams, BoostTarget, Booster, EarlyStoppi
 use crate::catalog::{ModelSpec, ParamValue};
 use crate::features::Encoding;
 use crate::kmeans::{KMeans, KMeansParams};
-use crate::linear::{LeastSquares, Logistic, LogisticError};
+use crate::linear::{LeastSquares, Logistic, LogisticError, LogisticSettings};
 use crate::tree::{Forest, ForestParams, Labels, MaxFeatures, SplitQuality, Tree, TreeParams};
 use crate::watch::{Abandoned, Stopped, Watch, abandonable};
 use linfa::prelude::*;
@@ -239,6 +239,16 @@ pub fn check_sane(
     if !parameters_finite {
         return Err(insane("its coefficients are not finite numbers".into()));
     }
+    // A booster knows its scores on the rows it was fitted on (finite: it
+    // fails a fit whose scores are not): a regression's are its predictions.
+    if let Fitted::Boosted(booster) = fitted
+        && let Some((low_score, high_score)) = booster.fitted_scores
+    {
+        return match target {
+            Target::Numbers(y) => in_range(y, &[low_score, high_score]).map_err(insane),
+            _ => Ok(()),
+        };
+    }
     match (fitted, target) {
         (
             Fitted::LeastSquares(_)
@@ -251,23 +261,7 @@ pub fn check_sane(
             let Predictions::Values(predicted) = fitted.predict(x, 0) else {
                 return Ok(());
             };
-            let (low, high) = y
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-                    (l.min(*v), h.max(*v))
-                });
-            let range = (high - low)
-                .max(high.abs().max(low.abs()) * 1e-9)
-                .max(1e-12);
-            if let Some(bad) = predicted
-                .iter()
-                .find(|p| !p.is_finite() || **p < low - 100.0 * range || **p > high + 100.0 * range)
-            {
-                return Err(insane(format!(
-                    "it predicts {bad:e} on its own training rows, whose target lies in \
-                     [{low}, {high}]"
-                )));
-            }
+            in_range(y, &predicted).map_err(insane)?;
         }
         (Fitted::Logistic(_) | Fitted::Boosted(_), Target::Classes { count, .. }) => {
             if let Predictions::Classes {
@@ -282,6 +276,28 @@ pub fn check_sane(
         _ => {}
     }
     Ok(())
+}
+
+/// Whether `predicted` values are finite and within 100 ranges of the
+/// target `y`'s; else what is wrong, in words.
+fn in_range(y: &[f64], predicted: &[f64]) -> Result<(), String> {
+    let (low, high) = y
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(*v), h.max(*v))
+        });
+    let range = (high - low)
+        .max(high.abs().max(low.abs()) * 1e-9)
+        .max(1e-12);
+    match predicted
+        .iter()
+        .find(|p| !p.is_finite() || **p < low - 100.0 * range || **p > high + 100.0 * range)
+    {
+        Some(bad) => Err(format!(
+            "it predicts {bad:e} on its own training rows, whose target lies in [{low}, {high}]"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// scikit-learn's `balanced` weights: `rows / (classes present × rows of the class)`.
@@ -376,15 +392,13 @@ fn fit_unchecked(
         "logistic_regression" => {
             let (y, count) = classes()?;
             let iterations = p.usize("max_iterations")?;
-            match Logistic::fit(
-                x,
-                y,
-                count,
-                p.f64("alpha")?,
-                iterations,
-                class_weights.as_deref(),
-                watch,
-            ) {
+            let settings = LogisticSettings {
+                alpha: p.f64("alpha")?,
+                max_iterations: iterations,
+                tolerance: p.f64("tolerance")?,
+                class_weights: class_weights.as_deref(),
+            };
+            match Logistic::fit(x, y, count, &settings, watch) {
                 Ok(fitted) => Ok(Fitted::Logistic(fitted)),
                 Err(LogisticError::Stopped(_)) => Err(FitError::Stopped),
                 Err(e @ (LogisticError::IterationLimit { .. } | LogisticError::Stalled { .. })) => {
@@ -694,9 +708,7 @@ impl Fitted {
             Fitted::RegressionTree(tree) => {
                 Predictions::Values(x.outer_iter().map(|r| tree.value(r)).collect())
             }
-            Fitted::RegressionForest(forest) => {
-                Predictions::Values(x.outer_iter().map(|r| forest.value(r)).collect())
-            }
+            Fitted::RegressionForest(forest) => Predictions::Values(forest.values(x)),
             Fitted::Boosted(booster) if booster.is_regression() => {
                 Predictions::Values(booster.values(x))
             }
@@ -707,9 +719,7 @@ impl Fitted {
                     .map(|r| tree.distribution(r).to_vec())
                     .collect(),
             ),
-            Fitted::Forest(forest) => {
-                from_probabilities(x.outer_iter().map(|r| forest.distribution(r)).collect())
-            }
+            Fitted::Forest(forest) => from_probabilities(forest.distributions(x)),
             Fitted::GaussianNb(model) => {
                 let (p, order) = model.predict_proba(x.view());
                 let order: Vec<usize> = order.into_iter().copied().collect();

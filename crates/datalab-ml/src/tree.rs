@@ -7,15 +7,19 @@
 //! regression), and forests draw their samples from our seeded generator.
 //!
 //! A forest is a random forest in Breiman's sense, as scikit-learn's: a
-//! bootstrap sample per tree and a fresh random subset of the features at
-//! every split (`max_features`). The split search sorts each feature's
-//! values once per node into a reused buffer and scores every threshold in
+//! bootstrap sample per tree (its distinct rows, each weighing as often as
+//! it was drawn) and a fresh random subset of the features at every split
+//! (`max_features`). The data is laid out by feature; a two-valued feature
+//! (a one-hot column) is a byte a row and split without sorting; a feature
+//! found constant in a node is skipped below it. Other features are sorted
+//! once per node into a reused buffer and every threshold is scored in
 //! constant time (running class counts, or running sums for regression), so
 //! no threshold allocates.
 
 use crate::rng::SplitMix64;
 use crate::watch::{Stopped, Watch, thread_cpu};
 use ndarray::Array2;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +178,36 @@ impl Side {
         }
     }
 
+    /// Counts a row without keeping `sum` up to date (see [`Side::settle`]).
+    fn count(&mut self, quality: SplitQuality, class: usize, y: f64, amount: f64) {
+        self.rows += amount;
+        match quality {
+            SplitQuality::Gini | SplitQuality::Entropy => self.counts[class] += amount,
+            SplitQuality::SquaredError => self.sum += amount * y,
+        }
+    }
+
+    /// Makes `sum` agree with the counts after [`Side::count`].
+    fn settle(&mut self, quality: SplitQuality) {
+        match quality {
+            SplitQuality::Gini => self.sum = self.counts.iter().map(|c| c * c).sum(),
+            SplitQuality::Entropy => self.sum = self.counts.iter().map(|&c| Side::x_ln_x(c)).sum(),
+            SplitQuality::SquaredError => {}
+        }
+    }
+
+    /// `whole` without `part` (both settled), into `self`.
+    fn set_difference(&mut self, quality: SplitQuality, whole: &Side, part: &Side) {
+        self.rows = whole.rows - part.rows;
+        for ((c, w), p) in self.counts.iter_mut().zip(&whole.counts).zip(&part.counts) {
+            *c = w - p;
+        }
+        match quality {
+            SplitQuality::SquaredError => self.sum = whole.sum - part.sum,
+            _ => self.settle(quality),
+        }
+    }
+
     /// Rows × impurity of this side (regression: minus Σy²/n; the constant Σy² is
     /// the same for every split of a node, so it is left out).
     fn weighted_impurity(&self, quality: SplitQuality) -> f64 {
@@ -191,11 +225,26 @@ impl Side {
 
 /// What every node of one tree is grown from.
 struct Growing<'a> {
-    x: &'a Array2<f64>,
+    /// `x` laid out by feature.
+    columns: &'a [Column],
     labels: Labels<'a>,
+    /// Each row's weight: its class weight times the times it was drawn (a
+    /// forest's bootstrap sample; once for a tree alone).
+    weights: &'a [f64],
     features: &'a [usize],
     params: &'a TreeParams,
     watch: &'a Watch<'a>,
+}
+
+impl Growing<'_> {
+    /// A row's class, value and weight.
+    fn label_of(&self, row: usize) -> (usize, f64, f64) {
+        let w = self.weights[row];
+        match self.labels {
+            Labels::Classes { values, .. } => (values[row], 0.0, w),
+            Labels::Numbers(values) => (0, values[row], w),
+        }
+    }
 }
 
 /// Buffers reused by every node of one tree.
@@ -226,6 +275,26 @@ impl Tree {
         seed: u64,
         watch: &Watch<'_>,
     ) -> Result<Tree, Stopped> {
+        let columns = by_feature(x);
+        let weights: Vec<f64> = (0..x.nrows()).map(|r| label_of(labels, r).2).collect();
+        Tree::grow_on(
+            &columns, labels, &weights, rows, features, params, seed, watch,
+        )
+    }
+
+    /// [`Tree::fit`] on `x` laid out by feature ([`by_feature`]), each row
+    /// weighing `weights[row]`; `rows` are distinct.
+    #[allow(clippy::too_many_arguments)]
+    fn grow_on(
+        columns: &[Column],
+        labels: Labels<'_>,
+        weights: &[f64],
+        rows: &[usize],
+        features: &[usize],
+        params: &TreeParams,
+        seed: u64,
+        watch: &Watch<'_>,
+    ) -> Result<Tree, Stopped> {
         let width = labels.width();
         let mut tree = Tree {
             nodes: Vec::new(),
@@ -235,8 +304,9 @@ impl Tree {
             },
         };
         let growing = Growing {
-            x,
+            columns,
             labels,
+            weights,
             features,
             params,
             watch,
@@ -248,24 +318,28 @@ impl Tree {
             right: Side::empty(width),
             rng: SplitMix64::new(seed),
         };
-        tree.grow(&growing, &mut scratch, rows.to_vec(), 0)?;
+        let known = vec![0u64; columns.len().div_ceil(64)];
+        tree.grow(&growing, &mut scratch, rows.to_vec(), 0, &known)?;
         Ok(tree)
     }
 
+    /// Grows the node of `rows`, in which the features set in `constant` (a
+    /// bit per feature) are known to hold one value (they did in an ancestor).
     fn grow(
         &mut self,
         g: &Growing<'_>,
         scratch: &mut Scratch,
         rows: Vec<usize>,
         depth: usize,
+        constant: &[u64],
     ) -> Result<usize, Stopped> {
         g.watch.check()?;
-        let total = rows.len() as f64;
         let (leaf, pure) = match g.labels {
-            Labels::Classes { values, count, .. } => {
+            Labels::Classes { count, .. } => {
                 let mut counts = vec![0.0; count];
                 for &r in &rows {
-                    counts[values[r]] += label_of(g.labels, r).2;
+                    let (class, _, w) = g.label_of(r);
+                    counts[class] += w;
                 }
                 let pure = counts.iter().filter(|&&c| c > 0.0).count() <= 1;
                 let weighted: f64 = counts.iter().sum();
@@ -278,7 +352,11 @@ impl Tree {
                 )
             }
             Labels::Numbers(values) => {
-                let mean = rows.iter().map(|&r| values[r]).sum::<f64>() / total.max(1.0);
+                let (sum, weight) = rows.iter().fold((0.0, 0.0), |(sum, weight), &r| {
+                    let (_, y, w) = g.label_of(r);
+                    (sum + w * y, weight + w)
+                });
+                let mean = if weight > 0.0 { sum / weight } else { 0.0 };
                 let first = rows.first().map(|&r| values[r]);
                 let pure = rows.iter().all(|&r| Some(values[r]) == first);
                 (vec![mean], pure)
@@ -294,15 +372,17 @@ impl Tree {
         }
         // As in scikit-learn, a split that does not lower the impurity is still
         // taken (XOR needs one); growth ends because each child is smaller.
-        let Some(best) = best_split(g, scratch, &rows) else {
+        let mut constant = constant.to_vec();
+        let Some(best) = best_split(g, scratch, &rows, &mut constant) else {
             return Ok(index);
         };
+        let column = &g.columns[best.feature];
         let (left_rows, right_rows): (Vec<usize>, Vec<usize>) = rows
             .iter()
-            .partition(|&&r| g.x[[r, best.feature]] <= best.threshold);
+            .partition(|&&r| column.value(r) <= best.threshold);
         drop(rows);
-        let left = self.grow(g, scratch, left_rows, depth + 1)?;
-        let right = self.grow(g, scratch, right_rows, depth + 1)?;
+        let left = self.grow(g, scratch, left_rows, depth + 1, &constant)?;
+        let right = self.grow(g, scratch, right_rows, depth + 1, &constant)?;
         self.nodes[index] = Node::Split {
             feature: best.feature,
             threshold: best.threshold,
@@ -347,10 +427,19 @@ impl Tree {
     }
 }
 
-/// The best threshold over the features a split may look at. Features are
-/// visited in a random order (when `max_features` is below all) until that
-/// many non-constant ones have been scored, as scikit-learn does.
-fn best_split(g: &Growing<'_>, scratch: &mut Scratch, rows: &[usize]) -> Option<Best> {
+/// The best threshold over the features a split may look at. As
+/// scikit-learn's splitter: features are drawn in a random order (when
+/// `max_features` is below all) one at a time (a lazy shuffle), and drawing
+/// stops after `max_features` of them, constant ones included, unless every
+/// one drawn was constant; then it goes on to the first that is not.
+/// Features set in `constant` (a bit per feature) are known constant and
+/// skipped; those found constant here are set, for the children.
+fn best_split(
+    g: &Growing<'_>,
+    scratch: &mut Scratch,
+    rows: &[usize],
+    constant: &mut [u64],
+) -> Option<Best> {
     let quality = g.params.quality;
     let wanted = g.params.max_features.count(g.features.len());
     let Scratch {
@@ -360,54 +449,161 @@ fn best_split(g: &Growing<'_>, scratch: &mut Scratch, rows: &[usize]) -> Option<
         right,
         rng,
     } = scratch;
-    if wanted < features.len() {
-        features.copy_from_slice(g.features);
-        rng.shuffle(features);
-    }
+    features.copy_from_slice(g.features);
+    let sampled = wanted < features.len();
+    let is_constant = |constant: &[u64], f: usize| constant[f / 64] & (1 << (f % 64)) != 0;
     // Everything starts on the right; rows move left one by one.
     right.reset();
     for &r in rows {
-        let (class, y, w) = label_of(g.labels, r);
+        let (class, y, w) = g.label_of(r);
         right.add(quality, class, y, w);
     }
     let full_right = right.clone();
-    let total = rows.len() as f64;
+    let total = full_right.rows;
     let mut best: Option<Best> = None;
-    let mut scored = 0;
-    for &feature in features.iter() {
-        if scored >= wanted {
+    let mut consider = |feature: usize, value: f64, next: f64, left: &Side, right: &Side| {
+        let score = (left.weighted_impurity(quality) + right.weighted_impurity(quality)) / total;
+        if best.as_ref().is_none_or(|b| score < b.score - 1e-12) {
+            best = Some(Best {
+                feature,
+                threshold: value + (next - value) / 2.0,
+                score,
+            });
+        }
+    };
+    let (mut visited, mut scored) = (0, 0);
+    for i in 0..features.len() {
+        if visited >= wanted && scored > 0 {
             break;
         }
-        pairs.clear();
-        pairs.extend(rows.iter().map(|&r| (g.x[[r, feature]], r)));
-        pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        if pairs.first().map(|p| p.0) == pairs.last().map(|p| p.0) {
-            continue; // constant here: does not count towards max_features
+        visited += 1;
+        if sampled {
+            let j = i + rng.below((features.len() - i) as u64) as usize;
+            features.swap(i, j);
+        }
+        let feature = features[i];
+        if is_constant(constant, feature) {
+            continue;
+        }
+        let column = match &g.columns[feature] {
+            Column::TwoValued {
+                low,
+                high,
+                high_rows,
+            } => {
+                // One threshold, between the two values: the rows at the
+                // lower one go left. Read from a byte a row.
+                left.reset();
+                let mut highs = 0usize;
+                for &r in rows {
+                    if high_rows[r] == 0 {
+                        let (class, y, w) = g.label_of(r);
+                        left.count(quality, class, y, w);
+                    } else {
+                        highs += 1;
+                    }
+                }
+                if highs == 0 || highs == rows.len() {
+                    // Constant here (and in every node below): does not
+                    // count towards max_features.
+                    constant[feature / 64] |= 1 << (feature % 64);
+                    continue;
+                }
+                scored += 1;
+                left.settle(quality);
+                right.set_difference(quality, &full_right, left);
+                consider(feature, *low, *high, left, right);
+                continue;
+            }
+            Column::Values(values) => values,
+        };
+        let first = rows.first().map_or(0.0, |&r| column[r]);
+        if rows.iter().all(|&r| column[r] == first) {
+            constant[feature / 64] |= 1 << (feature % 64);
+            continue;
         }
         scored += 1;
         left.reset();
         right.clone_from(&full_right);
+        pairs.clear();
+        pairs.extend(rows.iter().map(|&r| (column[r], r)));
+        pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for k in 0..pairs.len() - 1 {
             let (value, row) = pairs[k];
-            let (class, y, w) = label_of(g.labels, row);
+            let (class, y, w) = g.label_of(row);
             left.add(quality, class, y, w);
             right.add(quality, class, y, -w);
             let next = pairs[k + 1].0;
             if value == next {
                 continue;
             }
-            let score =
-                (left.weighted_impurity(quality) + right.weighted_impurity(quality)) / total;
-            if best.as_ref().is_none_or(|b| score < b.score - 1e-12) {
-                best = Some(Best {
-                    feature,
-                    threshold: value + (next - value) / 2.0,
-                    score,
-                });
-            }
+            consider(feature, value, next, left, right);
         }
     }
     best
+}
+
+/// One feature of every row.
+#[derive(Debug, Clone)]
+enum Column {
+    Values(Vec<f64>),
+    /// A feature of two values (a one-hot column), a byte a row (1: `high`):
+    /// a node's rows are read from an eighth of the memory, without sorting.
+    TwoValued {
+        low: f64,
+        high: f64,
+        high_rows: Vec<u8>,
+    },
+}
+
+impl Column {
+    fn value(&self, row: usize) -> f64 {
+        match self {
+            Column::Values(values) => values[row],
+            Column::TwoValued {
+                low,
+                high,
+                high_rows,
+            } => {
+                if high_rows[row] == 0 {
+                    *low
+                } else {
+                    *high
+                }
+            }
+        }
+    }
+}
+
+/// `x` laid out by feature: a node reads one feature of its rows from one
+/// place, not one row-sized stride apart.
+fn by_feature(x: &Array2<f64>) -> Vec<Column> {
+    x.columns()
+        .into_iter()
+        .map(|column| {
+            let first = column.first().copied().unwrap_or(0.0);
+            let other = column.iter().copied().find(|v| *v != first);
+            match other {
+                Some(other)
+                    if !first.is_nan()
+                        && !other.is_nan()
+                        && column.iter().all(|v| *v == first || *v == other) =>
+                {
+                    let (low, high) = if first < other {
+                        (first, other)
+                    } else {
+                        (other, first)
+                    };
+                    Column::TwoValued {
+                        low,
+                        high,
+                        high_rows: column.iter().map(|v| u8::from(*v == high)).collect(),
+                    }
+                }
+                _ => Column::Values(column.to_vec()),
+            }
+        })
+        .collect()
 }
 
 /// A row's class, value and weight.
@@ -463,45 +659,57 @@ impl Forest {
         // the same bootstrap sample for many trees.
         let mut seeds = SplitMix64::new(seed);
         let tree_seeds: Vec<u64> = (0..params.trees).map(|_| seeds.next_u64()).collect();
-        let samples: Vec<(Vec<usize>, Vec<usize>, u64)> = tree_seeds
-            .iter()
-            .map(|&tree_seed| {
-                let mut rng = SplitMix64::new(tree_seed);
-                let sample: Vec<usize> = (0..draws)
-                    .map(|_| rows[rng.below(rows.len() as u64) as usize])
-                    .collect();
-                let mut features: Vec<usize> = (0..width).collect();
-                rng.shuffle(&mut features);
-                features.truncate(feature_count);
-                features.sort_unstable();
-                (sample, features, rng.next_u64())
-            })
-            .collect();
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);
-        let chunk = samples.len().div_ceil(threads).max(1);
-        let total = samples.len() as u64;
+        let chunk = tree_seeds.len().div_ceil(threads).max(1);
+        let total = tree_seeds.len() as u64;
         let grown = std::sync::atomic::AtomicU64::new(0);
+        let columns = by_feature(x);
+        let class_weights: Vec<f64> = (0..x.nrows()).map(|r| label_of(labels, r).2).collect();
+        // One tree from its seed: its bootstrap sample as the distinct rows
+        // drawn, each weighing its class weight times the times it was drawn.
+        let grow_one = |tree_seed: u64, weights: &mut Vec<f64>| -> Result<Tree, Stopped> {
+            let mut rng = SplitMix64::new(tree_seed);
+            weights.clear();
+            weights.resize(x.nrows(), 0.0);
+            for _ in 0..draws {
+                let r = rows[rng.below(rows.len() as u64) as usize];
+                weights[r] += class_weights[r];
+            }
+            let mut sample: Vec<usize> =
+                rows.iter().copied().filter(|&r| weights[r] > 0.0).collect();
+            sample.sort_unstable();
+            sample.dedup();
+            let mut features: Vec<usize> = (0..width).collect();
+            rng.shuffle(&mut features);
+            features.truncate(feature_count);
+            features.sort_unstable();
+            let split_seed = rng.next_u64();
+            Tree::grow_on(
+                &columns,
+                labels,
+                weights,
+                &sample,
+                &features,
+                &params.tree,
+                split_seed,
+                watch,
+            )
+        };
         let trees: Result<Vec<Vec<Tree>>, Stopped> = std::thread::scope(|scope| {
-            let handles: Vec<_> = samples
+            let handles: Vec<_> = tree_seeds
                 .chunks(chunk)
                 .map(|part| {
                     let grown = &grown;
+                    let grow_one = &grow_one;
                     scope.spawn(move || {
                         let started = thread_cpu();
+                        let mut weights = Vec::new();
                         let trees = part
                             .iter()
-                            .map(|(sample, features, split_seed)| {
-                                let tree = Tree::fit(
-                                    x,
-                                    labels,
-                                    sample,
-                                    features,
-                                    &params.tree,
-                                    *split_seed,
-                                    watch,
-                                )?;
+                            .map(|&tree_seed| {
+                                let tree = grow_one(tree_seed, &mut weights)?;
                                 let done =
                                     grown.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                                 watch.step(done, total);
@@ -545,6 +753,41 @@ impl Forest {
     /// A regression forest's prediction for `row`: the mean of its trees'.
     pub fn value(&self, row: ndarray::ArrayView1<f64>) -> f64 {
         self.distribution(row).first().copied().unwrap_or(f64::NAN)
+    }
+
+    /// [`Forest::distribution`] of every row of `x`, the same numbers. A
+    /// block of rows goes down one tree after another, so each tree is read
+    /// once a block while it is in the cache, not once a row; blocks are
+    /// shared among the pool's threads.
+    pub fn distributions(&self, x: &Array2<f64>) -> Vec<Vec<f64>> {
+        const BLOCK: usize = 512;
+        let width = self.classes.max(1);
+        let n = self.trees.len().max(1) as f64;
+        let rows: Vec<usize> = (0..x.nrows()).collect();
+        rows.par_chunks(BLOCK)
+            .flat_map_iter(|block| {
+                let mut sums = vec![vec![0.0; width]; block.len()];
+                for tree in &self.trees {
+                    for (sum, &r) in sums.iter_mut().zip(block) {
+                        for (s, p) in sum.iter_mut().zip(tree.distribution(x.row(r))) {
+                            *s += p;
+                        }
+                    }
+                }
+                for sum in &mut sums {
+                    sum.iter_mut().for_each(|s| *s /= n);
+                }
+                sums
+            })
+            .collect()
+    }
+
+    /// [`Forest::value`] of every row of `x`.
+    pub fn values(&self, x: &Array2<f64>) -> Vec<f64> {
+        self.distributions(x)
+            .into_iter()
+            .map(|d| d.first().copied().unwrap_or(f64::NAN))
+            .collect()
     }
 }
 
@@ -607,6 +850,85 @@ mod tests {
             &Watch::unwatched(),
         )?;
         assert_eq!(stump.distribution(x.row(0)), &[0.5, 0.5]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_two_valued_column_splits_as_the_sorted_scan_would() -> Result<(), Stopped> {
+        // Column 0 is one-hot in the rows grown on; column 1 is noise. In
+        // `three` an extra row, left out of the fit, gives column 0 a third
+        // value, so its splits take the sorted scan instead of the byte scan.
+        let mut rng = SplitMix64::new(4);
+        let n = 400;
+        let mut values = Vec::with_capacity((n + 1) * 2);
+        let mut y = Vec::with_capacity(n + 1);
+        for _ in 0..n {
+            let hot = rng.below(2) as f64;
+            let noise = rng.unit();
+            values.extend([hot, noise]);
+            y.push(usize::from((hot == 1.0) ^ (noise < 0.2)));
+        }
+        values.extend([0.5, 0.5]);
+        y.push(0);
+        let three = Array2::from_shape_vec((n + 1, 2), values)
+            .unwrap_or_else(|_| Array2::zeros((n + 1, 2)));
+        let mut two = three.clone();
+        two[[n, 0]] = 1.0;
+        let rows: Vec<usize> = (0..n).collect();
+        let params = TreeParams {
+            quality: SplitQuality::Gini,
+            max_depth: Some(6),
+            min_samples_split: 2,
+            max_features: MaxFeatures::All,
+        };
+        let fit = |x: &Array2<f64>| {
+            Tree::fit(
+                x,
+                classes(&y),
+                &rows,
+                &[0, 1],
+                &params,
+                3,
+                &Watch::unwatched(),
+            )
+        };
+        let (fast, sorted) = (fit(&two)?, fit(&three)?);
+        assert!(matches!(by_feature(&two)[0], Column::TwoValued { .. }));
+        assert!(matches!(by_feature(&three)[0], Column::Values(_)));
+        assert_eq!(fast, sorted);
+        assert!(fast.leaves() > 2);
+        Ok(())
+    }
+
+    #[test]
+    fn a_forest_predicts_a_block_of_rows_as_it_predicts_each() -> Result<(), Stopped> {
+        let mut rng = SplitMix64::new(8);
+        let n = 1_500;
+        let x = Array2::from_shape_fn((n, 3), |_| rng.unit());
+        let y: Vec<usize> = (0..n)
+            .map(|r| usize::from(x[[r, 0]] + x[[r, 1]] > 1.0))
+            .collect();
+        let rows: Vec<usize> = (0..n).collect();
+        let forest = Forest::fit(
+            &x,
+            classes(&y),
+            &rows,
+            &ForestParams {
+                trees: 20,
+                tree: TreeParams {
+                    quality: SplitQuality::Gini,
+                    max_depth: None,
+                    min_samples_split: 2,
+                    max_features: MaxFeatures::Sqrt,
+                },
+                bootstrap_fraction: 1.0,
+                feature_fraction: 1.0,
+            },
+            5,
+            &Watch::unwatched(),
+        )?;
+        let each: Vec<Vec<f64>> = x.outer_iter().map(|row| forest.distribution(row)).collect();
+        assert_eq!(forest.distributions(&x), each);
         Ok(())
     }
 
