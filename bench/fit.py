@@ -265,7 +265,7 @@ def real(args) -> int:
                 seconds, quality, folds = ours
                 theirs, their_quality = sklearn_cv(frame, task, target, factory, features, folds)
                 metric = "acc" if task == "classification" else "R²"
-                print(f"| {label} | {model} | {seconds:.2f} | {theirs:.2f} | {seconds / theirs:.2f}× | "
+                print(f"| {label} | {model} | {seconds:.3f} | {theirs:.3f} | {seconds / theirs:.2f}× | "
                       f"{metric} {quality:.4f} | {their_quality:.4f} |", flush=True)
     return 0
 
