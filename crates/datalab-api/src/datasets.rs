@@ -153,6 +153,49 @@ pub fn import_dataset(
     })
 }
 
+/// What an import would read, before it is made: for the import dialog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ImportPreview {
+    /// The first rows as they will be read, with the dialect and types.
+    pub source: datalab_data::SourcePreview,
+    /// The name the dataset will have (the one asked for, or the file's).
+    pub name: String,
+    /// The dataset this file already is, with these options (importing it
+    /// again writes nothing).
+    pub already_imported: Option<String>,
+    /// Another dataset has that name: a given name is refused, the file's
+    /// name gets a number.
+    pub name_taken: bool,
+}
+
+/// Reads the first rows of a file as `request` would import them, and says
+/// whether it is imported already; writes nothing.
+pub fn inspect_import(
+    project: &Project,
+    request: &ImportRequest,
+) -> Result<ImportPreview, ApiError> {
+    /// Rows shown.
+    const ROWS: usize = 20;
+    let source = datalab_data::preview_source(&request.path, &request.options, ROWS)?;
+    let name = request
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name(&request.path));
+    let scanned =
+        datalab_data::prepare_import(&request.path, &request.options, &datalab_data::NoProgress)?;
+    let already_imported = project
+        .dataset_from_source(&scanned.sha256, &scanned.options_key())?
+        .map(|record| record.fields.name);
+    let name_taken =
+        already_imported.as_deref() != Some(name.as_str()) && project.find_dataset(&name).is_ok();
+    Ok(ImportPreview {
+        source,
+        name,
+        already_imported,
+        name_taken,
+    })
+}
+
 fn import_file(
     project: &Project,
     request: &ImportRequest,
@@ -201,7 +244,17 @@ fn import_file(
     let recorded = record_import(project, request, &source, &snapshot, &profile);
     match recorded {
         Ok(record) => {
-            let warnings = warnings_of(project, &record);
+            let mut warnings = warnings_of(project, &record);
+            let wanted = default_name(&request.path);
+            if request.name.is_none() && record.fields.name != wanted {
+                warnings.insert(
+                    0,
+                    format!(
+                        "a dataset named '{wanted}' holds another file, so this one is named '{}'",
+                        record.fields.name
+                    ),
+                );
+            }
             Ok(ImportOutcome {
                 dataset: DatasetInfo::from_record(record)?,
                 already_imported: false,
@@ -312,6 +365,96 @@ pub fn profile_dataset(
             operation: "profile_dataset",
         };
         profile_of(project, &record, &progress)
+    })
+}
+
+/// What a column is good for in an experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ColumnSuggestion {
+    /// The column's name.
+    pub name: String,
+    /// Its type.
+    pub kind: datalab_data::ColumnKind,
+    /// The tasks it can be the target of (none: not a target).
+    pub targets: Vec<datalab_ml::catalog::Task>,
+    /// Whether it is a feature by default.
+    pub feature: bool,
+    /// Why it is not a feature or a target by default, in words.
+    pub note: Option<String>,
+}
+
+/// A dataset's columns as an experiment form offers them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ExperimentSuggestion {
+    /// The dataset, by name.
+    pub dataset: String,
+    /// Rows in its snapshot.
+    pub rows: u64,
+    /// Every column, in order.
+    pub columns: Vec<ColumnSuggestion>,
+}
+
+/// Which columns of a dataset can be targets, and which are features by
+/// default (not row numbers, not identifiers), from its profile.
+pub fn suggest_experiment(
+    project: &Project,
+    dataset: &str,
+    jobs: &JobContext<'_>,
+) -> Result<ExperimentSuggestion, ApiError> {
+    use datalab_ml::prepare::{ColumnFacts, ValueKind, is_identifier, target_tasks};
+    let record = project.find_dataset(dataset)?;
+    let profile = profile_dataset(project, dataset, jobs)?;
+    let schema = datalab_lab::data::dataset_columns(&record).unwrap_or_default();
+    let path = snapshot_path(project, &record.fields.snapshot_sha256);
+    let row_index = datalab_data::row_index_columns(&path, &schema).unwrap_or_default();
+    let columns = profile
+        .columns
+        .iter()
+        .map(|column| {
+            use datalab_data::ColumnKind as K;
+            let facts = ColumnFacts {
+                kind: match column.kind {
+                    K::Integer => ValueKind::Number { whole: true },
+                    K::Float => ValueKind::Number { whole: false },
+                    K::Text | K::Categorical => ValueKind::Text,
+                    K::Boolean => ValueKind::Boolean,
+                    _ => ValueKind::Other,
+                },
+                rows: profile.rows,
+                present: column.count,
+                distinct: if column.distinct.exact {
+                    column.distinct.count
+                } else {
+                    // An estimate is never taken for every row being unique.
+                    column.distinct.count.min(profile.rows.saturating_sub(1))
+                },
+            };
+            let (feature, note) = if row_index.contains(&column.name) {
+                (
+                    false,
+                    Some("row numbers written with the data: as a feature they leak the row order".into()),
+                )
+            } else if is_identifier(&facts) {
+                (
+                    false,
+                    Some("a different value on every row (an id?): as a feature it lets a model tell rows apart instead of learning".into()),
+                )
+            } else {
+                (true, None)
+            };
+            ColumnSuggestion {
+                name: column.name.clone(),
+                kind: column.kind,
+                targets: target_tasks(&facts),
+                feature,
+                note,
+            }
+        })
+        .collect();
+    Ok(ExperimentSuggestion {
+        dataset: record.fields.name.clone(),
+        rows: profile.rows,
+        columns,
     })
 }
 

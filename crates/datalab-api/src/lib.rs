@@ -64,8 +64,10 @@ pub use datalab_vendors::{
     SecretSource,
 };
 pub use datasets::{
-    DatasetInfo, ImportOutcome, ImportRequest, PreviewDatasetRequest, QueryRequest, import_dataset,
+    ColumnSuggestion, DatasetInfo, ExperimentSuggestion, ImportOutcome, ImportPreview,
+    ImportRequest, PreviewDatasetRequest, QueryRequest, import_dataset, inspect_import,
     list_datasets, preview_dataset, profile_dataset, query_datasets, remove_dataset, show_dataset,
+    suggest_experiment,
 };
 pub use demo::{DemoOutcome, SAMPLE_DATASETS, create_demo};
 pub use error::{ApiError, ErrorCode};

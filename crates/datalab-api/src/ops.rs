@@ -304,6 +304,11 @@ operations! {
         crate::places::list_folder(cx.session.places(), cx.session.project_root().as_deref(), &r)
     };
     list_datasets(Empty) -> Vec<DatasetInfo> => |cx, _r| crate::list_datasets(&cx.session.open()?);
+    /// The first rows of a file as an import would read them, its dialect and types, and whether it is imported already.
+    inspect_import(ImportRequest) -> crate::ImportPreview => |cx, r| {
+        let path = cx.session.places().check(&r.path, "path")?;
+        crate::inspect_import(&cx.session.open()?, &ImportRequest { path, ..r })
+    };
     /// Imports a file (CSV, TSV, Parquet, JSON); progress arrives as events.
     import_dataset(ImportRequest) -> ImportOutcome => |cx, r| {
         let path = cx.session.places().check(&r.path, "path")?;
@@ -314,6 +319,8 @@ operations! {
     preview_dataset(PreviewDatasetRequest) -> QueryOutput => |cx, r| crate::preview_dataset(&cx.session.open()?, &r);
     /// A dataset's profile (computed as a job the first time).
     profile_dataset(DatasetName) -> DatasetProfile => |cx, r| crate::profile_dataset(&cx.session.open()?, &r.dataset, &cx.jobs());
+    /// Which columns can be targets and which are features by default (not row numbers or ids).
+    suggest_experiment(DatasetName) -> crate::ExperimentSuggestion => |cx, r| crate::suggest_experiment(&cx.session.open()?, &r.dataset, &cx.jobs());
     /// SQL over the project's datasets, each a table named as the dataset.
     query_datasets(QueryRequest) -> QueryOutput => |cx, r| crate::query_datasets(&cx.session.open()?, &r);
     remove_dataset(DatasetName) -> DatasetInfo => |cx, r| crate::remove_dataset(&cx.session.open()?, &r.dataset);

@@ -130,7 +130,12 @@ fn sample_row(
             let value = from_experiment
                 .as_ref()
                 .and_then(|row| row.iter().find(|(name, _)| name == &field.name))
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| match (field.kind.as_str(), v) {
+                    // Test rows keep a boolean column as 0 and 1: a sample sends it
+                    // as the boolean the input is.
+                    (InputField::BOOLEAN, Value::Number(n)) => json!(n.as_f64() != Some(0.0)),
+                    _ => v.clone(),
+                })
                 .unwrap_or_else(|| match field.kind.as_str() {
                     InputField::NUMBER => json!(0.0),
                     InputField::BOOLEAN => json!(false),

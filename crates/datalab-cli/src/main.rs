@@ -21,7 +21,7 @@ use args::{
 };
 use clap::Parser;
 use datalab_api::{
-    self as api, ApiError, ColumnKind, ErrorCode, Filter, FilterOp, ImportOptions, ImportRequest,
+    self as api, ApiError, ColumnKind, ErrorCode, Filter, ImportOptions, ImportRequest,
     PreviewDatasetRequest, PreviewRequest, Project, QueryRequest, SortOrder, SourceFormat,
 };
 use std::process::ExitCode;
@@ -734,7 +734,7 @@ fn head_request(args: HeadArgs) -> Result<PreviewDatasetRequest, ApiError> {
     let filters = args
         .filters
         .iter()
-        .map(|f| parse_filter(f))
+        .map(|f| Filter::parse(f).map_err(ApiError::from))
         .collect::<Result<Vec<_>, _>>()?;
     let order = if args.desc {
         SortOrder::Descending
@@ -748,74 +748,7 @@ fn head_request(args: HeadArgs) -> Result<PreviewDatasetRequest, ApiError> {
             limit: args.limit,
             sort: args.sort.map(|column| (column, order)),
             filters,
+            filter_text: String::new(),
         },
     })
-}
-
-/// Parses `col >= 3`, `name ~ ann`, `sex is null`, `sex is not null`.
-fn parse_filter(text: &str) -> Result<Filter, ApiError> {
-    let trimmed = text.trim();
-    let lower = trimmed.to_ascii_lowercase();
-    for (suffix, op) in [
-        (" is not null", FilterOp::IsNotNull),
-        (" is null", FilterOp::IsNull),
-    ] {
-        if lower.ends_with(suffix) {
-            let column = trimmed[..trimmed.len() - suffix.len()].trim();
-            return Ok(Filter {
-                column: column.to_string(),
-                op,
-                value: None,
-            });
-        }
-    }
-    // Two-character operators first, so `<=` is not read as `<`.
-    const OPS: [(&str, FilterOp); 8] = [
-        ("!=", FilterOp::Ne),
-        ("<=", FilterOp::Le),
-        (">=", FilterOp::Ge),
-        ("==", FilterOp::Eq),
-        ("=", FilterOp::Eq),
-        ("<", FilterOp::Lt),
-        (">", FilterOp::Gt),
-        ("~", FilterOp::Contains),
-    ];
-    for (symbol, op) in OPS {
-        if let Some((column, value)) = trimmed.split_once(symbol) {
-            let column = column.trim();
-            if column.is_empty() {
-                break;
-            }
-            let value = value.trim().trim_matches(|c| c == '\'' || c == '"');
-            return Ok(Filter {
-                column: column.to_string(),
-                op,
-                value: Some(value.to_string()),
-            });
-        }
-    }
-    Err(invalid(format!(
-        "cannot read the filter '{text}': write COLUMN OP VALUE with OP one of = != < <= > >= ~, \
-         or COLUMN is null"
-    )))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filters_parse() -> Result<(), ApiError> {
-        let f = parse_filter("bill_length_mm >= 40.5")?;
-        assert_eq!(
-            (f.column.as_str(), f.op, f.value.as_deref()),
-            ("bill_length_mm", FilterOp::Ge, Some("40.5"))
-        );
-        let f = parse_filter("species = 'Adelie'")?;
-        assert_eq!((f.op, f.value.as_deref()), (FilterOp::Eq, Some("Adelie")));
-        let f = parse_filter("sex is not null")?;
-        assert_eq!((f.column.as_str(), f.op), ("sex", FilterOp::IsNotNull));
-        assert!(parse_filter("nonsense").is_err());
-        Ok(())
-    }
 }

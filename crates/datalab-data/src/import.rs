@@ -56,6 +56,11 @@ struct ResolvedOptions {
     null_values: Vec<String>,
     column_types: BTreeMap<String, ColumnKind>,
     infer_schema_rows: usize,
+    /// ISO dates and date-times in text are read as dates (absent in the
+    /// options of imports made before they were: those read them as text, so
+    /// the same file imported now is a new import).
+    #[serde(default)]
+    dates: bool,
 }
 
 /// A source file read once and understood, ready to be converted.
@@ -75,6 +80,70 @@ impl ScannedSource {
     pub fn options_key(&self) -> String {
         serde_json::to_string(&self.resolved).unwrap_or_default()
     }
+}
+
+/// The first rows of a source as an import with the same options would read
+/// them, and how it would read them: what an import dialog shows before
+/// anything is written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SourcePreview {
+    pub format: SourceFormat,
+    /// Delimited text's dialect, detected unless given: the delimiter and the
+    /// quote as text (`\t` for a tab; an empty quote: none), and the header.
+    pub delimiter: Option<String>,
+    pub quote: Option<String>,
+    pub has_header: Option<bool>,
+    /// The strings read as missing values.
+    pub null_values: Vec<String>,
+    /// The first rows, each column with the type it will have.
+    pub table: crate::table::Table,
+}
+
+/// Reads the first `rows` rows of `path` as [`import_file`] would with
+/// `options` (the same detection, dialect, missing values, types and
+/// inference window). Nothing is written; the file is not hashed.
+pub fn preview_source(
+    path: &Path,
+    options: &ImportOptions,
+    rows: usize,
+) -> Result<SourcePreview, DataError> {
+    let plan = plan(path, options)?;
+    let unreadable = |e: PolarsError| DataError::Unparsable {
+        path: path.to_path_buf(),
+        detail: first_line(&e.to_string()),
+    };
+    let frame = match plan.format {
+        SourceFormat::Csv => csv_reader(&plan)
+            .and_then(|lazy| lazy.limit(rows as IdxSize).collect())
+            .map_err(unreadable)?,
+        SourceFormat::Ndjson => ndjson_reader(&plan)
+            .and_then(|lazy| lazy.limit(rows as IdxSize).collect())
+            .map_err(unreadable)?,
+        SourceFormat::Json => read_json_array(&plan.path, &plan.resolved)
+            .map(|frame| frame.head(Some(rows)))
+            .map_err(unreadable)?,
+        SourceFormat::Parquet => crate::files::scan_parquet_file(&plan.path)
+            .and_then(|lazy| lazy.limit(rows as IdxSize).collect())
+            .map_err(unreadable)?,
+    };
+    let text = |byte: u8| {
+        if byte == b'\t' {
+            "\\t".to_string()
+        } else {
+            (byte as char).to_string()
+        }
+    };
+    Ok(SourcePreview {
+        format: plan.format,
+        delimiter: plan.dialect.as_ref().map(|d| text(d.delimiter)),
+        quote: plan
+            .dialect
+            .as_ref()
+            .map(|d| d.quote.map(text).unwrap_or_default()),
+        has_header: plan.dialect.as_ref().map(|d| d.has_header),
+        null_values: plan.resolved.null_values.clone(),
+        table: crate::table::Table::from_frame(&frame),
+    })
 }
 
 /// A snapshot in place under the snapshot folder.
@@ -208,6 +277,7 @@ fn plan(path: &Path, options: &ImportOptions) -> Result<Plan, DataError> {
             SourceFormat::Json | SourceFormat::Ndjson => 0,
             _ => DEFAULT_INFER_ROWS,
         }),
+        dates: format == SourceFormat::Csv,
     };
     Ok(Plan {
         path: path.to_path_buf(),
@@ -651,6 +721,7 @@ fn csv_reader(plan: &Plan) -> PolarsResult<LazyFrame> {
         .with_null_values(Some(nulls))
         .with_infer_schema_length(infer)
         .with_dtype_overwrite(overrides(resolved))
+        .with_try_parse_dates(resolved.dates)
         .with_truncate_ragged_lines(false)
         .with_raise_if_empty(true)
         .finish()

@@ -23,7 +23,8 @@ pub use error::DataError;
 pub use format::SourceFormat;
 pub use import::{
     INCOMING_PREFIX, ImportOptions, ImportResult, NewSnapshot, ScannedSource, Snapshot,
-    import_file, prepare_import, snapshot_file_name, snapshot_sha256_of, write_snapshot,
+    SourcePreview, import_file, prepare_import, preview_source, snapshot_file_name,
+    snapshot_sha256_of, write_snapshot,
 };
 pub use profile::{
     ColumnProfile, Correlations, DatasetProfile, DistinctCount, Histogram, NumericSummary,

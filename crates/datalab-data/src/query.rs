@@ -44,6 +44,114 @@ pub struct Filter {
     pub value: Option<String>,
 }
 
+impl Filter {
+    /// Reads one condition as people write it: `col >= 3`, `name ~ ann`,
+    /// `species = 'Adelie'`, `sex is null`, `sex is not null`. The one
+    /// reading of the CLI's `--filter` and the app's filter box.
+    pub fn parse(text: &str) -> Result<Filter, DataError> {
+        let trimmed = text.trim();
+        let lower = trimmed.to_ascii_lowercase();
+        for (suffix, op) in [
+            (" is not null", FilterOp::IsNotNull),
+            (" is null", FilterOp::IsNull),
+        ] {
+            if lower.ends_with(suffix) {
+                let column = trimmed[..trimmed.len() - suffix.len()].trim();
+                return Ok(Filter {
+                    column: unquote(column).to_string(),
+                    op,
+                    value: None,
+                });
+            }
+        }
+        // Two-character operators first, so `<=` is not read as `<`.
+        const OPS: [(&str, FilterOp); 8] = [
+            ("!=", FilterOp::Ne),
+            ("<=", FilterOp::Le),
+            (">=", FilterOp::Ge),
+            ("==", FilterOp::Eq),
+            ("=", FilterOp::Eq),
+            ("<", FilterOp::Lt),
+            (">", FilterOp::Gt),
+            ("~", FilterOp::Contains),
+        ];
+        for (symbol, op) in OPS {
+            if let Some((column, value)) = trimmed.split_once(symbol) {
+                let column = column.trim();
+                if column.is_empty() {
+                    break;
+                }
+                return Ok(Filter {
+                    column: unquote(column).to_string(),
+                    op,
+                    value: Some(unquote(value.trim()).to_string()),
+                });
+            }
+        }
+        Err(DataError::InvalidRequest(format!(
+            "cannot read the condition '{}': write COLUMN OP VALUE with OP one of = != < <= > >= ~ \
+             (contains), or COLUMN is null / is not null",
+            trimmed
+        )))
+    }
+
+    /// Reads conditions joined by `and` (or `;`), all of which must hold; an
+    /// `and` inside quotes is part of a value.
+    pub fn parse_all(text: &str) -> Result<Vec<Filter>, DataError> {
+        let mut parts = Vec::new();
+        let mut current = String::new();
+        let mut quote: Option<char> = None;
+        let chars: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if c == '\'' || c == '"' => quote = Some(c),
+                None if c == ';' => {
+                    parts.push(std::mem::take(&mut current));
+                    i += 1;
+                    continue;
+                }
+                None => {
+                    let rest: String = chars[i..chars.len().min(i + 5)].iter().collect();
+                    let before_space = i > 0 && chars[i - 1].is_whitespace();
+                    if before_space
+                        && rest.to_ascii_lowercase().starts_with("and")
+                        && rest.chars().nth(3).is_some_and(char::is_whitespace)
+                    {
+                        parts.push(std::mem::take(&mut current));
+                        i += 3;
+                        continue;
+                    }
+                }
+            }
+            current.push(c);
+            i += 1;
+        }
+        parts.push(current);
+        parts
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| Filter::parse(p))
+            .collect()
+    }
+}
+
+/// A column name or value without the quotes around it, if it has them.
+fn unquote(text: &str) -> &str {
+    for quote in ['\'', '"'] {
+        if let Some(inner) = text
+            .strip_prefix(quote)
+            .and_then(|rest| rest.strip_suffix(quote))
+        {
+            return inner;
+        }
+    }
+    text
+}
+
 /// Which rows of a dataset to show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PreviewRequest {
@@ -53,6 +161,10 @@ pub struct PreviewRequest {
     pub sort: Option<(String, SortOrder)>,
     #[serde(default)]
     pub filters: Vec<Filter>,
+    /// More conditions as written (`age > 30 and sex = female`, read by
+    /// [`Filter::parse_all`]); all of them and `filters` must hold.
+    #[serde(default)]
+    pub filter_text: String,
 }
 
 /// Rows of a page or a query, and how many there were in all.
@@ -168,7 +280,8 @@ pub fn preview_snapshot(path: &Path, request: &PreviewRequest) -> Result<QueryOu
                     .join(", "),
             })
     };
-    for filter in &request.filters {
+    let written = Filter::parse_all(&request.filter_text)?;
+    for filter in request.filters.iter().chain(&written) {
         let kind = kind_of(&filter.column)?;
         lazy = lazy.filter(condition(filter, kind)?);
     }

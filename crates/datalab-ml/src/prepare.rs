@@ -76,6 +76,72 @@ pub fn feature_columns(
     Ok(features)
 }
 
+/// Values beyond which a column is not suggested as a classification target
+/// (a spec may still name it, up to [`MAX_CLASSES`]).
+pub const SUGGESTED_CLASSES: u64 = 100;
+
+/// What a column holds, as far as choosing targets and features goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Numbers; `whole` when every one is an integer.
+    Number {
+        whole: bool,
+    },
+    Text,
+    Boolean,
+    /// Dates, times and the rest: neither a target nor an identifier.
+    Other,
+}
+
+/// The facts about a column the suggestions below are made from (its
+/// profile's counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnFacts {
+    pub kind: ValueKind,
+    pub rows: u64,
+    /// Rows with a value.
+    pub present: u64,
+    pub distinct: u64,
+}
+
+/// Whether a column holds a value of its own on every row (a customer id, an
+/// order number): as a feature it lets a model tell rows apart instead of
+/// learning anything, so it is not suggested as one. Numbers with fractions
+/// are measurements, not ids.
+pub fn is_identifier(column: &ColumnFacts) -> bool {
+    matches!(
+        column.kind,
+        ValueKind::Number { whole: true } | ValueKind::Text
+    ) && column.rows >= 20
+        && column.present == column.rows
+        && column.distinct == column.rows
+}
+
+/// The tasks a column can be the target of: regression for numbers;
+/// classification for text, booleans and whole numbers with at most
+/// [`SUGGESTED_CLASSES`] values (other numbers with at most 20). A column with
+/// one value, or an identifier, is no target.
+pub fn target_tasks(column: &ColumnFacts) -> Vec<Task> {
+    if column.distinct < 2 || is_identifier(column) {
+        return Vec::new();
+    }
+    let mut tasks = Vec::new();
+    if matches!(column.kind, ValueKind::Number { .. }) {
+        tasks.push(Task::Regression);
+    }
+    let classes = match column.kind {
+        ValueKind::Text | ValueKind::Boolean | ValueKind::Number { whole: true } => {
+            SUGGESTED_CLASSES
+        }
+        ValueKind::Number { whole: false } => 20,
+        ValueKind::Other => 0,
+    };
+    if column.distinct <= classes {
+        tasks.insert(0, Task::Classification);
+    }
+    tasks
+}
+
 /// An experiment's data, ready for trials.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
@@ -263,5 +329,52 @@ mod tests {
             (TargetColumn::None, 3)
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::*;
+
+    fn facts(kind: ValueKind, rows: u64, present: u64, distinct: u64) -> ColumnFacts {
+        ColumnFacts {
+            kind,
+            rows,
+            present,
+            distinct,
+        }
+    }
+
+    #[test]
+    fn a_value_of_its_own_on_every_row_is_an_identifier_not_a_target() {
+        let id = facts(ValueKind::Number { whole: true }, 5_000, 5_000, 5_000);
+        assert!(is_identifier(&id));
+        assert!(target_tasks(&id).is_empty());
+        let code = facts(ValueKind::Text, 5_000, 5_000, 5_000);
+        assert!(is_identifier(&code));
+        // A measurement unique on every row is not an id; nor is a column with gaps.
+        assert!(!is_identifier(&facts(
+            ValueKind::Number { whole: false },
+            5_000,
+            5_000,
+            5_000
+        )));
+        assert!(!is_identifier(&facts(ValueKind::Text, 5_000, 4_990, 4_990)));
+    }
+
+    #[test]
+    fn targets_follow_the_values() {
+        let species = facts(ValueKind::Text, 344, 344, 3);
+        assert_eq!(target_tasks(&species), vec![Task::Classification]);
+        let mass = facts(ValueKind::Number { whole: true }, 344, 342, 94);
+        assert_eq!(
+            target_tasks(&mass),
+            vec![Task::Classification, Task::Regression]
+        );
+        let price = facts(ValueKind::Number { whole: false }, 344, 344, 300);
+        assert_eq!(target_tasks(&price), vec![Task::Regression]);
+        assert!(target_tasks(&facts(ValueKind::Text, 344, 344, 1)).is_empty());
+        assert!(target_tasks(&facts(ValueKind::Other, 344, 344, 100)).is_empty());
+        assert!(target_tasks(&facts(ValueKind::Text, 5_000, 5_000, 400)).is_empty());
     }
 }

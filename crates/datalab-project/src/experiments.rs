@@ -171,7 +171,9 @@ pub enum RunSort {
 pub struct RunQuery {
     #[serde(default)]
     pub experiment: Option<ExperimentId>,
-    /// Runs whose id, model, status or parameters contain this text (any case).
+    /// Runs matching this text as the table shows them (any case): every
+    /// term (split by spaces) within the id, model, status or parameters,
+    /// and `name=value` a parameter's exact value.
     #[serde(default)]
     pub text: Option<String>,
     pub sort: RunSort,
@@ -179,6 +181,42 @@ pub struct RunQuery {
     pub descending: bool,
     pub offset: u64,
     pub limit: u64,
+}
+
+/// One term of the runs table's filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RunTerm {
+    /// `name=value`, as the table shows a parameter: that parameter has that value.
+    Param { name: String, value: String },
+    /// Anything else: within the run's id, model, status or parameters.
+    Text(String),
+}
+
+/// The runs table's filter, read as the table shows runs: terms split by
+/// spaces, all of which must match, any case; `name=value` (spaces around
+/// `=` allowed) is a parameter's exact value.
+fn run_filter_terms(text: &str) -> Vec<RunTerm> {
+    let mut squeezed = text.trim().to_lowercase();
+    while squeezed.contains(" =") || squeezed.contains("= ") {
+        squeezed = squeezed.replace(" =", "=").replace("= ", "=");
+    }
+    squeezed
+        .split_whitespace()
+        .map(|term| match term.split_once('=') {
+            Some((name, value)) if !name.is_empty() && !value.is_empty() => RunTerm::Param {
+                name: name.to_string(),
+                value: value.trim_matches(|c| c == '\'' || c == '"').to_string(),
+            },
+            _ => RunTerm::Text(term.to_string()),
+        })
+        .collect()
+}
+
+/// `text` as a literal inside a LIKE pattern (escaped with `\\`).
+fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 fn is_identifier(name: &str) -> bool {
@@ -361,35 +399,56 @@ impl Project {
             }
         };
         let direction = if query.descending { "DESC" } else { "ASC" };
-        let filter = "lifecycle_stage = 'active' AND (?1 IS NULL OR experiment_id = ?1) AND (?2 IS NULL OR \
-             lower(CAST(id AS TEXT) || ' ' || model || ' ' || status || ' ' || params_json) LIKE ?2 ESCAPE '\\')";
-        let pattern = query
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(|t| {
-                let escaped = t
-                    .to_lowercase()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                format!("%{escaped}%")
-            });
+        // What the runs table shows of a run, and each term of the text against it.
+        let mut values: Vec<rusqlite::types::Value> = vec![query.experiment.map(|e| e.0).into()];
+        let mut filter =
+            String::from("lifecycle_stage = 'active' AND (?1 IS NULL OR experiment_id = ?1)");
+        for term in run_filter_terms(query.text.as_deref().unwrap_or_default()) {
+            let patterns = match &term {
+                RunTerm::Param { name, value } => {
+                    let (name, value) = (like_literal(name), like_literal(value));
+                    // serde_json and SQLite write JSON compactly: a number, a
+                    // boolean or a string, followed by a comma or the end.
+                    vec![
+                        format!("%\"{name}\":{value},%"),
+                        format!("%\"{name}\":{value}}}%"),
+                        format!("%\"{name}\":\"{value}\"%"),
+                    ]
+                }
+                RunTerm::Text(text) => vec![format!("%{}%", like_literal(text))],
+            };
+            let column = match term {
+                RunTerm::Param { .. } => "lower(params_json)",
+                RunTerm::Text(_) => {
+                    "lower(CAST(id AS TEXT) || ' ' || model || ' ' || status || ' ' || params_json)"
+                }
+            };
+            let alternatives: Vec<String> = patterns
+                .into_iter()
+                .map(|pattern| {
+                    values.push(pattern.into());
+                    format!("{column} LIKE ?{} ESCAPE '\\'", values.len())
+                })
+                .collect();
+            filter.push_str(&format!(" AND ({})", alternatives.join(" OR ")));
+        }
         let total: u64 = self.query_one(
             &format!("SELECT count(*) FROM runs WHERE {filter}"),
-            rusqlite::params![query.experiment, pattern],
+            rusqlite::params_from_iter(values.iter()),
             |row| row.get(0),
             "runs",
             "count",
         )?;
+        let (limit, offset) = (values.len() + 1, values.len() + 2);
         let sql = format!(
             "SELECT {RUN_COLUMNS} FROM runs WHERE {filter} \
-             ORDER BY {order} {direction} NULLS LAST, id {direction} LIMIT ?3 OFFSET ?4"
+             ORDER BY {order} {direction} NULLS LAST, id {direction} LIMIT ?{limit} OFFSET ?{offset}"
         );
+        values.push((query.limit as i64).into());
+        values.push((query.offset as i64).into());
         let runs = self.query_all(
             &sql,
-            rusqlite::params![query.experiment, pattern, query.limit, query.offset],
+            rusqlite::params_from_iter(values.iter()),
             run_from_row,
         )?;
         Ok((runs, total))

@@ -307,9 +307,19 @@ export type PreviewDatasetRequest = {
 /**
  * The dataset, by name.
  */
-dataset: string, offset: number, limit: number, sort: [string, SortOrder] | null, filters: Array<Filter>, };
+dataset: string, offset: number, limit: number, sort: [string, SortOrder] | null, filters: Array<Filter>, 
+/**
+ * More conditions as written (`age > 30 and sex = female`, read by
+ * [`Filter::parse_all`]); all of them and `filters` must hold.
+ */
+filter_text: string, };
 
-export type PreviewRequest = { offset: number, limit: number, sort: [string, SortOrder] | null, filters: Array<Filter>, };
+export type PreviewRequest = { offset: number, limit: number, sort: [string, SortOrder] | null, filters: Array<Filter>, 
+/**
+ * More conditions as written (`age > 30 and sex = female`, read by
+ * [`Filter::parse_all`]); all of them and `filters` must hold.
+ */
+filter_text: string, };
 
 export type Filter = { column: string, op: FilterOp, 
 /**
@@ -908,7 +918,9 @@ artifact_bytes: number, };
 
 export type RunQuery = { experiment: ExperimentId | null, 
 /**
- * Runs whose id, model, status or parameters contain this text (any case).
+ * Runs matching this text as the table shows them (any case): every
+ * term (split by spaces) within the id, model, status or parameters,
+ * and `name=value` a parameter's exact value.
  */
 text: string | null, sort: RunSort, descending: boolean, offset: number, limit: number, };
 
@@ -1132,6 +1144,77 @@ location: string,
  * When it was published.
  */
 published_at: string, };
+
+export type ExperimentSuggestion = { 
+/**
+ * The dataset, by name.
+ */
+dataset: string, 
+/**
+ * Rows in its snapshot.
+ */
+rows: number, 
+/**
+ * Every column, in order.
+ */
+columns: Array<ColumnSuggestion>, };
+
+export type ImportPreview = { 
+/**
+ * The first rows as they will be read, with the dialect and types.
+ */
+source: SourcePreview, 
+/**
+ * The name the dataset will have (the one asked for, or the file's).
+ */
+name: string, 
+/**
+ * The dataset this file already is, with these options (importing it
+ * again writes nothing).
+ */
+already_imported: string | null, 
+/**
+ * Another dataset has that name: a given name is refused, the file's
+ * name gets a number.
+ */
+name_taken: boolean, };
+
+export type SourcePreview = { format: SourceFormat, 
+/**
+ * Delimited text's dialect, detected unless given: the delimiter and the
+ * quote as text (`\t` for a tab; an empty quote: none), and the header.
+ */
+delimiter: string | null, quote: string | null, has_header: boolean | null, 
+/**
+ * The strings read as missing values.
+ */
+null_values: Array<string>, 
+/**
+ * The first rows, each column with the type it will have.
+ */
+table: Table, };
+
+export type ColumnSuggestion = { 
+/**
+ * The column's name.
+ */
+name: string, 
+/**
+ * Its type.
+ */
+kind: ColumnKind, 
+/**
+ * The tasks it can be the target of (none: not a target).
+ */
+targets: Array<Task>, 
+/**
+ * Whether it is a feature by default.
+ */
+feature: boolean, 
+/**
+ * Why it is not a feature or a target by default, in words.
+ */
+note: string | null, };
 
 export type Manifest = { format: string, 
 /**
@@ -1816,6 +1899,8 @@ export interface Operations {
   /** the folders the session may use. */
   list_folder: { request: FolderRequest; response: FolderListing };
   list_datasets: { request: Empty; response: Array<DatasetInfo> };
+  /** The first rows of a file as an import would read them, its dialect and types, and whether it is imported already. */
+  inspect_import: { request: ImportRequest; response: ImportPreview };
   /** Imports a file (CSV, TSV, Parquet, JSON); progress arrives as events. */
   import_dataset: { request: ImportRequest; response: ImportOutcome };
   show_dataset: { request: DatasetName; response: DatasetInfo };
@@ -1823,6 +1908,8 @@ export interface Operations {
   preview_dataset: { request: PreviewDatasetRequest; response: QueryOutput };
   /** A dataset's profile (computed as a job the first time). */
   profile_dataset: { request: DatasetName; response: DatasetProfile };
+  /** Which columns can be targets and which are features by default (not row numbers or ids). */
+  suggest_experiment: { request: DatasetName; response: ExperimentSuggestion };
   /** SQL over the project's datasets, each a table named as the dataset. */
   query_datasets: { request: QueryRequest; response: QueryOutput };
   remove_dataset: { request: DatasetName; response: DatasetInfo };
@@ -1917,7 +2004,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","import_dataset","show_dataset","preview_dataset","profile_dataset","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [

@@ -2,7 +2,9 @@
 //! per area, one shared helper.
 
 mod common;
+mod datasets;
 mod experiments;
 mod jobs;
+mod serving;
 mod tidy;
 mod typescript;

@@ -42,6 +42,7 @@ fn pages_sort_and_filter() -> Result<(), DataError> {
                 value: None,
             },
         ],
+        filter_text: String::new(),
     };
     let page = preview_snapshot(&penguins, &request)?;
     assert_eq!(page.total_rows, Some(146));
@@ -82,6 +83,7 @@ fn bad_requests_say_what_is_wrong() -> Result<(), DataError> {
         limit: 5,
         sort: None,
         filters,
+        filter_text: String::new(),
     };
     let unknown = preview_snapshot(
         &iris,
@@ -154,5 +156,53 @@ fn sql_joins_datasets_and_limits_rows() -> Result<(), DataError> {
         Err(DataError::Query(message)) => assert!(message.contains("iris, penguins"), "{message}"),
         other => panic!("{other:?}"),
     }
+    Ok(())
+}
+
+#[test]
+fn conditions_are_read_as_people_write_them() -> Result<(), DataError> {
+    let f = Filter::parse("bill_length_mm >= 40.5")?;
+    assert_eq!(
+        (f.column.as_str(), f.op, f.value.as_deref()),
+        ("bill_length_mm", FilterOp::Ge, Some("40.5"))
+    );
+    let f = Filter::parse("species = 'Adelie'")?;
+    assert_eq!((f.op, f.value.as_deref()), (FilterOp::Eq, Some("Adelie")));
+    let f = Filter::parse("sex is not null")?;
+    assert_eq!((f.column.as_str(), f.op), ("sex", FilterOp::IsNotNull));
+    assert!(Filter::parse("nonsense").is_err());
+    let all = Filter::parse_all("island = 'Biscoe and Dream' and body_mass_g > 4000; sex is null")?;
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].value.as_deref(), Some("Biscoe and Dream"));
+    assert_eq!(
+        (all[1].column.as_str(), all[1].op),
+        ("body_mass_g", FilterOp::Gt)
+    );
+    assert_eq!(all[2].op, FilterOp::IsNull);
+    assert!(Filter::parse_all("  ")?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn written_conditions_filter_a_page() -> Result<(), DataError> {
+    let dir = temp()?;
+    let penguins = snapshot(dir.path(), "penguins.csv")?;
+    let request = |text: &str| PreviewRequest {
+        offset: 0,
+        limit: 500,
+        sort: None,
+        filters: Vec::new(),
+        filter_text: text.to_string(),
+    };
+    let page = preview_snapshot(
+        &penguins,
+        &request("species = Gentoo and body_mass_g >= 5000"),
+    )?;
+    assert_eq!(page.total_rows, Some(67));
+    let bad = preview_snapshot(&penguins, &request("body_mass_g 5000"));
+    assert!(
+        matches!(&bad, Err(DataError::InvalidRequest(m)) if m.contains("cannot read the condition")),
+        "{bad:?}"
+    );
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! line named and nothing written.
 
 use datalab_data::{
-    ColumnKind, DataError, ImportOptions, NoProgress, SourceFormat, prepare_import,
+    ColumnKind, DataError, ImportOptions, NoProgress, SourceFormat, prepare_import, preview_source,
     profile_snapshot, snapshot_file_name, write_snapshot,
 };
 use std::path::{Path, PathBuf};
@@ -349,5 +349,49 @@ fn penguins_missing_values_are_counted() -> Result<(), DataError> {
         mass.map(|c| (c.kind, c.count)),
         Some((ColumnKind::Integer, 342))
     );
+    Ok(())
+}
+
+#[test]
+fn iso_dates_and_times_are_read_as_such_and_previewed_as_imported() -> Result<(), DataError> {
+    let dir = tempfile::tempdir().map_err(|e| DataError::InvalidRequest(e.to_string()))?;
+    let csv = dir.path().join("orders.csv");
+    std::fs::write(
+        &csv,
+        "order;placed;shipped_at;amount\n1;2021-06-07;2021-06-08 10:15:00;12.5\n\
+         2;2021-06-09;2021-06-10 08:00:00;7\n3;;;3.25\n",
+    )
+    .map_err(|e| DataError::InvalidRequest(e.to_string()))?;
+    let source = prepare_import(&csv, &defaults(), &NoProgress)?;
+    let snapshot = write_snapshot(&source, dir.path(), &NoProgress)?;
+    let kinds: Vec<(String, ColumnKind)> = snapshot
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("order".to_string(), ColumnKind::Integer),
+            ("placed".to_string(), ColumnKind::Date),
+            ("shipped_at".to_string(), ColumnKind::Datetime),
+            ("amount".to_string(), ColumnKind::Float),
+        ]
+    );
+    // The dialog's preview reads the same: the dialect found, the types the import gives.
+    let preview = preview_source(&csv, &defaults(), 2)?;
+    assert_eq!(preview.delimiter.as_deref(), Some(";"));
+    assert_eq!(preview.has_header, Some(true));
+    assert_eq!(preview.table.rows.len(), 2);
+    let previewed: Vec<ColumnKind> = preview.table.columns.iter().map(|c| c.kind).collect();
+    assert_eq!(previewed, kinds.iter().map(|(_, k)| *k).collect::<Vec<_>>());
+    // A type given for a column is the preview's too.
+    let mut options = defaults();
+    options
+        .column_types
+        .insert("placed".to_string(), ColumnKind::Text);
+    let as_text = preview_source(&csv, &options, 2)?;
+    assert_eq!(as_text.table.columns[1].kind, ColumnKind::Text);
+    assert_eq!(as_text.table.rows[0][1], serde_json::json!("2021-06-07"));
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The runs table's queries: pages filtered and sorted by the database.
 
-use datalab_project::{Project, RunQuery, RunSort, RunStatus};
+use datalab_project::{Project, ProjectError, RunQuery, RunSort, RunStatus};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -99,6 +99,18 @@ fn runs_are_paged_sorted_and_filtered_in_the_database() -> TestResult {
             .iter()
             .all(|r| r.params_json.contains("\"max_depth\":3"))
     );
+    // The filter reads runs as the table shows them: `name=value` is a
+    // parameter's exact value (3, not 30), every term must match.
+    let count = |text: &str| -> Result<u64, ProjectError> {
+        Ok(project
+            .query_runs(&query(RunSort::Id, false, Some(text), 0, 100))?
+            .1)
+    };
+    assert_eq!(count("max_depth=3")?, 7);
+    assert_eq!(count("MAX_DEPTH = 3")?, 7);
+    assert_eq!(count("max_depth=3 logistic")?, 4);
+    assert_eq!(count("max_depth=30")?, 0);
+    assert_eq!(count("depth=3")?, 0, "a parameter's whole name");
     // LIKE's wildcards in the text are taken literally.
     assert_eq!(
         project
