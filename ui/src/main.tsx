@@ -14,6 +14,7 @@ import { RunsPage } from "./pages/RunsPage";
 import { ModelsPage } from "./pages/ModelsPage";
 import { VendorsPage } from "./pages/VendorsPage";
 import { JobsPanel } from "./components/JobsPanel";
+import { forgetAll } from "./lib/persist";
 import "./styles.css";
 
 type Page = "datasets" | "experiments" | "runs" | "models" | "vendors";
@@ -25,6 +26,8 @@ export function rememberProject(root: string): void {
 
 function App() {
   const [project, setProject] = useState<ProjectSummary | null | undefined>(undefined);
+  // The project left by "Switch project": still open in Rust, to come back to.
+  const [previous, setPrevious] = useState<ProjectSummary | null>(null);
   const [page, setPage] = useState<Page>("datasets");
   const [error, setError] = useState<string | null>(null);
   // The experiment the Vendors page opens on, when reached from an experiment
@@ -47,7 +50,10 @@ function App() {
     let stop: (() => void) | undefined;
     void import("@tauri-apps/api/event").then(({ listen }) =>
       listen<string>("datalab://menu", (e) => {
-        if (e.payload === "close_project") setProject(null);
+        if (e.payload === "close_project") {
+          setPrevious(null);
+          setProject(null);
+        }
       }).then((unlisten) => (stop = unlisten)),
     );
     return () => stop?.();
@@ -55,12 +61,30 @@ function App() {
 
   const opened = (summary: ProjectSummary) => {
     rememberProject(summary.root);
+    // Another project's pages start afresh; the same one's keep their state.
+    if (summary.root !== previous?.root) forgetAll();
+    setPrevious(null);
     setProject(summary);
     setPage("datasets");
   };
 
   if (project === undefined) return <div class="loading">Loading…</div>;
-  if (project === null) return <ProjectPage onOpened={opened} initialError={error} />;
+  if (project === null)
+    return (
+      <ProjectPage
+        onOpened={opened}
+        initialError={error}
+        current={previous}
+        onBack={
+          previous
+            ? () => {
+                setProject(previous);
+                setPrevious(null);
+              }
+            : undefined
+        }
+      />
+    );
   const name = project.root.split(/[\\/]/).filter(Boolean).pop() ?? project.root;
   return (
     <div class="app">
@@ -77,7 +101,14 @@ function App() {
           ))}
         </nav>
         <JobsPanel />
-        <button class="link" data-testid="switch-project" onClick={() => setProject(null)}>
+        <button
+          class="link"
+          data-testid="switch-project"
+          onClick={() => {
+            setPrevious(project);
+            setProject(null);
+          }}
+        >
           Switch project
         </button>
       </header>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunInfo } from "../src/api/types";
-import { bestRun, differingParameters, headlineMetric, searchProgress, sharedMetrics } from "../src/lib/compare";
+import { bestRun, comparable, differingParameters, headlineMetric, searchProgress, sharedMetrics } from "../src/lib/compare";
 
 function run(id: number, model: string, params: Record<string, number | string>, accuracy: number, logLoss: number): RunInfo {
   return {
@@ -62,3 +62,15 @@ describe("search progress", () => {
     expect(bestRun(trials, "accuracy")).toBe(3);
   });
 });
+
+describe("comparable", () => {
+  it("leaves a failed run out instead of emptying the comparison", () => {
+    const failed: RunInfo = { ...run(4, "svm", {}, 0, 0), status: "failed", error: "did not converge", metrics: {} };
+    const { scored, leftOut } = comparable([...runs, failed]);
+    expect(scored.map((r) => r.id)).toEqual([1, 2, 3]);
+    expect(leftOut.map((r) => r.id)).toEqual([4]);
+    expect(sharedMetrics(scored)).toEqual(["accuracy", "log_loss"]);
+    expect(sharedMetrics([...runs, failed])).toEqual([]);
+  });
+});
+

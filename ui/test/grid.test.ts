@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PageCache, pagesFor, visibleRows } from "../src/lib/grid";
+import { PageCache, columnWidth, fillHeight, indexWidth, isNumeric, pagesFor, visibleRows } from "../src/lib/grid";
 
 describe("visibleRows", () => {
   it("covers the viewport plus a margin, clamped to the table", () => {
@@ -32,3 +32,26 @@ describe("PageCache", () => {
     expect(cache.size).toBe(2);
   });
 });
+
+describe("column layout", () => {
+  it("gives the row numbers room for every digit of the last row", () => {
+    expect(indexWidth(999)).toBeLessThan(indexWidth(1_000));
+    // Four digits at 8 px each, plus padding: "2,345" no longer shows as "2…".
+    expect(indexWidth(5_000)).toBeGreaterThanOrEqual(4 * 8 + 16);
+    expect(indexWidth(0)).toBeGreaterThan(0);
+  });
+  it("sizes a column for its name within bounds by kind", () => {
+    expect(columnWidth({ name: "monthly_charges", kind: "float" })).toBeGreaterThanOrEqual(7 * "monthly_charges".length);
+    expect(columnWidth({ name: "x", kind: "integer" })).toBe(80);
+    expect(columnWidth({ name: "a".repeat(200), kind: "text" })).toBe(280);
+  });
+  it("right-aligns numbers only", () => {
+    expect(isNumeric("integer") && isNumeric("float")).toBe(true);
+    expect(isNumeric("text") || isNumeric("date") || isNumeric("boolean")).toBe(false);
+  });
+  it("fills the window below the grid's top, never shrinking below a floor", () => {
+    expect(fillHeight(900, 200)).toBe(900 - 200 - 64);
+    expect(fillHeight(300, 250)).toBe(200);
+  });
+});
+

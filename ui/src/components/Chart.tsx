@@ -3,7 +3,7 @@
 
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import * as echarts from "echarts/core";
-import { BarChart, HeatmapChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
+import { BarChart, CustomChart, HeatmapChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
 import {
   GridComponent,
   LegendComponent,
@@ -14,9 +14,11 @@ import {
   DataZoomComponent,
 } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
+import { withDefaults } from "../lib/chartDefaults";
 
 echarts.use([
   BarChart,
+  CustomChart,
   HeatmapChart,
   LineChart,
   ParallelChart,
@@ -59,7 +61,7 @@ export function Chart(props: { option: ChartOption; height?: number; testId?: st
       instance = created;
       chart.current = created;
       // No animation: a chart shows its data at once (and a screenshot shows the final state).
-      created.setOption({ animation: false, ...latest.current }, true);
+      created.setOption({ animation: false, ...withDefaults(latest.current) }, true);
       observer = new ResizeObserver(() => created.resize());
       observer.observe(element.current);
     };
@@ -80,7 +82,7 @@ export function Chart(props: { option: ChartOption; height?: number; testId?: st
   }, []);
 
   useEffect(() => {
-    chart.current?.setOption({ animation: false, ...props.option }, true);
+    chart.current?.setOption({ animation: false, ...withDefaults(props.option) }, true);
   }, [props.option]);
 
   return <div class="chart" data-testid={props.testId} ref={element} style={{ height: `${props.height ?? 260}px` }} />;

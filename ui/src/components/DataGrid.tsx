@@ -1,13 +1,17 @@
 // A virtualized table: renders only the rows in view and fetches them from
 // Rust a page at a time (see lib/grid.ts), so millions of rows scroll
-// smoothly and never all reach the web view.
+// smoothly and never all reach the web view. The header scrolls sideways
+// with the rows (it sits inside the scrolling view, stuck to its top),
+// columns have widths of their own that a drag on a header's edge changes,
+// numbers are right-aligned, and a clicked cell shows its whole value.
 
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ColumnSchema, JsonValue, SortOrder } from "../api/types";
-import { PageCache, pagesFor, visibleRows } from "../lib/grid";
+import { PageCache, columnWidth, fillHeight, indexWidth, isNumeric, pagesFor, visibleRows } from "../lib/grid";
 import { formatCell } from "../lib/format";
 
 const ROW_HEIGHT = 26;
+const HEADER_HEIGHT = 28;
 const PAGE_SIZE = 200;
 
 export interface GridProps {
@@ -18,6 +22,7 @@ export interface GridProps {
   fetchPage: (offset: number, limit: number) => Promise<JsonValue[][]>;
   sort: [string, SortOrder] | null;
   onSort?: (column: string) => void;
+  /** A fixed height; without it the grid fills the window below its top. */
   height?: number;
 }
 
@@ -27,12 +32,30 @@ export function DataGrid(props: GridProps) {
   const [scrollTop, setScrollTop] = useState(0);
   const [, setLoaded] = useState(0);
   const [error, setError] = useState<string | null>(null);
-  const height = props.height ?? 420;
-  const range = visibleRows(scrollTop, height, ROW_HEIGHT, props.total);
+  const columnsKey = props.columns.map((c) => c.name).join("\u0000");
+  const [widths, setWidths] = useState<number[]>(() => props.columns.map(columnWidth));
+  useEffect(() => setWidths(props.columns.map(columnWidth)), [columnsKey]);
+  const [selected, setSelected] = useState<{ row: number; column: number } | null>(null);
+  const [fitted, setFitted] = useState(420);
+  const height = props.height ?? fitted;
+
+  useLayoutEffect(() => {
+    if (props.height !== undefined) return;
+    const fit = () => {
+      const top = viewport.current?.getBoundingClientRect().top ?? 0;
+      setFitted(fillHeight(window.innerHeight, top));
+    };
+    fit();
+    window.addEventListener("resize", fit);
+    return () => window.removeEventListener("resize", fit);
+  }, [props.height]);
+
+  const range = visibleRows(Math.max(0, scrollTop - HEADER_HEIGHT), height, ROW_HEIGHT, props.total);
 
   useEffect(() => {
     if (viewport.current) viewport.current.scrollTop = 0;
     setScrollTop(0);
+    setSelected(null);
   }, [props.version]);
 
   // A page that arrives after the view has moved on is drawn all the same: it may still
@@ -51,39 +74,97 @@ export function DataGrid(props: GridProps) {
     }
   }, [range.first, range.last, props.version]);
 
+  const numeric = props.columns.map((c) => isNumeric(c.kind));
+  const index = indexWidth(props.total);
+  const width = index + widths.reduce((sum, w) => sum + w, 0);
+  const cellStyle = (c: number) => ({ flex: `0 0 ${widths[c] ?? 110}px` });
+  const rowAt = (i: number) => cache.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
+
   const rows = [];
   for (let i = range.first; i < range.last; i++) {
-    const page = cache.get(Math.floor(i / PAGE_SIZE));
-    const row = page?.[i % PAGE_SIZE];
+    const row = rowAt(i);
     rows.push(
-      <div class="grid-row" key={i} style={{ top: `${i * ROW_HEIGHT}px`, height: `${ROW_HEIGHT}px` }}>
-        <span class="grid-cell grid-index">{i + 1}</span>
-        {props.columns.map((_, c) => (
-          <span class="grid-cell">{row ? formatCell(row[c]) : "…"}</span>
-        ))}
+      <div class="grid-row" key={i} style={{ top: `${i * ROW_HEIGHT}px`, height: `${ROW_HEIGHT}px`, width: `${width}px` }}>
+        <span class="grid-cell grid-index" style={{ flex: `0 0 ${index}px` }}>
+          {i + 1}
+        </span>
+        {props.columns.map((_, c) => {
+          const text = row ? formatCell(row[c]) : "…";
+          const isSelected = selected?.row === i && selected.column === c;
+          return (
+            <span
+              class={`grid-cell${numeric[c] ? " num" : ""}${isSelected ? " chosen" : ""}`}
+              style={cellStyle(c)}
+              title={text.length > 12 ? text : undefined}
+              onClick={() => setSelected({ row: i, column: c })}
+            >
+              {text}
+            </span>
+          );
+        })}
       </div>,
     );
   }
-  const arrow = (name: string) => (props.sort?.[0] === name ? (props.sort[1] === "ascending" ? " ▲" : " ▼") : "");
+
+  const startResize = (c: number) => (e: PointerEvent) => {
+    e.stopPropagation();
+    e.preventDefault();
+    const startX = e.clientX;
+    const startWidth = widths[c] ?? 110;
+    const move = (m: PointerEvent) => {
+      const next = Math.max(48, Math.round(startWidth + m.clientX - startX));
+      setWidths((ws) => ws.map((w, k) => (k === c ? next : w)));
+    };
+    const up = () => {
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+    };
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+  };
+
+  const arrow = (name: string) => (props.sort?.[0] === name ? (props.sort[1] === "ascending" ? "▲" : "▼") : "");
+  const chosen = selected ? rowAt(selected.row) : undefined;
+  const chosenColumn = selected ? props.columns[selected.column] : undefined;
   return (
-    <div class="grid" data-testid="data-grid">
-      <div class="grid-row grid-header">
-        <span class="grid-cell grid-index">#</span>
-        {props.columns.map((column) => (
-          <span class="grid-cell" title={`${column.name}: ${column.data_type}`} onClick={() => props.onSort?.(column.name)}>
-            {column.name}
-            {arrow(column.name)}
-          </span>
-        ))}
-      </div>
+    <div class="grid data" data-testid="data-grid">
       <div
         class="grid-viewport"
         ref={viewport}
         style={{ height: `${height}px` }}
         onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}
       >
-        <div style={{ height: `${props.total * ROW_HEIGHT}px`, position: "relative" }}>{rows}</div>
+        <div class="grid-row grid-header" style={{ width: `${width}px` }}>
+          <span class="grid-cell grid-index" style={{ flex: `0 0 ${index}px` }}>
+            #
+          </span>
+          {props.columns.map((column, c) => (
+            <span
+              class={`grid-cell grid-head${numeric[c] ? " num" : ""}`}
+              style={cellStyle(c)}
+              title={`${column.name}: ${column.data_type}${props.onSort ? " (click to sort)" : ""}`}
+              data-column={column.name}
+              onClick={() => props.onSort?.(column.name)}
+            >
+              <span class="grid-name">{column.name}</span>
+              <span class="grid-sort">{arrow(column.name)}</span>
+              <span class="grid-resize" title="Drag to resize" onPointerDown={startResize(c)} onClick={(e) => e.stopPropagation()} />
+            </span>
+          ))}
+        </div>
+        <div style={{ height: `${props.total * ROW_HEIGHT}px`, width: `${width}px`, position: "relative" }}>{rows}</div>
       </div>
+      {selected && chosenColumn && (
+        <div class="grid-value" data-testid="cell-value">
+          <span class="muted">
+            row {selected.row + 1} · {chosenColumn.name}
+          </span>
+          <span class="grid-value-text">{chosen ? formatCell(chosen[selected.column]) : "…"}</span>
+          <button class="link" onClick={() => setSelected(null)}>
+            Close
+          </button>
+        </div>
+      )}
       <div class="grid-footer">
         {props.total.toLocaleString("en-US")} rows{error ? ` · ${error}` : ""}
       </div>

@@ -32,6 +32,16 @@ export function differingParameters(runs: RunInfo[]): Set<string> {
   return differing;
 }
 
+/**
+ * The runs a comparison scores (those with metrics) and those it leaves out
+ * (failed, cancelled or not yet run), so one failed run does not empty the
+ * comparison of the others.
+ */
+export function comparable(runs: RunInfo[]): { scored: RunInfo[]; leftOut: RunInfo[] } {
+  const scored = runs.filter((r) => Object.keys(r.metrics).length > 0);
+  return { scored, leftOut: runs.filter((r) => !scored.includes(r)) };
+}
+
 /** Metrics every run has. */
 export function sharedMetrics(runs: RunInfo[]): string[] {
   if (runs.length === 0) return [];

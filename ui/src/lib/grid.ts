@@ -2,6 +2,8 @@
 // margin) are rendered, and rows are fetched from Rust a page at a time and
 // kept in a small cache, so the web view never holds a whole large dataset.
 
+import type { ColumnKind, ColumnSchema } from "../api/types";
+
 export interface RowWindow {
   /** First row to render. */
   first: number;
@@ -62,4 +64,27 @@ export class PageCache<Row> {
   clear(): void {
     this.pages.clear();
   }
+}
+
+/** Kinds of column shown right-aligned, as numbers are. */
+export function isNumeric(kind: ColumnKind): boolean {
+  return kind === "integer" || kind === "float" || kind === "duration";
+}
+
+/** A column's starting width in pixels: room for its name and sort arrow, within bounds by kind. */
+export function columnWidth(column: Pick<ColumnSchema, "name" | "kind">): number {
+  const byName = 7.5 * column.name.length + 34;
+  const [least, most] = isNumeric(column.kind) ? [80, 200] : column.kind === "text" ? [110, 280] : [90, 220];
+  return Math.round(Math.min(most, Math.max(least, byName)));
+}
+
+/** Width of the row-number column: every digit of the last row's number fits. */
+export function indexWidth(total: number): number {
+  const digits = String(Math.max(1, Math.floor(total))).length;
+  return Math.max(36, 8 * digits + 18);
+}
+
+/** A grid's height that fills the window below `top`, leaving room for its footer. */
+export function fillHeight(windowHeight: number, top: number, below = 64, least = 200): number {
+  return Math.max(least, Math.floor(windowHeight - top - below));
 }

@@ -4,24 +4,16 @@
 // SQL over every dataset of the project.
 
 import { useEffect, useMemo, useState } from "preact/hooks";
-import type { ColumnProfile, DatasetInfo, DatasetProfile, Event, QueryOutput, SortOrder } from "../api/types";
+import type { ColumnProfile, DatasetInfo, DatasetProfile, Event, ImportOptions, QueryOutput, SortOrder } from "../api/types";
 import { call, inDesktopApp, newJobId, onEvent } from "../api/client";
 import { DataGrid } from "../components/DataGrid";
+import { ImportDialog, NO_OPTIONS } from "./datasets/ImportDialog";
 import { Chart, type ChartOption } from "../components/Chart";
 import { FileBrowser } from "../components/FileBrowser";
 import { formatBytes, formatCell, formatNumber } from "../lib/format";
 
 type Tab = "table" | "profile" | "correlations" | "sql";
 
-const NO_OPTIONS = {
-  format: null,
-  delimiter: null,
-  quote: null,
-  has_header: null,
-  null_values: null,
-  column_types: {},
-  infer_schema_rows: null,
-};
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -33,6 +25,10 @@ export function DatasetsPage() {
   const [tab, setTab] = useState<Tab>("table");
   const [error, setError] = useState<string | null>(null);
   const [importPath, setImportPath] = useState("");
+  // The file whose import dialog is open.
+  const [dialogPath, setDialogPath] = useState<string | null>(null);
+  // What the last import said: already imported, renamed, warnings.
+  const [notice, setNotice] = useState<string[]>([]);
   const [progress, setProgress] = useState<Extract<Event, { kind: "progress" }> | null>(null);
   const [importing, setImporting] = useState(false);
   // The running import's job: what its progress events carry and what Cancel stops.
@@ -58,16 +54,24 @@ export function DatasetsPage() {
     });
   }, []);
 
-  const importFile = async (path: string) => {
+  const importFile = async (path: string, name: string | null = null, options: ImportOptions = NO_OPTIONS) => {
     if (path.trim() === "") return;
     setImporting(true);
     setError(null);
+    setNotice([]);
     setProgress(null);
     const job = newJobId();
     setImportJob(job);
     try {
-      const outcome = await call("import_dataset", { path: path.trim(), name: null, options: NO_OPTIONS }, { job });
+      const outcome = await call("import_dataset", { path: path.trim(), name, options }, { job });
       setImportPath("");
+      setDialogPath(null);
+      setNotice([
+        ...(outcome.already_imported
+          ? [`This file was imported before, with the same settings, as '${outcome.dataset.name}': nothing new was written.`]
+          : []),
+        ...outcome.warnings,
+      ]);
       await refresh(outcome.dataset.name);
       setTab("table");
     } catch (e) {
@@ -88,17 +92,26 @@ export function DatasetsPage() {
 
   useEffect(() => {
     if (!inDesktopApp()) return;
-    // Files dropped on the window are imported one after another.
+    // Files dropped on the window are imported one after another. A listener
+    // that arrives after the page has gone is removed at once: otherwise
+    // each visit would add one more, and a drop would import a file twice.
     let stop: (() => void) | undefined;
+    let gone = false;
     void import("@tauri-apps/api/webview").then(({ getCurrentWebview }) =>
       getCurrentWebview()
         .onDragDropEvent(async (e) => {
           if (e.payload.type !== "drop") return;
           for (const path of e.payload.paths) await importFile(path);
         })
-        .then((unlisten) => (stop = unlisten)),
+        .then((unlisten) => {
+          if (gone) unlisten();
+          else stop = unlisten;
+        }),
     );
-    return () => stop?.();
+    return () => {
+      gone = true;
+      stop?.();
+    };
   }, []);
 
   const browse = async () => {
@@ -107,7 +120,7 @@ export function DatasetsPage() {
       title: "Import a dataset",
       filters: [{ name: "Data", extensions: ["csv", "tsv", "txt", "parquet", "json", "ndjson", "jsonl"] }],
     });
-    if (typeof file === "string") await importFile(file);
+    if (typeof file === "string") setDialogPath(file);
   };
 
   const current = datasets.find((d) => d.name === selected) ?? null;
@@ -121,11 +134,17 @@ export function DatasetsPage() {
             placeholder="File to import (CSV, Parquet, JSON)"
             value={importPath}
             onInput={(e) => setImportPath((e.currentTarget as HTMLInputElement).value)}
-            onKeyDown={(e) => e.key === "Enter" && void importFile(importPath)}
+            onKeyDown={(e) => e.key === "Enter" && importPath.trim() !== "" && setDialogPath(importPath.trim())}
           />
           <div class="row">
-            <button class="primary" data-testid="import" disabled={importing} onClick={() => void importFile(importPath)}>
-              Import
+            <button
+              class="primary"
+              data-testid="import"
+              disabled={importing || importPath.trim() === ""}
+              title="See the first rows as they will be read, then import"
+              onClick={() => setDialogPath(importPath.trim())}
+            >
+              Import…
             </button>
             <button
               data-testid="browse"
@@ -141,7 +160,7 @@ export function DatasetsPage() {
               onClose={() => setBrowsing(false)}
               onPick={(path) => {
                 setBrowsing(false);
-                void importFile(path);
+                setDialogPath(path);
               }}
             />
           )}
@@ -163,6 +182,13 @@ export function DatasetsPage() {
             {error}
           </p>
         )}
+        {notice.length > 0 && (
+          <ul class="note small" data-testid="import-notice">
+            {notice.map((n) => (
+              <li>{n}</li>
+            ))}
+          </ul>
+        )}
         <ul class="list" data-testid="dataset-list">
           {datasets.map((d) => (
             <li class={d.name === selected ? "selected" : ""} onClick={() => setSelected(d.name)} data-testid={`dataset-${d.name}`}>
@@ -176,6 +202,15 @@ export function DatasetsPage() {
         </ul>
       </aside>
       <section class="content">
+        {dialogPath !== null && (
+          <ImportDialog
+            key={dialogPath}
+            path={dialogPath}
+            busy={importing}
+            onImport={(choice) => void importFile(choice.path, choice.name, choice.options)}
+            onCancel={() => setDialogPath(null)}
+          />
+        )}
         {current ? (
           <>
             <div class="heading">
@@ -207,17 +242,75 @@ export function DatasetsPage() {
 function TableView(props: { dataset: DatasetInfo }) {
   const [sort, setSort] = useState<[string, SortOrder] | null>(null);
   const [total, setTotal] = useState(props.dataset.rows);
-  const version = `${props.dataset.name}:${JSON.stringify(sort)}`;
-  useEffect(() => setTotal(props.dataset.rows), [props.dataset.name]);
+  // What is typed, and what the rows were last asked with (on Enter or a pause in typing).
+  const [typed, setTyped] = useState("");
+  const [filter, setFilter] = useState("");
+  const [filterError, setFilterError] = useState<string | null>(null);
+  const version = `${props.dataset.name}:${JSON.stringify(sort)}:${filter}`;
+  useEffect(() => {
+    setTotal(props.dataset.rows);
+    setTyped("");
+    setFilter("");
+    setFilterError(null);
+  }, [props.dataset.name]);
+  useEffect(() => {
+    const pause = setTimeout(() => setFilter(typed.trim()), 400);
+    return () => clearTimeout(pause);
+  }, [typed]);
+  // A new filter starts from every row, so the grid asks for its first page
+  // (with none, it would ask for nothing); the answer says how many match.
+  useEffect(() => setTotal(props.dataset.rows), [filter]);
   const fetchPage = async (offset: number, limit: number) => {
-    const page = await call("preview_dataset", { dataset: props.dataset.name, offset, limit, sort, filters: [] });
-    if (page.total_rows !== null) setTotal(page.total_rows);
-    return page.table.rows;
+    try {
+      const page = await call("preview_dataset", {
+        dataset: props.dataset.name,
+        offset,
+        limit,
+        sort,
+        filters: [],
+        filter_text: filter,
+      });
+      setFilterError(null);
+      if (page.total_rows !== null) setTotal(page.total_rows);
+      return page.table.rows;
+    } catch (e) {
+      if (filter !== "") {
+        setFilterError(message(e));
+        setTotal(0);
+        return [];
+      }
+      throw e;
+    }
   };
   const onSort = (column: string) =>
     setSort((s) => (s?.[0] !== column ? [column, "ascending"] : s[1] === "ascending" ? [column, "descending"] : null));
   return (
-    <DataGrid columns={props.dataset.columns} total={total} version={version} fetchPage={fetchPage} sort={sort} onSort={onSort} />
+    <>
+      <div class="row grid-tools">
+        <input
+          class="grow"
+          data-testid="row-filter"
+          placeholder="Filter rows: body_mass_g > 4000 and species = Gentoo (= != < <= > >= ~ contains, is null)"
+          value={typed}
+          onInput={(e) => setTyped((e.currentTarget as HTMLInputElement).value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") setFilter(typed.trim());
+            if (e.key === "Escape") setTyped("");
+          }}
+        />
+        {filter !== "" && filterError === null && (
+          <span class="small muted" data-testid="filter-count">
+            {total === 0 ? "no row matches" : `${total.toLocaleString("en-US")} of ${props.dataset.rows.toLocaleString("en-US")} rows`}
+          </span>
+        )}
+      </div>
+      {filterError && (
+        <p class="error small" data-testid="filter-error">
+          {filterError}
+        </p>
+      )}
+      <DataGrid columns={props.dataset.columns} total={total} version={version} fetchPage={fetchPage} sort={sort} onSort={onSort} />
+    </>
   );
 }
 
@@ -241,7 +334,8 @@ export function histogramOption(column: ColumnProfile): ChartOption | null {
       tooltip: { trigger: "axis" },
       grid: { left: 50, right: 10, top: 20, bottom: 40 },
       xAxis: { type: "category", data: labels, axisLabel: { fontSize: 10 } },
-      yAxis: { type: "value" },
+      // Counts are whole: no 0.5 ticks when every bin holds a row or two.
+      yAxis: { type: "value", name: "rows", minInterval: 1 },
       series: [{ type: "bar", data: counts, barCategoryGap: "5%", itemStyle: { color: "#3b7dd8" } }],
     };
   }
@@ -250,7 +344,7 @@ export function histogramOption(column: ColumnProfile): ChartOption | null {
     return {
       tooltip: { trigger: "axis" },
       grid: { left: 120, right: 20, top: 10, bottom: 30 },
-      xAxis: { type: "value" },
+      xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: top.map((v) => v.value), axisLabel: { width: 110, overflow: "truncate" } },
       series: [{ type: "bar", data: top.map((v) => v.count), itemStyle: { color: "#5aa469" } }],
     };

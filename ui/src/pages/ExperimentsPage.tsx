@@ -3,10 +3,12 @@
 // validation, search — launch it, and watch every trial live; cancel it.
 // From an experiment, its vendor evaluations and comparison are one click away.
 
-import { useEffect, useState } from "preact/hooks";
-import type { DatasetInfo, ExperimentInfo, ModelSpec, ParamDomain, RunInfo, Task, TrialStage } from "../api/types";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { DatasetInfo, ExperimentInfo, ExperimentSuggestion, ModelSpec, ParamDomain, RunInfo, Task, TrialStage } from "../api/types";
 import { call, newJobId, onEvent } from "../api/client";
 import { buildSpec, countTrials, parseParam, type ModelChoice, type SpecForm } from "../lib/spec";
+import { defaultFeatures, defaultTarget, featuresForTarget, targetsFor } from "../lib/suggest";
+import { keep, usePersistent } from "../lib/persist";
 import { formatMs, formatNumber } from "../lib/format";
 import { headlineMetric, searchProgress } from "../lib/compare";
 import { Chart, type ChartOption } from "../components/Chart";
@@ -34,6 +36,8 @@ interface LiveRun {
   folds: [number, number] | null;
   /** Inside the current fold (or the final model): steps of its fit. */
   step: { stage: TrialStage; done: number; total: number } | null;
+  /** When it started running here (ms), for its elapsed time. */
+  startedAt: number | null;
 }
 
 /** A run's progress in words: folds done, and where it is inside a fold. */
@@ -45,70 +49,136 @@ function progressText(r: LiveRun): string {
   return [folds, `${where}${steps}`].filter((t) => t !== "").join(" · ");
 }
 
+/** A running trial's time so far and, once a fold is done, an estimate of the rest. */
+function timeText(r: LiveRun, now: number): string {
+  if (r.run.status !== "running" || r.startedAt === null) return formatMs(r.run.wall_ms);
+  const elapsed = now - r.startedAt;
+  const [done, total] = r.folds ?? [0, 0];
+  // The final model is a fit on every row: about one fold more.
+  const left = done > 0 ? (elapsed / done) * (total + 1 - done) : null;
+  return left === null ? formatMs(elapsed) : `${formatMs(elapsed)} · ~${formatMs(left)} left`;
+}
+
+/** A run's parameters, short. */
+function paramsText(run: RunInfo): string {
+  return Object.entries(run.params as Record<string, unknown>)
+    .map(([k, v]) => `${k}=${typeof v === "number" ? formatNumber(v, 3).replace(/\.?0+$/, "") : String(v)}`)
+    .join(" ");
+}
+
+interface LiveState {
+  experiment: number;
+  runs: LiveRun[];
+}
+
+const NEW_FORM: SpecForm = {
+  name: "",
+  dataset: "",
+  task: "classification",
+  target: null,
+  features: [],
+  validation: { kind: "k_fold", folds: 5 },
+  search: { kind: "grid" },
+  seed: 42,
+  parallelism: 0,
+  models: [],
+};
+
+// The live runs are kept outside the page: a sweep goes on while the user
+// looks at another page, and its events land here all the same.
+let listening = false;
+function listenForRuns(): void {
+  if (listening) return;
+  listening = true;
+  onEvent((event) => {
+    if (event.kind !== "run") return;
+    const e = event.event;
+    keep<LiveState | null>("experiments.live", null, (current) => {
+      if (!current) return current;
+      const runs = current.runs.map((r): LiveRun => {
+        if (e.event === "started" && r.run.id === e.run)
+          return { ...r, run: { ...r.run, status: "running" }, step: null, startedAt: Date.now() };
+        if (e.event === "fold" && r.run.id === e.run) return { ...r, folds: [e.done, e.folds] };
+        if (e.event === "step" && r.run.id === e.run) return { ...r, step: { stage: e.stage, done: e.done, total: e.total } };
+        if (e.event === "finished" && r.run.id === e.run.id) return { run: e.run, folds: r.folds, step: null, startedAt: null };
+        return r;
+      });
+      return { ...current, runs };
+    });
+  });
+}
+
 export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?: (experiment: number) => void }) {
   const [datasets, setDatasets] = useState<DatasetInfo[]>([]);
   const [catalog, setCatalog] = useState<ModelSpec[]>([]);
   const [experiments, setExperiments] = useState<ExperimentInfo[]>([]);
-  const [form, setForm] = useState<SpecForm>({
-    name: "",
-    dataset: "",
-    task: "classification",
-    target: null,
-    features: [],
-    validation: { kind: "k_fold", folds: 5 },
-    search: { kind: "grid" },
-    seed: 42,
-    parallelism: 0,
-    models: [],
-  });
-  const [errors, setErrors] = useState<string[]>([]);
-  const [live, setLive] = useState<{ experiment: number; runs: LiveRun[] } | null>(null);
-  const [running, setRunning] = useState(false);
+  // The form, the live sweep and its job are kept across pages (lib/persist.ts).
+  const [form, setForm] = usePersistent<SpecForm>("experiments.form", NEW_FORM);
+  const [suggestion, setSuggestion] = usePersistent<ExperimentSuggestion | null>("experiments.suggestion", null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [runError, setRunError] = usePersistent<string | null>("experiments.runError", null);
+  // Once Launch was pressed, the form's problems show, and go as each is fixed.
+  const [tried, setTried] = usePersistent("experiments.tried", false);
+  const [live, setLive] = usePersistent<LiveState | null>("experiments.live", null);
+  const [running, setRunning] = usePersistent("experiments.running", false);
   // The sweep's job: what Cancel stops.
-  const [job, setJob] = useState<string | null>(null);
-  const [cancelling, setCancelling] = useState(false);
+  const [job, setJob] = usePersistent<string | null>("experiments.job", null);
+  const [cancelling, setCancelling] = usePersistent("experiments.cancelling", false);
+  const liveRef = useRef<HTMLDivElement>(null);
+  const [now, setNow] = useState(Date.now());
 
   useEffect(() => {
+    listenForRuns();
     Promise.all([call("list_datasets", {}), call("model_catalog", {}), call("list_experiments", {})])
       .then(([d, c, e]) => {
         setDatasets(d);
         setCatalog(c);
         setExperiments(e);
       })
-      .catch((e: unknown) => setErrors([message(e)]));
-    return onEvent((event) => {
-      if (event.kind !== "run") return;
-      const e = event.event;
-      setLive((current) => {
-        if (!current) return current;
-        const runs = current.runs.map((r): LiveRun => {
-          if (e.event === "started" && r.run.id === e.run) return { ...r, run: { ...r.run, status: "running" }, step: null };
-          if (e.event === "fold" && r.run.id === e.run) return { ...r, folds: [e.done, e.folds] };
-          if (e.event === "step" && r.run.id === e.run) return { ...r, step: { stage: e.stage, done: e.done, total: e.total } };
-          if (e.event === "finished" && r.run.id === e.run.id) return { run: e.run, folds: r.folds, step: null };
-          return r;
-        });
-        return { ...current, runs };
-      });
-    });
+      .catch((e: unknown) => setLoadError(message(e)));
   }, []);
+  // A running trial's clock.
+  useEffect(() => {
+    if (!running) return;
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(tick);
+  }, [running]);
 
   const dataset = datasets.find((d) => d.name === form.dataset);
   const update = (patch: Partial<SpecForm>) => setForm((f) => ({ ...f, ...patch }));
-  const chooseDataset = (name: string) => {
-    const d = datasets.find((x) => x.name === name);
-    const columns = d?.columns.map((c) => c.name) ?? [];
-    const target = form.task === "clustering" ? null : (columns[columns.length - 1] ?? null);
-    update({
-      dataset: name,
-      target,
-      features: columns.filter((c) => c !== target),
-      name: form.name || `${name} experiment`,
-    });
+  const chooseDataset = async (name: string) => {
+    update({ dataset: name, name: form.name || `${name} experiment`, target: null, features: [] });
+    if (name === "") return;
+    try {
+      const suggested = await call("suggest_experiment", { dataset: name });
+      setSuggestion(suggested);
+      setForm((f) => {
+        if (f.dataset !== name) return f;
+        // A target chosen while the suggestion was on its way stays.
+        const target = f.task === "clustering" ? null : (f.target ?? defaultTarget(suggested, f.task));
+        return { ...f, target, features: defaultFeatures(suggested, target) };
+      });
+    } catch (e) {
+      setLoadError(message(e));
+    }
   };
   const chooseTarget = (target: string) =>
-    update({ target, features: (dataset?.columns.map((c) => c.name) ?? []).filter((c) => c !== target) });
-  const chooseTask = (task: Task) => update({ task, models: form.models.filter((m) => catalog.find((c) => c.id === m.model)?.task === task) });
+    setForm((f) => ({
+      ...f,
+      target,
+      features:
+        suggestion && suggestion.dataset === f.dataset
+          ? featuresForTarget(suggestion, f.features, f.target, target)
+          : f.features.filter((c) => c !== target),
+    }));
+  const chooseTask = (task: Task) =>
+    setForm((f) => {
+      const models = f.models.filter((m) => catalog.find((c) => c.id === m.model)?.task === task);
+      if (!suggestion || task === "clustering") return { ...f, task, models, target: task === "clustering" ? null : f.target };
+      const valid = targetsFor(suggestion, task).map((c) => c.name);
+      const target = f.target && valid.includes(f.target) ? f.target : defaultTarget(suggestion, task);
+      return { ...f, task, models, target, features: featuresForTarget(suggestion, f.features, f.target, target) };
+    });
   const toggleModel = (id: string) =>
     update({
       models: form.models.some((m) => m.model === id) ? form.models.filter((m) => m.model !== id) : [...form.models, { model: id, params: {} }],
@@ -118,18 +188,18 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
       models: form.models.map((m): ModelChoice => (m.model === model ? { ...m, params: { ...m.params, [name]: text } } : m)),
     });
 
+  const built = buildSpec(form, catalog);
+  const formErrors = "errors" in built ? built.errors : [];
+  const trials = countTrials(form);
   const launch = async () => {
-    const built = buildSpec(form, catalog);
-    if ("errors" in built) {
-      setErrors(built.errors);
-      return;
-    }
-    setErrors([]);
+    setTried(true);
+    if ("errors" in built) return;
+    setRunError(null);
     try {
       const created = await call("create_experiment", { spec: built.spec });
       await runExperiment(created.experiment.id, created.runs);
     } catch (e) {
-      setErrors([message(e)]);
+      setRunError(message(e));
     }
   };
 
@@ -139,13 +209,15 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
     setJob(id);
     setRunning(true);
     setCancelling(false);
-    setLive({ experiment, runs: runs.map((run) => ({ run, folds: null, step: null })) });
+    setLive({ experiment, runs: runs.map((run) => ({ run, folds: null, step: null, startedAt: null })) });
+    // The progress comes into view as the sweep starts.
+    requestAnimationFrame(() => liveRef.current?.scrollIntoView({ block: "nearest", behavior: "smooth" }));
     try {
       const outcome = await call("run_experiment", { experiment, parallelism: null }, { job: id });
-      setLive({ experiment: outcome.experiment_id, runs: outcome.runs.map((run) => ({ run, folds: null, step: null })) });
+      setLive({ experiment: outcome.experiment_id, runs: outcome.runs.map((run) => ({ run, folds: null, step: null, startedAt: null })) });
       setExperiments(await call("list_experiments", {}));
     } catch (e) {
-      setErrors([message(e)]);
+      setRunError(message(e));
     } finally {
       setRunning(false);
       setJob(null);
@@ -156,17 +228,17 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
   const cancel = async () => {
     // Acknowledged at once: running trials stop within a second or so, keeping their finished folds.
     setCancelling(true);
-    if (job) await call("cancel_job", { job }).catch((e: unknown) => setErrors([message(e)]));
+    if (job) await call("cancel_job", { job }).catch((e: unknown) => setRunError(message(e)));
   };
 
   const resume = async () => {
     if (!live) return;
-    setErrors([]);
+    setRunError(null);
     try {
       const detail = await call("show_experiment", { experiment: live.experiment });
       await runExperiment(live.experiment, detail.runs);
     } catch (e) {
-      setErrors([message(e)]);
+      setRunError(message(e));
     }
   };
 
@@ -203,8 +275,11 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
             <label>
               Target
               <select data-testid="experiment-target" value={form.target ?? ""} onChange={(e) => chooseTarget((e.currentTarget as HTMLSelectElement).value)}>
-                {dataset?.columns.map((c) => (
-                  <option value={c.name}>{c.name}</option>
+                {(suggestion && suggestion.dataset === form.dataset
+                  ? targetsFor(suggestion, form.task).map((c) => c.name)
+                  : (dataset?.columns.map((c) => c.name) ?? [])
+                ).map((name) => (
+                  <option value={name}>{name}</option>
                 ))}
               </select>
             </label>
@@ -217,7 +292,7 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
               {dataset.columns
                 .filter((c) => c.name !== form.target)
                 .map((c) => (
-                  <label class="chip">
+                  <label class="chip" title={suggestion?.columns.find((s) => s.name === c.name)?.note ?? undefined} data-testid={`feature-${c.name}`}>
                     <input
                       type="checkbox"
                       checked={form.features.includes(c.name)}
@@ -438,16 +513,33 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
             <input type="number" min={0} value={form.parallelism} title="0: one per core" onInput={(e) => update({ parallelism: Number((e.currentTarget as HTMLInputElement).value) })} />
           </label>
         </div>
-        {errors.length > 0 && (
+        {suggestion && suggestion.dataset === form.dataset && suggestion.columns.some((c) => c.note) && (
+          <ul class="note small" data-testid="left-out-columns">
+            {suggestion.columns
+              .filter((c) => c.note)
+              .map((c) => (
+                <li>
+                  <strong>{c.name}</strong> is not a feature by default: {c.note}
+                </li>
+              ))}
+          </ul>
+        )}
+        {(loadError || runError || (tried && formErrors.length > 0)) && (
           <ul class="error" data-testid="error">
-            {errors.map((e) => (
-              <li>{e}</li>
-            ))}
+            {loadError && <li>{loadError}</li>}
+            {tried && formErrors.map((e) => <li>{e}</li>)}
+            {runError && <li>{runError}</li>}
           </ul>
         )}
         <div class="row">
-          <button class="primary" data-testid="launch" disabled={running} onClick={() => void launch()}>
-            Launch {countTrials(form)} trials
+          <button
+            class="primary"
+            data-testid="launch"
+            disabled={running || trials === 0}
+            title={trials === 0 ? "Choose at least one model" : undefined}
+            onClick={() => void launch()}
+          >
+            Launch {trials} {trials === 1 ? "trial" : "trials"}
           </button>
           {running && (
             <button data-testid="cancel" disabled={cancelling} onClick={() => void cancel()}>
@@ -458,15 +550,16 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
       </section>
       <aside class="sidebar wide">
         {live && (
-          <div data-testid="live-runs">
+          <div data-testid="live-runs" ref={liveRef}>
             <h2>
               Experiment {live.experiment}: {done}/{live.runs.length} done
             </h2>
+            <div class="scroll">
             <table class="table compact">
               <thead>
                 <tr>
                   <th>run</th>
-                  <th>model</th>
+                  <th>trial</th>
                   <th>status</th>
                   <th>progress</th>
                   <th>{metric ?? "metric"}</th>
@@ -479,16 +572,23 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
                   return (
                   <tr data-testid={`live-run-${run.id}`} data-status={run.status} title={run.error ?? ""}>
                     <td>{run.id}</td>
-                    <td>{run.model}</td>
-                    <td class={`status ${run.status}`}>{run.status === "pruned" && run.rung !== null ? `pruned at rung ${run.rung}` : run.status}</td>
+                    <td class="trial-cell" title={`${run.model} ${paramsText(run)}`}>
+                      {run.model}
+                      <div class="small muted params-cell">{paramsText(run)}</div>
+                    </td>
+                    <td class={`status ${run.status}`}>
+                      {run.status === "pruned" && run.rung !== null ? `pruned at rung ${run.rung}` : run.status}
+                      {run.error && run.status === "failed" && <div class="small error-text">{run.error}</div>}
+                    </td>
                     <td data-testid={`live-progress-${run.id}`}>{progressText(r)}</td>
                     <td>{metric ? formatNumber(run.metrics[metric]?.mean) : ""}</td>
-                    <td>{formatMs(run.wall_ms)}</td>
+                    <td data-testid={`live-time-${run.id}`}>{timeText(r, now)}</td>
                   </tr>
                   );
                 })}
               </tbody>
             </table>
+            </div>
             {metric && live.runs.length > 1 && <SearchProgressChart runs={live.runs.map((r) => r.run)} metric={metric} />}
             {!running && (
               <div class="row">

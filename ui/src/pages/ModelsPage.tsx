@@ -11,6 +11,7 @@ import { ApiErrorView, failureOf, type Failure } from "../components/ApiError";
 import { formatBytes } from "../lib/format";
 import { findServed, withServed, withoutServed } from "../lib/serving";
 import { ServePanel } from "./models/ServePanel";
+import { Markdown } from "../components/Markdown";
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -254,13 +255,56 @@ function VersionView(props: {
         />
       )}
       {m && <FilesTable files={m.files} />}
+      <AliasPanel name={info.name} version={info.version} aliases={info.aliases} onChanged={props.onPublished} />
       {model_card !== "" && (
         <>
           <h3>Model card</h3>
-          <pre class="card" data-testid="model-card">
-            {model_card}
-          </pre>
+          <div class="card">
+            <Markdown text={model_card} testId="model-card" />
+          </div>
         </>
+      )}
+    </div>
+  );
+}
+
+/** Points an alias (`champion`, say) at this version. */
+function AliasPanel(props: { name: string; version: number; aliases: string[]; onChanged: () => void }) {
+  const [alias, setAlias] = useState("");
+  const [status, setStatus] = useState<string | null>(null);
+  const set = async () => {
+    try {
+      await call("set_model_alias", { model: `${props.name}:${props.version}`, alias: alias.trim() });
+      setStatus(`@${alias.trim()} now points at v${props.version}.`);
+      setAlias("");
+      props.onChanged();
+    } catch (e) {
+      setStatus(message(e));
+    }
+  };
+  return (
+    <div class="panel">
+      <h3>Aliases</h3>
+      <p class="small">
+        <strong>{props.aliases.length > 0 ? props.aliases.map((a) => `@${a}`).join(", ") : "No alias yet."}</strong> An alias names the version people load
+        (<code>{props.name}@champion</code>); setting one that another version has moves it here.
+      </p>
+      <div class="row">
+        <input
+          data-testid="alias-name"
+          placeholder="champion"
+          value={alias}
+          onInput={(e) => setAlias((e.currentTarget as HTMLInputElement).value)}
+          onKeyDown={(e) => e.key === "Enter" && alias.trim() !== "" && void set()}
+        />
+        <button data-testid="set-alias" disabled={alias.trim() === ""} onClick={() => void set()}>
+          Set alias
+        </button>
+      </div>
+      {status && (
+        <p class="small" data-testid="alias-status">
+          {status}
+        </p>
       )}
     </div>
   );

@@ -6,7 +6,13 @@ import type { ProjectSummary } from "../api/types";
 import { call, inDesktopApp } from "../api/client";
 import { FileBrowser } from "../components/FileBrowser";
 
-export function ProjectPage(props: { onOpened: (summary: ProjectSummary) => void; initialError: string | null }) {
+export function ProjectPage(props: {
+  onOpened: (summary: ProjectSummary) => void;
+  initialError: string | null;
+  /** The project open before "Switch project", to go back to. */
+  current?: ProjectSummary | null;
+  onBack?: () => void;
+}) {
   const [path, setPath] = useState("");
   const [error, setError] = useState<string | null>(props.initialError);
   const [busy, setBusy] = useState(false);
@@ -38,6 +44,13 @@ export function ProjectPage(props: { onOpened: (summary: ProjectSummary) => void
   return (
     <div class="project-page">
       <h1>Data Lab</h1>
+      {props.current && props.onBack && (
+        <p>
+          <button class="primary" data-testid="back-to-project" onClick={props.onBack}>
+            ← Back to {props.current.root.split(/[\\/]/).filter(Boolean).pop() ?? props.current.root}
+          </button>
+        </p>
+      )}
       <p class="muted">A project is a folder: its datasets, experiments and runs live in it.</p>
       <div class="row">
         <input

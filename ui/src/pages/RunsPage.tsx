@@ -8,7 +8,7 @@ import type { RunCharts, RunComparison, RunInfo, RunSort } from "../api/types";
 import { call } from "../api/client";
 import { Chart, type ChartOption } from "../components/Chart";
 import { PageCache, pagesFor, visibleRows } from "../lib/grid";
-import { bestRun, differingParameters, headlineMetric, parameterNames, parameterValue, sharedMetrics } from "../lib/compare";
+import { bestRun, comparable, differingParameters, headlineMetric, parameterNames, parameterValue, sharedMetrics } from "../lib/compare";
 import { formatMs, formatNumber } from "../lib/format";
 import { MetricCurves } from "./runs/MetricCurves";
 import { NotebookView } from "./runs/NotebookView";
@@ -142,6 +142,7 @@ export function RunsPage() {
         // replacing them, which WebKitGTK draws several times faster.
         key={i}
         data-testid={`run-row-${run.id}`}
+        data-status={run.status}
         style={style}
         onClick={() => toggle(run)}
         title={run.error ?? ""}
@@ -161,21 +162,27 @@ export function RunsPage() {
             .join(" ")}
         </span>
         <span class={`grid-cell status ${run.status}`}>{run.status}</span>
-        {metric && <span class="grid-cell">{formatNumber(run.metrics[metric]?.mean)}</span>}
-        <span class="grid-cell">{formatMs(run.wall_ms)}</span>
+        {metric && <span class="grid-cell num">{formatNumber(run.metrics[metric]?.mean)}</span>}
+        <span class="grid-cell num">{formatMs(run.wall_ms)}</span>
+        <span class="grid-cell wide why" data-testid={`run-why-${run.id}`} title={run.error ?? ""}>
+          {run.error ?? ""}
+        </span>
       </div>,
     );
   }
 
-  // The one run selected, if one is.
+  // The one run selected, if one is; with several, the best of them is the one to register.
   const only = selected.size === 1 ? [...selected.values()][0] : undefined;
+  const bestSelected = [...selected.values()].find((r) => r.id === bestRun([...selected.values()], metric ?? ""));
+  const registrable = only ?? bestSelected;
   return (
     <div class="content">
       <div class="heading">
         <h2>Runs</h2>
         <input
           data-testid="runs-filter"
-          placeholder="Filter: model, status, parameter…"
+          placeholder="Filter: forest failed max_depth=8 (every word must match)"
+          title="Words match within the run's id, model, status and parameters; name=value is a parameter's value, as the table shows it"
           value={query.filter}
           onInput={(e) => load({ ...query, filter: (e.currentTarget as HTMLInputElement).value })}
         />
@@ -185,7 +192,7 @@ export function RunsPage() {
         <button data-testid="runs-refresh" title="Read the runs again (runs logged from outside appear)" onClick={() => load(query)}>
           Refresh
         </button>
-        {only && <RegisterModel run={only} />}
+        {registrable && <RegisterModel run={registrable} />}
       </div>
       <TrackingPanel />
       {error && <p class="error">{error}</p>}
@@ -198,6 +205,7 @@ export function RunsPage() {
           {header("status", "status")}
           {metric && header(metric, `metric:${metric}`)}
           {header("wall", "wall_ms")}
+          <span class="grid-cell wide">why (failed, pruned)</span>
         </div>
         <div class="grid-viewport" ref={viewport} style={{ height: `${height}px` }} onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}>
           <div style={{ height: `${(total ?? 0) * ROW_HEIGHT}px`, position: "relative" }}>{rows}</div>
@@ -206,6 +214,13 @@ export function RunsPage() {
           {total === null ? "loading…" : `${total.toLocaleString("en-US")} runs`} · {selected.size} selected
         </div>
       </div>
+      {total === 0 && (
+        <p class="note" data-testid="runs-empty">
+          {shown.query.filter.trim() === ""
+            ? "No runs yet. Launch an experiment on the Experiments page, or log runs from your own code with the MLflow client (above)."
+            : `No run matches "${shown.query.filter.trim()}". Every word must appear in a run's id, model, status or parameters; name=value matches a parameter's value.`}
+        </p>
+      )}
       {selected.size > 0 && <MetricCurves runs={[...selected.values()]} />}
       {only && only.origin === "command" && <RunLog run={only} />}
       {only && only.origin !== "catalog" && <NotebookView run={only} />}
@@ -224,17 +239,19 @@ function compare(runs: RunInfo[]): Comparing {
 }
 
 function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }) {
-  const metrics = sharedMetrics(props.runs);
-  const [metric, setMetric] = useState(headlineMetric(props.runs) ?? "");
+  const { scored, leftOut } = comparable(props.runs);
+  const metrics = sharedMetrics(scored);
+  const experiments = [...new Set(props.runs.map((r) => r.experiment_id))];
+  const [metric, setMetric] = useState(headlineMetric(scored) ?? "");
   const [comparison, setComparison] = useState<RunComparison | null>(null);
   const [error, setError] = useState<string | null>(null);
   const differing = differingParameters(props.runs);
   const names = parameterNames(props.runs);
 
   useEffect(() => {
-    if (!metric) return;
+    if (!metric || scored.length < 2) return;
     setError(null);
-    call("compare_runs", { runs: props.runs.map((r) => r.id), metric })
+    call("compare_runs", { runs: scored.map((r) => r.id), metric })
       .then(setComparison)
       .catch((e: unknown) => {
         setComparison(null);
@@ -243,24 +260,36 @@ function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }
   }, [props.runs, metric]);
 
   const bars = useMemo<ChartOption>(() => {
-    const labels = props.runs.map((r) => `run ${r.id}`);
+    const labels = scored.map((r) => `run ${r.id}`);
     return {
       tooltip: { trigger: "axis" },
       grid: { left: 60, right: 20, top: 30, bottom: 40 },
       xAxis: { type: "category", data: labels },
-      yAxis: { type: "value", name: metric, scale: true },
+      yAxis: { type: "value", name: metric },
       series: [
-        { name: "mean", type: "bar", data: props.runs.map((r) => r.metrics[metric]?.mean ?? null), itemStyle: { color: "#3b7dd8" } },
+        { name: "mean", type: "bar", data: scored.map((r) => r.metrics[metric]?.mean ?? null), itemStyle: { color: "#3b7dd8" } },
         {
+          // Error bars: a line from mean − std to mean + std, with caps.
           name: "± std",
-          type: "scatter",
-          symbol: "rect",
-          symbolSize: [24, 2],
-          data: props.runs.flatMap((r, i) => {
+          type: "custom",
+          z: 3,
+          data: scored.map((r, i) => {
             const m = r.metrics[metric];
-            return m ? [[i, m.mean - m.std], [i, m.mean + m.std]] : [];
+            return m ? [i, m.mean - m.std, m.mean + m.std] : [i, null, null];
           }),
-          itemStyle: { color: "#222" },
+          encode: { x: 0, y: [1, 2] },
+          renderItem: (_: unknown, api: { value: (i: number) => number; coord: (p: number[]) => number[] }) => {
+            const low = api.coord([api.value(0), api.value(1)]);
+            const high = api.coord([api.value(0), api.value(2)]);
+            const style = { stroke: "#222", lineWidth: 1.5 };
+            const line = (x1: number, y1: number, x2: number, y2: number) => ({ type: "line", shape: { x1, y1, x2, y2 }, style });
+            const [x = 0, yLow = 0] = low;
+            const [, yHigh = 0] = high;
+            return {
+              type: "group",
+              children: [line(x, yLow, x, yHigh), line(x - 7, yLow, x + 7, yLow), line(x - 7, yHigh, x + 7, yHigh)],
+            };
+          },
         },
       ],
     };
@@ -270,7 +299,7 @@ function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }
   const scatter = useMemo<ChartOption | null>(() => {
     if (!numericParameter) return null;
     const byModel = new Map<string, [number, number][]>();
-    for (const r of props.runs) {
+    for (const r of scored) {
       const m = r.metrics[metric];
       if (!m) continue;
       const points = byModel.get(r.model) ?? [];
@@ -291,7 +320,7 @@ function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }
     const dims = [...differing].filter((p) => p !== "model");
     if (dims.length === 0) return null;
     const axes = [...dims, metric].map((name, dim) => {
-      const values = props.runs.map((r) => (name === metric ? String(r.metrics[metric]?.mean ?? "") : parameterValue(r, name)));
+      const values = scored.map((r) => (name === metric ? String(r.metrics[metric]?.mean ?? "") : parameterValue(r, name)));
       const numeric = values.every((v) => v !== "" && Number.isFinite(Number(v)));
       return numeric ? { dim, name, type: "value" as const, scale: true } : { dim, name, type: "category" as const, data: [...new Set(values)] };
     });
@@ -302,15 +331,27 @@ function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }
         {
           type: "parallel",
           lineStyle: { width: 2, opacity: 0.6 },
-          data: props.runs.map((r) => axes.map((a) => (a.name === metric ? (r.metrics[metric]?.mean ?? null) : a.type === "value" ? Number(parameterValue(r, a.name)) : parameterValue(r, a.name)))),
+          data: scored.map((r) => axes.map((a) => (a.name === metric ? (r.metrics[metric]?.mean ?? null) : a.type === "value" ? Number(parameterValue(r, a.name)) : parameterValue(r, a.name)))),
         },
       ],
     };
   }, [props.runs, metric]);
 
-  const best = bestRun(props.runs, metric);
+  const best = bestRun(scored, metric);
   return (
     <section class="comparison" data-testid="comparison">
+      {leftOut.length > 0 && (
+        <p class="note small" data-testid="left-out">
+          Left out of the metrics, charts and tests (no metrics):{" "}
+          {leftOut.map((r) => `run ${r.id} (${r.status}${r.error ? `: ${r.error}` : ""})`).join("; ")}
+        </p>
+      )}
+      {experiments.length > 1 && (
+        <p class="note small" data-testid="mixed-experiments">
+          These runs come from {experiments.length} experiments ({experiments.map((e) => `#${e}`).join(", ")}): their
+          scores are comparable only if the experiments used the same data and validation.
+        </p>
+      )}
       <div class="heading">
         <h2>Comparison of {props.runs.length} runs</h2>
         <label>
@@ -345,7 +386,7 @@ function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }
               <tr class={m === metric ? "chosen" : ""}>
                 <th>{m}</th>
                 {props.runs.map((r) => (
-                  <td class={bestRun(props.runs, m) === r.id ? "best" : ""}>
+                  <td class={bestRun(scored, m) === r.id ? "best" : ""}>
                     {formatNumber(r.metrics[m]?.mean)} <span class="muted small">± {formatNumber(r.metrics[m]?.std, 3)}</span>
                   </td>
                 ))}
@@ -418,6 +459,9 @@ function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }
   );
 }
 
+/** Colours by run, so a run's folds share one. */
+const PALETTE = ["#3b7dd8", "#e07b39", "#3ba272", "#c23b5f", "#8e63ce", "#2aa3b8", "#b58b00", "#6b7682"];
+
 /** Confusion matrices and ROC / precision-recall curves of classification runs. */
 function CurvesAndMatrices(props: { charts: Promise<RunCharts[]> }) {
   const [charts, setCharts] = useState<RunCharts[]>([]);
@@ -437,10 +481,17 @@ function CurvesAndMatrices(props: { charts: Promise<RunCharts[]> }) {
     grid: { left: 50, right: 20, top: 40, bottom: 40 },
     xAxis: { type: "value", name: x, min: 0, max: 1 },
     yAxis: { type: "value", name: y, min: 0, max: 1 },
-    series: charts.flatMap((c) =>
-      pick(c)
-        .slice(0, 1)
-        .map((s) => ({ name: `run ${c.run} ${s.name}`, type: "line", showSymbol: false, data: s.x.map((v, i) => [v, s.y[i]]) })),
+    // Every fold's curve, in its run's colour: one legend entry a run.
+    series: charts.flatMap((c, k) =>
+      pick(c).map((s) => ({
+        name: `run ${c.run}`,
+        type: "line",
+        showSymbol: false,
+        lineStyle: { width: 1.2, opacity: 0.85, color: PALETTE[k % PALETTE.length] },
+        itemStyle: { color: PALETTE[k % PALETTE.length] },
+        tooltip: { formatter: `run ${c.run}, ${s.name}` },
+        data: s.x.map((v, i) => [v, s.y[i]]),
+      })),
     ),
   });
   if (charts.every((c) => c.residuals.length > 0)) {
@@ -469,11 +520,11 @@ function CurvesAndMatrices(props: { charts: Promise<RunCharts[]> }) {
   return (
     <div class="charts">
       <div class="panel">
-        <h3>ROC (first fold)</h3>
+        <h3>ROC (every fold)</h3>
         <Chart option={curve((c) => c.roc, "false positive rate", "true positive rate")} testId="roc" />
       </div>
       <div class="panel">
-        <h3>Precision–recall (first fold)</h3>
+        <h3>Precision–recall (every fold)</h3>
         <Chart option={curve((c) => c.precision_recall, "recall", "precision")} testId="pr" />
       </div>
       {charts.map((c) => {

@@ -260,16 +260,20 @@ function ScoreLatencyChart(props: { comparison: CandidateComparison }) {
   const c = props.comparison;
   const points = useMemo(() => scoreLatencyPoints(c), [c]);
   const option = useMemo<ChartOption>(() => {
-    const item = (p: ChartPoint) => ({ value: [p.x, p.y], name: p.name, symbolSize: p.size, cost: p.cost });
+    const item = (p: ChartPoint) => ({ value: [p.x, p.y], name: p.name, symbolSize: p.size, cost: p.cost, local: points.local.includes(p) });
     return {
       tooltip: {
         trigger: "item",
-        formatter: (params: { data: { value: [number, number]; name: string; cost: number | null } }) =>
-          `${params.data.name}<br/>${c.metric} ${params.data.value[1].toFixed(4)}<br/>p95 ${formatLatency(params.data.value[0])}<br/>cost / 1,000 ${formatCost(params.data.cost)}`,
+        formatter: (params: { data: { value: [number, number]; name: string; cost: number | null; local: boolean } }) =>
+          `${params.data.name}<br/>${c.metric} ${params.data.value[1].toFixed(4)}<br/>p95 ${formatLatency(params.data.value[0])} ${
+            params.data.local ? "(one row through the saved model, in process)" : "(one HTTP call, round trip)"
+          }<br/>cost / 1,000 ${formatCost(params.data.cost)}`,
       },
       legend: { data: ["local", "vendor", "best"], top: 0, right: 10 },
       grid: { left: 60, right: 30, top: 40, bottom: 50 },
-      xAxis: { type: "log", name: "p95 latency per call (ms, log)", nameLocation: "middle", nameGap: 30 },
+      // Two kinds of time on one axis, said plainly: a local run's is one row through its
+      // saved model in this process; a vendor's is an HTTP call's round trip.
+      xAxis: { type: "log", name: "p95 latency (ms, log): local = one row in process · vendor = one HTTP call", nameLocation: "middle", nameGap: 30 },
       yAxis: { type: "value", name: c.metric, scale: true },
       series: [
         { name: "local", type: "scatter", data: points.local.map(item), itemStyle: { color: "#3b7dd8" } },
@@ -289,7 +293,11 @@ function ScoreLatencyChart(props: { comparison: CandidateComparison }) {
   return (
     <div class="panel chart-panel">
       <h3>
-        {c.metric} against p95 latency <span class="muted small">point size: cost per 1,000 · blue: local · orange: vendor</span>
+        {c.metric} against p95 latency{" "}
+        <span class="muted small">
+          point size: cost per 1,000 · blue: local (one row through the saved model, in process, no network) · orange:
+          vendor (one HTTP call, round trip)
+        </span>
       </h3>
       <Chart option={option} height={320} testId="candidates-chart" />
       {points.omitted.length > 0 && <p class="muted small">Not drawn (no score or no latency): {points.omitted.join(", ")}.</p>}
