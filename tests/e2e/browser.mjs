@@ -91,6 +91,9 @@ async function main() {
       `[...document.querySelectorAll('[data-testid^="browse-entry-"]')].find(b => b.innerText.endsWith("datasets/")).click()`,
     );
     await session.click('[data-testid="browse-entry-penguins.csv"]');
+    // The import dialog shows the file's first rows as they will be read.
+    await session.waitFor('[data-testid="import-dialog"] table', 60_000);
+    await session.click('[data-testid="import-confirm"]');
     await session.waitFor('[data-testid="dataset-penguins"]', 120_000);
     const listed = await session.text('[data-testid="dataset-penguins"]');
     if (!listed.includes("344 rows")) throw new Error(`the dataset list says '${listed}'`);
@@ -100,7 +103,7 @@ async function main() {
     // 3. A path typed by hand outside the folders: refused, saying how to allow it.
     await session.type('[data-testid="import-path"]', "/etc/passwd");
     await session.click('[data-testid="import"]');
-    const refused = await waitFor("the refusal", () => session.textNow('[data-testid="error"]'));
+    const refused = await waitFor("the refusal", () => session.textNow('[data-testid="import-dialog-error"]'));
     if (!refused.includes("outside the folders") || !refused.includes("--allow-dir")) {
       throw new Error(`importing /etc/passwd says '${refused}'`);
     }

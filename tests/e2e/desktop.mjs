@@ -46,9 +46,18 @@ async function main() {
     const name = await session.text('[data-testid="project-name"]');
     if (name !== "project") throw new Error(`the top bar names the project '${name}'`);
 
-    // 2. Import a CSV; its rows appear in the table.
+    // 2. Import a CSV through the dialog: its first rows as they will be read, the
+    // dialect found; then its rows appear in the table.
     await session.type('[data-testid="import-path"]', join(repo, "assets/datasets/penguins.csv"));
     await session.click('[data-testid="import"]');
+    await session.waitFor('[data-testid="import-dialog"] table');
+    const previewed = await session.text('[data-testid="import-dialog"]');
+    const yearFound = await session.run(`return document.querySelector('[data-testid="import-type-year"] option')?.textContent ?? ""`);
+    if (!previewed.includes("Adelie") || yearFound !== "integer (found)") {
+      throw new Error(`the import dialog says '${previewed.slice(0, 300)}', year '${yearFound}'`);
+    }
+    await session.screenshot("import-dialog");
+    await session.click('[data-testid="import-confirm"]');
     await session.waitFor('[data-testid="dataset-penguins"]', 120_000);
     const listed = await session.text('[data-testid="dataset-penguins"]');
     if (!listed.includes("344 rows")) throw new Error(`the dataset list says '${listed}'`);
@@ -63,6 +72,59 @@ async function main() {
     });
     await session.run(`document.querySelector('[data-testid="data-grid"] .grid-viewport').scrollTop = 0`);
 
+    // 2b. Scrolled right, each header still sits over its own values (the header
+    // scrolls with the rows), numbers are right-aligned, and row numbers are whole.
+    await session.run(`const v = document.querySelector('[data-testid="data-grid"] .grid-viewport'); v.scrollLeft = v.scrollWidth;`);
+    const aligned = await waitFor("the year column in view under its header", () =>
+      session.run(
+        `const grid = document.querySelector('[data-testid="data-grid"]');
+         const head = grid.querySelector('.grid-head[data-column="year"]');
+         const row = [...grid.querySelectorAll('.grid-row:not(.grid-header)')].find(r => r.querySelector('.grid-index')?.innerText === "1");
+         if (!head || !row) return null;
+         const cell = [...row.querySelectorAll('.grid-cell')].pop();
+         const h = head.getBoundingClientRect(), c = cell.getBoundingClientRect(), v = grid.querySelector('.grid-viewport').getBoundingClientRect();
+         return { dx: Math.abs(h.left - c.left), text: cell.innerText, inView: h.left >= v.left && h.right <= v.right + 1,
+                  align: getComputedStyle(cell).textAlign, scrolled: grid.querySelector('.grid-viewport').scrollLeft };`,
+      ),
+    );
+    if (aligned.dx > 1 || aligned.text !== "2007" || !aligned.inView || aligned.scrolled === 0 || aligned.align !== "right") {
+      throw new Error(`after scrolling right the year header and its first value are ${JSON.stringify(aligned)}`);
+    }
+    await session.screenshot("table-scrolled-right");
+    await session.run(`document.querySelector('[data-testid="data-grid"] .grid-viewport').scrollLeft = 0`);
+
+    // 2c. Rows filtered as written, with the count; a condition that cannot be read says why.
+    await session.type('[data-testid="row-filter"]', "species = Gentoo and body_mass_g >= 5000");
+    await waitFor("the filter's count", async () => (await session.textNow('[data-testid="filter-count"]'))?.includes("67 of 344"));
+    await session.screenshot("table-filtered");
+    await session.type('[data-testid="row-filter"]', "body_mass_g 5000");
+    await waitFor("the filter's error", async () => (await session.textNow('[data-testid="filter-error"]'))?.includes("cannot read the condition"));
+    await session.type('[data-testid="row-filter"]', "");
+    await waitFor("every row back", async () => (await session.text('[data-testid="data-grid"] .grid-footer')).includes("344 rows"));
+
+    // 2d. The same file again, with a type given for a column: the dialog says it is
+    // imported already, then, with year as text, it is a new dataset under a new name.
+    await session.type('[data-testid="import-path"]', join(repo, "assets/datasets/penguins.csv"));
+    await session.click('[data-testid="import"]');
+    await waitFor("the dialog to say the file is imported", async () => (await session.textNow('[data-testid="import-known"]'))?.includes("penguins"));
+    await session.choose('[data-testid="import-type-year"]', "text");
+    await session.type('[data-testid="import-dialog-name"]', "penguins_years");
+    await waitFor("the preview to read year as text", async () => {
+      const known = await session.textNow('[data-testid="import-known"]');
+      const cells = await session.run(
+        `const t = document.querySelector('[data-testid="import-dialog"] table'); return t ? [...t.querySelectorAll('tbody tr:first-child td')].pop().className : null;`,
+      );
+      return known === null && cells === "";
+    });
+    await session.click('[data-testid="import-confirm"]');
+    await session.waitFor('[data-testid="dataset-penguins_years"]', 120_000);
+    const yearType = await session.run(
+      `return document.querySelector('[data-testid="data-grid"] .grid-head[data-column="year"]')?.title ?? ""`,
+    );
+    if (!/str/i.test(yearType)) throw new Error(`year in the new dataset is '${yearType}'`);
+    await session.click('[data-testid="dataset-penguins"] strong');
+    await waitFor("penguins shown again", async () => (await session.text('[data-testid="data-grid"] .grid-footer')).includes("344 rows"));
+
     // 3. Its profile, with the histogram of a numeric column.
     await session.click('[data-testid="tab-profile"]');
     await session.click('[data-testid="profile-column-body_mass_g"] td');
@@ -71,15 +133,17 @@ async function main() {
     if (!panel.includes("body_mass_g") || !panel.includes("2 missing")) throw new Error(`the column panel says '${panel}'`);
     await session.screenshot("profile-histogram");
 
-    // 4. A two-model sweep: trees of depth 2 and 4, and logistic regression.
+    // 4. A sweep: trees of depth 2 and 4, and logistic regression allowed 10
+    // iterations (too few: it fails, saying so) or 1,000.
     await session.click('[data-testid="nav-experiments"]');
     await session.choose('[data-testid="experiment-dataset"]', "penguins");
     await session.choose('[data-testid="experiment-target"]', "species");
     await session.click('[data-testid="model-decision_tree"]');
     await session.type('[data-testid="param-decision_tree-max_depth"]', "2, 4");
     await session.click('[data-testid="model-logistic_regression"]');
+    await session.type('[data-testid="param-logistic_regression-max_iterations"]', "10, 1000");
     const launch = await session.text('[data-testid="launch"]');
-    if (!launch.includes("3 trials")) throw new Error(`the launch button says '${launch}'`);
+    if (!launch.includes("4 trials")) throw new Error(`the launch button says '${launch}'`);
     await session.screenshot("experiment-form");
     await session.click('[data-testid="launch"]');
     await session.waitFor('[data-testid="live-runs"]');
@@ -89,34 +153,47 @@ async function main() {
         const s = await session.run(
           `return [...document.querySelectorAll('[data-testid^="live-run-"]')].map(r => r.dataset.status)`,
         );
-        return s.length === 3 && s.every((x) => !["queued", "running"].includes(x)) ? s : null;
+        return s.length === 4 && s.every((x) => !["queued", "running"].includes(x)) ? s : null;
       },
       180_000,
     );
-    if (!statuses.every((s) => s === "succeeded")) throw new Error(`runs ended ${statuses.join(", ")}`);
+    if (statuses.filter((s) => s === "succeeded").length !== 3 || !statuses.includes("failed")) {
+      throw new Error(`runs ended ${statuses.join(", ")}`);
+    }
+    const why = await session.text('[data-testid="live-runs"]');
+    if (!why.includes("10 iterations")) throw new Error(`the live runs do not say why a run failed: '${why}'`);
     await session.screenshot("runs-finished");
 
-    // 5. Select two runs and compare them.
+    // 5. Two succeeded runs and the failed one compared: the failed one is left out,
+    // saying why, and the others' metrics, chart and tests are all there.
     await session.click('[data-testid="show-runs"]');
     await session.waitFor('[data-testid="runs-table"]');
     // Rows arrive a page at a time from the database.
-    const ids = await waitFor("the three runs in the runs table", async () => {
+    const rows = await waitFor("the four runs in the runs table", async () => {
       const shown = await session.run(
-        `return [...document.querySelectorAll('[data-testid^="run-row-"]')].map(r => r.dataset.testid.slice(8))`,
+        `return [...document.querySelectorAll('[data-testid^="run-row-"]')].map(r => ({ id: r.dataset.testid.slice(8), status: r.dataset.status }))`,
       );
-      return shown.length === 3 ? shown : null;
+      return shown.length === 4 ? shown : null;
     });
+    const ids = rows.filter((r) => r.status === "succeeded").map((r) => r.id);
+    const failedId = rows.find((r) => r.status === "failed")?.id;
+    const failedWhy = await session.text(`[data-testid="run-why-${failedId}"]`);
+    if (!failedWhy.includes("iterations")) throw new Error(`the failed run's row says '${failedWhy}'`);
     await session.click(`[data-testid="run-row-${ids[0]}"]`);
     await session.click(`[data-testid="run-row-${ids[1]}"]`);
+    await session.click(`[data-testid="run-row-${failedId}"]`);
     await session.click('[data-testid="compare"]');
     await session.waitFor('[data-testid="comparison-chart"] canvas');
     await session.waitFor('[data-testid="significance"]');
     const significance = await session.text('[data-testid="significance"]');
     if (!significance.includes(`vs ${ids[0]}`)) throw new Error(`the significance matrix says '${significance}'`);
+    const leftOut = await session.text('[data-testid="left-out"]');
+    if (!leftOut.includes(`run ${failedId} (failed`)) throw new Error(`the comparison says '${leftOut}'`);
     await session.run(`document.querySelector('[data-testid="comparison"]').scrollIntoView()`);
     await session.screenshot("comparison");
 
     // 6. The better run becomes a model: one run selected, a name, Register.
+    await session.click(`[data-testid="run-row-${failedId}"]`);
     await session.click(`[data-testid="run-row-${ids[1]}"]`);
     await session.type('[data-testid="model-name"]', "penguins-classifier");
     await session.click('[data-testid="register-model"]');
@@ -140,9 +217,22 @@ async function main() {
     });
     const card = await session.text('[data-testid="model-card"]');
     if (!card.includes("How to reproduce")) throw new Error(`the model card says '${card.slice(0, 200)}'`);
+    // The card is drawn, not shown as Markdown source: headings and tables, no '|' or '#'.
+    const drawn = await session.run(
+      `const c = document.querySelector('[data-testid="model-card"]'); return { tables: c.querySelectorAll('table').length, headings: c.querySelectorAll('h2, h3').length, raw: c.innerText.includes('|---') };`,
+    );
+    if (drawn.tables === 0 || drawn.headings < 2 || drawn.raw) throw new Error(`the model card is not drawn: ${JSON.stringify(drawn)}`);
     const stored = join(process.env.E2E_S3_DATA ?? "", "models/models/penguins-classifier/1/MODEL_CARD.md");
     if (!existsSync(stored)) throw new Error(`${stored} is not in the S3 server's storage (the page said '${where}')`);
     await session.screenshot("published");
+
+    // 7b. An alias from the app: @champion points at v1.
+    await session.type('[data-testid="alias-name"]', "champion");
+    await session.click('[data-testid="set-alias"]');
+    await waitFor("the alias to be set", async () => (await session.textNow('[data-testid="alias-status"]'))?.includes("@champion"));
+    await waitFor("the version to show its alias", async () => (await session.text('[data-testid="model-penguins-classifier-1"]')).includes("@champion"));
+    await session.run(`document.querySelector('[data-testid="alias-name"]').scrollIntoView({ block: "center" })`);
+    await session.screenshot("alias-set");
 
     // 8. Serve locally: the version answers on 127.0.0.1 from the app's own
     // process; the panel shows its URLs, the sample requests and a curl command.
@@ -279,6 +369,17 @@ async function main() {
     // trial stops within two seconds keeping its finished folds, the Jobs panel shows
     // the job cancelled, and Resume runs what is left.
     await session.click('[data-testid="nav-experiments"]');
+    // The form is as it was left on the way through the other pages (the catalog's
+    // models are drawn once the page has asked for them).
+    await session.waitFor('[data-testid="model-decision_tree"]');
+    const kept = await session.run(
+      `return [document.querySelector('[data-testid="experiment-target"]').value,
+               document.querySelector('[data-testid="model-decision_tree"]').checked,
+               document.querySelector('[data-testid="param-decision_tree-max_depth"]')?.value];`,
+    );
+    if (kept[0] !== "species" || kept[1] !== true || kept[2] !== "2, 4") throw new Error(`the experiment form was not kept: ${JSON.stringify(kept)}`);
+    await session.click('[data-testid="model-decision_tree"]');
+    await session.click('[data-testid="model-logistic_regression"]');
     await session.choose('[data-testid="experiment-dataset"]', "penguins");
     await session.choose('[data-testid="experiment-target"]', "species");
     await session.click('[data-testid="model-random_forest"]');

@@ -70,6 +70,14 @@ export class Session {
   async type(css, text) {
     const element = await this.waitFor(css);
     await this.request("POST", this.path(`/element/${element}/clear`), {});
+    if (text === "") {
+      // WebDriver sends no empty text: emptied, the field tells the page as typing would.
+      await this.run(
+        `const e = document.querySelector(arguments[0]); e.value = ""; e.dispatchEvent(new Event("input", { bubbles: true }));`,
+        css,
+      );
+      return;
+    }
     await this.request("POST", this.path(`/element/${element}/value`), { text });
   }
   /** The text a person sees in an element (its innerText). */
