@@ -7,6 +7,7 @@ import {
   parsePort,
   prettyJson,
   proposedVendorName,
+  readOipAnswer,
   servedEndpoints,
   shellQuote,
   vendorForServed,
@@ -36,6 +37,7 @@ function served(patch: Partial<ServedInfo> = {}): ServedInfo {
     sample_mlflow: { dataframe_split: { columns: ["bill_length_mm", "island"], data: [[39.1, "Torgersen"]] } },
     // As the API writes it (serving.rs).
     curl: `curl -s -H 'Content-Type: application/json' -d '${JSON.stringify(sampleOip)}' ${url}/v2/models/${model}/infer`,
+    port_note: null,
     ...patch,
   };
 }
@@ -128,5 +130,35 @@ describe("the port field", () => {
     expect(parsePort("8080")).toEqual({ ok: true, value: 8080 });
     expect(parsePort("70000")).toEqual({ ok: false, error: "Port: from 1 to 65535, or empty for any free port" });
     expect(parsePort("80a")).toEqual({ ok: false, error: "Port: '80a' is not a whole number" });
+  });
+});
+
+describe("readOipAnswer", () => {
+  it("labels each row's probabilities with the model's classes", () => {
+    const body = {
+      model_name: "penguins",
+      outputs: [
+        { name: "predict", shape: [2], datatype: "BYTES", data: ["Adelie", "Gentoo"] },
+        { name: "probabilities", shape: [2, 3], datatype: "FP64", data: [0.9, 0.08, 0.02, 0.1, 0.1, 0.8] },
+      ],
+    };
+    const read = readOipAnswer(200, body, ["Adelie", "Chinstrap", "Gentoo"]);
+    expect(read).toEqual({
+      ok: true,
+      rows: [
+        { prediction: "Adelie", probabilities: [{ label: "Adelie", p: 0.9 }, { label: "Chinstrap", p: 0.08 }, { label: "Gentoo", p: 0.02 }] },
+        { prediction: "Gentoo", probabilities: [{ label: "Adelie", p: 0.1 }, { label: "Chinstrap", p: 0.1 }, { label: "Gentoo", p: 0.8 }] },
+      ],
+    });
+  });
+
+  it("reads a regressor's answer, which has no probabilities", () => {
+    const read = readOipAnswer(200, { outputs: [{ name: "predict", shape: [1], datatype: "FP64", data: [3.25] }] }, []);
+    expect(read).toEqual({ ok: true, rows: [{ prediction: 3.25, probabilities: [] }] });
+  });
+
+  it("gives the server's message for a refused request", () => {
+    expect(readOipAnswer(400, { error: "input 'sex' is missing" }, [])).toEqual({ ok: false, error: "HTTP 400: input 'sex' is missing" });
+    expect(readOipAnswer(200, { nothing: 1 }, []).ok).toBe(false);
   });
 });

@@ -411,6 +411,8 @@ operations! {
     list_served(Empty) -> Vec<crate::serving::ServedInfo> => |cx, _r| Ok::<_, ApiError>(crate::serving::list_served(cx.served));
     /// Stops serving a version.
     stop_serving(crate::ModelRef) -> crate::serving::ServedInfo => |cx, r| crate::serving::stop_serving(&cx.session.open()?, cx.served, &r.model);
+    /// Sends an OIP request to a served version over HTTP and gives its answer.
+    send_to_served(crate::serving::SendToServedRequest) -> crate::serving::ServedAnswer => |cx, r| crate::serving::send_to_served(&cx.session.open()?, cx.served, &r);
     /// Adds a served version as a vendor connector, so the comparison covers it.
     add_served_vendor(crate::serving::AddServedVendorRequest) -> crate::VendorInfo => |cx, r| crate::serving::add_served_vendor(&cx.session.open()?, cx.served, &r);
     /// Local runs and vendor evaluations of an experiment side by side, against the agreements.

@@ -78,6 +78,8 @@ pub struct ServedInfo {
     pub sample_mlflow: Value,
     /// The OIP sample as a curl command.
     pub curl: String,
+    /// Said when the port it was served on before was taken, so it moved.
+    pub port_note: Option<String>,
 }
 
 struct Served {
@@ -177,7 +179,7 @@ pub fn serve_model(
     served: &ServedModels,
     request: &ServeRequest,
 ) -> Result<ServedInfo, ApiError> {
-    crate::models::servable_version(project, &request.model)?;
+    let record = crate::models::servable_version(project, &request.model)?;
     let detail = crate::show_model(project, &request.model)?;
     let (name, version) = (detail.info.name.clone(), detail.info.version);
     let mut served = served.lock()?;
@@ -187,15 +189,42 @@ pub fn serve_model(
     {
         return Ok(existing.info.clone());
     }
-    let model = load_served_model(&project.root().join(&detail.info.package_dir))?;
+    let package = project.root().join(&detail.info.package_dir);
+    let model = load_served_model(&package)?;
     let row = sample_row(project, &model, detail.info.run);
-    let server = BackgroundServer::start(model, request.port.unwrap_or(0)).map_err(|e| {
-        ApiError::io(format!(
-            "cannot listen on 127.0.0.1:{}: {e}",
-            request.port.unwrap_or(0)
-        ))
-        .on_field("port")
-    })?;
+    let listen_error = |port: u16, e: std::io::Error| {
+        ApiError::io(format!("cannot listen on 127.0.0.1:{port}: {e}")).on_field("port")
+    };
+    let mut port_note = None;
+    let server = match (request.port.filter(|p| *p != 0), record.served_port) {
+        (Some(port), _) => {
+            BackgroundServer::start(model, port).map_err(|e| listen_error(port, e))?
+        }
+        // Where it was served before, so what points at it still finds it;
+        // elsewhere, saying so, when another program holds that port now.
+        (None, Some(port)) => match BackgroundServer::start(model, port) {
+            Ok(server) => server,
+            Err(e) => {
+                let server = BackgroundServer::start(load_served_model(&package)?, 0)
+                    .map_err(|e| listen_error(0, e))?;
+                port_note = Some(format!(
+                    "port {port}, where {name}:{version} was served before, is not free ({e}): \
+                     it is served on {} now; connectors and scripts that use the old port need the new one",
+                    server.url()
+                ));
+                server
+            }
+        },
+        (None, None) => BackgroundServer::start(model, 0).map_err(|e| listen_error(0, e))?,
+    };
+    if let Some(port) = server
+        .url()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+    {
+        project.set_served_port(record.id, port)?;
+    }
     let url = server.url().to_string();
     let model = server
         .model()
@@ -211,6 +240,7 @@ pub fn serve_model(
         sample_oip,
         sample_mlflow,
         curl,
+        port_note,
     };
     served.push(Served {
         info: info.clone(),
@@ -252,6 +282,95 @@ pub fn stop_serving(
     Ok(info)
 }
 
+/// A request to send to a served version, as a user would with curl.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SendToServedRequest {
+    /// A served version: `name`, `name:3` or `name@alias`.
+    pub model: String,
+    /// An Open Inference Protocol v2 request body.
+    #[ts(type = "unknown")]
+    pub body: Value,
+}
+
+/// What a served version answered, over HTTP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ServedAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// From sending the request to reading the whole answer.
+    pub elapsed_ms: f64,
+    /// The body (JSON; a body that is not JSON is given as a string).
+    #[ts(type = "unknown")]
+    pub body: Value,
+    /// The classes the `probabilities` output's columns stand for.
+    pub classes: Vec<String>,
+}
+
+/// A version this process serves, with its classes; refused (on `model`)
+/// when it is not served.
+fn served_now(
+    project: &Project,
+    served: &ServedModels,
+    reference: &str,
+) -> Result<(ServedInfo, Vec<String>), ApiError> {
+    let detail = crate::show_model(project, reference)?;
+    let served = served.lock()?;
+    let found = served
+        .iter()
+        .find(|s| s.info.model == detail.info.name && s.info.version == detail.info.version)
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "model",
+                format!(
+                    "{}:{} is not being served: serve it locally first",
+                    detail.info.name, detail.info.version
+                ),
+            )
+        })?;
+    let classes = found
+        .server
+        .model()
+        .and_then(|m| m.classes())
+        .map(<[String]>::to_vec)
+        .unwrap_or_default();
+    Ok((found.info.clone(), classes))
+}
+
+/// Sends a request to a served version's OIP infer URL over HTTP and gives
+/// its answer: what a client would see, errors included (a 400 is an answer,
+/// not a failure of this call).
+pub fn send_to_served(
+    project: &Project,
+    served: &ServedModels,
+    request: &SendToServedRequest,
+) -> Result<ServedAnswer, ApiError> {
+    let (info, classes) = served_now(project, served, &request.model)?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(60)))
+        .build()
+        .new_agent();
+    let started = std::time::Instant::now();
+    let mut response = agent
+        .post(&info.infer_url)
+        .header("Content-Type", "application/json")
+        .send(request.body.to_string())
+        .map_err(|e| ApiError::io(format!("{} did not answer: {e}", info.infer_url)))?;
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024 * 1024)
+        .read_to_string()
+        .map_err(|e| ApiError::io(format!("{} answered unreadably: {e}", info.infer_url)))?;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    Ok(ServedAnswer {
+        status: response.status().as_u16(),
+        elapsed_ms,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        classes,
+    })
+}
+
 /// A served version to add as a vendor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AddServedVendorRequest {
@@ -269,19 +388,7 @@ pub fn add_served_vendor(
     served: &ServedModels,
     request: &AddServedVendorRequest,
 ) -> Result<VendorInfo, ApiError> {
-    let detail = crate::show_model(project, &request.model)?;
-    let info = list_served(served)
-        .into_iter()
-        .find(|s| s.model == detail.info.name && s.version == detail.info.version)
-        .ok_or_else(|| {
-            ApiError::invalid_field(
-                "model",
-                format!(
-                    "{}:{} is not being served: serve it locally first",
-                    detail.info.name, detail.info.version
-                ),
-            )
-        })?;
+    let (info, _) = served_now(project, served, &request.model)?;
     let name = request
         .vendor
         .clone()

@@ -198,6 +198,8 @@ pub fn typescript() -> String {
         declare::<crate::serving::ServeRequest>(&config),
         declare::<crate::serving::ServedInfo>(&config),
         declare::<crate::serving::AddServedVendorRequest>(&config),
+        declare::<crate::serving::SendToServedRequest>(&config),
+        declare::<crate::serving::ServedAnswer>(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust API types by datalab_api::ops::typescript().\n\

@@ -454,6 +454,17 @@ CREATE INDEX runs_queued ON runs (experiment_id, trial) WHERE status = 'queued';
 CREATE UNIQUE INDEX runs_by_uuid ON runs (uuid);
 "#,
     },
+    Migration {
+        version: 11,
+        name: "the port a model version was last served on",
+        rebuilds: false,
+        sql: r#"
+-- Serving a version again reuses its port, so a vendor connector or a
+-- script pointing at it still works after the app restarts.
+ALTER TABLE model_versions ADD COLUMN served_port INTEGER
+    CHECK (served_port IS NULL OR served_port BETWEEN 1 AND 65535);
+"#,
+    },
 ];
 
 /// The schema version this build writes.

@@ -45,6 +45,9 @@ pub struct ModelVersionRecord {
     pub aliases: Vec<String>,
     pub format: VersionFormat,
     pub created_ms: i64,
+    /// The port it was last served on from the app, kept so that what
+    /// points at it (a vendor connector, a script) still finds it.
+    pub served_port: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,7 +91,8 @@ impl VersionFormat {
 const VERSION_COLUMNS: &str = "v.id, v.model_id, m.name, v.version, v.run_id, v.source, v.description, \
      v.package_dir, v.manifest_sha256, v.created_at, \
      (SELECT group_concat(alias, ',') FROM (SELECT alias FROM model_aliases a WHERE a.version_id = v.id ORDER BY alias)), \
-     v.format, CAST(round((julianday(v.created_at) - 2440587.5) * 86400000.0) AS INTEGER)";
+     v.format, CAST(round((julianday(v.created_at) - 2440587.5) * 86400000.0) AS INTEGER), \
+     v.served_port";
 
 /// A model's columns, its creation time in milliseconds.
 fn model_columns() -> String {
@@ -108,6 +112,7 @@ fn version_from_row(row: &Row<'_>) -> rusqlite::Result<ModelVersionRecord> {
             VersionFormat::Datalab
         },
         created_ms: row.get(12)?,
+        served_port: row.get(13)?,
         id: row.get(0)?,
         model_id: row.get(1)?,
         model: row.get(2)?,
@@ -216,6 +221,17 @@ impl Project {
             )
             .map_err(|e| self.db_error(e))?;
         self.model_version_by_id(id)
+    }
+
+    /// Keeps the port a version is served on, for the next time it is served.
+    pub fn set_served_port(&self, id: ModelVersionId, port: u16) -> Result<(), ProjectError> {
+        self.conn
+            .execute(
+                "UPDATE model_versions SET served_port = ?2 WHERE id = ?1",
+                rusqlite::params![id, port],
+            )
+            .map_err(|e| self.db_error(e))?;
+        Ok(())
     }
 
     pub fn model_version_by_id(

@@ -101,3 +101,46 @@ export function parsePort(text: string): CheckedPort {
   if (port < 1 || port > 65535) return { ok: false, error: "Port: from 1 to 65535, or empty for any free port" };
   return { ok: true, value: port };
 }
+
+/** One row of a served model's answer: its prediction and, for a classifier, each class's probability. */
+export interface AnsweredRow {
+  prediction: string | number | boolean | null;
+  probabilities: { label: string; p: number }[];
+}
+
+export type ReadAnswer = { ok: true; rows: AnsweredRow[] } | { ok: false; error: string };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An Open Inference Protocol v2 answer read as rows: the `predict` output's
+ * values and, when there is one, the `probabilities` output ([rows, classes],
+ * flattened row by row) labelled with `classes`. An error answer gives its
+ * message.
+ */
+export function readOipAnswer(status: number, body: unknown, classes: string[]): ReadAnswer {
+  if (status !== 200) {
+    const message = isRecord(body) && typeof body.error === "string" ? body.error : JSON.stringify(body);
+    return { ok: false, error: `HTTP ${status}: ${message}` };
+  }
+  const outputs = isRecord(body) && Array.isArray(body.outputs) ? body.outputs.filter(isRecord) : null;
+  if (outputs === null) return { ok: false, error: "the answer has no outputs" };
+  const predict = outputs.find((o) => o.name === "predict") ?? outputs[0];
+  const values = predict && Array.isArray(predict.data) ? predict.data : [];
+  const probabilities = outputs.find((o) => o.name === "probabilities");
+  const flat = probabilities && Array.isArray(probabilities.data) ? probabilities.data.map(Number) : [];
+  const shape = probabilities && Array.isArray(probabilities.shape) ? probabilities.shape.map(Number) : [];
+  const width = shape[1] ?? classes.length;
+  return {
+    ok: true,
+    rows: values.map((value, row) => ({
+      prediction: typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : null,
+      probabilities:
+        width > 0 && flat.length >= (row + 1) * width
+          ? flat.slice(row * width, (row + 1) * width).map((p, k) => ({ label: classes[k] ?? `class ${k}`, p }))
+          : [],
+    })),
+  };
+}

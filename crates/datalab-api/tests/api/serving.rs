@@ -4,7 +4,9 @@
 //! answers it.
 
 use crate::common::{TestResult, demo};
-use datalab_api::serving::{ServeRequest, ServedModels, serve_model, stop_serving};
+use datalab_api::serving::{
+    SendToServedRequest, ServeRequest, ServedModels, send_to_served, serve_model, stop_serving,
+};
 use datalab_api::{
     ImportOptions, ImportRequest, JobContext, NoEvents, RegisterModelRequest, create_experiment,
     import_dataset, parse_spec, register_model, run_queued,
@@ -34,8 +36,10 @@ fn post(url: &str, body: &str) -> Result<String, Box<dyn std::error::Error>> {
         .unwrap_or_default())
 }
 
-#[test]
-fn the_sample_request_sends_a_boolean_input_as_a_boolean_and_is_answered() -> TestResult {
+/// A demo project with a classifier registered as `members-churn`, trained
+/// on a table with a boolean column.
+fn members_churn()
+-> Result<(tempfile::TempDir, datalab_project::Project), Box<dyn std::error::Error>> {
     let (dir, project) = demo()?;
     let csv = dir.path().join("members.csv");
     let mut text = String::from("spend,member,churned\n");
@@ -74,6 +78,12 @@ fn the_sample_request_sends_a_boolean_input_as_a_boolean_and_is_answered() -> Te
             logged_model: None,
         },
     )?;
+    Ok((dir, project))
+}
+
+#[test]
+fn the_sample_request_sends_a_boolean_input_as_a_boolean_and_is_answered() -> TestResult {
+    let (_dir, project) = members_churn()?;
     let served = ServedModels::default();
     let info = serve_model(
         &project,
@@ -95,6 +105,96 @@ fn the_sample_request_sends_a_boolean_input_as_a_boolean_and_is_answered() -> Te
         &info.sample_oip.to_string(),
     )?;
     assert!(answer.contains("\"outputs\""), "{answer}");
+    stop_serving(&project, &served, "members-churn")?;
+    Ok(())
+}
+
+fn serve(
+    project: &datalab_project::Project,
+    served: &ServedModels,
+) -> Result<datalab_api::serving::ServedInfo, datalab_api::ApiError> {
+    serve_model(
+        project,
+        served,
+        &ServeRequest {
+            model: "members-churn".into(),
+            port: None,
+        },
+    )
+}
+
+#[test]
+fn a_version_served_again_after_a_restart_keeps_its_port_unless_it_is_taken() -> TestResult {
+    let (_dir, project) = members_churn()?;
+    let first = {
+        // The app serves it, then ends: its servers end with it.
+        let app = ServedModels::default();
+        serve(&project, &app)?
+    };
+    assert_eq!(first.port_note, None);
+    let restarted = ServedModels::default();
+    let again = serve(&project, &restarted)?;
+    assert_eq!(again.url, first.url, "served again on the port it had");
+    assert_eq!(again.port_note, None);
+    stop_serving(&project, &restarted, "members-churn")?;
+
+    // Another program holds the port now: served elsewhere, and said so.
+    let port = first.url.rsplit(':').next().ok_or("no port")?;
+    let holder = std::net::TcpListener::bind(format!("127.0.0.1:{port}"))?;
+    let moved = serve(&project, &ServedModels::default())?;
+    assert_ne!(moved.url, first.url);
+    let note = moved.port_note.clone().ok_or("no note on the moved port")?;
+    assert!(note.contains(port) && note.contains(&moved.url), "{note}");
+    drop(holder);
+    Ok(())
+}
+
+#[test]
+fn a_request_sent_to_a_served_version_is_answered_with_its_class_probabilities() -> TestResult {
+    let (_dir, project) = members_churn()?;
+    let served = ServedModels::default();
+    let info = serve(&project, &served)?;
+    let answer = send_to_served(
+        &project,
+        &served,
+        &SendToServedRequest {
+            model: "members-churn".into(),
+            body: info.sample_oip.clone(),
+        },
+    )?;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let mut classes = answer.classes.clone();
+    classes.sort();
+    assert_eq!(classes, ["no", "yes"]);
+    let outputs = answer.body["outputs"].as_array().ok_or("no outputs")?;
+    let probabilities = outputs
+        .iter()
+        .find(|o| o["name"] == "probabilities")
+        .ok_or("no probabilities")?;
+    let p: Vec<f64> = probabilities["data"]
+        .as_array()
+        .ok_or("no data")?
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .collect();
+    assert_eq!(p.len(), 2);
+    assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{p:?}");
+
+    // A request the model cannot answer is an answer too: the server's 400.
+    let refused = send_to_served(
+        &project,
+        &served,
+        &SendToServedRequest {
+            model: "members-churn".into(),
+            body: serde_json::json!({"inputs": []}),
+        },
+    )?;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.to_string().contains("error"),
+        "{}",
+        refused.body
+    );
     stop_serving(&project, &served, "members-churn")?;
     Ok(())
 }

@@ -466,3 +466,35 @@ fn the_runs_rebuild_keeps_every_run_and_what_points_at_it() -> Result<(), Box<dy
     assert_eq!(count("SELECT count(*) FROM pragma_foreign_key_check")?, 0);
     Ok(())
 }
+
+#[test]
+fn versions_registered_before_served_ports_upgrade_with_none_and_keep_one_set()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(dir.path().join("datasets"))?;
+    {
+        let mut conn = Connection::open(dir.path().join(DATABASE_FILE))?;
+        migrations::migrate_to(&mut conn, 10)?;
+        conn.execute_batch(
+            "INSERT INTO models (id, name) VALUES (1, 'm');
+             INSERT INTO model_versions (id, model_id, version, package_dir, manifest_sha256)
+                 VALUES (1, 1, 1, 'models/m/1', 'x');",
+        )?;
+    }
+    let project = Project::open(dir.path())?;
+    assert_eq!(project.schema_version()?, migrations::LATEST);
+    let version = project.model_version("m", Some(1), None)?;
+    assert_eq!(version.served_port, None);
+    project.set_served_port(version.id, 40123)?;
+    assert_eq!(
+        project.model_version("m", Some(1), None)?.served_port,
+        Some(40123)
+    );
+    // A port no socket can have is refused by the schema itself.
+    let conn = Connection::open(dir.path().join(DATABASE_FILE))?;
+    assert!(
+        conn.execute("UPDATE model_versions SET served_port = 70000", [])
+            .is_err()
+    );
+    Ok(())
+}

@@ -5,7 +5,7 @@
 // page evaluates it and compares it with the local runs and other vendors.
 
 import { useEffect, useState } from "preact/hooks";
-import type { ServedInfo, VendorInfo } from "../../api/types";
+import type { ServedAnswer, ServedInfo, VendorInfo } from "../../api/types";
 import { call } from "../../api/client";
 import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
 import { CopyButton } from "../../components/CopyButton";
@@ -15,6 +15,7 @@ import {
   parsePort,
   prettyJson,
   proposedVendorName,
+  readOipAnswer,
   servedEndpoints,
   vendorForServed,
   versionRef,
@@ -114,6 +115,11 @@ function ServedView(props: {
           {props.stopping ? "Stopping…" : "Stop"}
         </button>
       </div>
+      {info.port_note && (
+        <p class="note small" {...tid("served-port-note")}>
+          {info.port_note}
+        </p>
+      )}
       <table class="table compact facts endpoints">
         <tbody>
           {servedEndpoints(info).map((e) => (
@@ -160,7 +166,93 @@ function ServedView(props: {
         </div>
       </div>
 
+      <SendRequest info={info} />
+
       <AddAsVendor info={info} experiment={props.experiment} onShowVendors={props.onShowVendors} />
+    </div>
+  );
+}
+
+/** A request typed or edited here, sent to the served version over HTTP, its answer read. */
+function SendRequest(props: { info: ServedInfo }) {
+  const { info } = props;
+  const [text, setText] = useState(prettyJson(info.sample_oip));
+  const [answer, setAnswer] = useState<ServedAnswer | null>(null);
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<Failure | null>(null);
+
+  const send = async () => {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      setInvalid(`Not JSON: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    setInvalid(null);
+    setFailure(null);
+    setBusy(true);
+    try {
+      setAnswer(await call("send_to_served", { model: versionRef(info.model, info.version), body }));
+    } catch (e) {
+      setFailure(failureOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const read = answer ? readOipAnswer(answer.status, answer.body, answer.classes) : null;
+  return (
+    <div class="send-request" {...tid("served-send")}>
+      <h3>
+        Send a request <span class="muted small">edit the OIP v2 body and send it to the infer URL</span>
+      </h3>
+      <textarea {...tid("served-send-body")} rows={8} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+      <div class="row">
+        <button class="primary" {...tid("served-send-button")} disabled={busy} onClick={() => void send()}>
+          {busy ? "Sending…" : "Send"}
+        </button>
+        <button {...tid("served-send-reset")} onClick={() => setText(prettyJson(info.sample_oip))}>
+          Reset to the sample
+        </button>
+        {invalid && <span class="error small">{invalid}</span>}
+      </div>
+      <ApiErrorView failure={failure} testId="served-send-error" />
+      {answer && read && (
+        <div {...tid("served-answer")} data-status={answer.status}>
+          <p class="small muted">
+            HTTP {answer.status} in {answer.elapsed_ms.toFixed(1)} ms
+          </p>
+          {read.ok ? (
+            read.rows.map((row, i) => (
+              <div class="answer-row">
+                <p>
+                  {read.rows.length > 1 ? `Row ${i + 1}: ` : ""}predicted <strong {...tid(`served-prediction-${i}`)}>{String(row.prediction)}</strong>
+                </p>
+                {row.probabilities.length > 0 && (
+                  <table class="table compact probabilities" {...tid(`served-probabilities-${i}`)}>
+                    <tbody>
+                      {row.probabilities.map((c) => (
+                        <tr>
+                          <th>{c.label}</th>
+                          <td class="num">{c.p.toFixed(3)}</td>
+                          <td class="bar-cell">
+                            <span class="probability-bar" style={{ width: `${Math.round(Math.max(0, Math.min(1, c.p)) * 100)}%` }} />
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </div>
+            ))
+          ) : (
+            <p class="error small" {...tid("served-answer-error")}>
+              {read.error}
+            </p>
+          )}
+        </div>
+      )}
     </div>
   );
 }
