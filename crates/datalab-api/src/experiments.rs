@@ -77,6 +77,9 @@ pub struct ExperimentInfo {
     pub origin: ExperimentOrigin,
     /// The snapshot its runs learn from.
     pub dataset_sha256: String,
+    /// The project's dataset of that snapshot, when it has one (runs logged
+    /// from outside learn from data Data Lab may not hold).
+    pub dataset: Option<String>,
     /// Its spec, as TOML.
     pub spec_toml: String,
     /// When it was created.
@@ -114,6 +117,9 @@ fn info(
         id: e.id,
         origin: e.origin,
         name: e.name,
+        dataset: project
+            .dataset_with_snapshot(&e.dataset_sha256)?
+            .map(|d| d.fields.name),
         dataset_sha256: e.dataset_sha256,
         spec_toml: e.spec_toml,
         created_at: e.created_at,

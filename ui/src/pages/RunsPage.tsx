@@ -4,14 +4,17 @@
 // coordinates for a sweep, and the significance matrix over folds.
 
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { RunCharts, RunComparison, RunInfo, RunSort } from "../api/types";
+import type { ExperimentInfo, RunCharts, RunComparison, RunInfo, RunSort } from "../api/types";
 import { call } from "../api/client";
 import { Chart, type ChartOption } from "../components/Chart";
 import { PageCache, pagesFor, visibleRows } from "../lib/grid";
 import { bestRun, comparable, differingParameters, headlineMetric, parameterNames, parameterValue, sharedMetrics } from "../lib/compare";
 import { formatMs, formatNumber } from "../lib/format";
+import { usePersistent } from "../lib/persist";
+import { usePrefersDark } from "../lib/theme";
 import { MetricCurves } from "./runs/MetricCurves";
 import { NotebookView } from "./runs/NotebookView";
+import { RunDetailView } from "./runs/RunDetail";
 import { RunLog } from "./runs/RunLog";
 import { TrackingPanel } from "./runs/TrackingPanel";
 
@@ -61,6 +64,9 @@ export function RunsPage() {
   const [comparing, setComparing] = useState<Comparing | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [metric, setMetric] = useState<string | undefined>(undefined);
+  // Metric columns beside the leading one, chosen by the user and kept across pages.
+  const [moreMetrics, setMoreMetrics] = usePersistent<string[]>("runs.more-metrics", []);
+  const [experiments, setExperiments] = useState<Map<number, ExperimentInfo>>(new Map());
   const [, setLoaded] = useState(0);
   const viewport = useRef<HTMLDivElement>(null);
   const height = 440;
@@ -71,6 +77,9 @@ export function RunsPage() {
   const load = (next: RunQuery) => {
     const ticket = ++latest.current;
     setQuery(next);
+    call("list_experiments", {})
+      .then((list) => setExperiments(new Map(list.map((e) => [e.id, e]))))
+      .catch((e: unknown) => setError(message(e)));
     fetchRuns(next, 0)
       .then((page) => {
         if (ticket !== latest.current) return;
@@ -123,6 +132,13 @@ export function RunsPage() {
       {shown.query.sort.column === column ? (shown.query.sort.descending ? " ▼" : " ▲") : ""}
     </span>
   );
+  // Every metric of the runs read so far: what the column menu offers.
+  const knownMetrics = useMemo(() => {
+    const names = new Set<string>();
+    for (const run of shown.pages.get(0) ?? []) for (const name of Object.keys(run.metrics)) names.add(name);
+    return [...names].sort();
+  }, [shown]);
+  const metricColumns = [...(metric ? [metric] : []), ...moreMetrics.filter((m) => m !== metric)];
   const rows = [];
   for (let i = range.first; i < range.last; i++) {
     const run = shown.pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
@@ -151,6 +167,10 @@ export function RunsPage() {
           <input type="checkbox" checked={selected.has(run.id)} data-testid={`select-run-${run.id}`} />
         </span>
         <span class="grid-cell">{run.id}</span>
+        <span class="grid-cell" title={experiments.get(run.experiment_id)?.name ?? ""} data-testid={`run-experiment-${run.id}`}>
+          {experiments.get(run.experiment_id)?.name ?? run.experiment_id}
+        </span>
+        <span class="grid-cell">{experiments.get(run.experiment_id)?.dataset ?? ""}</span>
         <span class="grid-cell" title={run.origin === "catalog" ? run.model : `${run.model} (${run.origin === "command" ? "a command of the spec" : "logged through MLflow"})`}>
           {run.origin === "catalog" ? run.model : (run.name ?? run.model)}
           {run.origin !== "catalog" && <span class="muted small"> · {run.origin === "command" ? "command" : "mlflow"}</span>}
@@ -162,7 +182,9 @@ export function RunsPage() {
             .join(" ")}
         </span>
         <span class={`grid-cell status ${run.status}`}>{run.status}</span>
-        {metric && <span class="grid-cell num">{formatNumber(run.metrics[metric]?.mean)}</span>}
+        {metricColumns.map((m) => (
+          <span class="grid-cell num">{formatNumber(run.metrics[m]?.mean)}</span>
+        ))}
         <span class="grid-cell num">{formatMs(run.wall_ms)}</span>
         <span class="grid-cell wide why" data-testid={`run-why-${run.id}`} title={run.error ?? ""}>
           {run.error ?? ""}
@@ -189,6 +211,35 @@ export function RunsPage() {
         <button class="primary" data-testid="compare" disabled={selected.size < 2} onClick={() => setComparing(compare([...selected.values()]))}>
           Compare {selected.size} runs
         </button>
+        <details class="columns-menu" data-testid="runs-columns">
+          <summary>Metrics</summary>
+          <div class="menu">
+            <label class="small">
+              Leading{" "}
+              <select data-testid="runs-metric" value={metric ?? ""} onChange={(e) => setMetric((e.currentTarget as HTMLSelectElement).value || undefined)}>
+                {knownMetrics.map((m) => (
+                  <option value={m}>{m}</option>
+                ))}
+              </select>
+            </label>
+            {knownMetrics
+              .filter((m) => m !== metric)
+              .map((m) => (
+                <label class="small check">
+                  <input
+                    type="checkbox"
+                    data-testid={`runs-column-${m}`}
+                    checked={moreMetrics.includes(m)}
+                    onChange={(e) => {
+                      const on = (e.currentTarget as HTMLInputElement).checked;
+                      setMoreMetrics((list) => (on ? [...list.filter((x) => x !== m), m] : list.filter((x) => x !== m)));
+                    }}
+                  />{" "}
+                  {m}
+                </label>
+              ))}
+          </div>
+        </details>
         <button data-testid="runs-refresh" title="Read the runs again (runs logged from outside appear)" onClick={() => load(query)}>
           Refresh
         </button>
@@ -200,10 +251,12 @@ export function RunsPage() {
         <div class="grid-row grid-header">
           <span class="grid-cell narrow" />
           {header("run", "id")}
+          <span class="grid-cell">experiment</span>
+          <span class="grid-cell">dataset</span>
           {header("model", "model")}
           <span class="grid-cell wide">params</span>
           {header("status", "status")}
-          {metric && header(metric, `metric:${metric}`)}
+          {metricColumns.map((m) => header(m, `metric:${m}`))}
           {header("wall", "wall_ms")}
           <span class="grid-cell wide">why (failed, pruned)</span>
         </div>
@@ -222,6 +275,7 @@ export function RunsPage() {
         </p>
       )}
       {selected.size > 0 && <MetricCurves runs={[...selected.values()]} />}
+      {only && <RunDetailView run={only.id} experiment={experiments.get(only.experiment_id)} />}
       {only && only.origin === "command" && <RunLog run={only} />}
       {only && only.origin !== "catalog" && <NotebookView run={only} />}
       {comparing && <ComparisonView runs={comparing.runs} charts={comparing.charts} />}
@@ -247,6 +301,7 @@ function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }
   const [error, setError] = useState<string | null>(null);
   const differing = differingParameters(props.runs);
   const names = parameterNames(props.runs);
+  const dark = usePrefersDark();
 
   useEffect(() => {
     if (!metric || scored.length < 2) return;
@@ -281,7 +336,8 @@ function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }
           renderItem: (_: unknown, api: { value: (i: number) => number; coord: (p: number[]) => number[] }) => {
             const low = api.coord([api.value(0), api.value(1)]);
             const high = api.coord([api.value(0), api.value(2)]);
-            const style = { stroke: "#222", lineWidth: 1.5 };
+            // The bars' ink: dark on a light page, light on a dark one.
+            const style = { stroke: dark ? "#e6e9ee" : "#222", lineWidth: 1.5 };
             const line = (x1: number, y1: number, x2: number, y2: number) => ({ type: "line", shape: { x1, y1, x2, y2 }, style });
             const [x = 0, yLow = 0] = low;
             const [, yHigh = 0] = high;
@@ -293,7 +349,7 @@ function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }
         },
       ],
     };
-  }, [props.runs, metric]);
+  }, [props.runs, metric, dark]);
 
   const numericParameter = [...differing].find((p) => p !== "model" && props.runs.every((r) => Number.isFinite(Number(parameterValue(r, p))) && parameterValue(r, p) !== ""));
   const scatter = useMemo<ChartOption | null>(() => {
