@@ -1,5 +1,6 @@
-// An ECharts chart (canvas) that follows its container's size. Only the
-// chart types the UI uses are registered, to keep the bundle small.
+// An ECharts chart (canvas) that follows its container's size and the
+// system's light or dark theme. Only the chart types the UI uses are
+// registered, to keep the bundle small.
 
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import * as echarts from "echarts/core";
@@ -15,6 +16,7 @@ import {
 } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
 import { withDefaults } from "../lib/chartDefaults";
+import { usePrefersDark } from "../lib/theme";
 
 echarts.use([
   BarChart,
@@ -35,6 +37,12 @@ echarts.use([
 
 export type ChartOption = echarts.EChartsCoreOption;
 
+/** What every chart is drawn with: no animation, so a chart shows its data at once (and a
+ * screenshot shows the final state), and no background of its own, so the panel's shows. */
+function fullOption(option: ChartOption): ChartOption {
+  return { animation: false, backgroundColor: "transparent", ...withDefaults(option) };
+}
+
 /** How long a deferred chart waits before it is drawn (see `defer`). */
 const DEFER_MS = 150;
 
@@ -49,6 +57,9 @@ export function Chart(props: { option: ChartOption; height?: number; testId?: st
   const chart = useRef<echarts.ECharts | null>(null);
   const latest = useRef(props.option);
   latest.current = props.option;
+  // ECharts takes its theme when a chart is created: a change of the system's
+  // theme disposes the chart and draws it again.
+  const dark = usePrefersDark();
 
   // A chart that is not deferred is drawn as its element is committed, before the
   // frame is painted: an ordinary effect would wait for that frame first.
@@ -57,11 +68,10 @@ export function Chart(props: { option: ChartOption; height?: number; testId?: st
     let observer: ResizeObserver | null = null;
     const start = () => {
       if (!element.current) return;
-      const created = echarts.init(element.current);
+      const created = echarts.init(element.current, dark ? "dark" : undefined);
       instance = created;
       chart.current = created;
-      // No animation: a chart shows its data at once (and a screenshot shows the final state).
-      created.setOption({ animation: false, ...withDefaults(latest.current) }, true);
+      created.setOption(fullOption(latest.current), true);
       observer = new ResizeObserver(() => created.resize());
       observer.observe(element.current);
     };
@@ -79,10 +89,10 @@ export function Chart(props: { option: ChartOption; height?: number; testId?: st
       instance?.dispose();
       chart.current = null;
     };
-  }, []);
+  }, [dark]);
 
   useEffect(() => {
-    chart.current?.setOption({ animation: false, ...withDefaults(props.option) }, true);
+    chart.current?.setOption(fullOption(props.option), true);
   }, [props.option]);
 
   return <div class="chart" data-testid={props.testId} ref={element} style={{ height: `${props.height ?? 260}px` }} />;

@@ -83,6 +83,7 @@ function CriticalDifference(props: { models: string[]; meanRanks: number[]; cd: 
   const height = labelY(k) + 10;
   return (
     <svg
+      class="cd-diagram"
       data-testid="cd-diagram"
       data-cliques={bars.length}
       width="100%"
@@ -92,21 +93,21 @@ function CriticalDifference(props: { models: string[]; meanRanks: number[]; cd: 
       aria-label="critical difference diagram"
     >
       {/* The CD as a length on the rank axis, cut at its end when it is longer. */}
-      <line x1={x(1)} x2={Math.min(x(k), x(1) + (props.cd / Math.max(1, k - 1)) * (right - left))} y1={14} y2={14} stroke="#b02a1b" stroke-width={2} />
-      <text x={x(1)} y={10} font-size={11} fill="#b02a1b">
+      <line x1={x(1)} x2={Math.min(x(k), x(1) + (props.cd / Math.max(1, k - 1)) * (right - left))} y1={14} y2={14} class="cd-length" stroke-width={2} />
+      <text x={x(1)} y={10} font-size={11} class="cd-length">
         CD = {props.cd.toFixed(2)}
       </text>
-      <line x1={x(1)} x2={x(k)} y1={axisY} y2={axisY} stroke="#333" />
+      <line x1={x(1)} x2={x(k)} y1={axisY} y2={axisY} class="cd-axis" />
       {Array.from({ length: k }, (_, i) => (
         <g>
-          <line x1={x(i + 1)} x2={x(i + 1)} y1={axisY - 5} y2={axisY} stroke="#333" />
+          <line x1={x(i + 1)} x2={x(i + 1)} y1={axisY - 5} y2={axisY} class="cd-axis" />
           <text x={x(i + 1)} y={axisY - 8} font-size={11} text-anchor="middle">
             {i + 1}
           </text>
         </g>
       ))}
       {bars.map((b, i) => (
-        <line x1={x(sorted[b.from]?.rank ?? 1) - 3} x2={x(sorted[b.to]?.rank ?? 1) + 3} y1={axisY + 10 + i * 8} y2={axisY + 10 + i * 8} stroke="#111" stroke-width={3} />
+        <line x1={x(sorted[b.from]?.rank ?? 1) - 3} x2={x(sorted[b.to]?.rank ?? 1) + 3} y1={axisY + 10 + i * 8} y2={axisY + 10 + i * 8} class="cd-clique" stroke-width={3} />
       ))}
       {sorted.map((m, i) => {
         // The better half is labelled on the left, the rest on the right.
@@ -115,7 +116,7 @@ function CriticalDifference(props: { models: string[]; meanRanks: number[]; cd: 
         const edge = onLeft ? left - 10 : right + 10;
         return (
           <g>
-            <polyline points={`${x(m.rank)},${axisY} ${x(m.rank)},${y} ${edge},${y}`} fill="none" stroke="#2f6fca" />
+            <polyline points={`${x(m.rank)},${axisY} ${x(m.rank)},${y} ${edge},${y}`} fill="none" class="cd-leader" />
             <text x={onLeft ? edge - 4 : edge + 4} y={y + 4} font-size={11} text-anchor={onLeft ? "end" : "start"}>
               {m.model} ({m.rank.toFixed(2)})
             </text>

@@ -11,6 +11,7 @@ import { ImportDialog, NO_OPTIONS } from "./datasets/ImportDialog";
 import { Chart, type ChartOption } from "../components/Chart";
 import { FileBrowser } from "../components/FileBrowser";
 import { formatBytes, formatCell, formatNumber } from "../lib/format";
+import { listKeyHandler } from "../lib/keys";
 
 type Tab = "table" | "profile" | "correlations" | "sql";
 
@@ -124,6 +125,7 @@ export function DatasetsPage() {
   };
 
   const current = datasets.find((d) => d.name === selected) ?? null;
+  const selectedIndex = current ? datasets.indexOf(current) : null;
   return (
     <div class="split">
       <aside class="sidebar">
@@ -189,7 +191,12 @@ export function DatasetsPage() {
             ))}
           </ul>
         )}
-        <ul class="list" data-testid="dataset-list">
+        <ul
+          class="list"
+          data-testid="dataset-list"
+          tabIndex={0}
+          onKeyDown={listKeyHandler(datasets.length, selectedIndex, (i) => setSelected(datasets[i]?.name ?? null))}
+        >
           {datasets.map((d) => (
             <li class={d.name === selected ? "selected" : ""} onClick={() => setSelected(d.name)} data-testid={`dataset-${d.name}`}>
               <strong>{d.name}</strong>

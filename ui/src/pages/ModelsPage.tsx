@@ -9,6 +9,7 @@ import type { ModelVersionDetail, ModelVersionInfo, PackageFile, PublishOutcome,
 import { call, newJobId, onEvent } from "../api/client";
 import { ApiErrorView, failureOf, type Failure } from "../components/ApiError";
 import { formatBytes } from "../lib/format";
+import { listKeyHandler } from "../lib/keys";
 import { findServed, withServed, withoutServed } from "../lib/serving";
 import { ServePanel } from "./models/ServePanel";
 import { Markdown } from "../components/Markdown";
@@ -52,13 +53,23 @@ export function ModelsPage(props: {
       .catch((e: unknown) => setError(failureOf(e)));
   }, [selected, models]);
 
+  const versionKey = (m: ModelVersionInfo) => `${m.name}:${m.version}`;
+  const selectedIndex = models.findIndex((m) => versionKey(m) === selected);
   return (
     <div class="split">
       <aside class="sidebar">
         <h2>Models</h2>
-        <ul class="list" data-testid="model-list">
+        <ul
+          class="list"
+          data-testid="model-list"
+          tabIndex={0}
+          onKeyDown={listKeyHandler(models.length, selectedIndex < 0 ? null : selectedIndex, (i) => {
+            const version = models[i];
+            if (version) setSelected(versionKey(version));
+          })}
+        >
           {models.map((m) => {
-            const key = `${m.name}:${m.version}`;
+            const key = versionKey(m);
             return (
               <li class={key === selected ? "selected" : ""} onClick={() => setSelected(key)} data-testid={`model-${m.name}-${m.version}`}>
                 <strong>
