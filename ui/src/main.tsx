@@ -95,7 +95,14 @@ function App() {
         </span>
         <nav>
           {(["datasets", "experiments", "runs", "models", "vendors"] as const).map((p) => (
-            <button class={page === p ? "tab active" : "tab"} id={`nav-${p}`} data-testid={`nav-${p}`} onClick={() => setPage(p)}>
+            <button class={page === p ? "tab active" : "tab"} id={`nav-${p}`} data-testid={`nav-${p}`} onClick={() => {
+              // The top bar opens a page as it is: no experiment or vendor brought from elsewhere.
+              if (p === "vendors") {
+                setVendorExperiment(null);
+                setVendorName(null);
+              }
+              setPage(p);
+            }}>
               {p[0]?.toUpperCase() + p.slice(1)}
             </button>
           ))}

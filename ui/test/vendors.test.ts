@@ -14,12 +14,14 @@ import {
   formatThroughput,
   isWrongLabel,
   keyMetrics,
+  landingKey,
   outcomeSentence,
   parseHeaders,
   progressOf,
   scoreLatencyPoints,
   sizeForCost,
   sortCandidates,
+  tabAfterEvaluation,
   templatePlaceholders,
   watchedProgress,
   type VendorForm,
@@ -405,5 +407,22 @@ describe("a candidate with a caution", () => {
     const leaky = candidate({ name: "leaky", run: null, kind: "vendor", evaluation: 3, caution: "learned from these rows", metrics: { accuracy: { mean: 0.99, std: 0 } } });
     expect(bestOnMetric([fair, leaky], "accuracy", leaky)).toBe(false);
     expect(bestOnMetric([fair, leaky], "accuracy", fair)).toBe(true);
+  });
+});
+
+describe("the Vendors page's tabs", () => {
+  it("opens Evaluate once per link, not when reopened from the navigation", () => {
+    expect(landingKey(null, null)).toBeNull();
+    expect(landingKey(undefined, undefined)).toBeNull();
+    expect(landingKey(3, null)).toBe("3/");
+    expect(landingKey(null, "served-penguins-1")).toBe("/served-penguins-1");
+    expect(landingKey(3, "served-penguins-1")).not.toBe(landingKey(3, null));
+  });
+  it("shows Compare after an evaluation that made a candidate", () => {
+    expect(tabAfterEvaluation({ status: "succeeded" })).toBe("compare");
+    expect(tabAfterEvaluation({ status: "capped" })).toBe("compare");
+    expect(tabAfterEvaluation({ status: "failed" })).toBeNull();
+    expect(tabAfterEvaluation({ status: "cancelled" })).toBeNull();
+    expect(tabAfterEvaluation(null)).toBeNull();
   });
 });

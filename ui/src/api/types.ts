@@ -727,6 +727,11 @@ origin: ExperimentOrigin,
  */
 dataset_sha256: string, 
 /**
+ * The project's dataset of that snapshot, when it has one (runs logged
+ * from outside learn from data Data Lab may not hold).
+ */
+dataset: string | null, 
+/**
  * Its spec, as TOML.
  */
 spec_toml: string, 
@@ -1876,7 +1881,11 @@ sample_mlflow: JsonValue,
 /**
  * The OIP sample as a curl command.
  */
-curl: string, };
+curl: string, 
+/**
+ * Said when the port it was served on before was taken, so it moved.
+ */
+port_note: string | null, };
 
 export type AddServedVendorRequest = { 
 /**
@@ -1887,6 +1896,34 @@ model: string,
  * The vendor's name (default `served-<name>-<version>`).
  */
 vendor: string | null, };
+
+export type SendToServedRequest = { 
+/**
+ * A served version: `name`, `name:3` or `name@alias`.
+ */
+model: string, 
+/**
+ * An Open Inference Protocol v2 request body.
+ */
+body: unknown, };
+
+export type ServedAnswer = { 
+/**
+ * The HTTP status.
+ */
+status: number, 
+/**
+ * From sending the request to reading the whole answer.
+ */
+elapsed_ms: number, 
+/**
+ * The body (JSON; a body that is not JSON is given as a string).
+ */
+body: unknown, 
+/**
+ * The classes the `probabilities` output's columns stand for.
+ */
+classes: Array<string>, };
 
 export interface Operations {
   /** The project this session works on, if any. */
@@ -1990,6 +2027,8 @@ export interface Operations {
   list_served: { request: Empty; response: Array<ServedInfo> };
   /** Stops serving a version. */
   stop_serving: { request: ModelRef; response: ServedInfo };
+  /** Sends an OIP request to a served version over HTTP and gives its answer. */
+  send_to_served: { request: SendToServedRequest; response: ServedAnswer };
   /** Adds a served version as a vendor connector, so the comparison covers it. */
   add_served_vendor: { request: AddServedVendorRequest; response: VendorInfo };
   /** Local runs and vendor evaluations of an experiment side by side, against the agreements. */
@@ -2004,7 +2043,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [

@@ -1,7 +1,8 @@
 // Vendor services, the pure part: the "Add vendor" form turned into the
 // Connector the API stores (each field checked with a message a person can
 // act on), the agreements form, how costs, latencies and rates read, the
-// order of the candidates table and the points of the score/latency chart.
+// order of the candidates table, the points of the score/latency chart and
+// which of the page's tabs (Connect & test, Evaluate, Compare) to show.
 // The pages in pages/vendors/ only present what this module computes.
 
 import type {
@@ -710,4 +711,34 @@ export function scoreLatencyPoints(comparison: CandidateComparison): ScoreLatenc
     if (c.best) out.best = point;
   }
   return out;
+}
+
+/** The Vendors page's steps, shown as tabs in this order. */
+export const VENDOR_TABS = [
+  { id: "connect", label: "1 Connect & test" },
+  { id: "evaluate", label: "2 Evaluate" },
+  { id: "compare", label: "3 Compare" },
+] as const;
+
+export type VendorTab = (typeof VENDOR_TABS)[number]["id"];
+
+/**
+ * What a link to the Vendors page asks for, as a key; null when it asks for
+ * nothing (the page opened from the navigation). The page opens its Evaluate
+ * tab for a key it has not opened it for yet: the navigation keeps the last
+ * link's experiment and vendor, and reopening the page from it must not undo
+ * the tab the user chose meanwhile.
+ */
+export function landingKey(experiment: number | null | undefined, vendor: string | null | undefined): string | null {
+  if ((experiment === null || experiment === undefined) && (vendor === null || vendor === undefined)) return null;
+  return `${experiment ?? ""}/${vendor ?? ""}`;
+}
+
+/**
+ * The tab to show once an evaluation has ended: Compare when it produced a
+ * candidate (succeeded or capped, what the comparison takes); otherwise null,
+ * staying on Evaluate where the failure or the cancellation is told.
+ */
+export function tabAfterEvaluation(info: Pick<EvaluationInfo, "status"> | null): VendorTab | null {
+  return info !== null && (info.status === "succeeded" || info.status === "capped") ? "compare" : null;
 }

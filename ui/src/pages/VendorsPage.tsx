@@ -2,18 +2,27 @@
 // Protocol v2, MLflow scoring, any HTTP JSON) measured like local models.
 // This page owns what its parts share — the vendors, experiments and
 // evaluations lists, and the experiment each part works on — and lays out
-// the parts in pages/vendors/: the connectors and their test, the "Add
-// vendor" form, the evaluation launcher with past evaluations, and the
-// comparison against the project's agreements.
+// the parts in pages/vendors/ as three steps, one tab each: Connect & test
+// (the connectors and their test, the "Add vendor" form), Evaluate (the
+// launcher with past evaluations) and Compare (against the project's
+// agreements). The tab is kept across page switches; a link from another
+// page opens Evaluate, a finished evaluation opens Compare. Every tab stays
+// mounted (hidden when not chosen): a running evaluation and an edited form
+// survive a look at another tab.
 
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import type { EvaluationInfo, ExperimentInfo, VendorInfo } from "../api/types";
 import { call } from "../api/client";
 import { AddVendorForm } from "./vendors/AddVendorForm";
 import { ComparePanel } from "./vendors/Candidates";
 import { EvaluationPanel } from "./vendors/Evaluations";
 import { VendorList } from "./vendors/VendorList";
-import { ApiErrorView, failureOf, type Failure } from "../components/ApiError";
+import { ApiErrorView, failureOf, tid, type Failure } from "../components/ApiError";
+import { usePersistent } from "../lib/persist";
+import { landingKey, tabAfterEvaluation, VENDOR_TABS, type VendorTab } from "../lib/vendors";
+
+/** Where the chosen tab is kept. */
+const TAB_KEY = "vendors.tab";
 
 export function VendorsPage(props: { experiment?: number | null; vendor?: string | null }) {
   const [vendors, setVendors] = useState<VendorInfo[]>([]);
@@ -25,6 +34,14 @@ export function VendorsPage(props: { experiment?: number | null; vendor?: string
   const [evaluateExperiment, setEvaluateExperiment] = useState<number | null>(props.experiment ?? null);
   const [compareExperiment, setCompareExperiment] = useState<number | null>(props.experiment ?? null);
   const [finished, setFinished] = useState(0);
+  const [tab, setTab] = usePersistent<VendorTab>(TAB_KEY, "connect");
+
+  // A link from another page ("Evaluate it on the Vendors page →") lands on Evaluate,
+  // before the first frame; the top bar (which brings no experiment or vendor) keeps
+  // the tab chosen last.
+  useLayoutEffect(() => {
+    if (landingKey(props.experiment, props.vendor) !== null) setTab("evaluate");
+  }, [props.experiment, props.vendor]);
 
   const loadVendors = () =>
     call("list_vendors", {})
@@ -61,12 +78,21 @@ export function VendorsPage(props: { experiment?: number | null; vendor?: string
     void loadEvaluations();
     if (info) setCompareExperiment(info.experiment_id);
     setFinished((n) => n + 1);
+    const next = tabAfterEvaluation(info);
+    if (next !== null) setTab(next);
   };
 
   return (
     <div class="stack" data-testid="vendors-page">
       <ApiErrorView failure={failure} testId="vendors-error" />
-      <div class="split">
+      <div class="tabs vendors-tabs" role="tablist">
+        {VENDOR_TABS.map((t) => (
+          <button class={tab === t.id ? "tab active" : "tab"} role="tab" aria-selected={tab === t.id} {...tid(`vendors-tab-${t.id}`)} onClick={() => setTab(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div class="split vendors-step" data-testid="connect-section" hidden={tab !== "connect"}>
         <section class="content">
           <VendorList vendors={vendors} experiments={experiments} experiment={testExperiment} onExperiment={setTestExperiment} onRemoved={() => void loadVendors()} />
         </section>
@@ -74,7 +100,7 @@ export function VendorsPage(props: { experiment?: number | null; vendor?: string
           <AddVendorForm onAdded={() => void loadVendors()} />
         </aside>
       </div>
-      <section class="content" data-testid="evaluate-section">
+      <section class="content vendors-step" data-testid="evaluate-section" hidden={tab !== "evaluate"}>
         <EvaluationPanel
           vendors={vendors}
           preferredVendor={props.vendor ?? null}
@@ -85,7 +111,7 @@ export function VendorsPage(props: { experiment?: number | null; vendor?: string
           onFinished={evaluationFinished}
         />
       </section>
-      <section class="content" data-testid="compare-section">
+      <section class="content vendors-step" data-testid="compare-section" hidden={tab !== "compare"}>
         <ComparePanel experiments={experiments} experiment={compareExperiment} onExperiment={setCompareExperiment} refresh={finished} />
       </section>
     </div>

@@ -1,7 +1,11 @@
 // Comparing an experiment's candidates — its local runs and the latest
 // evaluation of each vendor — against the project's agreements: the
 // agreements editor (`set_agreements`), the table from `compare_candidates`
-// with the best marked, and score against p95 latency as a scatter.
+// with the best marked (it scrolls sideways under a fixed first column,
+// numbers to the right), and score against p95 latency as a scatter. Local
+// and vendor latencies are different times — one row through the saved model
+// in this process, one HTTP call's round trip — and every header, legend
+// and tooltip says which is which.
 
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { CandidateComparison, ExperimentInfo } from "../../api/types";
@@ -28,6 +32,15 @@ import {
 import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
 
 const EMPTY_FORM: AgreementsForm = { metric: "", minMetric: "", maxP95Ms: "", maxCostPer1000: "", maxErrorRatePercent: "" };
+
+/** What a latency of each kind of candidate measures, for headers and tooltips. */
+const LOCAL_TIME = "local: one row through the saved model, in process";
+const VENDOR_TIME = "vendor: one HTTP call, round trip";
+const latencyTitle = (percentile: string) => `Latency of one prediction, ${percentile} percentile. ${LOCAL_TIME}; ${VENDOR_TIME}.`;
+
+/** The chart's series: their names are what the legend shows. */
+const LOCAL_SERIES = "local (in process, per row)";
+const VENDOR_SERIES = "vendor (HTTP, per call)";
 
 export function ComparePanel(props: {
   experiments: ExperimentInfo[];
@@ -172,36 +185,33 @@ function CandidatesView(props: { comparison: CandidateComparison }) {
   }
   return (
     <>
-      <div class="scroll wide-table">
+      <div class="scroll wide-table candidates-scroll">
         <table class="table compact candidates" {...tid("candidates-table")}>
           <thead>
             <tr>
-              <th>kind</th>
-              <th>name</th>
-              <th>
+              <th>candidate</th>
+              <th class="num" title={c.higher_is_better ? "Higher is better" : "Lower is better"}>
                 {c.metric} <span class="muted small">{c.higher_is_better ? "↑" : "↓"}</span>
               </th>
               <th>agreements</th>
               {others.map((m) => (
-                <th>{m}</th>
+                <th class="num">{m}</th>
               ))}
-              <th>p50</th>
-              <th>p95</th>
-              <th>p99</th>
-              <th>throughput</th>
-              <th>cost / 1,000</th>
-              <th>errors</th>
-              <th>training</th>
-              <th>ms / 1,000 rows</th>
+              <th class="num" title={latencyTitle("50th")}>p50</th>
+              <th class="num" title={latencyTitle("95th")}>p95</th>
+              <th class="num" title={latencyTitle("99th")}>p99</th>
+              <th class="num" title="Throughput: predictions per second">rows/s</th>
+              <th class="num" title="Cost per 1,000 predictions (a local model's is not priced)">$ / 1k</th>
+              <th class="num" title="Share of the test rows that failed">errors</th>
+              <th class="num" title="Training time of the run">train</th>
+              <th class="num" title="A local run's batch inference time for 1,000 rows, in process">batch / 1k</th>
             </tr>
           </thead>
           <tbody>
             {rows.map((x) => (
               <tr class={x.best ? "candidate-best" : ""} data-testid={`candidate-${candidateKey(x)}`} data-meets={x.meets === null ? "none" : String(x.meets)}>
-                <td>
-                  <span class={`kind ${x.kind}`}>{x.kind}</span>
-                </td>
                 <td class="name">
+                  <span class={`kind ${x.kind}`}>{x.kind}</span>{" "}
                   {x.best && (
                     <span class="badge" data-testid="candidate-best-badge">
                       best
@@ -214,7 +224,7 @@ function CandidatesView(props: { comparison: CandidateComparison }) {
                     </div>
                   )}
                 </td>
-                <td class={x.best ? "best" : ""}>{x.metrics[c.metric] ? formatMeanStd(x.metrics[c.metric]) : formatNumber(x.score)}</td>
+                <td class={x.best ? "num best" : "num"}>{x.metrics[c.metric] ? formatMeanStd(x.metrics[c.metric]) : formatNumber(x.score)}</td>
                 <td class="agreement">
                   {x.meets === null ? (
                     <span class="muted" title="No agreements set">
@@ -229,16 +239,16 @@ function CandidatesView(props: { comparison: CandidateComparison }) {
                   )}
                 </td>
                 {others.map((m) => (
-                  <td class={bestOnMetric(c.candidates, m, x) ? "best" : ""}>{formatMeanStd(x.metrics[m])}</td>
+                  <td class={bestOnMetric(c.candidates, m, x) ? "num best" : "num"}>{formatMeanStd(x.metrics[m])}</td>
                 ))}
-                <td>{formatLatency(x.latency?.p50)}</td>
-                <td>{formatLatency(x.latency?.p95)}</td>
-                <td>{formatLatency(x.latency?.p99)}</td>
-                <td>{formatThroughput(x.throughput_per_s)}</td>
-                <td>{formatCost(x.cost_per_1000)}</td>
-                <td>{formatRate(x.error_rate)}</td>
-                <td>{formatMs(x.train_ms)}</td>
-                <td>{formatLatency(x.inference_ms_per_1000)}</td>
+                <td class="num">{formatLatency(x.latency?.p50)}</td>
+                <td class="num">{formatLatency(x.latency?.p95)}</td>
+                <td class="num">{formatLatency(x.latency?.p99)}</td>
+                <td class="num">{formatThroughput(x.throughput_per_s)}</td>
+                <td class="num">{formatCost(x.cost_per_1000)}</td>
+                <td class="num">{formatRate(x.error_rate)}</td>
+                <td class="num">{formatMs(x.train_ms)}</td>
+                <td class="num">{formatLatency(x.inference_ms_per_1000)}</td>
               </tr>
             ))}
           </tbody>
@@ -249,7 +259,8 @@ function CandidatesView(props: { comparison: CandidateComparison }) {
           ? "The best candidate meets every agreement with the best score, then the lowest cost, then the lowest p95 latency."
           : "No agreements: the best candidate has the best score, then the lowest cost, then the lowest p95 latency."}{" "}
         A candidate marked ⚠ learned from the rows it is scored on and is never the best.{" "}
-        A local model's cost per prediction is not priced (its compute is yours).
+        A local model's cost per prediction is not priced (its compute is yours).{" "}
+        p50/p95/p99 are the latency of one prediction — {LOCAL_TIME}; {VENDOR_TIME} — so a vendor's includes the network.
       </p>
       <ScoreLatencyChart comparison={c} />
     </>
@@ -269,15 +280,15 @@ function ScoreLatencyChart(props: { comparison: CandidateComparison }) {
             params.data.local ? "(one row through the saved model, in process)" : "(one HTTP call, round trip)"
           }<br/>cost / 1,000 ${formatCost(params.data.cost)}`,
       },
-      legend: { data: ["local", "vendor", "best"], top: 0, right: 10 },
+      legend: { data: [LOCAL_SERIES, VENDOR_SERIES, "best"], top: 0, right: 10 },
       grid: { left: 60, right: 30, top: 40, bottom: 50 },
       // Two kinds of time on one axis, said plainly: a local run's is one row through its
       // saved model in this process; a vendor's is an HTTP call's round trip.
       xAxis: { type: "log", name: "p95 latency (ms, log): local = one row in process · vendor = one HTTP call", nameLocation: "middle", nameGap: 30 },
       yAxis: { type: "value", name: c.metric, scale: true },
       series: [
-        { name: "local", type: "scatter", data: points.local.map(item), itemStyle: { color: "#3b7dd8" } },
-        { name: "vendor", type: "scatter", data: points.vendor.map(item), itemStyle: { color: "#e07b39" } },
+        { name: LOCAL_SERIES, type: "scatter", data: points.local.map(item), itemStyle: { color: "#3b7dd8" } },
+        { name: VENDOR_SERIES, type: "scatter", data: points.vendor.map(item), itemStyle: { color: "#e07b39" } },
         {
           name: "best",
           type: "scatter",
