@@ -37,6 +37,8 @@ async function main() {
     120_000,
   );
   const session = new Session(driver, created.sessionId, out);
+  // The app started again (the last step): a second session.
+  let reopened = null;
   try {
     // 1. Create a project.
     const project = join(out, "project");
@@ -200,6 +202,23 @@ async function main() {
     await waitFor("the model to be registered", async () =>
       (await session.text('[data-testid="register-status"]')).includes("Registered penguins-classifier v1"),
     );
+    // 6b. The one run selected, in full: its experiment and dataset, each metric per
+    // fold beside the mean; a second metric column chosen from the menu.
+    await waitFor("the run's detail", () =>
+      session.run(`const d = document.querySelector('[data-testid="run-detail"]'); return d !== null && d.dataset.run === arguments[0];`, ids[0]),
+    );
+    const detail = await session.text('[data-testid="run-detail"]');
+    if (!detail.includes("dataset penguins")) throw new Error(`the run's detail names no dataset: '${detail}'`);
+    const folds = await session.text('[data-testid="run-detail-folds"]');
+    if (!folds.includes("fold 1") || !folds.includes("accuracy") || !folds.includes("mean")) throw new Error(`the folds table says '${folds}'`);
+    const experimentCell = await session.text(`[data-testid="run-experiment-${ids[0]}"]`);
+    if (experimentCell.trim() === "" || /^\d+$/.test(experimentCell.trim())) throw new Error(`the experiment column says '${experimentCell}'`);
+    await session.run(`document.querySelector('[data-testid="runs-columns"]').open = true`);
+    await session.click('[data-testid="runs-column-f1_macro"]');
+    const headers = await session.text('[data-testid="runs-table"] .grid-header');
+    if (!headers.includes("f1_macro")) throw new Error(`the runs table's header has no f1_macro column: '${headers}'`);
+    await session.run(`document.querySelector('[data-testid="runs-columns"]').open = false; document.querySelector('[data-testid="run-detail"]').scrollIntoView()`);
+    await session.screenshot("run-detail");
 
     // 7. An S3 target, and one click publishes the model with its card; the page says where.
     await session.click('[data-testid="nav-models"]');
@@ -309,6 +328,8 @@ async function main() {
 
     // 10. The Vendors page evaluates it on the test rows of the experiment the model came from.
     await session.click("#nav-vendors");
+    // The page's steps are tabs: the launcher is on Evaluate (a hidden tab's controls take no clicks).
+    await session.click("#vendors-tab-evaluate");
     await session.choose("#evaluate-vendor", vendorName);
     await session.choose("#evaluate-experiment", experimentId);
     await session.waitEnabled("#evaluate-start");
@@ -327,11 +348,21 @@ async function main() {
       const said = [await session.textNow("#evaluation-status"), await session.textNow("#evaluate-error")].filter(Boolean).join(" / ");
       throw new Error(`the evaluation of ${vendorName} ended '${ended}': ${said}`);
     }
+    // A succeeded evaluation opens the Compare tab; its outcome stays on the Evaluate tab.
+    const activeTab = () =>
+      session.run(`const t = document.querySelector('[data-testid^="vendors-tab-"].active'); return t === null ? null : t.dataset.testid`);
+    await waitFor("the finished evaluation to open #vendors-tab-compare", async () => (await activeTab()) === "vendors-tab-compare", 10_000).catch(
+      async () => {
+        throw new Error(`the finished evaluation left the Vendors page on '${await activeTab()}', not on the Compare tab`);
+      },
+    );
+    await session.click("#vendors-tab-evaluate");
     await session.run(`document.querySelector('#evaluation-result').scrollIntoView()`);
     await session.screenshot("vendor-evaluated");
 
     // 11. The comparison: the local runs and the served version against an
     // agreement (accuracy at least 0.5); the table marks the best.
+    await session.click("#vendors-tab-compare");
     await session.choose("#compare-experiment", experimentId);
     await session.type("#agreement-min-metric", "0.5");
     await session.click("#agreements-save");
@@ -585,14 +616,67 @@ async function main() {
     await session.waitFor('[data-testid="cd-diagram"]');
     await session.run(`document.querySelector('[data-testid="study-comparison"]').scrollIntoView();`);
     await session.screenshot("study");
+
+    // 16. The app closes and starts again: the model, served again, is on the
+    // port it had (so the vendor added in step 9 still reaches it), and a
+    // request sent from the panel is answered with each class's probability.
+    await request("DELETE", `/session/${session.id}`);
+    const again = await request(
+      "POST",
+      "/session",
+      { capabilities: { alwaysMatch: { "tauri:options": { application: app } } } },
+      120_000,
+    );
+    reopened = new Session(driver, again.sessionId, out);
+    reopened.step = session.step; // screenshots numbered on
+    const opened = await waitFor("the app to start again", async () => {
+      if (await reopened.textNow('[data-testid="project-name"]')) return "open";
+      return (await reopened.textNow('[data-testid="open-project"]')) !== null ? "start" : null;
+    });
+    if (opened === "start") {
+      await reopened.type('[data-testid="project-path"]', project);
+      await reopened.click('[data-testid="open-project"]');
+      await reopened.waitFor('[data-testid="project-name"]');
+    }
+    await reopened.click('[data-testid="nav-models"]');
+    await reopened.click(`[data-testid="model-${modelName}-1"] strong`);
+    await reopened.waitEnabled("#serve-model");
+    await reopened.click("#serve-model");
+    const servedAgain = await waitFor("#served-url after the restart", async () => {
+      const url = await reopened.textNow("#served-url");
+      if (url !== null && url.startsWith("http://127.0.0.1:")) return url.trim();
+      const error = await reopened.textNow("#serve-error");
+      if (error) throw new Error(`Serve locally failed after the restart: ${error}`);
+      return null;
+    });
+    if (servedAgain !== serving.url) throw new Error(`served at ${servedAgain} after the restart, not at ${serving.url} as before`);
+    await reopened.click("#served-send-button");
+    const predicted = await waitFor("the answer to the sent request", () => reopened.textNow("#served-prediction-0"));
+    if (!["Adelie", "Chinstrap", "Gentoo"].includes(predicted.trim())) throw new Error(`the served model predicted '${predicted}'`);
+    const probabilities = await reopened.text("#served-probabilities-0");
+    for (const species of ["Adelie", "Chinstrap", "Gentoo"]) {
+      if (!probabilities.includes(species)) throw new Error(`the probabilities leave out ${species}: '${probabilities}'`);
+    }
+    // A body the model cannot read: the server's 400 and its reason, in the panel.
+    await reopened.type("#served-send-body", '{"inputs": []}');
+    await reopened.click("#served-send-button");
+    const refused = await waitFor("the refusal of an empty request", () => reopened.textNow("#served-answer-error"));
+    if (!refused.includes("HTTP 400")) throw new Error(`an empty request was answered '${refused}'`);
+    await reopened.click("#served-send-reset");
+    await reopened.click("#served-send-button");
+    await waitFor("the sample answered again", () => reopened.textNow("#served-prediction-0"));
+    await reopened.run(`document.querySelector('#served-send').scrollIntoView()`);
+    await reopened.screenshot("served-after-restart");
     console.log("e2e: every step passed");
   } catch (error) {
-    await session.screenshot("failure").catch(() => {});
-    const text = await session.run("return document.body.innerText").catch(() => "");
+    const shown = reopened ?? session;
+    await shown.screenshot("failure").catch(() => {});
+    const text = await shown.run("return document.body.innerText").catch(() => "");
     console.error(`the window said:\n${text}`);
     throw error;
   } finally {
     await request("DELETE", `/session/${session.id}`).catch(() => {});
+    if (reopened) await request("DELETE", `/session/${reopened.id}`).catch(() => {});
   }
 }
 
