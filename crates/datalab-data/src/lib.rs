@@ -38,4 +38,4 @@ pub use sniff::CsvDialect;
 pub use table::{ColumnKind, ColumnSchema, Table};
 
 /// Bumped whenever profiles computed by an older build should be recomputed.
-pub const PROFILE_VERSION: &str = "datalab-profile-1";
+pub const PROFILE_VERSION: &str = "datalab-profile-2";

@@ -1,6 +1,7 @@
 //! A dataset's profile: per column its type, counts, distinct values,
 //! summary statistics, top values and histogram; correlations between
-//! numeric columns. Computed once per snapshot and cached by the caller.
+//! numeric columns, and Cramér's V between categorical ones. Computed once
+//! per snapshot and cached by the caller.
 //!
 //! Statistics come from polars expressions in one `select`; histograms and
 //! correlations from plain loops over the numeric columns, which a single
@@ -24,6 +25,11 @@ const TOP_VALUES: usize = 10;
 const FEW_DISTINCT: u64 = 50;
 /// Correlations are computed over at most this many numeric columns.
 const MAX_CORRELATED_COLUMNS: usize = 50;
+/// Associations are computed between at most this many categorical columns,
+/// each with 2 to `MAX_CATEGORIES` values: more levels than that make a
+/// contingency table too sparse for its V to mean much (an id, free text).
+const MAX_ASSOCIATED_COLUMNS: usize = 30;
+const MAX_CATEGORIES: u64 = 50;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DatasetProfile {
@@ -33,6 +39,9 @@ pub struct DatasetProfile {
     pub snapshot_bytes: u64,
     pub columns: Vec<ColumnProfile>,
     pub correlations: Correlations,
+    /// Cramér's V between categorical columns (text and booleans with 2 to
+    /// 50 values): how strongly one tells the other, from 0 to 1.
+    pub associations: Correlations,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -85,12 +94,14 @@ pub struct Histogram {
     pub rows_used: u64,
 }
 
-/// Pearson correlations between numeric columns, over the rows where both are present.
+/// A measure between every pair of some columns, over the rows where both
+/// are present: Pearson correlation between numeric columns (`pearson`, −1
+/// to 1), Cramér's V between categorical ones (`cramers_v`, 0 to 1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Correlations {
     pub method: String,
     pub columns: Vec<String>,
-    /// `matrix[i][j]`: correlation of `columns[i]` and `columns[j]`; null
+    /// `matrix[i][j]`: the measure of `columns[i]` and `columns[j]`; null
     /// when undefined (a constant column, fewer than two shared rows).
     pub matrix: Vec<Vec<Option<f64>>>,
     pub rows_used: u64,
@@ -156,28 +167,35 @@ enum Source {
 const COLUMNS_PER_QUERY: usize = 256;
 
 impl Source {
-    /// Column `name` as numbers, every `step`-th row: in memory without a
-    /// query at all (a query's planning costs more than a short column).
-    fn numbers(&self, name: &str, step: usize) -> PolarsResult<Series> {
+    /// Column `name` cast to `kind`, every `step`-th row: in memory without
+    /// a query at all (a query's planning costs more than a short column).
+    fn sampled(&self, name: &str, kind: DataType, step: usize) -> PolarsResult<Series> {
         match self {
             Source::Frame(frame) => {
-                let numbers = frame
-                    .column(name)?
-                    .as_materialized_series()
-                    .cast(&DataType::Float64)?;
+                let values = frame.column(name)?.as_materialized_series().cast(&kind)?;
                 Ok(if step > 1 {
-                    numbers.gather_every(step, 0)?
+                    values.gather_every(step, 0)?
                 } else {
-                    numbers
+                    values
                 })
             }
             Source::File(lazy) => {
-                let x = col(name).cast(DataType::Float64);
+                let x = col(name).cast(kind);
                 let x = if step > 1 { x.gather_every(step, 0) } else { x };
                 let frame = lazy.clone().select([x.alias(name)]).collect()?;
                 Ok(frame.column(name)?.as_materialized_series().clone())
             }
         }
+    }
+
+    /// Column `name` as text (booleans as "true"/"false"), every `step`-th row.
+    fn texts(&self, name: &str, step: usize) -> PolarsResult<Series> {
+        self.sampled(name, DataType::String, step)
+    }
+
+    /// Column `name` as numbers, every `step`-th row.
+    fn numbers(&self, name: &str, step: usize) -> PolarsResult<Series> {
+        self.sampled(name, DataType::Float64, step)
     }
 }
 
@@ -361,6 +379,26 @@ fn profile_source(
         matrix: correlation_matrix(&values[..correlated]),
         rows_used,
     };
+
+    // 5. Associations between categorical columns.
+    let categorical: Vec<&str> = profiles
+        .iter()
+        .filter(|c| matches!(c.kind, ColumnKind::Text | ColumnKind::Boolean))
+        .filter(|c| (2..=MAX_CATEGORIES).contains(&c.distinct.count))
+        .take(MAX_ASSOCIATED_COLUMNS)
+        .map(|c| c.name.as_str())
+        .collect();
+    let codes = categorical
+        .iter()
+        .map(|name| category_codes(&source, name, step))
+        .collect::<PolarsResult<Vec<_>>>()
+        .map_err(fail)?;
+    let associations = Correlations {
+        method: "cramers_v".into(),
+        columns: categorical.iter().map(|s| s.to_string()).collect(),
+        rows_used: codes.first().map(|c| c.len() as u64).unwrap_or(0),
+        matrix: association_matrix(&codes),
+    };
     progress.report(Stage::Profiling, steps, steps);
     Ok(DatasetProfile {
         rows,
@@ -368,6 +406,7 @@ fn profile_source(
         snapshot_bytes,
         columns: profiles,
         correlations,
+        associations,
     })
 }
 
@@ -573,9 +612,94 @@ fn correlation_matrix(columns: &[Vec<f64>]) -> Vec<Vec<Option<f64>>> {
     matrix
 }
 
+/// A categorical column as small integer codes (0, 1, … in order of first
+/// appearance), none where the value is missing; every `step`-th row.
+fn category_codes(source: &Source, name: &str, step: usize) -> PolarsResult<Vec<Option<u32>>> {
+    let texts = source.texts(name, step)?;
+    let mut seen: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let codes = texts
+        .str()?
+        .iter()
+        .map(|value| {
+            value.map(|v| {
+                let next = seen.len() as u32;
+                *seen.entry(v).or_insert(next)
+            })
+        })
+        .collect();
+    Ok(codes)
+}
+
+/// Cramér's V of two categorical columns over the rows where both are
+/// present: √(χ² / (n · (min(r, c) − 1))), with r and c the levels seen in
+/// those rows (scipy's `association(method="cramer")`, uncorrected). None
+/// when either has a single level there.
+fn cramers_v(x: &[Option<u32>], y: &[Option<u32>]) -> Option<f64> {
+    // Codes are small (a column has at most about `MAX_CATEGORIES` levels):
+    // the table is a dense r × c array.
+    let width = |codes: &[Option<u32>]| codes.iter().flatten().max().map_or(0, |m| *m as usize + 1);
+    let (r, c) = (width(x), width(y));
+    let mut table = vec![0.0f64; r * c];
+    let (mut row_sums, mut column_sums) = (vec![0.0f64; r], vec![0.0f64; c]);
+    let mut n = 0.0;
+    for (a, b) in x.iter().zip(y) {
+        let (Some(a), Some(b)) = (a, b) else { continue };
+        let (a, b) = (*a as usize, *b as usize);
+        table[a * c + b] += 1.0;
+        row_sums[a] += 1.0;
+        column_sums[b] += 1.0;
+        n += 1.0;
+    }
+    let seen = |sums: &[f64]| sums.iter().filter(|s| **s > 0.0).count();
+    let levels = seen(&row_sums).min(seen(&column_sums));
+    if levels < 2 {
+        return None;
+    }
+    // χ² = Σ O²/E − n over the cells (an empty cell adds nothing to Σ O²/E).
+    let mut observed = 0.0;
+    for (a, row) in table.chunks(c.max(1)).enumerate() {
+        for (b, o) in row.iter().enumerate() {
+            if *o > 0.0 {
+                observed += o * o * n / (row_sums[a] * column_sums[b]);
+            }
+        }
+    }
+    let chi2 = (observed - n).max(0.0);
+    let v = (chi2 / (n * (levels - 1) as f64)).sqrt();
+    v.is_finite().then_some(v.min(1.0))
+}
+
+fn association_matrix(columns: &[Vec<Option<u32>>]) -> Vec<Vec<Option<f64>>> {
+    let k = columns.len();
+    let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (i..k).map(move |j| (i, j))).collect();
+    let results = parallel_map(&pairs, |&(i, j)| cramers_v(&columns[i], &columns[j]));
+    let mut matrix = vec![vec![None; k]; k];
+    for (&(i, j), v) in pairs.iter().zip(results) {
+        matrix[i][j] = v;
+        matrix[j][i] = v;
+    }
+    matrix
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cramers_v_is_one_for_a_column_that_tells_the_other_and_zero_for_independent_ones() {
+        let x = [Some(0), Some(0), Some(1), Some(1), None];
+        assert_eq!(
+            cramers_v(&x, &[Some(5), Some(5), Some(7), Some(7), Some(9)]),
+            Some(1.0)
+        );
+        let y = [Some(0), Some(1), Some(0), Some(1), Some(1)];
+        assert_eq!(cramers_v(&x, &y), Some(0.0));
+        // One level where both are present: undefined.
+        assert_eq!(
+            cramers_v(&x, &[Some(3), Some(3), Some(3), Some(3), None]),
+            None
+        );
+    }
 
     #[test]
     fn pearson_of_a_line_is_one() {

@@ -365,7 +365,12 @@ export type DatasetProfile = { rows: number,
 /**
  * How long computing the profile took.
  */
-compute_ms: number, snapshot_bytes: number, columns: Array<ColumnProfile>, correlations: Correlations, };
+compute_ms: number, snapshot_bytes: number, columns: Array<ColumnProfile>, correlations: Correlations, 
+/**
+ * Cramér's V between categorical columns (text and booleans with 2 to
+ * 50 values): how strongly one tells the other, from 0 to 1.
+ */
+associations: Correlations, };
 
 export type ColumnProfile = { name: string, kind: ColumnKind, data_type: string, 
 /**
@@ -399,7 +404,7 @@ rows_used: number, };
 
 export type Correlations = { method: string, columns: Array<string>, 
 /**
- * `matrix[i][j]`: correlation of `columns[i]` and `columns[j]`; null
+ * `matrix[i][j]`: the measure of `columns[i]` and `columns[j]`; null
  * when undefined (a constant column, fewer than two shared rows).
  */
 matrix: Array<Array<number | null>>, rows_used: number, };

@@ -423,31 +423,62 @@ function ProfileView(props: { dataset: string }) {
   );
 }
 
+/** A heatmap of a measure between columns: Pearson's r (−1 to 1) or Cramér's V (0 to 1). */
+function measureHeatmap(measure: DatasetProfile["correlations"]): ChartOption | null {
+  if (measure.columns.length === 0) return null;
+  const names = measure.columns;
+  const data: [number, number, number | null][] = [];
+  measure.matrix.forEach((row, i) => row.forEach((v, j) => data.push([j, i, v === null ? null : Number(v.toFixed(3))])));
+  const signed = measure.method === "pearson";
+  return {
+    tooltip: { position: "top" },
+    grid: { left: 120, right: 80, top: 10, bottom: 100 },
+    xAxis: { type: "category", data: names, axisLabel: { rotate: 45 } },
+    yAxis: { type: "category", data: names },
+    visualMap: {
+      min: signed ? -1 : 0,
+      max: 1,
+      calculable: true,
+      orient: "vertical",
+      right: 0,
+      top: "center",
+      inRange: { color: signed ? ["#2c6fbb", "#f7f7f7", "#c0392b"] : ["#f7f7f7", "#c0392b"] },
+    },
+    series: [{ type: "heatmap", data, label: { show: names.length <= 12, fontSize: 10 } }],
+  };
+}
+
 function CorrelationView(props: { dataset: string }) {
   const { profile, error } = useProfile(props.dataset);
-  const option = useMemo<ChartOption | null>(() => {
-    if (!profile || profile.correlations.columns.length === 0) return null;
-    const names = profile.correlations.columns;
-    const data: [number, number, number | null][] = [];
-    profile.correlations.matrix.forEach((row, i) => row.forEach((v, j) => data.push([j, i, v === null ? null : Number(v.toFixed(3))])));
-    return {
-      tooltip: { position: "top" },
-      grid: { left: 120, right: 80, top: 10, bottom: 100 },
-      xAxis: { type: "category", data: names, axisLabel: { rotate: 45 } },
-      yAxis: { type: "category", data: names },
-      visualMap: { min: -1, max: 1, calculable: true, orient: "vertical", right: 0, top: "center", inRange: { color: ["#2c6fbb", "#f7f7f7", "#c0392b"] } },
-      series: [{ type: "heatmap", data, label: { show: names.length <= 12, fontSize: 10 } }],
-    };
-  }, [profile]);
+  const correlations = useMemo(() => (profile ? measureHeatmap(profile.correlations) : null), [profile]);
+  const associations = useMemo(() => (profile ? measureHeatmap(profile.associations) : null), [profile]);
   if (error) return <p class="error">{error}</p>;
   if (!profile) return <p class="muted">Profiling…</p>;
-  if (!option) return <p class="muted">No numeric columns to correlate.</p>;
   return (
     <div>
-      <p class="muted small">
-        {profile.correlations.method} correlation over {profile.correlations.rows_used.toLocaleString("en-US")} rows
-      </p>
-      <Chart option={option} height={480} testId="correlations" />
+      <h3>Numeric columns</h3>
+      {correlations ? (
+        <>
+          <p class="muted small">Pearson correlation (−1 to 1) over {profile.correlations.rows_used.toLocaleString("en-US")} rows, each pair over the rows where both are present</p>
+          <Chart option={correlations} height={480} testId="correlations" />
+        </>
+      ) : (
+        <p class="muted">No numeric columns to correlate.</p>
+      )}
+      <h3>Categorical columns</h3>
+      {associations ? (
+        <>
+          <p class="muted small">
+            Cramér's V (0: independent, 1: one column tells the other) over {profile.associations.rows_used.toLocaleString("en-US")} rows, between text and
+            boolean columns of 2 to 50 values
+          </p>
+          <Chart option={associations} height={Math.min(480, 160 + 40 * profile.associations.columns.length)} testId="associations" />
+        </>
+      ) : (
+        <p class="muted" data-testid="no-associations">
+          No text or boolean columns with 2 to 50 values: Cramér's V needs columns of a few categories (an id or free text has too many).
+        </p>
+      )}
     </div>
   );
 }

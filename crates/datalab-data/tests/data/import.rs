@@ -353,6 +353,41 @@ fn penguins_missing_values_are_counted() -> Result<(), DataError> {
 }
 
 #[test]
+fn penguins_categorical_columns_are_associated_as_scipy_says() -> Result<(), DataError> {
+    let dir = tempfile::tempdir().map_err(|e| DataError::InvalidRequest(e.to_string()))?;
+    let source = prepare_import(&asset("penguins.csv"), &defaults(), &NoProgress)?;
+    let snapshot = write_snapshot(&source, dir.path(), &NoProgress)?;
+    let profile = profile_snapshot(
+        &dir.path().join(snapshot_file_name(&snapshot.sha256)),
+        &NoProgress,
+    )?;
+    let v = &profile.associations;
+    assert_eq!(v.method, "cramers_v");
+    assert_eq!(v.columns, ["species", "island", "sex"]);
+    let at = |a: &str, b: &str| {
+        let i = v.columns.iter().position(|c| c == a)?;
+        let j = v.columns.iter().position(|c| c == b)?;
+        v.matrix[i][j]
+    };
+    // scipy.stats.contingency.association(pandas.crosstab(d[a], d[b]), method="cramer")
+    // on the same file (rows with a missing value left out, as crosstab does).
+    for (a, b, expected) in [
+        ("species", "island", 0.6598431008795325),
+        ("species", "sex", 0.0120817001245789),
+        ("island", "sex", 0.01315181039078428),
+    ] {
+        let got = at(a, b).ok_or(DataError::InvalidRequest(format!("no V for {a}, {b}")))?;
+        assert!(
+            (got - expected).abs() < 1e-9,
+            "{a} × {b}: {got} against {expected}"
+        );
+        assert_eq!(at(b, a), Some(got));
+    }
+    assert_eq!(at("species", "species"), Some(1.0));
+    Ok(())
+}
+
+#[test]
 fn iso_dates_and_times_are_read_as_such_and_previewed_as_imported() -> Result<(), DataError> {
     let dir = tempfile::tempdir().map_err(|e| DataError::InvalidRequest(e.to_string()))?;
     let csv = dir.path().join("orders.csv");
