@@ -4,7 +4,9 @@
 //! job id the page chose, so it can cancel the work); events of long
 //! operations are forwarded as `datalab://event` events, and File menu items
 //! as `datalab://menu` events. The models this process serves are state of
-//! the app, handed to every call. No domain logic lives here.
+//! the app, handed to every call. A file the page saves (a chart, a table)
+//! is a download, put in the user's Downloads folder and reported as a
+//! `datalab://saved` event. No domain logic lives here.
 //!
 //! `datalab-desktop [PROJECT]` opens PROJECT (or the project around it) at start.
 
@@ -14,11 +16,12 @@ use datalab_api::ops::{CallContext, Event, EventSink, Session};
 use datalab_api::serving::ServedModels;
 use datalab_api::tracking::TrackingService;
 use datalab_api::{ApiError, ErrorCode, JobId};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::webview::DownloadEvent;
+use tauri::{AppHandle, Emitter, Manager, State, WebviewWindowBuilder};
 
 /// Sends the API's events to the window.
 struct WindowEvents(AppHandle);
@@ -65,6 +68,75 @@ async fn call(
     .map_err(|e| ApiError::new(ErrorCode::Internal, format!("the operation stopped: {e}")))?
 }
 
+/// Where a download named `name` goes: the user's Downloads folder (their
+/// home's `Downloads` when the system names none), under a name no file
+/// there has yet ("table (2).csv").
+fn download_path(app: &AppHandle, name: &Path) -> PathBuf {
+    let folder = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir().map(|home| home.join("Downloads")))
+        .unwrap_or_else(|_| std::env::temp_dir());
+    let _ = std::fs::create_dir_all(&folder);
+    let name = name
+        .file_name()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "download".into());
+    let stem = name
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "download".into());
+    let extension = name
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()));
+    let mut path = folder.join(&name);
+    let mut n = 2;
+    while path.exists() {
+        path = folder.join(format!(
+            "{stem} ({n}){}",
+            extension.as_deref().unwrap_or("")
+        ));
+        n += 1;
+    }
+    path
+}
+
+/// The main window, as configured, with downloads sent to the Downloads
+/// folder (WebKitGTK would write them to the working directory) and their
+/// outcome told to the page.
+fn main_window(app: &tauri::App) -> tauri::Result<()> {
+    let Some(config) = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+    else {
+        return Ok(());
+    };
+    let handle = app.handle().clone();
+    WebviewWindowBuilder::from_config(app, &config)?
+        .on_download(move |_webview, event| {
+            match event {
+                DownloadEvent::Requested { destination, .. } => {
+                    *destination = download_path(&handle, destination);
+                }
+                DownloadEvent::Finished { path, success, .. } => {
+                    let _ = handle.emit(
+                        "datalab://saved",
+                        serde_json::json!({ "path": path, "success": success }),
+                    );
+                }
+                _ => {}
+            }
+            true
+        })
+        .title("Data Lab")
+        .build()?;
+    Ok(())
+}
+
 fn menu(app: &AppHandle) -> tauri::Result<Menu<tauri::Wry>> {
     let file = Submenu::with_items(
         app,
@@ -106,9 +178,7 @@ fn main() {
         .setup(|app| {
             let handle = app.handle();
             handle.set_menu(menu(handle)?)?;
-            if let Some(window) = app.get_webview_window("main") {
-                window.set_title("Data Lab")?;
-            }
+            main_window(app)?;
             Ok(())
         })
         .on_menu_event(|app, event| {

@@ -10,7 +10,7 @@
 // into the open app).
 
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Session, request as webdriver, waitFor } from "./webdriver.mjs";
 
@@ -134,6 +134,12 @@ async function main() {
     const panel = await session.text('[data-testid="column-panel"]');
     if (!panel.includes("body_mass_g") || !panel.includes("2 missing")) throw new Error(`the column panel says '${panel}'`);
     await session.screenshot("profile-histogram");
+    // 3b. Correlations: numeric columns by Pearson's r, categorical ones by Cramér's V.
+    await session.click('[data-testid="tab-correlations"]');
+    await session.waitFor('[data-testid="correlations"] canvas');
+    await session.waitFor('[data-testid="associations"] canvas');
+    await session.run(`document.querySelector('[data-testid="associations"]').scrollIntoView()`);
+    await session.screenshot("associations");
 
     // 4. A sweep: trees of depth 2 and 4, and logistic regression allowed 10
     // iterations (too few: it fails, saying so) or 1,000.
@@ -193,6 +199,24 @@ async function main() {
     if (!leftOut.includes(`run ${failedId} (failed`)) throw new Error(`the comparison says '${leftOut}'`);
     await session.run(`document.querySelector('[data-testid="comparison"]').scrollIntoView()`);
     await session.screenshot("comparison");
+    // 5b. The comparison saved as CSV and its chart as PNG: each lands in the
+    // Downloads folder, and the window says where.
+    const savedFile = async (button, extension) => {
+      await session.click(button);
+      const path = await waitFor(`the notice of the saved ${extension}`, () =>
+        session.run(`const n = document.querySelector('[data-testid="saved-notice"]'); return n && n.dataset.path.endsWith(arguments[0]) ? n.dataset.path : null;`, `.${extension}`),
+      );
+      await waitFor(`${path} on disk`, () => existsSync(path) && readFileSync(path).length > 0);
+      const bytes = readFileSync(path);
+      rmSync(path);
+      return bytes;
+    };
+    const csv = (await savedFile('[data-testid="comparison-csv"]', "csv")).toString("utf8");
+    if (!csv.startsWith("\uFEFFrun,experiment,status,model") || !csv.includes(`\r\n${failedId},`) || !csv.includes("accuracy mean")) {
+      throw new Error(`the saved comparison reads '${csv.slice(0, 300)}'`);
+    }
+    const png = await savedFile('[data-testid="comparison-chart-png"]', "png");
+    if (png.subarray(1, 4).toString("latin1") !== "PNG") throw new Error("the saved chart is not a PNG");
 
     // 6. The better run becomes a model: one run selected, a name, Register.
     await session.click(`[data-testid="run-row-${failedId}"]`);

@@ -14,6 +14,7 @@ import { RunsPage } from "./pages/RunsPage";
 import { ModelsPage } from "./pages/ModelsPage";
 import { VendorsPage } from "./pages/VendorsPage";
 import { JobsPanel } from "./components/JobsPanel";
+import { SavedNotice } from "./components/SavedNotice";
 import { forgetAll } from "./lib/persist";
 import "./styles.css";
 
@@ -88,6 +89,7 @@ function App() {
   const name = project.root.split(/[\\/]/).filter(Boolean).pop() ?? project.root;
   return (
     <div class="app">
+      <SavedNotice />
       <header class="topbar">
         <span class="brand">Data Lab</span>
         <span class="project" title={project.root} data-testid="project-name">

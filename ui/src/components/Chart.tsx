@@ -14,8 +14,9 @@ import {
   VisualMapComponent,
   DataZoomComponent,
 } from "echarts/components";
-import { CanvasRenderer } from "echarts/renderers";
+import { CanvasRenderer, SVGRenderer } from "echarts/renderers";
 import { withDefaults } from "../lib/chartDefaults";
+import { dataUrlBlob, fileName, saveBlob } from "../lib/save";
 import { usePrefersDark } from "../lib/theme";
 
 echarts.use([
@@ -33,6 +34,7 @@ echarts.use([
   VisualMapComponent,
   DataZoomComponent,
   CanvasRenderer,
+  SVGRenderer,
 ]);
 
 export type ChartOption = echarts.EChartsCoreOption;
@@ -52,7 +54,21 @@ const DEFER_MS = 150;
  * defers its summaries so the chart the user is waiting for (a series fetched
  * from Rust) is not queued behind them.
  */
-export function Chart(props: { option: ChartOption; height?: number; testId?: string; defer?: boolean }) {
+/** The chart's picture, for a file: PNG from the canvas on screen (twice its
+ * pixels), SVG drawn again by ECharts' SVG renderer at the same size. */
+function picture(chart: echarts.ECharts, option: ChartOption, kind: "png" | "svg", dark: boolean): Blob {
+  const background = dark ? "#1b2129" : "#ffffff";
+  if (kind === "png") return dataUrlBlob(chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: background }));
+  const svg = echarts.init(null, dark ? "dark" : undefined, { renderer: "svg", ssr: true, width: chart.getWidth(), height: chart.getHeight() });
+  try {
+    svg.setOption({ ...fullOption(option), backgroundColor: background }, true);
+    return new Blob([svg.renderToSVGString()], { type: "image/svg+xml" });
+  } finally {
+    svg.dispose();
+  }
+}
+
+export function Chart(props: { option: ChartOption; height?: number; testId?: string; defer?: boolean; name?: string }) {
   const element = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const latest = useRef(props.option);
@@ -95,5 +111,20 @@ export function Chart(props: { option: ChartOption; height?: number; testId?: st
     chart.current?.setOption(fullOption(props.option), true);
   }, [props.option]);
 
-  return <div class="chart" data-testid={props.testId} ref={element} style={{ height: `${props.height ?? 260}px` }} />;
+  const save = (kind: "png" | "svg") => {
+    if (chart.current) saveBlob(fileName(props.name ?? props.testId ?? "chart", kind), picture(chart.current, latest.current, kind, dark));
+  };
+  return (
+    <div class="chart-frame">
+      <div class="chart-save">
+        <button class="link small" title="Save the chart as a PNG image" data-testid={props.testId ? `${props.testId}-png` : undefined} onClick={() => save("png")}>
+          PNG
+        </button>
+        <button class="link small" title="Save the chart as an SVG drawing" data-testid={props.testId ? `${props.testId}-svg` : undefined} onClick={() => save("svg")}>
+          SVG
+        </button>
+      </div>
+      <div class="chart" data-testid={props.testId} ref={element} style={{ height: `${props.height ?? 260}px` }} />
+    </div>
+  );
 }

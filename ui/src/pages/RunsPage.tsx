@@ -11,6 +11,7 @@ import { PageCache, pagesFor, visibleRows } from "../lib/grid";
 import { bestRun, comparable, differingParameters, headlineMetric, parameterNames, parameterValue, sharedMetrics } from "../lib/compare";
 import { formatMs, formatNumber } from "../lib/format";
 import { usePersistent } from "../lib/persist";
+import { saveCsv } from "../lib/save";
 import { usePrefersDark } from "../lib/theme";
 import { MetricCurves } from "./runs/MetricCurves";
 import { NotebookView } from "./runs/NotebookView";
@@ -240,6 +241,9 @@ export function RunsPage() {
               ))}
           </div>
         </details>
+        <button data-testid="runs-csv" title="Save every run the filter matches as CSV" disabled={!total} onClick={() => void saveRuns(shown.query, experiments).catch((e: unknown) => setError(message(e)))}>
+          Save CSV
+        </button>
         <button data-testid="runs-refresh" title="Read the runs again (runs logged from outside appear)" onClick={() => load(query)}>
           Refresh
         </button>
@@ -280,6 +284,34 @@ export function RunsPage() {
       {only && only.origin !== "catalog" && <NotebookView run={only} />}
       {comparing && <ComparisonView runs={comparing.runs} charts={comparing.charts} />}
     </div>
+  );
+}
+
+/** Every run `query` matches, read a page at a time, saved as CSV: its
+ * experiment and dataset, parameters, and each metric's mean and std. */
+async function saveRuns(query: RunQuery, experiments: Map<number, ExperimentInfo>): Promise<void> {
+  const runs: RunInfo[] = [];
+  for (let page = 0; ; page++) {
+    const next = await fetchRuns(query, page);
+    runs.push(...next.runs);
+    if (next.runs.length < PAGE_SIZE || runs.length >= next.total) break;
+  }
+  const names = parameterNames(runs).slice(1);
+  const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
+  saveCsv(
+    query.filter.trim() === "" ? "runs" : `runs ${query.filter}`,
+    ["run", "experiment", "dataset", "model", "status", ...names, ...metrics.flatMap((m) => [`${m} mean`, `${m} std`]), "wall ms", "error"],
+    runs.map((r) => [
+      r.id,
+      experiments.get(r.experiment_id)?.name ?? r.experiment_id,
+      experiments.get(r.experiment_id)?.dataset ?? "",
+      r.model,
+      r.status,
+      ...names.map((n) => parameterValue(r, n)),
+      ...metrics.flatMap((m) => [r.metrics[m]?.mean, r.metrics[m]?.std]),
+      r.wall_ms,
+      r.error ?? "",
+    ]),
   );
 }
 
@@ -418,6 +450,26 @@ function ComparisonView(props: { runs: RunInfo[]; charts: Promise<RunCharts[]> }
             ))}
           </select>
         </label>
+        <button
+          data-testid="comparison-csv"
+          title="Save the comparison as CSV: a row per run, its parameters, each metric's mean and std, and its wall time"
+          onClick={() =>
+            saveCsv(
+              `comparison of runs ${props.runs.map((r) => r.id).join(" ")}`,
+              ["run", "experiment", "status", ...names, ...metrics.flatMap((m) => [`${m} mean`, `${m} std`]), "wall ms"],
+              props.runs.map((r) => [
+                r.id,
+                r.experiment_id,
+                r.status,
+                ...names.map((n) => parameterValue(r, n)),
+                ...metrics.flatMap((m) => [r.metrics[m]?.mean, r.metrics[m]?.std]),
+                r.wall_ms,
+              ]),
+            )
+          }
+        >
+          Save CSV
+        </button>
       </div>
       <div class="scroll">
         <table class="table compact side-by-side">

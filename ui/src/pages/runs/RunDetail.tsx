@@ -11,6 +11,7 @@ import { ApiErrorView, failureOf, tid, type Failure } from "../../components/Api
 import { parameterNames, parameterValue } from "../../lib/compare";
 import { foldTable } from "../../lib/runs";
 import { formatMs, formatNumber } from "../../lib/format";
+import { saveCsv } from "../../lib/save";
 
 /** The most features drawn: the rest carry little of the gain. */
 const MAX_FEATURES = 20;
@@ -104,7 +105,22 @@ export function RunDetailView(props: { run: number; experiment: ExperimentInfo |
         Metrics per fold{" "}
         <span class="muted small">
           {table.folds === 0 ? "no folds finished" : `${table.folds} fold${table.folds === 1 ? "" : "s"}${run.status !== "succeeded" ? " finished" : ""}`}
-        </span>
+        </span>{" "}
+        {table.rows.length > 0 && (
+          <button
+            class="link small"
+            {...tid("run-detail-csv")}
+            onClick={() =>
+              saveCsv(
+                `run ${run.id} folds`,
+                ["metric", ...Array.from({ length: table.folds }, (_, i) => `fold ${i + 1}`), "mean", "std"],
+                table.rows.map((row) => [row.metric, ...row.values, row.mean, row.std]),
+              )
+            }
+          >
+            Save CSV
+          </button>
+        )}
       </h3>
       {table.rows.length > 0 && (
         <div class="scroll">

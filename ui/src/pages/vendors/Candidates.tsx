@@ -30,6 +30,7 @@ import {
   type ChartPoint,
 } from "../../lib/vendors";
 import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
+import { saveCsv } from "../../lib/save";
 
 const EMPTY_FORM: AgreementsForm = { metric: "", minMetric: "", maxP95Ms: "", maxCostPer1000: "", maxErrorRatePercent: "" };
 
@@ -183,8 +184,51 @@ function CandidatesView(props: { comparison: CandidateComparison }) {
       </p>
     );
   }
+  // The file has every metric, not only the few the table shows.
+  const metricNames = [c.metric, ...keyMetrics(c.candidates, c.metric, Number.MAX_SAFE_INTEGER)];
+  const save = () =>
+    saveCsv(
+      `candidates of experiment ${c.experiment}`,
+      [
+        "kind",
+        "name",
+        "best",
+        "meets agreements",
+        ...metricNames.flatMap((m) => [`${m} mean`, `${m} std`]),
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "rows per s",
+        "cost per 1000",
+        "error rate",
+        "train ms",
+        "misses",
+        "caution",
+      ],
+      rows.map((x) => [
+        x.kind,
+        x.name,
+        x.best,
+        x.meets,
+        ...metricNames.flatMap((m) => [x.metrics[m]?.mean, x.metrics[m]?.std]),
+        x.latency?.p50,
+        x.latency?.p95,
+        x.latency?.p99,
+        x.throughput_per_s,
+        x.cost_per_1000,
+        x.error_rate,
+        x.train_ms,
+        x.misses.join("; "),
+        x.caution ?? "",
+      ]),
+    );
   return (
     <>
+      <div class="row">
+        <button class="link small" {...tid("candidates-csv")} onClick={save}>
+          Save the table as CSV
+        </button>
+      </div>
       <div class="scroll wide-table candidates-scroll">
         <table class="table compact candidates" {...tid("candidates-table")}>
           <thead>
