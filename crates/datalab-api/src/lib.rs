@@ -87,7 +87,9 @@ pub use models::{
 };
 pub use project::{ProjectSummary, discover_project, init_project, open_project, project_summary};
 pub use run_compare::{PairComparison, RunComparison, compare_runs};
-pub use runs::{RunDetail, RunPage, list_runs, query_runs, show_run};
+pub use runs::{
+    ArchiveRunsRequest, RunDetail, RunPage, archive_runs, list_runs, query_runs, show_run,
+};
 pub use storage::{
     AddStorageRequest, FetchRequest, PublishRequest, StorageTargetInfo, add_storage, fetch_model,
     list_published, list_storage, publish_model, test_storage,

@@ -421,6 +421,10 @@ operations! {
     cancel_runs(CancelRunsRequest) -> Affected => |cx, r| {
         crate::cancel_runs(&cx.session.open()?, r.experiment, &r.runs).map(|affected| Affected { affected })
     };
+    /// Archives finished runs (hidden from the table, comparisons and MLflow searches; files kept), or brings them back.
+    archive_runs(crate::ArchiveRunsRequest) -> Affected => |cx, r| {
+        crate::archive_runs(&cx.session.open()?, &r).map(|affected| Affected { affected })
+    };
     /// The running and recent jobs of the project (of every process), running ones first.
     list_jobs(crate::jobs::ListJobsRequest) -> Vec<crate::JobInfo> => |cx, r| crate::jobs::list_jobs(&cx.session.open()?, &r);
     /// One job.

@@ -1,5 +1,6 @@
 //! Runs: listed, paged for the runs table (filtered and sorted by the
-//! database), and shown with the metrics of each fold and their files.
+//! database), shown with the metrics of each fold and their files, and
+//! archived (and restored).
 
 use crate::error::ApiError;
 use datalab_lab::{RunFiles, RunInfo};
@@ -222,4 +223,47 @@ pub fn run_notebook(project: &Project, run: RunId) -> Result<Option<serde_json::
     serde_json::from_slice(&bytes)
         .map(Some)
         .map_err(|e| ApiError::invalid(format!("{} is not a notebook: {e}", path.display())))
+}
+
+/// Runs to archive, or to bring back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ArchiveRunsRequest {
+    /// These runs.
+    pub runs: Vec<RunId>,
+    /// True to archive them, false to bring them back (undo).
+    pub archived: bool,
+}
+
+/// Archives finished runs, or brings them back: an archived run leaves the
+/// runs table, comparisons and MLflow searches (it is a deleted run to
+/// MLflow clients, which can restore it too) and keeps its files, metrics
+/// and any model registered from it. A run still queued or running is
+/// refused: cancel it first. Returns how many runs changed.
+pub fn archive_runs(project: &Project, request: &ArchiveRunsRequest) -> Result<usize, ApiError> {
+    if request.runs.is_empty() {
+        return Err(ApiError::invalid_field(
+            "runs",
+            "choose the runs to archive",
+        ));
+    }
+    let mut changed = Vec::new();
+    for &id in &request.runs {
+        let run = project.run(id)?;
+        if request.archived && !run.status.is_final() {
+            return Err(ApiError::invalid_field(
+                "runs",
+                format!(
+                    "run {id} is {}: cancel it before archiving it",
+                    run.status.as_str()
+                ),
+            ));
+        }
+        if project.run_deleted(id)? != request.archived {
+            changed.push(id);
+        }
+    }
+    for &id in &changed {
+        project.set_run_deleted(id, request.archived)?;
+    }
+    Ok(changed.len())
 }

@@ -199,6 +199,7 @@ pub fn typescript() -> String {
         declare::<crate::serving::ServedInfo>(&config),
         declare::<crate::serving::AddServedVendorRequest>(&config),
         declare::<crate::serving::SendToServedRequest>(&config),
+        declare::<crate::ArchiveRunsRequest>(&config),
         declare::<crate::serving::ServedAnswer>(&config),
     ];
     let mut out = String::from(

@@ -1912,6 +1912,16 @@ model: string,
  */
 body: unknown, };
 
+export type ArchiveRunsRequest = { 
+/**
+ * These runs.
+ */
+runs: Array<RunId>, 
+/**
+ * True to archive them, false to bring them back (undo).
+ */
+archived: boolean, };
+
 export type ServedAnswer = { 
 /**
  * The HTTP status.
@@ -2040,6 +2050,8 @@ export interface Operations {
   compare_candidates: { request: ExperimentRef; response: CandidateComparison };
   /** Cancels runs: queued ones at once, running ones within a second or so (keeping their finished folds). */
   cancel_runs: { request: CancelRunsRequest; response: Affected };
+  /** Archives finished runs (hidden from the table, comparisons and MLflow searches; files kept), or brings them back. */
+  archive_runs: { request: ArchiveRunsRequest; response: Affected };
   /** The running and recent jobs of the project (of every process), running ones first. */
   list_jobs: { request: ListJobsRequest; response: Array<JobInfo> };
   /** One job. */
@@ -2048,7 +2060,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [

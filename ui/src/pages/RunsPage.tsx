@@ -68,6 +68,8 @@ export function RunsPage() {
   // Metric columns beside the leading one, chosen by the user and kept across pages.
   const [moreMetrics, setMoreMetrics] = usePersistent<string[]>("runs.more-metrics", []);
   const [experiments, setExperiments] = useState<Map<number, ExperimentInfo>>(new Map());
+  // The runs last archived, until undone or another archive: what Undo brings back.
+  const [archived, setArchived] = useState<number[]>([]);
   const [, setLoaded] = useState(0);
   const viewport = useRef<HTMLDivElement>(null);
   const height = 440;
@@ -194,6 +196,18 @@ export function RunsPage() {
     );
   }
 
+  const archive = async (runs: number[], archive: boolean) => {
+    try {
+      await call("archive_runs", { runs, archived: archive });
+      setArchived(archive ? runs : []);
+      if (archive) setSelected(new Map());
+      setComparing(null);
+      load(query);
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+
   // The one run selected, if one is; with several, the best of them is the one to register.
   const only = selected.size === 1 ? [...selected.values()][0] : undefined;
   const bestSelected = [...selected.values()].find((r) => r.id === bestRun([...selected.values()], metric ?? ""));
@@ -241,6 +255,14 @@ export function RunsPage() {
               ))}
           </div>
         </details>
+        <button
+          data-testid="archive-runs"
+          title="Hide the selected runs from this table, comparisons and MLflow searches; their files, metrics and models stay, and Undo brings them back"
+          disabled={selected.size === 0}
+          onClick={() => void archive([...selected.keys()], true)}
+        >
+          Archive {selected.size > 0 ? selected.size : ""}
+        </button>
         <button data-testid="runs-csv" title="Save every run the filter matches as CSV" disabled={!total} onClick={() => void saveRuns(shown.query, experiments).catch((e: unknown) => setError(message(e)))}>
           Save CSV
         </button>
@@ -251,6 +273,17 @@ export function RunsPage() {
       </div>
       <TrackingPanel />
       {error && <p class="error">{error}</p>}
+      {archived.length > 0 && (
+        <p class="note small row" data-testid="archived-notice">
+          <span>
+            Archived {archived.length === 1 ? `run ${archived[0]}` : `${archived.length} runs (${archived.join(", ")})`}: hidden here and from MLflow searches, files
+            and models kept.
+          </span>
+          <button data-testid="archive-undo" onClick={() => void archive(archived, false)}>
+            Undo
+          </button>
+        </p>
+      )}
       <div class="grid runs" data-testid="runs-table">
         <div class="grid-row grid-header">
           <span class="grid-cell narrow" />

@@ -5,9 +5,10 @@
 
 use crate::common::{Heard, TestResult, demo};
 use datalab_api::{
-    Event, JobContext, JobStatus, RunEvent, RunStatus, create_experiment, parse_spec,
-    run_experiment, run_queued, show_run,
+    ArchiveRunsRequest, Event, JobContext, JobStatus, RunEvent, RunStatus, archive_runs,
+    create_experiment, parse_spec, query_runs, run_experiment, run_queued, show_run,
 };
+use datalab_project::RunQuery;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -253,5 +254,66 @@ fn two_workers_on_one_experiment_share_its_queue() -> TestResult {
         runs.iter().all(|r| r.status == RunStatus::Succeeded),
         "{runs:?}"
     );
+    Ok(())
+}
+
+#[test]
+fn archived_runs_leave_the_table_and_come_back_on_undo_and_unfinished_ones_are_refused()
+-> TestResult {
+    let (_dir, project) = demo()?;
+    let created = create_experiment(&project, &parse_spec(&spec_text())?)?;
+    let queued = created.runs.first().ok_or("no run")?.id;
+    // A queued run cannot be archived: it would run unseen.
+    let refused = archive_runs(
+        &project,
+        &ArchiveRunsRequest {
+            runs: vec![queued],
+            archived: true,
+        },
+    )
+    .err()
+    .ok_or("a queued run was archived")?;
+    assert_eq!(refused.field.as_deref(), Some("runs"));
+    assert!(refused.message.contains("cancel it"), "{}", refused.message);
+
+    let cancel = AtomicBool::new(false);
+    run_queued(
+        &project,
+        created.experiment.id,
+        Some(1),
+        &JobContext::new(&datalab_api::NoEvents, &cancel),
+    )?;
+    let everything = RunQuery {
+        experiment: Some(created.experiment.id),
+        text: None,
+        sort: datalab_project::RunSort::Id,
+        descending: false,
+        offset: 0,
+        limit: 100,
+    };
+    let before = query_runs(&project, &everything)?.total;
+    let archived = archive_runs(
+        &project,
+        &ArchiveRunsRequest {
+            runs: vec![queued],
+            archived: true,
+        },
+    )?;
+    assert_eq!(archived, 1);
+    assert_eq!(query_runs(&project, &everything)?.total, before - 1);
+    // Its record and files stay: show_run still reads it.
+    assert_eq!(show_run(&project, queued)?.run.id, queued);
+    // Archiving it again changes nothing; undo brings it back.
+    let again = ArchiveRunsRequest {
+        runs: vec![queued],
+        archived: true,
+    };
+    assert_eq!(archive_runs(&project, &again)?, 0);
+    let undo = ArchiveRunsRequest {
+        runs: vec![queued],
+        archived: false,
+    };
+    assert_eq!(archive_runs(&project, &undo)?, 1);
+    assert_eq!(query_runs(&project, &everything)?.total, before);
     Ok(())
 }
