@@ -31,6 +31,7 @@ import {
 } from "../../lib/vendors";
 import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
 import { saveCsv } from "../../lib/save";
+import { ExperimentSelect } from "../../components/ExperimentSelect";
 
 const EMPTY_FORM: AgreementsForm = { metric: "", minMetric: "", maxP95Ms: "", maxCostPer1000: "", maxErrorRatePercent: "" };
 
@@ -122,14 +123,7 @@ export function ComparePanel(props: {
         <h2>Compare</h2>
         <label class="small">
           Experiment{" "}
-          <select {...tid("compare-experiment")} value={props.experiment ?? ""} onChange={(e) => props.onExperiment(e.currentTarget.value === "" ? null : Number(e.currentTarget.value))}>
-            <option value="">choose…</option>
-            {props.experiments.map((x) => (
-              <option value={x.id}>
-                {x.id}. {x.name}
-              </option>
-            ))}
-          </select>
+          <ExperimentSelect experiments={props.experiments} value={props.experiment} onChange={props.onExperiment} testId="compare-experiment" />
         </label>
         <span class="muted small">its succeeded runs and each vendor's latest finished evaluation, on the same test rows</span>
       </div>

@@ -24,6 +24,7 @@ import {
   type WatchedEvaluation,
 } from "../../lib/vendors";
 import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
+import { ExperimentSelect } from "../../components/ExperimentSelect";
 
 function experimentName(experiments: ExperimentInfo[], id: number): string {
   const e = experiments.find((x) => x.id === id);
@@ -141,14 +142,7 @@ export function EvaluationPanel(props: {
         </label>
         <label>
           Experiment (its test rows)
-          <select {...tid("evaluate-experiment")} value={props.experiment ?? ""} onChange={(e) => props.onExperiment(e.currentTarget.value === "" ? null : Number(e.currentTarget.value))}>
-            <option value="">choose…</option>
-            {props.experiments.map((x) => (
-              <option value={x.id}>
-                {x.id}. {x.name}
-              </option>
-            ))}
-          </select>
+          <ExperimentSelect experiments={props.experiments} value={props.experiment} onChange={props.onExperiment} testId="evaluate-experiment" />
         </label>
         <label>
           Spend cap (US dollars, optional)

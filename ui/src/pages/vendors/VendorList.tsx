@@ -8,6 +8,7 @@ import type { ExperimentInfo, VendorInfo, VendorTest } from "../../api/types";
 import { call } from "../../api/client";
 import { formatCost, formatLatency, isWrongLabel, protocolLabel } from "../../lib/vendors";
 import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
+import { ExperimentSelect } from "../../components/ExperimentSelect";
 
 export function VendorList(props: {
   vendors: VendorInfo[];
@@ -126,14 +127,7 @@ export function VendorList(props: {
       <div class="row">
         <label class="small">
           Test against experiment{" "}
-          <select {...tid("vendor-test-experiment")} value={props.experiment ?? ""} onChange={(e) => props.onExperiment(e.currentTarget.value === "" ? null : Number(e.currentTarget.value))}>
-            <option value="">choose…</option>
-            {props.experiments.map((x) => (
-              <option value={x.id}>
-                {x.id}. {x.name}
-              </option>
-            ))}
-          </select>
+          <ExperimentSelect experiments={props.experiments} value={props.experiment} onChange={props.onExperiment} testId="vendor-test-experiment" />
         </label>
       </div>
       <ApiErrorView failure={failure} testId="vendor-test-error" />
