@@ -146,6 +146,10 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
 
   const dataset = datasets.find((d) => d.name === form.dataset);
   const update = (patch: Partial<SpecForm>) => setForm((f) => ({ ...f, ...patch }));
+  // A change that depends on the form is computed from the form as it is now, not as
+  // this render saw it: keys typed faster than the page draws would otherwise undo
+  // each other (a parameter typed just before another reverted to its first letters).
+  const revise = (change: (f: SpecForm) => Partial<SpecForm>) => setForm((f) => ({ ...f, ...change(f) }));
   const chooseDataset = async (name: string) => {
     update({ dataset: name, name: form.name || `${name} experiment`, target: null, features: [] });
     if (name === "") return;
@@ -180,13 +184,13 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
       return { ...f, task, models, target, features: featuresForTarget(suggestion, f.features, f.target, target) };
     });
   const toggleModel = (id: string) =>
-    update({
-      models: form.models.some((m) => m.model === id) ? form.models.filter((m) => m.model !== id) : [...form.models, { model: id, params: {} }],
-    });
+    revise((f) => ({
+      models: f.models.some((m) => m.model === id) ? f.models.filter((m) => m.model !== id) : [...f.models, { model: id, params: {} }],
+    }));
   const setParam = (model: string, name: string, text: string) =>
-    update({
-      models: form.models.map((m): ModelChoice => (m.model === model ? { ...m, params: { ...m.params, [name]: text } } : m)),
-    });
+    revise((f) => ({
+      models: f.models.map((m): ModelChoice => (m.model === model ? { ...m, params: { ...m.params, [name]: text } } : m)),
+    }));
 
   const built = buildSpec(form, catalog);
   const formErrors = "errors" in built ? built.errors : [];
@@ -297,7 +301,7 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
                       type="checkbox"
                       checked={form.features.includes(c.name)}
                       onChange={() =>
-                        update({ features: form.features.includes(c.name) ? form.features.filter((f) => f !== c.name) : [...form.features, c.name] })
+                        revise((f) => ({ features: f.features.includes(c.name) ? f.features.filter((x) => x !== c.name) : [...f.features, c.name] }))
                       }
                     />
                     {c.name} <span class="muted small">{c.kind}</span>
@@ -406,8 +410,8 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
                   min={1}
                   value={form.search.budget}
                   onInput={(e) => {
-                    const search = form.search;
-                    if (search.kind === "tpe") update({ search: { ...search, budget: Number((e.currentTarget as HTMLInputElement).value) } });
+                    const value = Number((e.currentTarget as HTMLInputElement).value);
+                    revise((f) => (f.search.kind === "tpe" ? { search: { ...f.search, budget: value } } : {}));
                   }}
                 />
               </label>
@@ -418,8 +422,8 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
                   min={0}
                   value={form.search.startup}
                   onInput={(e) => {
-                    const search = form.search;
-                    if (search.kind === "tpe") update({ search: { ...search, startup: Number((e.currentTarget as HTMLInputElement).value) } });
+                    const value = Number((e.currentTarget as HTMLInputElement).value);
+                    revise((f) => (f.search.kind === "tpe" ? { search: { ...f.search, startup: value } } : {}));
                   }}
                 />
               </label>
@@ -430,8 +434,8 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
                   min={1}
                   value={form.search.batch}
                   onInput={(e) => {
-                    const search = form.search;
-                    if (search.kind === "tpe") update({ search: { ...search, batch: Number((e.currentTarget as HTMLInputElement).value) } });
+                    const value = Number((e.currentTarget as HTMLInputElement).value);
+                    revise((f) => (f.search.kind === "tpe" ? { search: { ...f.search, batch: value } } : {}));
                   }}
                 />
               </label>
