@@ -243,6 +243,18 @@ async function main() {
     if (!headers.includes("f1_macro")) throw new Error(`the runs table's header has no f1_macro column: '${headers}'`);
     await session.run(`document.querySelector('[data-testid="runs-columns"]').open = false; document.querySelector('[data-testid="run-detail"]').scrollIntoView()`);
     await session.screenshot("run-detail");
+    // 6c. The failed run archived: gone from the table, saying so; Undo brings it back.
+    await session.click(`[data-testid="run-row-${ids[0]}"]`);
+    await session.click(`[data-testid="run-row-${failedId}"]`);
+    await session.click('[data-testid="archive-runs"]');
+    await waitFor("the archived run to leave the table", async () =>
+      (await session.textNow('[data-testid="runs-table"] .grid-footer'))?.startsWith("3 runs") && (await session.textNow(`[data-testid="run-row-${failedId}"]`)) === null,
+    );
+    const archivedSays = await session.text('[data-testid="archived-notice"]');
+    if (!archivedSays.includes(`run ${failedId}`)) throw new Error(`the archive notice says '${archivedSays}'`);
+    await session.screenshot("run-archived");
+    await session.click('[data-testid="archive-undo"]');
+    await waitFor("the run back after Undo", async () => (await session.textNow(`[data-testid="run-row-${failedId}"]`)) !== null);
 
     // 7. An S3 target, and one click publishes the model with its card; the page says where.
     await session.click('[data-testid="nav-models"]');
