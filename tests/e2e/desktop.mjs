@@ -94,6 +94,11 @@ async function main() {
     }
     await session.screenshot("table-scrolled-right");
     await session.run(`document.querySelector('[data-testid="data-grid"] .grid-viewport').scrollLeft = 0`);
+    // Keys move the chosen cell: from row 1's first value, three right and two down.
+    await session.click('[data-testid="data-grid"] .grid-row:not(.grid-header) .grid-cell:not(.grid-index)');
+    await session.press("\uE014", "\uE014", "\uE014", "\uE015", "\uE015");
+    const chosenCell = await session.text('[data-testid="cell-value"]');
+    if (!chosenCell.includes("row 3 · bill_depth_mm") || !chosenCell.includes("18")) throw new Error(`after the keys the chosen cell is '${chosenCell}'`);
 
     // 2c. Rows filtered as written, with the count; a condition that cannot be read says why.
     await session.type('[data-testid="row-filter"]', "species = Gentoo and body_mass_g >= 5000");
@@ -255,6 +260,12 @@ async function main() {
     await session.screenshot("run-archived");
     await session.click('[data-testid="archive-undo"]');
     await waitFor("the run back after Undo", async () => (await session.textNow(`[data-testid="run-row-${failedId}"]`)) !== null);
+    // The keyboard: a row clicked, then Down and Space select the row below it too.
+    await session.click(`[data-testid="run-row-${ids[0]}"]`);
+    await session.press("\uE015", " ");
+    const footer = await session.text('[data-testid="runs-table"] .grid-footer');
+    if (!footer.includes("2 selected")) throw new Error(`after Down and Space the runs table says '${footer}'`);
+    await session.run(`document.querySelectorAll('[data-testid^="run-row-"].selected').forEach(r => r.click())`);
 
     // 7. An S3 target, and one click publishes the model with its card; the page says where.
     await session.click('[data-testid="nav-models"]');

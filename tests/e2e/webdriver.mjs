@@ -97,6 +97,14 @@ export class Session {
       timeoutMs,
     );
   }
+  /** Presses keys (WebDriver key values: "\uE015" is ArrowDown) on whatever has the focus. */
+  async press(...keys) {
+    const actions = keys.flatMap((value) => [
+      { type: "keyDown", value },
+      { type: "keyUp", value },
+    ]);
+    await this.request("POST", this.path("/actions"), { actions: [{ type: "key", id: "keyboard", actions }] });
+  }
   async run(script, ...args) {
     return this.request("POST", this.path("/execute/sync"), { script, args });
   }

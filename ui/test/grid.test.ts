@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PageCache, columnWidth, fillHeight, indexWidth, isNumeric, pagesFor, visibleRows } from "../src/lib/grid";
+import { PageCache, columnWidth, fillHeight, indexWidth, isNumeric, pagesFor, revealed, visibleRows } from "../src/lib/grid";
 
 describe("visibleRows", () => {
   it("covers the viewport plus a margin, clamped to the table", () => {
@@ -55,3 +55,15 @@ describe("column layout", () => {
   });
 });
 
+
+describe("revealed", () => {
+  it("scrolls as little as shows the item, below a sticky header", () => {
+    // In view already: no move.
+    expect(revealed(100, 400, 200, 26, 28)).toBe(100);
+    // Above the view (under the header): its top just below the header.
+    expect(revealed(300, 400, 310, 26, 28)).toBe(282);
+    // Below the view: its bottom at the view's bottom.
+    expect(revealed(0, 400, 500, 26, 28)).toBe(126);
+    expect(revealed(10, 400, 0, 26, 28)).toBe(0);
+  });
+});

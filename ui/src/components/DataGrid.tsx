@@ -3,12 +3,15 @@
 // smoothly and never all reach the web view. The header scrolls sideways
 // with the rows (it sits inside the scrolling view, stuck to its top),
 // columns have widths of their own that a drag on a header's edge changes,
-// numbers are right-aligned, and a clicked cell shows its whole value.
+// numbers are right-aligned, and a clicked cell shows its whole value. With
+// the table focused, arrow keys (Page, Home and End too) move the chosen
+// cell and keep it in view.
 
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ColumnSchema, JsonValue, SortOrder } from "../api/types";
-import { PageCache, columnWidth, fillHeight, indexWidth, isNumeric, pagesFor, visibleRows } from "../lib/grid";
+import { PageCache, columnWidth, fillHeight, indexWidth, isNumeric, pagesFor, revealed, visibleRows } from "../lib/grid";
 import { formatCell } from "../lib/format";
+import { nextIndex } from "../lib/keys";
 
 const ROW_HEIGHT = 26;
 const HEADER_HEIGHT = 28;
@@ -123,6 +126,26 @@ export function DataGrid(props: GridProps) {
     window.addEventListener("pointerup", up);
   };
 
+  const onKey = (event: KeyboardEvent) => {
+    if (event.altKey || event.ctrlKey || event.metaKey || props.total === 0 || props.columns.length === 0) return;
+    const at = selected ?? { row: range.first, column: 0 };
+    let next = at;
+    if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+      next = { ...at, column: Math.min(props.columns.length - 1, Math.max(0, at.column + (event.key === "ArrowLeft" ? -1 : 1))) };
+    } else {
+      const row = nextIndex(event.key, selected ? at.row : null, props.total);
+      if (row === null) return;
+      next = { ...at, row };
+    }
+    event.preventDefault();
+    setSelected(next);
+    const view = viewport.current;
+    if (!view) return;
+    const left = index + widths.slice(0, next.column).reduce((sum, w) => sum + w, 0);
+    view.scrollLeft = revealed(view.scrollLeft, view.clientWidth, left, widths[next.column] ?? 110, index);
+    view.scrollTop = revealed(view.scrollTop, view.clientHeight, HEADER_HEIGHT + next.row * ROW_HEIGHT, ROW_HEIGHT, HEADER_HEIGHT);
+  };
+
   const arrow = (name: string) => (props.sort?.[0] === name ? (props.sort[1] === "ascending" ? "▲" : "▼") : "");
   const chosen = selected ? rowAt(selected.row) : undefined;
   const chosenColumn = selected ? props.columns[selected.column] : undefined;
@@ -132,6 +155,8 @@ export function DataGrid(props: GridProps) {
         class="grid-viewport"
         ref={viewport}
         style={{ height: `${height}px` }}
+        tabIndex={0}
+        onKeyDown={onKey}
         onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}
       >
         <div class="grid-row grid-header" style={{ width: `${width}px` }}>

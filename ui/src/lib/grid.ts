@@ -88,3 +88,14 @@ export function indexWidth(total: number): number {
 export function fillHeight(windowHeight: number, top: number, below = 64, least = 200): number {
   return Math.max(least, Math.floor(windowHeight - top - below));
 }
+
+/**
+ * The scroll offset that shows an item spanning [start, start + size) in a
+ * view `view` long scrolled to `scroll`, moving as little as possible; `stuck`
+ * is what a sticky header (or index column) covers at the view's start.
+ */
+export function revealed(scroll: number, view: number, start: number, size: number, stuck = 0): number {
+  if (start - stuck < scroll) return Math.max(0, start - stuck);
+  if (start + size > scroll + view) return start + size - view;
+  return scroll;
+}

@@ -7,7 +7,8 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/ho
 import type { ExperimentInfo, RunCharts, RunComparison, RunInfo, RunSort } from "../api/types";
 import { call } from "../api/client";
 import { Chart, type ChartOption } from "../components/Chart";
-import { PageCache, pagesFor, visibleRows } from "../lib/grid";
+import { PageCache, pagesFor, revealed, visibleRows } from "../lib/grid";
+import { nextIndex } from "../lib/keys";
 import { bestRun, comparable, differingParameters, headlineMetric, parameterNames, parameterValue, sharedMetrics } from "../lib/compare";
 import { formatMs, formatNumber } from "../lib/format";
 import { usePersistent } from "../lib/persist";
@@ -68,6 +69,8 @@ export function RunsPage() {
   // Metric columns beside the leading one, chosen by the user and kept across pages.
   const [moreMetrics, setMoreMetrics] = usePersistent<string[]>("runs.more-metrics", []);
   const [experiments, setExperiments] = useState<Map<number, ExperimentInfo>>(new Map());
+  // The row the keyboard is on (a position in the table): arrows move it, Space selects.
+  const [cursor, setCursor] = useState<number | null>(null);
   // The runs last archived, until undone or another archive: what Undo brings back.
   const [archived, setArchived] = useState<number[]>([]);
   const [, setLoaded] = useState(0);
@@ -90,6 +93,7 @@ export function RunsPage() {
         pages.set(0, page.runs);
         if (viewport.current) viewport.current.scrollTop = 0;
         setScrollTop(0);
+        setCursor(null);
         setShown({ query: next, pages, total: page.total });
         setMetric((m) => m ?? headlineMetric(page.runs.filter((r) => r.status === "succeeded")));
         setError(null);
@@ -156,14 +160,17 @@ export function RunsPage() {
     }
     rows.push(
       <div
-        class={selected.has(run.id) ? "grid-row selected" : "grid-row"}
+        class={`grid-row${selected.has(run.id) ? " selected" : ""}${cursor === i ? " cursor" : ""}`}
         // Keyed by position: a sort or a filter updates the rows on screen rather than
         // replacing them, which WebKitGTK draws several times faster.
         key={i}
         data-testid={`run-row-${run.id}`}
         data-status={run.status}
         style={style}
-        onClick={() => toggle(run)}
+        onClick={() => {
+          setCursor(i);
+          toggle(run);
+        }}
         title={run.error ?? ""}
       >
         <span class="grid-cell narrow">
@@ -297,7 +304,30 @@ export function RunsPage() {
           {header("wall", "wall_ms")}
           <span class="grid-cell wide">why (failed, pruned)</span>
         </div>
-        <div class="grid-viewport" ref={viewport} style={{ height: `${height}px` }} onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}>
+        <div
+          class="grid-viewport"
+          ref={viewport}
+          style={{ height: `${height}px` }}
+          tabIndex={0}
+          data-testid="runs-rows"
+          onKeyDown={(event) => {
+            if (event.altKey || event.ctrlKey || event.metaKey) return;
+            if (event.key === " " || event.key === "Enter") {
+              const run = cursor === null ? undefined : shown.pages.get(Math.floor(cursor / PAGE_SIZE))?.[cursor % PAGE_SIZE];
+              if (run) {
+                event.preventDefault();
+                toggle(run);
+              }
+              return;
+            }
+            const next = nextIndex(event.key, cursor, total ?? 0);
+            if (next === null) return;
+            event.preventDefault();
+            setCursor(next);
+            const view = viewport.current;
+            if (view) view.scrollTop = revealed(view.scrollTop, view.clientHeight, next * ROW_HEIGHT, ROW_HEIGHT);
+          }}
+          onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}>
           <div style={{ height: `${(total ?? 0) * ROW_HEIGHT}px`, position: "relative" }}>{rows}</div>
         </div>
         <div class="grid-footer">
