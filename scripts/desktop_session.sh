@@ -19,8 +19,10 @@ start_xvfb_if_headless() {
 }
 
 # tauri-driver ($TAURI_DRIVER if set) on port $1, its output to $2; exports WEBDRIVER_URL.
+# Its WebKitWebDriver listens on port $1 + 1000 (not the shared default 4445), so
+# a test and a benchmark can drive their own apps at the same time.
 start_tauri_driver() {
-    "${TAURI_DRIVER:-tauri-driver}" --port "$1" >"${2:-/dev/null}" 2>&1 &
+    "${TAURI_DRIVER:-tauri-driver}" --port "$1" --native-port "$(($1 + 1000))" >"${2:-/dev/null}" 2>&1 &
     pids+=($!)
     export WEBDRIVER_URL="http://127.0.0.1:$1"
 }
