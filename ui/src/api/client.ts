@@ -105,20 +105,55 @@ export async function call<K extends OperationName>(operation: K, request: Reque
   return body as Response<K>;
 }
 
+/**
+ * The pages listening to the desktop shell's events. The shell is listened to
+ * once, for the app's whole life, and its events fanned out here: a Tauri
+ * listener registered per page kept its handler (and through it the page's
+ * whole component tree) after the page had gone, and the web view grew with
+ * every page visited.
+ */
+const desktopListeners = new Set<(event: Event) => void>();
+let desktopListening = false;
+
+function listenToDesktop(): void {
+  if (desktopListening) return;
+  desktopListening = true;
+  void import("@tauri-apps/api/event").then(({ listen }) =>
+    listen<Event>("datalab://event", (e) => {
+      for (const listener of desktopListeners) listener(e.payload);
+    }),
+  );
+}
+
+/** The pages told of files dropped on the window: the shell's drops, listened to once, as events are. */
+const dropListeners = new Set<(paths: string[]) => void>();
+let dropsListening = false;
+
+/** Listens to files dropped on the desktop app's window (nothing in a browser); returns a function that stops listening. */
+export function onFilesDropped(listener: (paths: string[]) => void): () => void {
+  if (!inDesktopApp()) return () => {};
+  if (!dropsListening) {
+    dropsListening = true;
+    void import("@tauri-apps/api/webview").then(({ getCurrentWebview }) =>
+      getCurrentWebview().onDragDropEvent((e) => {
+        if (e.payload.type !== "drop") return;
+        for (const l of dropListeners) l(e.payload.paths);
+      }),
+    );
+  }
+  dropListeners.add(listener);
+  return () => {
+    dropListeners.delete(listener);
+  };
+}
+
 /** Listens to the events of long operations; returns a function that stops listening. */
 export function onEvent(listener: (event: Event) => void): () => void {
   if (inDesktopApp()) {
-    let stop: (() => void) | undefined;
-    let stopped = false;
-    void import("@tauri-apps/api/event").then(({ listen }) =>
-      listen<Event>("datalab://event", (e) => listener(e.payload)).then((unlisten) => {
-        if (stopped) unlisten();
-        else stop = unlisten;
-      }),
-    );
+    listenToDesktop();
+    desktopListeners.add(listener);
     return () => {
-      stopped = true;
-      stop?.();
+      desktopListeners.delete(listener);
     };
   }
   // An EventSource sends no headers: the token rides in the query.

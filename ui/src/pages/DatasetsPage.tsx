@@ -5,7 +5,7 @@
 
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ColumnProfile, DatasetInfo, DatasetProfile, Event, ImportOptions, QueryOutput, SortOrder } from "../api/types";
-import { call, inDesktopApp, newJobId, onEvent } from "../api/client";
+import { call, inDesktopApp, newJobId, onEvent, onFilesDropped } from "../api/client";
 import { DataGrid } from "../components/DataGrid";
 import { ImportDialog, NO_OPTIONS } from "./datasets/ImportDialog";
 import { Chart, type ChartOption } from "../components/Chart";
@@ -91,29 +91,14 @@ export function DatasetsPage() {
     call("cancel_job", { job: importJob }).catch((e: unknown) => setError(message(e)));
   };
 
-  useEffect(() => {
-    if (!inDesktopApp()) return;
-    // Files dropped on the window are imported one after another. A listener
-    // that arrives after the page has gone is removed at once: otherwise
-    // each visit would add one more, and a drop would import a file twice.
-    let stop: (() => void) | undefined;
-    let gone = false;
-    void import("@tauri-apps/api/webview").then(({ getCurrentWebview }) =>
-      getCurrentWebview()
-        .onDragDropEvent(async (e) => {
-          if (e.payload.type !== "drop") return;
-          for (const path of e.payload.paths) await importFile(path);
-        })
-        .then((unlisten) => {
-          if (gone) unlisten();
-          else stop = unlisten;
-        }),
-    );
-    return () => {
-      gone = true;
-      stop?.();
-    };
-  }, []);
+  // Files dropped on the window are imported one after another.
+  useEffect(
+    () =>
+      onFilesDropped(async (paths) => {
+        for (const path of paths) await importFile(path);
+      }),
+    [],
+  );
 
   const browse = async () => {
     const { open } = await import("@tauri-apps/plugin-dialog");
