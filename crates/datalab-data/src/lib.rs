@@ -33,6 +33,7 @@ pub use profile::{
 pub use progress::{NoProgress, Progress, Stage};
 pub use query::{
     Filter, FilterOp, PreviewRequest, QueryOutput, SortOrder, preview_snapshot, query_snapshots,
+    split_conditions,
 };
 pub use sniff::CsvDialect;
 pub use table::{ColumnKind, ColumnSchema, Table};

@@ -98,45 +98,53 @@ impl Filter {
     /// Reads conditions joined by `and` (or `;`), all of which must hold; an
     /// `and` inside quotes is part of a value.
     pub fn parse_all(text: &str) -> Result<Vec<Filter>, DataError> {
-        let mut parts = Vec::new();
-        let mut current = String::new();
-        let mut quote: Option<char> = None;
-        let chars: Vec<char> = text.chars().collect();
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
-            match quote {
-                Some(q) if c == q => quote = None,
-                Some(_) => {}
-                None if c == '\'' || c == '"' => quote = Some(c),
-                None if c == ';' => {
-                    parts.push(std::mem::take(&mut current));
-                    i += 1;
-                    continue;
-                }
-                None => {
-                    let rest: String = chars[i..chars.len().min(i + 5)].iter().collect();
-                    let before_space = i > 0 && chars[i - 1].is_whitespace();
-                    if before_space
-                        && rest.to_ascii_lowercase().starts_with("and")
-                        && rest.chars().nth(3).is_some_and(char::is_whitespace)
-                    {
-                        parts.push(std::mem::take(&mut current));
-                        i += 3;
-                        continue;
-                    }
-                }
-            }
-            current.push(c);
-            i += 1;
-        }
-        parts.push(current);
-        parts
+        split_conditions(text, true)
             .iter()
             .filter(|p| !p.trim().is_empty())
             .map(|p| Filter::parse(p))
             .collect()
     }
+}
+
+/// Splits `text` at the word `and` (any case, whitespace on both sides) and,
+/// when `at_semicolons`, at `;`, but never inside '…' or "…" quotes. The
+/// parts keep the whitespace around them. The one reading of "conditions
+/// joined by AND" for the row filter and MLflow's search filters.
+pub fn split_conditions(text: &str, at_semicolons: bool) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if at_semicolons && c == ';' => {
+                parts.push(std::mem::take(&mut current));
+                i += 1;
+                continue;
+            }
+            None => {
+                let rest: String = chars[i..chars.len().min(i + 5)].iter().collect();
+                let before_space = i > 0 && chars[i - 1].is_whitespace();
+                if before_space
+                    && rest.to_ascii_lowercase().starts_with("and")
+                    && rest.chars().nth(3).is_some_and(char::is_whitespace)
+                {
+                    parts.push(std::mem::take(&mut current));
+                    i += 3;
+                    continue;
+                }
+            }
+        }
+        current.push(c);
+        i += 1;
+    }
+    parts.push(current);
+    parts
 }
 
 /// A column name or value without the quotes around it, if it has them.

@@ -126,7 +126,7 @@ type ExperimentFilter = (Option<String>, Vec<(String, String)>);
 fn experiment_filter(filter: &str) -> Result<ExperimentFilter, TrackingError> {
     let mut name = None;
     let mut tags = Vec::new();
-    for clause in split_and(filter) {
+    for clause in datalab_data::split_conditions(filter, false) {
         let clause = clause.trim();
         if clause.is_empty() {
             continue;
@@ -169,39 +169,6 @@ fn experiment_filter(filter: &str) -> Result<ExperimentFilter, TrackingError> {
         }
     }
     Ok((name, tags))
-}
-
-/// Splits at ` AND ` outside quotes.
-fn split_and(filter: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut quote: Option<char> = None;
-    let chars: Vec<char> = filter.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '\'' || c == '"' => quote = Some(c),
-            None if c.is_whitespace() => {
-                let rest: String = chars[i + 1..].iter().take(4).collect();
-                if rest.len() == 4
-                    && rest[..3].eq_ignore_ascii_case("and")
-                    && rest.ends_with(char::is_whitespace)
-                {
-                    parts.push(std::mem::take(&mut current));
-                    i += 4;
-                    continue;
-                }
-            }
-            None => {}
-        }
-        current.push(c);
-        i += 1;
-    }
-    parts.push(current);
-    parts
 }
 
 pub async fn search(Shared(state): Shared<Arc<State>>, fields: Fields) -> Answer {

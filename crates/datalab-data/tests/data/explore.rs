@@ -2,7 +2,8 @@
 
 use datalab_data::{
     DataError, Filter, FilterOp, ImportOptions, NoProgress, PreviewRequest, SortOrder,
-    prepare_import, preview_snapshot, query_snapshots, snapshot_file_name, write_snapshot,
+    prepare_import, preview_snapshot, query_snapshots, snapshot_file_name, split_conditions,
+    write_snapshot,
 };
 use std::path::{Path, PathBuf};
 
@@ -181,6 +182,19 @@ fn conditions_are_read_as_people_write_them() -> Result<(), DataError> {
     assert_eq!(all[2].op, FilterOp::IsNull);
     assert!(Filter::parse_all("  ")?.is_empty());
     Ok(())
+}
+
+#[test]
+fn conditions_split_at_and_outside_quotes_and_at_semicolons_only_when_asked() {
+    // MLflow's search filters: AND in any case, never inside quotes; no ';'.
+    let parts = split_conditions("name LIKE 'R and D%' AND tags.team = 'a;b'", false);
+    let parts: Vec<&str> = parts.iter().map(|p| p.trim()).collect();
+    assert_eq!(parts, ["name LIKE 'R and D%'", "tags.team = 'a;b'"]);
+    let parts = split_conditions("a = 1; b = 2 and c = \"x AND y\"", true);
+    let parts: Vec<&str> = parts.iter().map(|p| p.trim()).collect();
+    assert_eq!(parts, ["a = 1", "b = 2", "c = \"x AND y\""]);
+    // A word that only starts with "and" is not a join.
+    assert_eq!(split_conditions("brand = android", false).len(), 1);
 }
 
 #[test]
