@@ -4,24 +4,12 @@
 // cold start, which is timed from the WebDriver request that launches the
 // app to the first screen showing the project.
 
-import { request, until } from "./webdriver.mjs";
+import { request, timedScript, until } from "./webdriver.mjs";
 
 const driver = process.env.WEBDRIVER_URL;
 const app = process.env.DATALAB_DESKTOP;
 const project = process.env.PROJECT;
 
-// In the page: do `action`, then wait frame by frame until `done` holds; answer the
-// milliseconds. The code is inlined into the script (the app's CSP forbids eval).
-const timedScript = (action, done) => `
-  const callback = arguments[arguments.length - 1];
-  const t0 = performance.now();
-  ${action};
-  const check = () => {
-    if ((() => { ${done} })()) callback(performance.now() - t0);
-    else requestAnimationFrame(check);
-  };
-  requestAnimationFrame(check);
-`;
 
 function median(values) {
   const s = [...values].sort((a, b) => a - b);

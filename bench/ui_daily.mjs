@@ -10,24 +10,12 @@
 
 import { readFileSync, readdirSync } from "node:fs";
 import { Session, request as webdriver, waitFor } from "../tests/e2e/webdriver.mjs";
+import { timedScript } from "./webdriver.mjs";
 
 const driver = process.env.WEBDRIVER_URL;
 const app = process.env.DATALAB_DESKTOP;
 const project = process.env.PROJECT;
 const soakMinutes = Number(process.env.SOAK_MINUTES ?? "60");
-
-// In the page: do `action`, then wait frame by frame until `done` holds; answer the
-// milliseconds (inlined: the app's CSP forbids eval).
-const timedScript = (action, done) => `
-  const callback = arguments[arguments.length - 1];
-  const t0 = performance.now();
-  ${action};
-  const check = () => {
-    if ((() => { ${done} })()) callback(performance.now() - t0);
-    else requestAnimationFrame(check);
-  };
-  requestAnimationFrame(check);
-`;
 
 // In the page: scroll the data grid right by 40 px a frame to its end (or
 // \`frames\` frames) and back, answering the time between consecutive frames.

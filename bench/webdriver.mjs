@@ -41,3 +41,19 @@ export async function openApp() {
     close: () => request("DELETE", `/session/${session}`),
   };
 }
+
+/**
+ * A script for `execute/async`: does `action` in the page, then waits frame by
+ * frame until `done` holds, and answers the milliseconds. The code is inlined
+ * (the app's CSP forbids eval).
+ */
+export const timedScript = (action, done) => `
+  const callback = arguments[arguments.length - 1];
+  const t0 = performance.now();
+  ${action};
+  const check = () => {
+    if ((() => { ${done} })()) callback(performance.now() - t0);
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+`;
