@@ -264,16 +264,23 @@ fn the_same_content_makes_the_same_snapshot() -> Result<(), DataError> {
     Ok(())
 }
 
-#[test]
-fn the_iris_profile_matches_the_published_statistics() -> Result<(), DataError> {
+/// The profile of a sample dataset, imported with the defaults into a scratch folder.
+fn profile_of(file: &str) -> Result<datalab_data::DatasetProfile, DataError> {
     let dir = tempfile::tempdir().map_err(|e| DataError::Write {
         path: "tmp".into(),
         source: e,
     })?;
-    let source = prepare_import(&asset("iris.csv"), &defaults(), &NoProgress)?;
+    let source = prepare_import(&asset(file), &defaults(), &NoProgress)?;
     let snapshot = write_snapshot(&source, dir.path(), &NoProgress)?;
-    let path = dir.path().join(snapshot_file_name(&snapshot.sha256));
-    let profile = profile_snapshot(&path, &NoProgress)?;
+    profile_snapshot(
+        &dir.path().join(snapshot_file_name(&snapshot.sha256)),
+        &NoProgress,
+    )
+}
+
+#[test]
+fn the_iris_profile_matches_the_published_statistics() -> Result<(), DataError> {
+    let profile = profile_of("iris.csv")?;
     assert_eq!(profile.rows, 150);
     let column = |name: &str| profile.columns.iter().find(|c| c.name == name);
     let sepal =
@@ -327,16 +334,7 @@ fn the_iris_profile_matches_the_published_statistics() -> Result<(), DataError> 
 
 #[test]
 fn penguins_missing_values_are_counted() -> Result<(), DataError> {
-    let dir = tempfile::tempdir().map_err(|e| DataError::Write {
-        path: "tmp".into(),
-        source: e,
-    })?;
-    let source = prepare_import(&asset("penguins.csv"), &defaults(), &NoProgress)?;
-    let snapshot = write_snapshot(&source, dir.path(), &NoProgress)?;
-    let profile = profile_snapshot(
-        &dir.path().join(snapshot_file_name(&snapshot.sha256)),
-        &NoProgress,
-    )?;
+    let profile = profile_of("penguins.csv")?;
     let nulls: Vec<(&str, u64)> = profile
         .columns
         .iter()
@@ -354,13 +352,7 @@ fn penguins_missing_values_are_counted() -> Result<(), DataError> {
 
 #[test]
 fn penguins_categorical_columns_are_associated_as_scipy_says() -> Result<(), DataError> {
-    let dir = tempfile::tempdir().map_err(|e| DataError::InvalidRequest(e.to_string()))?;
-    let source = prepare_import(&asset("penguins.csv"), &defaults(), &NoProgress)?;
-    let snapshot = write_snapshot(&source, dir.path(), &NoProgress)?;
-    let profile = profile_snapshot(
-        &dir.path().join(snapshot_file_name(&snapshot.sha256)),
-        &NoProgress,
-    )?;
+    let profile = profile_of("penguins.csv")?;
     let v = &profile.associations;
     assert_eq!(v.method, "cramers_v");
     assert_eq!(v.columns, ["species", "island", "sex"]);
