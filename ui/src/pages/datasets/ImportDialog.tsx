@@ -8,6 +8,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ColumnKind, ImportOptions, ImportPreview } from "../../api/types";
 import { call } from "../../api/client";
 import { formatCell } from "../../lib/format";
+import { isNumeric } from "../../lib/grid";
 
 /** The types a column can be given. */
 const KINDS: ColumnKind[] = ["integer", "float", "boolean", "text", "date", "datetime"];
@@ -67,6 +68,8 @@ export function ImportDialog(props: { path: string; busy: boolean; onImport: (ch
 
   const source = preview?.source;
   const csv = source?.format === "csv";
+  // Right-aligned as the data table aligns them.
+  const numeric = source?.table.columns.map((c) => isNumeric(c.kind)) ?? [];
   const setType = (column: string, kind: string) =>
     setOptions((o) => {
       const column_types = { ...o.column_types };
@@ -187,7 +190,7 @@ export function ImportDialog(props: { path: string; busy: boolean; onImport: (ch
               {source.table.rows.map((row) => (
                 <tr>
                   {row.map((value, i) => (
-                    <td class={["integer", "float"].includes(source.table.columns[i]?.kind ?? "") ? "num" : ""}>{formatCell(value)}</td>
+                    <td class={numeric[i] ? "num" : ""}>{formatCell(value)}</td>
                   ))}
                 </tr>
               ))}
