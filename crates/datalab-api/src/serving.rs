@@ -217,14 +217,7 @@ pub fn serve_model(
         },
         (None, None) => BackgroundServer::start(model, 0).map_err(|e| listen_error(0, e))?,
     };
-    if let Some(port) = server
-        .url()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse::<u16>().ok())
-    {
-        project.set_served_port(record.id, port)?;
-    }
+    project.set_served_port(record.id, server.port())?;
     let url = server.url().to_string();
     let model = server
         .model()

@@ -123,6 +123,7 @@ pub fn serve_until_signal(
 #[derive(Debug)]
 pub struct BackgroundServer {
     url: String,
+    port: u16,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     state: Arc<AppState>,
@@ -136,7 +137,8 @@ impl BackgroundServer {
             .enable_all()
             .build()?;
         let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))?;
-        let url = format!("http://{}", listener.local_addr()?);
+        let address = listener.local_addr()?;
+        let url = format!("http://{address}");
         let state = Arc::new(AppState::loaded(model));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = state.clone();
@@ -149,6 +151,7 @@ impl BackgroundServer {
             })?;
         Ok(BackgroundServer {
             url,
+            port: address.port(),
             stop: Some(stop),
             thread: Some(thread),
             state,
@@ -157,6 +160,11 @@ impl BackgroundServer {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The port it listens on (the one chosen when asked for any).
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     pub fn model(&self) -> Option<&ServedModel> {
