@@ -41,14 +41,17 @@ type RunQuery = { filter: string; sort: SortKey };
 /** The rows on screen: the query they answer, the pages fetched for it, and how many runs match. */
 type Shown = { query: RunQuery; pages: PageCache<RunInfo>; total: number | null };
 
-function fetchRuns(query: RunQuery, page: number) {
+/** The most runs `query_runs` answers at once (the API's MAX_PAGE): what a CSV reads per call. */
+const EXPORT_PAGE_SIZE = 10_000;
+
+function fetchRuns(query: RunQuery, page: number, size = PAGE_SIZE) {
   return call("query_runs", {
     experiment: null,
     text: query.filter === "" ? null : query.filter,
     sort: runSort(query.sort.column),
     descending: query.sort.descending,
-    offset: page * PAGE_SIZE,
-    limit: PAGE_SIZE,
+    offset: page * size,
+    limit: size,
   });
 }
 
@@ -83,9 +86,6 @@ export function RunsPage() {
   const load = (next: RunQuery) => {
     const ticket = ++latest.current;
     setQuery(next);
-    call("list_experiments", {})
-      .then((list) => setExperiments(new Map(list.map((e) => [e.id, e]))))
-      .catch((e: unknown) => setError(message(e)));
     fetchRuns(next, 0)
       .then((page) => {
         if (ticket !== latest.current) return;
@@ -102,7 +102,16 @@ export function RunsPage() {
         if (ticket === latest.current) setError(message(e));
       });
   };
-  useEffect(() => load(query), []);
+  // The experiments' names and datasets, for their columns: read when the page opens
+  // and on Refresh, not with every keystroke of the filter.
+  const loadExperiments = () =>
+    call("list_experiments", {})
+      .then((list) => setExperiments(new Map(list.map((e) => [e.id, e]))))
+      .catch((e: unknown) => setError(message(e)));
+  useEffect(() => {
+    load(query);
+    void loadExperiments();
+  }, []);
 
   // The pages scrolled into view. A page that arrives after the view has moved on is
   // drawn all the same: it may still be in view, and no other fetch will ask for it.
@@ -273,7 +282,14 @@ export function RunsPage() {
         <button data-testid="runs-csv" title="Save every run the filter matches as CSV" disabled={!total} onClick={() => void saveRuns(shown.query, experiments).catch((e: unknown) => setError(message(e)))}>
           Save CSV
         </button>
-        <button data-testid="runs-refresh" title="Read the runs again (runs logged from outside appear)" onClick={() => load(query)}>
+        <button
+          data-testid="runs-refresh"
+          title="Read the runs again (runs logged from outside appear)"
+          onClick={() => {
+            load(query);
+            void loadExperiments();
+          }}
+        >
           Refresh
         </button>
         {registrable && <RegisterModel run={registrable} />}
@@ -355,9 +371,9 @@ export function RunsPage() {
 async function saveRuns(query: RunQuery, experiments: Map<number, ExperimentInfo>): Promise<void> {
   const runs: RunInfo[] = [];
   for (let page = 0; ; page++) {
-    const next = await fetchRuns(query, page);
+    const next = await fetchRuns(query, page, EXPORT_PAGE_SIZE);
     runs.push(...next.runs);
-    if (next.runs.length < PAGE_SIZE || runs.length >= next.total) break;
+    if (next.runs.length < EXPORT_PAGE_SIZE || runs.length >= next.total) break;
   }
   const names = parameterNames(runs).slice(1);
   const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
