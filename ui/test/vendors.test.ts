@@ -14,7 +14,7 @@ import {
   formatThroughput,
   isWrongLabel,
   keyMetrics,
-  landingKey,
+  opensEvaluate,
   outcomeSentence,
   parseHeaders,
   progressOf,
@@ -411,12 +411,12 @@ describe("a candidate with a caution", () => {
 });
 
 describe("the Vendors page's tabs", () => {
-  it("opens Evaluate once per link, not when reopened from the navigation", () => {
-    expect(landingKey(null, null)).toBeNull();
-    expect(landingKey(undefined, undefined)).toBeNull();
-    expect(landingKey(3, null)).toBe("3/");
-    expect(landingKey(null, "served-penguins-1")).toBe("/served-penguins-1");
-    expect(landingKey(3, "served-penguins-1")).not.toBe(landingKey(3, null));
+  it("opens Evaluate for a link that brings an experiment or a vendor, not from the top bar", () => {
+    expect(opensEvaluate(null, null)).toBe(false);
+    expect(opensEvaluate(undefined, undefined)).toBe(false);
+    expect(opensEvaluate(3, null)).toBe(true);
+    expect(opensEvaluate(null, "served-penguins-1")).toBe(true);
+    expect(opensEvaluate(3, "served-penguins-1")).toBe(true);
   });
   it("shows Compare after an evaluation that made a candidate", () => {
     expect(tabAfterEvaluation({ status: "succeeded" })).toBe("compare");

@@ -723,15 +723,12 @@ export const VENDOR_TABS = [
 export type VendorTab = (typeof VENDOR_TABS)[number]["id"];
 
 /**
- * What a link to the Vendors page asks for, as a key; null when it asks for
- * nothing (the page opened from the navigation). The page opens its Evaluate
- * tab for a key it has not opened it for yet: the navigation keeps the last
- * link's experiment and vendor, and reopening the page from it must not undo
- * the tab the user chose meanwhile.
+ * Whether the Vendors page was opened by a link that brings an experiment or
+ * a vendor ("Evaluate it on the Vendors page →"): it then opens on Evaluate.
+ * The top bar brings neither (main.tsx clears them), and keeps the tab chosen.
  */
-export function landingKey(experiment: number | null | undefined, vendor: string | null | undefined): string | null {
-  if ((experiment === null || experiment === undefined) && (vendor === null || vendor === undefined)) return null;
-  return `${experiment ?? ""}/${vendor ?? ""}`;
+export function opensEvaluate(experiment: number | null | undefined, vendor: string | null | undefined): boolean {
+  return (experiment !== null && experiment !== undefined) || (vendor !== null && vendor !== undefined);
 }
 
 /**

@@ -19,7 +19,7 @@ import { EvaluationPanel } from "./vendors/Evaluations";
 import { VendorList } from "./vendors/VendorList";
 import { ApiErrorView, failureOf, tid, type Failure } from "../components/ApiError";
 import { usePersistent } from "../lib/persist";
-import { landingKey, tabAfterEvaluation, VENDOR_TABS, type VendorTab } from "../lib/vendors";
+import { opensEvaluate, tabAfterEvaluation, VENDOR_TABS, type VendorTab } from "../lib/vendors";
 
 /** Where the chosen tab is kept. */
 const TAB_KEY = "vendors.tab";
@@ -40,7 +40,7 @@ export function VendorsPage(props: { experiment?: number | null; vendor?: string
   // before the first frame; the top bar (which brings no experiment or vendor) keeps
   // the tab chosen last.
   useLayoutEffect(() => {
-    if (landingKey(props.experiment, props.vendor) !== null) setTab("evaluate");
+    if (opensEvaluate(props.experiment, props.vendor)) setTab("evaluate");
   }, [props.experiment, props.vendor]);
 
   const loadVendors = () =>
