@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PageCache, columnWidth, fillHeight, indexWidth, isNumeric, pagesFor, revealed, visibleRows } from "../src/lib/grid";
+import { PageCache, columnWidth, fillHeight, indexWidth, isNumeric, pagesFor, revealed, visibleColumns, visibleRows } from "../src/lib/grid";
 
 describe("visibleRows", () => {
   it("covers the viewport plus a margin, clamped to the table", () => {
@@ -65,5 +65,25 @@ describe("revealed", () => {
     // Below the view: its bottom at the view's bottom.
     expect(revealed(0, 400, 500, 26, 28)).toBe(126);
     expect(revealed(10, 400, 0, 26, 28)).toBe(0);
+  });
+});
+
+describe("visibleColumns", () => {
+  const widths = Array.from({ length: 200 }, () => 100);
+  it("draws the columns in view and a margin, and says how much room the ones before take", () => {
+    // 40 px of row numbers, a view 600 px wide at the far left: columns 0..5 in view, 6..8 in the margin.
+    expect(visibleColumns(widths, 0, 600, 40, 300)).toEqual({ first: 0, last: 9, before: 0 });
+    // Scrolled 5,000 px right: column 49 (x 4,940..5,040) is the first in view, 46 with the margin.
+    const w = visibleColumns(widths, 5_000, 600, 40, 300);
+    expect(w.first).toBe(46);
+    expect(w.before).toBe(4_600);
+    expect(w.last).toBe(59);
+  });
+  it("reaches the last column at the far right, and draws nothing of no columns", () => {
+    expect(visibleColumns(widths, 20_040 - 600, 600, 40, 300).last).toBe(200);
+    expect(visibleColumns([], 0, 600, 40)).toEqual({ first: 0, last: 0, before: 0 });
+  });
+  it("follows columns of different widths", () => {
+    expect(visibleColumns([300, 50, 50, 400, 80], 320, 100, 0, 0)).toEqual({ first: 1, last: 4, before: 300 });
   });
 });

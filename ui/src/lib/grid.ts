@@ -99,3 +99,39 @@ export function revealed(scroll: number, view: number, start: number, size: numb
   if (start + size > scroll + view) return start + size - view;
   return scroll;
 }
+
+export interface ColumnWindow {
+  /** First column to render. */
+  first: number;
+  /** One past the last column to render. */
+  last: number;
+  /** Pixels the columns before `first` take: the room left empty at the row's start. */
+  before: number;
+}
+
+/**
+ * Columns of `widths` pixels each (after a `stuck` index column) that a view
+ * `view` pixels wide shows scrolled `scrollLeft` to the right, with `margin`
+ * pixels either side, so a wide table draws a dozen cells a row, not hundreds.
+ */
+export function visibleColumns(widths: number[], scrollLeft: number, view: number, stuck: number, margin = 300): ColumnWindow {
+  const from = scrollLeft - margin;
+  const to = scrollLeft + view + margin;
+  let left = stuck;
+  let first = widths.length;
+  let before = 0;
+  for (const [c, w] of widths.entries()) {
+    if (left + w > from) {
+      first = c;
+      before = left - stuck;
+      break;
+    }
+    left += w;
+  }
+  let last = first;
+  while (last < widths.length && left < to) {
+    left += widths[last] ?? 0;
+    last++;
+  }
+  return { first, last, before };
+}
