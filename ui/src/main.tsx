@@ -13,6 +13,7 @@ import { ExperimentsPage } from "./pages/ExperimentsPage";
 import { RunsPage } from "./pages/RunsPage";
 import { ModelsPage } from "./pages/ModelsPage";
 import { VendorsPage } from "./pages/VendorsPage";
+import { failureOf, type Failure } from "./components/ApiError";
 import { JobsPanel } from "./components/JobsPanel";
 import { SavedNotice } from "./components/SavedNotice";
 import { forgetAll } from "./lib/persist";
@@ -30,7 +31,7 @@ function App() {
   // The project left by "Switch project": still open in Rust, to come back to.
   const [previous, setPrevious] = useState<ProjectSummary | null>(null);
   const [page, setPage] = useState<Page>("datasets");
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   // The experiment the Vendors page opens on, when reached from an experiment
   // or a served model; and the vendor its launcher starts with.
   const [vendorExperiment, setVendorExperiment] = useState<number | null>(null);
@@ -41,7 +42,7 @@ function App() {
       .then(setProject)
       .catch((e: unknown) => {
         setProject(null);
-        setError(e instanceof Error ? e.message : String(e));
+        setError(failureOf(e));
       });
   }, []);
 

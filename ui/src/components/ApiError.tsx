@@ -20,7 +20,12 @@ export interface Failure {
 
 export function failureOf(e: unknown): Failure {
   if (e instanceof CallError) return { code: e.code, message: e.message, field: e.field };
-  return { code: null, message: e instanceof Error ? e.message : String(e), field: null };
+  return plainFailure(e instanceof Error ? e.message : String(e));
+}
+
+/** A failure the page says itself, not the API: a message with no code. */
+export function plainFailure(message: string, field: string | null = null): Failure {
+  return { code: null, message, field };
 }
 
 /** An error the API returned: its code, then its message, in full. */

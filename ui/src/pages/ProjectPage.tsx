@@ -4,24 +4,25 @@
 import { useState } from "preact/hooks";
 import type { ProjectSummary } from "../api/types";
 import { call, inDesktopApp } from "../api/client";
+import { ApiErrorView, failureOf, plainFailure, tid, type Failure } from "../components/ApiError";
 import { FileBrowser } from "../components/FileBrowser";
 
 export function ProjectPage(props: {
   onOpened: (summary: ProjectSummary) => void;
-  initialError: string | null;
+  initialError: Failure | null;
   /** The project open before "Switch project", to go back to. */
   current?: ProjectSummary | null;
   onBack?: () => void;
 }) {
   const [path, setPath] = useState("");
-  const [error, setError] = useState<string | null>(props.initialError);
+  const [error, setError] = useState<Failure | null>(props.initialError);
   const [busy, setBusy] = useState(false);
   const [browsing, setBrowsing] = useState(false);
   const recent: string[] = JSON.parse(localStorage.getItem("datalab.recent") ?? "[]") as string[];
 
   const act = async (operation: "create_project" | "open_project", folder: string) => {
     if (folder.trim() === "") {
-      setError("Type or choose a folder first.");
+      setError(plainFailure("Type or choose a folder first."));
       return;
     }
     setBusy(true);
@@ -29,7 +30,7 @@ export function ProjectPage(props: {
     try {
       props.onOpened(await call(operation, { path: folder.trim() }));
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(failureOf(e));
     } finally {
       setBusy(false);
     }
@@ -46,7 +47,7 @@ export function ProjectPage(props: {
       <h1>Data Lab</h1>
       {props.current && props.onBack && (
         <p>
-          <button class="primary" data-testid="back-to-project" onClick={props.onBack}>
+          <button class="primary" {...tid("back-to-project")} onClick={props.onBack}>
             ← Back to {props.current.root.split(/[\\/]/).filter(Boolean).pop() ?? props.current.root}
           </button>
         </p>
@@ -55,12 +56,12 @@ export function ProjectPage(props: {
       <div class="row">
         <input
           class="grow"
-          data-testid="project-path"
+          {...tid("project-path")}
           placeholder="/path/to/project"
           value={path}
           onInput={(e) => setPath((e.currentTarget as HTMLInputElement).value)}
         />
-        <button data-testid="choose-folder" onClick={() => (inDesktopApp() ? void choose() : setBrowsing(!browsing))}>
+        <button {...tid("choose-folder")} onClick={() => (inDesktopApp() ? void choose() : setBrowsing(!browsing))}>
           Choose…
         </button>
       </div>
@@ -75,18 +76,14 @@ export function ProjectPage(props: {
         />
       )}
       <div class="row">
-        <button class="primary" data-testid="create-project" disabled={busy} onClick={() => void act("create_project", path)}>
+        <button class="primary" {...tid("create-project")} disabled={busy} onClick={() => void act("create_project", path)}>
           Create project
         </button>
-        <button data-testid="open-project" disabled={busy} onClick={() => void act("open_project", path)}>
+        <button {...tid("open-project")} disabled={busy} onClick={() => void act("open_project", path)}>
           Open project
         </button>
       </div>
-      {error && (
-        <p class="error" data-testid="error">
-          {error}
-        </p>
-      )}
+      <ApiErrorView failure={error} testId="error" />
       {recent.length > 0 && (
         <section>
           <h3>Recent</h3>

@@ -7,6 +7,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ColumnKind, ImportOptions, ImportPreview } from "../../api/types";
 import { call } from "../../api/client";
+import { ApiErrorView, failureOf, type Failure } from "../../components/ApiError";
 import { formatCell } from "../../lib/format";
 import { isNumeric } from "../../lib/grid";
 
@@ -19,10 +20,6 @@ const DELIMITERS: [string, string][] = [
   ["\\t", "tab"],
   ["|", "pipe |"],
 ];
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Nothing said: everything detected. */
 export const NO_OPTIONS: ImportOptions = {
@@ -46,7 +43,7 @@ export function ImportDialog(props: { path: string; busy: boolean; onImport: (ch
   const [options, setOptions] = useState<ImportOptions>(NO_OPTIONS);
   const [nullsText, setNullsText] = useState<string | null>(null);
   const [preview, setPreview] = useState<ImportPreview | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
 
   // Asked again a moment after each change (typing a name or markers is several).
   useEffect(() => {
@@ -58,7 +55,7 @@ export function ImportDialog(props: { path: string; busy: boolean; onImport: (ch
           setPreview(p);
           setError(null);
         })
-        .catch((e: unknown) => current && setError(message(e)));
+        .catch((e: unknown) => current && setError(failureOf(e)));
     }, 250);
     return () => {
       current = false;
@@ -159,11 +156,7 @@ export function ImportDialog(props: { path: string; busy: boolean; onImport: (ch
           A dataset named <strong>{preview.name}</strong> holds another file: {name.trim() === "" ? "this one will get a number" : "choose another name"}.
         </p>
       )}
-      {error && (
-        <p class="error small" data-testid="import-dialog-error">
-          {error}
-        </p>
-      )}
+      <ApiErrorView failure={error} testId="import-dialog-error" />
       {source && (
         <div class="scroll import-preview">
           <table class="table compact">

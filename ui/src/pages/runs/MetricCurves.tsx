@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { MetricHistory, RunInfo } from "../../api/types";
 import { call } from "../../api/client";
-import { tid } from "../../components/ApiError";
+import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
 import { Chart, type ChartOption } from "../../components/Chart";
 
 const POLL_MS = 1000;
@@ -17,7 +17,7 @@ function label(run: RunInfo): string {
 
 export function MetricCurves(props: { runs: RunInfo[] }) {
   const [histories, setHistories] = useState<MetricHistory[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   const ids = props.runs.map((r) => r.id).join(",");
   useEffect(() => {
     let stopped = false;
@@ -31,7 +31,7 @@ export function MetricCurves(props: { runs: RunInfo[] }) {
           if (found.some((h) => h.running)) timer = setTimeout(fetchAll, POLL_MS);
         })
         .catch((e: unknown) => {
-          if (!stopped) setError(e instanceof Error ? e.message : String(e));
+          if (!stopped) setError(failureOf(e));
         });
     void fetchAll();
     return () => {
@@ -44,7 +44,7 @@ export function MetricCurves(props: { runs: RunInfo[] }) {
     for (const h of histories) for (const s of h.series) if (s.x.length > 1) names.add(s.name);
     return [...names].sort();
   }, [histories]);
-  if (error) return <p class="error">{error}</p>;
+  if (error) return <ApiErrorView failure={error} testId="metric-curves-error" />;
   if (metrics.length === 0) return null;
   const running = histories.some((h) => h.running);
   return (

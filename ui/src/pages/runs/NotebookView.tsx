@@ -6,7 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { RunInfo } from "../../api/types";
 import { call } from "../../api/client";
-import { tid } from "../../components/ApiError";
+import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
 
 type Json = unknown;
 
@@ -34,12 +34,12 @@ function Output(props: { output: Record<string, Json> }) {
 
 export function NotebookView(props: { run: RunInfo }) {
   const [notebook, setNotebook] = useState<Json | null | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   useEffect(() => {
     setNotebook(undefined);
-    call("run_notebook", { run: props.run.id }).then(setNotebook, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    call("run_notebook", { run: props.run.id }).then(setNotebook, (e: unknown) => setError(failureOf(e)));
   }, [props.run.id, props.run.status]);
-  if (error) return <p class="error">{error}</p>;
+  if (error) return <ApiErrorView failure={error} testId="run-notebook-error" />;
   if (!notebook) return null;
   const cells = Array.isArray(record(notebook).cells) ? (record(notebook).cells as Json[]) : [];
   return (

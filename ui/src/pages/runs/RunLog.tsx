@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { RunInfo } from "../../api/types";
 import { call } from "../../api/client";
-import { tid } from "../../components/ApiError";
+import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
 
 const POLL_MS = 700;
 /** The most of a log kept on screen: the end matters most. */
@@ -11,7 +11,7 @@ const MAX_SHOWN = 200_000;
 
 export function RunLog(props: { run: RunInfo }) {
   const [text, setText] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   const box = useRef<HTMLPreElement>(null);
   useEffect(() => {
     let stopped = false;
@@ -27,7 +27,7 @@ export function RunLog(props: { run: RunInfo }) {
           if (log.next < log.size) void next();
           else if (log.running) timer = setTimeout(next, POLL_MS);
         })
-        .catch((e: unknown) => !stopped && setError(e instanceof Error ? e.message : String(e)));
+        .catch((e: unknown) => !stopped && setError(failureOf(e)));
     void next();
     return () => {
       stopped = true;
@@ -40,7 +40,7 @@ export function RunLog(props: { run: RunInfo }) {
   return (
     <section class="panel">
       <h3>Output of run {props.run.id}</h3>
-      {error && <p class="error">{error}</p>}
+      <ApiErrorView failure={error} testId="run-log-error" />
       <pre class="run-log" ref={box} {...tid("run-log")}>
         {text || "(nothing printed yet)"}
       </pre>

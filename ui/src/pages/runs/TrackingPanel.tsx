@@ -4,16 +4,16 @@
 import { useEffect, useState } from "preact/hooks";
 import type { TrackingInfo } from "../../api/types";
 import { call } from "../../api/client";
-import { tid } from "../../components/ApiError";
+import { ApiErrorView, failureOf, tid, type Failure } from "../../components/ApiError";
 import { CopyButton } from "../../components/CopyButton";
 
 export function TrackingPanel() {
   const [info, setInfo] = useState<TrackingInfo | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Failure | null>(null);
   useEffect(() => {
-    call("tracking_info", {}).then(setInfo, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    call("tracking_info", {}).then(setInfo, (e: unknown) => setError(failureOf(e)));
   }, []);
-  if (error) return <p class="error small">{error}</p>;
+  if (error) return <ApiErrorView failure={error} testId="tracking-error" />;
   if (!info) return null;
   const exports = `export MLFLOW_TRACKING_URI=${info.uri}\nexport MLFLOW_TRACKING_TOKEN=${info.token}`;
   return (
