@@ -5,13 +5,19 @@
 # session of every page. Figures go in BENCHMARKS.md.
 #   bench/ui_daily.sh [SOAK_MINUTES]      (60 by default)
 #   bench/ui_daily.sh --memory            (bench/ui_memory.mjs: the growth per kind of visit)
+#   bench/ui_daily.sh --memory-ipc        (bench/ui_memory_ipc.mjs: the growth per API call, no page changes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 install_tauri_driver
 build_ui
-cargo build --release --locked -p datalab-desktop -p datalab-cli
-datalab="$CARGO_TARGET_DIR/release/datalab"
+profile="${DATALAB_BENCH_PROFILE:-release}"  # debug: for the memory probes, which measure the web view
+if [ "$profile" = release ]; then
+    cargo build --release --locked -p datalab-desktop -p datalab-cli
+else
+    cargo build --locked -p datalab-desktop -p datalab-cli
+fi
+datalab="$CARGO_TARGET_DIR/$profile/datalab"
 work="$(mktemp -d)"
 source scripts/desktop_session.sh
 pids=()
@@ -49,9 +55,11 @@ DATALAB_PROJECT="$work/lab" "$datalab" run "$work/trees.toml" >/dev/null 2>&1
 use_scratch_home "$work"
 start_xvfb_if_headless :95
 start_tauri_driver 4448
-export DATALAB_DESKTOP="$CARGO_TARGET_DIR/release/datalab-desktop" PROJECT="$work/lab"
+export DATALAB_DESKTOP="$CARGO_TARGET_DIR/$profile/datalab-desktop" PROJECT="$work/lab"
 if [ "${1:-}" = "--memory" ]; then
     node bench/ui_memory.mjs
+elif [ "${1:-}" = "--memory-ipc" ]; then
+    node bench/ui_memory_ipc.mjs
 else
     SOAK_MINUTES="${1:-60}" node bench/ui_daily.mjs
 fi
