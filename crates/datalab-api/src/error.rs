@@ -200,7 +200,9 @@ impl From<PublishError> for ApiError {
             | PublishError::Storage { .. } => ErrorCode::Storage,
             PublishError::Tampered { .. } | PublishError::Manifest(_) => ErrorCode::Integrity,
             PublishError::VersionExists { .. } => ErrorCode::NameTaken,
-            PublishError::NotPublished { .. } => ErrorCode::NotFound,
+            PublishError::NotPublished { .. } | PublishError::NoBundle { .. } => {
+                ErrorCode::NotFound
+            }
             PublishError::Io { .. } => ErrorCode::Io,
             PublishError::Cancelled => ErrorCode::Cancelled,
             PublishError::Invalid(_) => ErrorCode::InvalidRequest,

@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+mod bundles;
 pub mod candidates;
 pub mod charts;
 mod datasets;
@@ -37,6 +38,10 @@ pub mod tracking;
 mod typescript;
 pub mod vendors;
 
+pub use bundles::{
+    BUNDLE_FORMAT, PullOutcome, PullRequest, PushOutcome, PushRequest, ReproduceReport, Reproduced,
+    RunReproduction, list_bundles, pull_experiment, push_experiment, reproduce_experiment,
+};
 pub use candidates::{
     Agreements, Candidate, CandidateComparison, CandidateKind, compare_candidates, get_agreements,
     set_agreements,
@@ -58,6 +63,7 @@ pub use datalab_project::{
     RunSort, RunStatus, VendorId,
 };
 pub use datalab_publish::StorageConfig;
+pub use datalab_publish::bundles::PushCount;
 pub use datalab_publish::transfer::{PublishOutcome, RemoteVersion};
 pub use datalab_vendors::{
     Auth, Connector, FailureKind, Header, LatencySummary, MlflowFormat, Pricing, Protocol,

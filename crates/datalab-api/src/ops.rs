@@ -387,6 +387,14 @@ operations! {
     list_published(StorageName) -> Vec<crate::RemoteVersion> => |cx, r| crate::list_published(&cx.session.open()?, &r.target);
     /// Fetches a published version into this project, every file checked.
     fetch_model(crate::FetchRequest) -> crate::ModelVersionDetail => |cx, r| crate::fetch_model(&cx.session.open()?, &r, &cx.jobs());
+    /// Pushes an experiment with its snapshot, runs, files and evaluations to a target as a bundle.
+    push_experiment(crate::PushRequest) -> crate::PushOutcome => |cx, r| crate::push_experiment(&cx.session.open()?, &r, &cx.jobs());
+    /// The experiment bundles a target holds (whole ones only).
+    list_bundles(StorageName) -> Vec<String> => |cx, r| crate::list_bundles(&cx.session.open()?, &r.target);
+    /// Pulls a bundle into this project, every file checked.
+    pull_experiment(crate::PullRequest) -> crate::PullOutcome => |cx, r| crate::pull_experiment(&cx.session.open()?, &r, &cx.jobs());
+    /// Runs an experiment's spec again on its snapshot and compares the runs bit for bit.
+    reproduce_experiment(ExperimentRef) -> crate::ReproduceReport => |cx, r| crate::reproduce_experiment(&cx.session.open()?, r.experiment, &cx.jobs());
     /// Adds a vendor connector (the secret's source is kept, never the secret).
     add_vendor(crate::AddVendorRequest) -> crate::VendorInfo => |cx, r| crate::add_vendor(&cx.session.open()?, &r);
     list_vendors(Empty) -> Vec<crate::VendorInfo> => |cx, _r| crate::list_vendors(&cx.session.open()?);

@@ -102,7 +102,7 @@ pub fn list_storage(project: &Project) -> Result<Vec<StorageTargetInfo>, ApiErro
         .collect()
 }
 
-fn open_target(
+pub(crate) fn open_target(
     project: &Project,
     name: &str,
 ) -> Result<(datalab_project::StorageTargetRecord, Target), ApiError> {
@@ -112,7 +112,7 @@ fn open_target(
     Ok((record, target))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, ApiError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ApiError> {
     // Two workers: parts go up and down while the calling task hashes and writes.
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -183,6 +183,40 @@ pub enum ExperimentCommand {
     Show { id: i64 },
     /// Print an experiment's spec as TOML, to save and run again anywhere.
     Export { id: i64 },
+    /// Push an experiment to a storage target as a bundle: its spec, dataset
+    /// snapshot, runs with their metrics and files, vendor evaluations. Files
+    /// storage holds already are not sent again; the index goes last.
+    Push {
+        id: i64,
+        /// The storage target (see `datalab storage list`).
+        #[arg(long = "to")]
+        target: String,
+        /// The bundle's name in storage (the experiment's name by default).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Pull a bundle from a storage target into this project, every file
+    /// checked before anything is recorded.
+    Pull {
+        /// The bundle's name in storage.
+        name: String,
+        /// The storage target.
+        #[arg(long = "from")]
+        target: String,
+        /// The experiment's name here (the bundle's by default).
+        #[arg(long = "as")]
+        as_name: Option<String>,
+    },
+    /// The bundles a storage target holds.
+    Bundles {
+        /// The storage target.
+        #[arg(long = "from")]
+        target: String,
+    },
+    /// Run an experiment's spec again on its own snapshot and say, run by
+    /// run, whether every metric of every fold came out identical. Exits 1
+    /// when any run differs.
+    Reproduce { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]

@@ -504,6 +504,54 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
                     print!("{}", detail.experiment.spec_toml);
                     Ok(())
                 }
+                ExperimentCommand::Push { id, target, name } => {
+                    let request = api::PushRequest {
+                        experiment: api::ExperimentId(id),
+                        target,
+                        name,
+                    };
+                    let outcome = api::push_experiment(&project, &request, &progress.jobs());
+                    progress.finish();
+                    out.pushed(&outcome?)
+                }
+                ExperimentCommand::Pull {
+                    name,
+                    target,
+                    as_name,
+                } => {
+                    let request = api::PullRequest {
+                        name,
+                        target,
+                        as_name,
+                    };
+                    let outcome = api::pull_experiment(&project, &request, &progress.jobs());
+                    progress.finish();
+                    out.pulled(&outcome?)
+                }
+                ExperimentCommand::Bundles { target } => {
+                    out.bundles(&api::list_bundles(&project, &target)?)
+                }
+                ExperimentCommand::Reproduce { id } => {
+                    let report = api::reproduce_experiment(
+                        &project,
+                        api::ExperimentId(id),
+                        &progress.jobs(),
+                    );
+                    progress.finish();
+                    let report = report?;
+                    out.reproduced(&report)?;
+                    if report.different > 0 {
+                        return Err(ApiError::new(
+                            ErrorCode::Failed,
+                            format!(
+                                "{} of {} runs of experiment {id} did not come out identical (see above)",
+                                report.different,
+                                report.runs.len()
+                            ),
+                        ));
+                    }
+                    Ok(())
+                }
             }
         }
         Command::Model(command) => model(&cli.project, command, &out, progress),

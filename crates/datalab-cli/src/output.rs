@@ -784,6 +784,80 @@ impl Output {
         Ok(())
     }
 
+    pub fn pushed(&self, outcome: &datalab_api::PushOutcome) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(outcome);
+        }
+        let c = &outcome.count;
+        println!(
+            "Pushed '{}' ({} runs) to {}: sent {} files ({}); {} files ({}) were there already",
+            outcome.name,
+            outcome.runs,
+            outcome.location,
+            c.files_sent,
+            human_bytes(c.bytes_sent),
+            c.files_present,
+            human_bytes(c.bytes_present)
+        );
+        Ok(())
+    }
+
+    pub fn pulled(&self, outcome: &datalab_api::PullOutcome) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(outcome);
+        }
+        println!(
+            "Pulled experiment {} '{}': {} runs, {} vendor evaluations, {} files ({}) checked; dataset '{}'{}",
+            outcome.experiment,
+            outcome.name,
+            outcome.runs,
+            outcome.evaluations,
+            outcome.files,
+            human_bytes(outcome.bytes),
+            outcome.dataset,
+            if outcome.dataset_known {
+                " (this project had its snapshot)"
+            } else {
+                ""
+            }
+        );
+        Ok(())
+    }
+
+    pub fn bundles(&self, names: &[String]) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(&names);
+        }
+        for name in names {
+            println!("{name}");
+        }
+        Ok(())
+    }
+
+    pub fn reproduced(&self, report: &datalab_api::ReproduceReport) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(report);
+        }
+        let mut t = table(&["trial", "model", "run", "again", "verdict", "differences"]);
+        for r in &report.runs {
+            let id = |id: Option<datalab_api::RunId>| id.map(|i| i.to_string()).unwrap_or_default();
+            t.add_row(vec![
+                right(r.trial),
+                Cell::new(&r.model),
+                right(id(r.original)),
+                right(id(r.reproduced)),
+                Cell::new(format!("{:?}", r.verdict).to_lowercase()),
+                Cell::new(r.differences.join("\n")),
+            ]);
+        }
+        println!("{t}");
+        println!(
+            "Experiment {} run again as experiment {}: {} identical, {} not",
+            report.experiment, report.reproduction, report.identical, report.different
+        );
+        Ok(())
+    }
+
     pub fn remote(&self, versions: &[RemoteVersion]) -> Result<(), ApiError> {
         if self.json {
             return print_json(&versions);

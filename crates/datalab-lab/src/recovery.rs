@@ -74,6 +74,11 @@ pub fn recover(project: &Project) -> Result<Recovered, ProjectError> {
             JobKind::Fetch if !alive_of(JobKind::Fetch) => {
                 recovered.leftovers += clean_staging(&project.models_dir());
             }
+            // A pull downloads into `.pull-*` and may have placed its snapshot unrecorded.
+            JobKind::Pull if !alive_of(JobKind::Pull) && !alive_of(JobKind::Import) => {
+                recovered.leftovers += clean_pulls(project.root());
+                recovered.leftovers += clean_snapshots(project)?;
+            }
             _ => {}
         }
     }
@@ -101,6 +106,25 @@ fn clean_snapshots(project: &Project) -> Result<usize, ProjectError> {
     }
     Ok(removed)
 }
+
+/// Removes pulls' download folders (`.pull-*` in the project's root).
+fn clean_pulls(root: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(PULL_STAGING_PREFIX)
+        })
+        .filter(|e| std::fs::remove_dir_all(e.path()).is_ok())
+        .count()
+}
+
+/// The name a pull's download folder starts with, in the project's root.
+pub const PULL_STAGING_PREFIX: &str = ".pull-";
 
 /// Removes fetches' staging folders (`models/<name>/.<version>.partial`).
 fn clean_staging(models: &Path) -> usize {

@@ -597,7 +597,11 @@ impl Project {
 
     /// Writes metrics of a run (a value written again replaces the first);
     /// the caller holds the transaction.
-    fn insert_metrics(&self, id: RunId, metrics: &[MetricValue]) -> Result<(), ProjectError> {
+    pub(crate) fn insert_metrics(
+        &self,
+        id: RunId,
+        metrics: &[MetricValue],
+    ) -> Result<(), ProjectError> {
         let mut insert = self
             .conn
             .prepare_cached("INSERT OR REPLACE INTO run_metrics (run_id, fold, name, value) VALUES (?1, ?2, ?3, ?4)")

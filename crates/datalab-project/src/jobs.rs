@@ -31,6 +31,10 @@ pub enum JobKind {
     Fetch,
     /// Experiments and runs copied from an MLflow tracking server.
     MlflowImport,
+    /// An experiment bundle written to a storage target.
+    Push,
+    /// An experiment bundle brought in from a storage target.
+    Pull,
 }
 
 impl JobKind {
@@ -44,6 +48,8 @@ impl JobKind {
             JobKind::Publish => "publish",
             JobKind::Fetch => "fetch",
             JobKind::MlflowImport => "mlflow_import",
+            JobKind::Push => "push",
+            JobKind::Pull => "pull",
         }
     }
 
@@ -56,6 +62,8 @@ impl JobKind {
             JobKind::Publish,
             JobKind::Fetch,
             JobKind::MlflowImport,
+            JobKind::Push,
+            JobKind::Pull,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -7,6 +7,7 @@
 //! understand (a dataset's schema, a profile) are stored as JSON text that the
 //! crate producing them defines.
 
+mod copies;
 mod datasets;
 mod error;
 mod experiments;
@@ -19,6 +20,7 @@ mod registry;
 mod tracking;
 mod vendors;
 
+pub use copies::{Copied, EvaluationCopy, ExperimentCopy, RunCopy};
 pub use datasets::{DatasetRecord, NewDataset};
 pub use error::ProjectError;
 pub use experiments::{

@@ -33,6 +33,23 @@ pub fn check_name(kind: &'static str, name: &str) -> Result<(), ProjectError> {
     }
 }
 
+/// `text` as a name [`check_name`] accepts: lower-case letters and digits,
+/// every other run of characters one `-`, cut to the longest name; None when
+/// nothing is left (a name of punctuation only).
+pub fn slug(text: &str) -> Option<String> {
+    let mut slug = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.truncate(MAX_NAME_LEN);
+    let slug = slug.trim_end_matches('-').to_string();
+    (!slug.is_empty()).then_some(slug)
+}
+
 /// Checks a dataset name: 1 to 200 characters, not only spaces, no control
 /// characters (newlines, tabs, escapes).
 pub fn check_dataset_name(name: &str) -> Result<(), ProjectError> {
@@ -52,6 +69,19 @@ pub fn check_dataset_name(name: &str) -> Result<(), ProjectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slug_is_a_plain_name() {
+        assert_eq!(
+            slug("iris: trees vs logistic regression").as_deref(),
+            Some("iris-trees-vs-logistic-regression")
+        );
+        assert_eq!(slug("  Churn (v2) ").as_deref(), Some("churn-v2"));
+        assert_eq!(slug("¿?!"), None);
+        let long = slug(&"a".repeat(100)).unwrap_or_default();
+        assert!(check_name("bundle", &long).is_ok());
+        assert_eq!(long.len(), MAX_NAME_LEN);
+    }
 
     #[test]
     fn record_names_are_plain_and_short() {

@@ -691,6 +691,18 @@ impl Project {
             .conn
             .unchecked_transaction()
             .map_err(|e| self.db_error(e))?;
+        self.write_batch(id, params, metrics, tags)?;
+        tx.commit().map_err(|e| self.db_error(e))
+    }
+
+    /// [`Project::log_batch`] inside the caller's transaction.
+    pub(crate) fn write_batch(
+        &self,
+        id: RunId,
+        params: &[(String, String)],
+        metrics: &[KeyedMetric],
+        tags: &[(String, String)],
+    ) -> Result<(), ProjectError> {
         let mut new_params: Vec<(String, String)> = Vec::new();
         for (key, value) in params {
             match self.run_param(id, key)? {
@@ -766,7 +778,7 @@ impl Project {
                 .and_then(|mut statement| statement.execute([id]))
                 .map_err(|e| self.db_error(e))?;
         }
-        tx.commit().map_err(|e| self.db_error(e))
+        Ok(())
     }
 
     /// A metric's points in the order they were logged, a page at a time.

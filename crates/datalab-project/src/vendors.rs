@@ -241,8 +241,19 @@ impl Project {
             .conn
             .unchecked_transaction()
             .map_err(|e| self.db_error(e))?;
+        self.insert_evaluation_rows(id, rows)?;
+        tx.commit().map_err(|e| self.db_error(e))
+    }
+
+    /// [`Project::record_evaluation_rows`] inside the caller's transaction.
+    pub(crate) fn insert_evaluation_rows(
+        &self,
+        id: EvaluationId,
+        rows: &[EvaluationRow],
+    ) -> Result<(), ProjectError> {
         {
-            let mut insert = tx
+            let mut insert = self
+                .conn
                 .prepare_cached(
                     "INSERT OR REPLACE INTO evaluation_rows (evaluation_id, row_index, answer, failure_kind, \
                      failure, call_index, latency_ms, attempts, input_tokens, output_tokens, cost, cached) \
@@ -268,7 +279,7 @@ impl Project {
                     .map_err(|e| self.db_error(e))?;
             }
         }
-        tx.commit().map_err(|e| self.db_error(e))
+        Ok(())
     }
 
     /// Records how an evaluation ended.

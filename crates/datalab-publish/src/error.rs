@@ -28,8 +28,10 @@ pub enum PublishError {
     VersionExists { location: String },
     #[error("{location} holds no published model (no model.json there)")]
     NotPublished { location: String },
+    #[error("{location} holds no bundle (no bundle.json there); push one first, or check the name")]
+    NoBundle { location: String },
     #[error(
-        "{file} does not match the manifest (sha256 {found}, expected {expected}): the package was altered or damaged; nothing was kept"
+        "{file} does not match its recorded sha256 ({found}, expected {expected}): the stored copy was altered or damaged; nothing was kept"
     )]
     Tampered {
         file: String,

@@ -6,8 +6,11 @@
 //! [`package`] writes and verifies one on disk; [`storage`] opens a folder or
 //! an S3-compatible bucket; [`transfer`] publishes a package (files first,
 //! manifest last, never overwriting a version), lists what storage holds and
-//! fetches a version back with every file checked against its sha256.
+//! fetches a version back with every file checked against its sha256;
+//! [`bundles`] keeps experiment bundles as content-addressed files and an
+//! index written last.
 
+pub mod bundles;
 mod error;
 pub mod package;
 pub mod storage;

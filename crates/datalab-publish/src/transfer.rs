@@ -93,21 +93,12 @@ pub async fn publish(
     for file in &manifest.files {
         let object = object_path(&base, &file.path);
         let local = dir.join(&file.path);
-        if file.bytes as usize > PART_BYTES {
-            upload_in_parts(target, &object, &local, &mut done, total, progress, cancel).await?;
-        } else {
-            if cancel.load(Ordering::SeqCst) {
-                return Err(PublishError::Cancelled);
-            }
-            let bytes = std::fs::read(&local).map_err(|e| PublishError::io(&local, e))?;
-            target
-                .store
-                .put(&object, PutPayload::from(bytes))
-                .await
-                .map_err(|e| target.error(e))?;
-            done += file.bytes;
-            progress(done, total);
-        }
+        let sent = Sent {
+            done: &mut done,
+            total,
+            progress,
+        };
+        upload_file(target, &object, &local, file.bytes, sent, cancel).await?;
     }
     if cancel.load(Ordering::SeqCst) {
         return Err(PublishError::Cancelled);
@@ -141,6 +132,49 @@ pub async fn publish(
         }
         Err(e) => Err(target.error(e)),
     }
+}
+
+/// Bytes sent so far of a transfer of `total`, and who hears of each step.
+pub(crate) struct Sent<'a> {
+    pub done: &'a mut u64,
+    pub total: u64,
+    pub progress: &'a (dyn Fn(u64, u64) + Sync),
+}
+
+/// Uploads `local` (`bytes` long) to `object`: in one put, or in parts when
+/// large. Checks `cancel` first.
+pub(crate) async fn upload_file(
+    target: &Target,
+    object: &StorePath,
+    local: &Path,
+    bytes: u64,
+    sent: Sent<'_>,
+    cancel: &AtomicBool,
+) -> Result<(), PublishError> {
+    if bytes as usize > PART_BYTES {
+        return upload_in_parts(
+            target,
+            object,
+            local,
+            sent.done,
+            sent.total,
+            sent.progress,
+            cancel,
+        )
+        .await;
+    }
+    if cancel.load(Ordering::SeqCst) {
+        return Err(PublishError::Cancelled);
+    }
+    let content = std::fs::read(local).map_err(|e| PublishError::io(local, e))?;
+    target
+        .store
+        .put(object, PutPayload::from(content))
+        .await
+        .map_err(|e| target.error(e))?;
+    *sent.done += bytes;
+    (sent.progress)(*sent.done, sent.total);
+    Ok(())
 }
 
 /// Uploads `local` in parts of [`PART_BYTES`], a few in flight. Any failure
@@ -219,7 +253,10 @@ fn read_full(file: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usi
     Ok(filled)
 }
 
-async fn read_optional(target: &Target, path: &StorePath) -> Result<Option<Vec<u8>>, PublishError> {
+pub(crate) async fn read_optional(
+    target: &Target,
+    path: &StorePath,
+) -> Result<Option<Vec<u8>>, PublishError> {
     match target.store.get(path).await {
         Ok(result) => Ok(Some(
             result.bytes().await.map_err(|e| target.error(e))?.to_vec(),
@@ -338,16 +375,34 @@ async fn fetch_files(
     staging: &Path,
     cancel: &AtomicBool,
 ) -> Result<(), PublishError> {
-    use futures_util::StreamExt;
-    use futures_util::stream::BoxStream;
-    use std::io::Write;
     for file in &manifest.files {
         let object = object_path(base, &file.path);
         let local = staging.join(&file.path);
         if let Some(parent) = local.parent() {
             std::fs::create_dir_all(parent).map_err(|e| PublishError::io(parent, e))?;
         }
-        let mut out = std::fs::File::create(&local).map_err(|e| PublishError::io(&local, e))?;
+        download_checked(target, &object, &local, file, cancel).await?;
+    }
+    let path = staging.join(MANIFEST_FILE);
+    std::fs::write(&path, manifest_bytes).map_err(|e| PublishError::io(&path, e))
+}
+
+/// Downloads `object` into `local` (created), as large files in ranges
+/// several at a time, hashing behind the writes: a file whose sha256 is not
+/// `file`'s (or which storage lacks) is [`PublishError::Tampered`], named by
+/// `file.path`. Stops between chunks when `cancel` is set.
+pub(crate) async fn download_checked(
+    target: &Target,
+    object: &StorePath,
+    local: &Path,
+    file: &crate::package::PackageFile,
+    cancel: &AtomicBool,
+) -> Result<(), PublishError> {
+    use futures_util::StreamExt;
+    use futures_util::stream::BoxStream;
+    use std::io::Write;
+    {
+        let mut out = std::fs::File::create(local).map_err(|e| PublishError::io(local, e))?;
         // A file missing from storage is a package that does not match its manifest.
         let stored_error = |e: object_store::Error| match e {
             object_store::Error::NotFound { .. } => PublishError::Tampered {
@@ -383,7 +438,7 @@ async fn fetch_files(
             } else {
                 target
                     .store
-                    .get(&object)
+                    .get(object)
                     .await
                     .map_err(stored_error)?
                     .into_stream()
@@ -407,7 +462,7 @@ async fn fetch_files(
             }
             let written = chunk.and_then(|c| {
                 out.write_all(&c)
-                    .map_err(|e| PublishError::io(&local, e))
+                    .map_err(|e| PublishError::io(local, e))
                     .map(|()| c)
             });
             match written {
@@ -435,8 +490,7 @@ async fn fetch_files(
             });
         }
     }
-    let path = staging.join(MANIFEST_FILE);
-    std::fs::write(&path, manifest_bytes).map_err(|e| PublishError::io(&path, e))
+    Ok(())
 }
 
 /// A package file's object: its path's parts under the version's folder.

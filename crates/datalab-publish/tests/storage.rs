@@ -301,3 +301,109 @@ fn a_folder_target_works_the_same_way() -> TestResult {
     assert_eq!(rt.block_on(list_published(&target))?.len(), 1);
     Ok(())
 }
+
+/// Two files for a bundle in `dir`: one of `big` bytes (sent in parts), one small.
+fn bundle_files(
+    dir: &Path,
+    big: usize,
+) -> Result<Vec<datalab_publish::bundles::BundleFile>, Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    let mut files = Vec::new();
+    for (path, bytes) in [
+        ("datasets/snapshot.parquet", big),
+        ("runs/1/model.json", 300),
+    ] {
+        let local = dir.join(path.replace('/', "_"));
+        let content: Vec<u8> = (0..bytes).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&local, &content)?;
+        files.push(datalab_publish::bundles::BundleFile {
+            local,
+            file: datalab_publish::PackageFile {
+                path: path.into(),
+                sha256: datalab_publish::package::sha256_hex(&content),
+                bytes: bytes as u64,
+            },
+        });
+    }
+    Ok(files)
+}
+
+#[test]
+fn a_bundle_push_killed_midway_shows_no_bundle_and_the_next_push_sends_only_what_is_missing()
+-> TestResult {
+    use datalab_publish::bundles::{
+        fetch_bundle_file, list_bundles, push_bundle, read_bundle_index,
+    };
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("s3");
+    let mut server = S3Server::start(&data, None)?;
+    let port = server.port;
+    server.create_bucket("lab")?;
+    let config = server.config("lab");
+    let rt = runtime();
+    let cancel = AtomicBool::new(false);
+    let files = bundle_files(&dir.path().join("files"), 40 * 1024 * 1024)?;
+    let index = br#"{"format":1}"#;
+
+    // The server dies after the first part of the big file.
+    let killer = std::sync::Mutex::new(Some(&mut server));
+    let kill_after_first_part = |done: u64, _total: u64| {
+        if done >= 16 * 1024 * 1024
+            && let Ok(mut guard) = killer.lock()
+            && let Some(s) = guard.take()
+        {
+            s.kill();
+        }
+    };
+    let target = Target::open("s3", &config, credentials(SECRET))?;
+    let failed = rt.block_on(push_bundle(
+        &target,
+        "iris",
+        &files,
+        index,
+        &kill_after_first_part,
+        &cancel,
+    ));
+    assert!(failed.is_err(), "{failed:?}");
+    let _ = killer.into_inner();
+
+    let _restarted = S3Server::start(&data, Some(port))?;
+    let target = Target::open("s3", &config, credentials(SECRET))?;
+    assert!(matches!(
+        rt.block_on(read_bundle_index(&target, "iris")),
+        Err(PublishError::NoBundle { .. })
+    ));
+    assert!(rt.block_on(list_bundles(&target))?.is_empty());
+
+    let pushed = rt.block_on(push_bundle(&target, "iris", &files, index, &never, &cancel))?;
+    assert_eq!(pushed.files_sent + pushed.files_present, 2);
+    assert_eq!(
+        rt.block_on(list_bundles(&target))?,
+        vec!["iris".to_string()]
+    );
+    assert_eq!(rt.block_on(read_bundle_index(&target, "iris"))?, index);
+    // Pushed again unchanged: nothing is sent, every file is counted as there.
+    let again = rt.block_on(push_bundle(&target, "iris", &files, index, &never, &cancel))?;
+    assert_eq!((again.files_sent, again.files_present), (0, 2));
+    assert_eq!(again.bytes_present, 40 * 1024 * 1024 + 300);
+
+    // A file comes back checked; one altered in storage is refused by its name.
+    let back = dir.path().join("back/model.json");
+    rt.block_on(fetch_bundle_file(&target, &files[1].file, &back, &cancel))?;
+    assert_eq!(std::fs::read(&back)?, std::fs::read(&files[1].local)?);
+    std::fs::write(
+        data.join("lab/lab/blobs").join(&files[1].file.sha256),
+        b"altered",
+    )?;
+    let tampered = rt.block_on(fetch_bundle_file(
+        &target,
+        &files[1].file,
+        &dir.path().join("back/again.json"),
+        &cancel,
+    ));
+    match tampered {
+        Err(PublishError::Tampered { file, .. }) => assert_eq!(file, "runs/1/model.json"),
+        other => panic!("an altered file was not refused: {other:?}"),
+    }
+    Ok(())
+}

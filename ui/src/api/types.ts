@@ -85,7 +85,7 @@ owner: string,
  */
 mine: boolean, experiment: ExperimentId | null, evaluation: EvaluationId | null, started_at: string, finished_at: string | null, };
 
-export type JobKind = "import" | "profile" | "experiment" | "evaluation" | "publish" | "fetch" | "mlflow_import";
+export type JobKind = "import" | "profile" | "experiment" | "evaluation" | "publish" | "fetch" | "mlflow_import" | "push" | "pull";
 
 export type JobStatus = "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 
@@ -1328,6 +1328,154 @@ name: string,
  */
 version: number, };
 
+export type PushRequest = { 
+/**
+ * The experiment to push.
+ */
+experiment: ExperimentId, 
+/**
+ * The storage target, by name.
+ */
+target: string, 
+/**
+ * The bundle's name in storage (the experiment's name when absent).
+ */
+name: string | null, };
+
+export type PushOutcome = { 
+/**
+ * The bundle's name in storage.
+ */
+name: string, 
+/**
+ * Where it is, as a person reads it.
+ */
+location: string, 
+/**
+ * Runs in the bundle.
+ */
+runs: number, 
+/**
+ * Files sent, and those storage held already (not sent again).
+ */
+count: PushCount, };
+
+export type PushCount = { 
+/**
+ * Files uploaded.
+ */
+files_sent: number, 
+/**
+ * Their bytes.
+ */
+bytes_sent: number, 
+/**
+ * Files storage held already (by content), not sent again.
+ */
+files_present: number, 
+/**
+ * Their bytes.
+ */
+bytes_present: number, };
+
+export type PullRequest = { 
+/**
+ * The bundle's name in storage.
+ */
+name: string, 
+/**
+ * The storage target, by name.
+ */
+target: string, 
+/**
+ * The experiment's name here (the bundle's when absent).
+ */
+as: string | null, };
+
+export type PullOutcome = { 
+/**
+ * The experiment it became here.
+ */
+experiment: ExperimentId, 
+/**
+ * Its name here.
+ */
+name: string, 
+/**
+ * The dataset the experiment runs on here.
+ */
+dataset: string, 
+/**
+ * True when this project had the snapshot already (nothing downloaded for it).
+ */
+dataset_known: boolean, 
+/**
+ * Runs brought in.
+ */
+runs: number, 
+/**
+ * Vendor evaluations brought in.
+ */
+evaluations: number, 
+/**
+ * Files downloaded, each checked.
+ */
+files: number, 
+/**
+ * Their bytes.
+ */
+bytes: number, };
+
+export type ReproduceReport = { 
+/**
+ * The experiment reproduced.
+ */
+experiment: ExperimentId, 
+/**
+ * The new experiment holding the runs again.
+ */
+reproduction: ExperimentId, 
+/**
+ * Runs that came out identical.
+ */
+identical: number, 
+/**
+ * Runs that did not (different or missing).
+ */
+different: number, 
+/**
+ * Trial by trial.
+ */
+runs: Array<RunReproduction>, };
+
+export type RunReproduction = { 
+/**
+ * The trial (the same on both sides).
+ */
+trial: number, 
+/**
+ * Its model.
+ */
+model: string, 
+/**
+ * The run as it was.
+ */
+original: RunId | null, 
+/**
+ * The run again.
+ */
+reproduced: RunId | null, 
+/**
+ * Identical, different or missing.
+ */
+verdict: Reproduced, 
+/**
+ * What differs, a line each (`accuracy, fold 2: 0.95 → 0.9466`).
+ */
+differences: Array<string>, };
+
+export type Reproduced = "identical" | "different" | "missing";
+
 export type Series = { name: string, x: Array<number>, y: Array<number>, 
 /**
  * Points before downsampling.
@@ -2018,6 +2166,14 @@ export interface Operations {
   list_published: { request: StorageName; response: Array<RemoteVersion> };
   /** Fetches a published version into this project, every file checked. */
   fetch_model: { request: FetchRequest; response: ModelVersionDetail };
+  /** Pushes an experiment with its snapshot, runs, files and evaluations to a target as a bundle. */
+  push_experiment: { request: PushRequest; response: PushOutcome };
+  /** The experiment bundles a target holds (whole ones only). */
+  list_bundles: { request: StorageName; response: Array<string> };
+  /** Pulls a bundle into this project, every file checked. */
+  pull_experiment: { request: PullRequest; response: PullOutcome };
+  /** Runs an experiment's spec again on its snapshot and compares the runs bit for bit. */
+  reproduce_experiment: { request: ExperimentRef; response: ReproduceReport };
   /** Adds a vendor connector (the secret's source is kept, never the secret). */
   add_vendor: { request: AddVendorRequest; response: VendorInfo };
   list_vendors: { request: Empty; response: Array<VendorInfo> };
@@ -2060,7 +2216,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","push_experiment","list_bundles","pull_experiment","reproduce_experiment","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [

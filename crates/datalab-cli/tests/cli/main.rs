@@ -3,6 +3,7 @@
 //! clean environment.
 
 mod basics;
+mod bundles;
 mod common;
 mod experiments;
 mod hostile;
