@@ -664,6 +664,48 @@ async function main() {
     await session.run(`document.querySelector('[data-testid="study-comparison"]').scrollIntoView();`);
     await session.screenshot("study");
 
+    // 15b. The lab journal: a note on the project links experiment 1 (there) and a
+    // run that is not (shown broken, not an error); the history lists it with the
+    // imports and experiments, newest first.
+    await session.click('[data-testid="nav-journal"]');
+    await session.type('[data-testid="project-notes-text"]', "Penguins: the thresholded run looked right. See experiment 1 and run 99999.");
+    await session.click('[data-testid="project-notes-add"]');
+    const links = await waitFor("the note's links", () => session.textNow('[data-testid="project-notes"] [data-testid="note-links"]'));
+    if (!links.includes("experiment 1") || !links.includes("run 99999 (broken)") || links.includes("experiment 1 (broken)")) {
+      throw new Error(`the note's links say '${links}'`);
+    }
+    const history = await waitFor("the note in the history", async () => {
+      await session.click('[data-testid="nav-experiments"]');
+      await session.click('[data-testid="nav-journal"]');
+      const kinds = await session.run(`return [...document.querySelectorAll('[data-testid="journal"] li')].map(li => li.dataset.kind)`);
+      return kinds.includes("note") ? kinds : null;
+    });
+    if (history[0] !== "note" || !history.includes("experiment") || !history.includes("import")) throw new Error(`the journal lists ${history.join(", ")}`);
+    await session.screenshot("journal");
+
+    // 15c. Experiment 1 pushed to the S3 target as a bundle, then reproduced: its spec
+    // run again on the same snapshot, every run identical to the bit (the failed one too).
+    await session.click('[data-testid="nav-experiments"]');
+    await session.choose('[data-testid="share-target"]', "minio");
+    await session.choose('[data-testid="share-experiment"]', "1");
+    await session.click('[data-testid="share-push"]');
+    const pushedSays = await waitFor("the push to end", async () => {
+      const error = await session.textNow('[data-testid="share-error"]');
+      if (error) throw new Error(`Push failed: ${error}`);
+      return session.textNow('[data-testid="share-pushed"]');
+    }, 120_000);
+    if (!/sent \d+ files/.test(pushedSays)) throw new Error(`the push says '${pushedSays}'`);
+    await session.click('[data-testid="share-reproduce"]');
+    const reproduced = await waitFor("the reproduction's report", async () => {
+      const error = await session.textNow('[data-testid="share-error"]');
+      if (error) throw new Error(`Reproduce failed: ${error}`);
+      return session.textNow('[data-testid="share-report"]');
+    }, 180_000);
+    if (!reproduced.includes("4 identical") || /\bnot\b/.test(reproduced)) throw new Error(`the reproduction says '${reproduced}'`);
+    await session.run(`document.querySelector('[data-testid="share-report"]').scrollIntoView();`);
+    await session.screenshot("reproduced");
+    console.log("e2e: a note links records, an experiment pushed to S3 reproduces identically");
+
     // 16. The app closes and starts again: the model, served again, is on the
     // port it had (so the vendor added in step 9 still reaches it), and a
     // request sent from the panel is answered with each class's probability.

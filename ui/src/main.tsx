@@ -13,13 +13,14 @@ import { ExperimentsPage } from "./pages/ExperimentsPage";
 import { RunsPage } from "./pages/RunsPage";
 import { ModelsPage } from "./pages/ModelsPage";
 import { VendorsPage } from "./pages/VendorsPage";
+import { JournalPage } from "./pages/JournalPage";
 import { failureOf, type Failure } from "./components/ApiError";
 import { JobsPanel } from "./components/JobsPanel";
 import { SavedNotice } from "./components/SavedNotice";
 import { forgetAll } from "./lib/persist";
 import "./styles.css";
 
-type Page = "datasets" | "experiments" | "runs" | "models" | "vendors";
+type Page = "datasets" | "experiments" | "runs" | "models" | "vendors" | "journal";
 
 export function rememberProject(root: string): void {
   const recent: string[] = JSON.parse(localStorage.getItem("datalab.recent") ?? "[]") as string[];
@@ -97,7 +98,7 @@ function App() {
           {name}
         </span>
         <nav>
-          {(["datasets", "experiments", "runs", "models", "vendors"] as const).map((p) => (
+          {(["datasets", "experiments", "runs", "models", "vendors", "journal"] as const).map((p) => (
             <button class={page === p ? "tab active" : "tab"} id={`nav-${p}`} data-testid={`nav-${p}`} onClick={() => {
               // The top bar opens a page as it is: no experiment or vendor brought from elsewhere.
               if (p === "vendors") {
@@ -144,6 +145,7 @@ function App() {
           />
         )}
         {page === "vendors" && <VendorsPage experiment={vendorExperiment} vendor={vendorName} />}
+        {page === "journal" && <JournalPage />}
       </main>
     </div>
   );

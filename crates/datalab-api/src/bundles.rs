@@ -15,8 +15,8 @@ use crate::storage::{open_target, runtime};
 use datalab_lab::{Event, JobSpec, RunFiles};
 use datalab_project::{
     EvaluationCopy, EvaluationRecord, EvaluationRow, ExperimentCopy, ExperimentId,
-    ExperimentOrigin, JobKind, KeyedMetric, MetricPoint, MetricValue, NewDataset, Project, RunCopy,
-    RunId, RunRecord, RunStatus, names,
+    ExperimentOrigin, JobKind, KeyedMetric, MetricPoint, MetricValue, NewDataset, NoteRecord,
+    NoteSubject, Project, RunCopy, RunId, RunRecord, RunStatus, names,
 };
 use datalab_publish::PackageFile;
 use datalab_publish::bundles::{self, BundleFile, PushCount};
@@ -140,6 +140,9 @@ struct BundleIndex {
     dataset: Option<NewDataset>,
     runs: Vec<BundledRun>,
     evaluations: Vec<BundledEvaluation>,
+    /// The lab journal's notes on the experiment and its runs.
+    #[serde(default)]
+    notes: Vec<BundledNote>,
     /// Every file by its path in the bundle: `datasets/<sha256>.parquet`,
     /// `runs/<id>/…`, `evaluations/<id>.json`, `histories/<run id>.json`.
     files: Vec<PackageFile>,
@@ -163,6 +166,15 @@ struct BundledRun {
     tags: Vec<(String, String)>,
     /// `histories/<id>.json` when the run has metric histories.
     history: Option<String>,
+}
+
+/// A note, on the experiment (`run` None) or on one of its runs (by its id there).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct BundledNote {
+    run: Option<RunId>,
+    body: String,
+    created_at: String,
+    updated_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -299,8 +311,25 @@ pub fn push_experiment(
             },
         });
     }
+    let bundled_note = |n: NoteRecord, run: Option<RunId>| BundledNote {
+        run,
+        body: n.body,
+        created_at: n.created_at,
+        updated_at: n.updated_at,
+    };
+    let mut notes: Vec<BundledNote> = project
+        .notes_on(NoteSubject::Experiment(experiment.id))?
+        .into_iter()
+        .map(|n| bundled_note(n, None))
+        .collect();
     let mut runs = Vec::with_capacity(records.len());
     for record in records {
+        notes.extend(
+            project
+                .notes_on(NoteSubject::Run(record.id))?
+                .into_iter()
+                .map(|n| bundled_note(n, Some(record.id))),
+        );
         let run_files = RunFiles::of(project, record.id);
         for relative in files_under(run_files.dir())? {
             files.push(hashed(
@@ -362,6 +391,7 @@ pub fn push_experiment(
         dataset: dataset.map(|d| d.fields),
         runs,
         evaluations,
+        notes,
         files: files.iter().map(|f| f.file.clone()).collect(),
     };
     let index_bytes = serde_json::to_vec_pretty(&index)
@@ -613,6 +643,19 @@ pub fn pull_experiment(
         runs: &runs,
         evaluations: &evaluations,
     })?;
+    for note in &index.notes {
+        let subject = match note.run {
+            None => NoteSubject::Experiment(copied.experiment),
+            Some(there) => {
+                let here = index.runs.iter().zip(&copied.runs);
+                match here.into_iter().find(|(r, _)| r.record.id == there) {
+                    Some((_, id)) => NoteSubject::Run(*id),
+                    None => continue,
+                }
+            }
+        };
+        project.copy_note_in(subject, &note.body, &note.created_at, &note.updated_at)?;
+    }
     for (run, id) in index.runs.iter().zip(&copied.runs) {
         let from = staging.path().join("runs").join(run.record.id.to_string());
         if !from.exists() {

@@ -25,6 +25,7 @@ mod experiments;
 pub mod jobs;
 mod model_card;
 pub mod models;
+mod notes;
 pub mod ops;
 mod outside_models;
 pub mod places;
@@ -62,6 +63,7 @@ pub use datalab_project::{
     EvaluationId, EvaluationStatus, ExperimentId, JobId, JobKind, JobStatus, RunId, RunQuery,
     RunSort, RunStatus, VendorId,
 };
+pub use datalab_project::{JournalEntry, NoteLink, NoteSubject};
 pub use datalab_publish::StorageConfig;
 pub use datalab_publish::bundles::PushCount;
 pub use datalab_publish::transfer::{PublishOutcome, RemoteVersion};
@@ -90,6 +92,10 @@ pub use jobs::JobContext;
 pub use models::{
     ModelRef, ModelVersionDetail, ModelVersionInfo, PublicationInfo, RegisterModelRequest,
     SetAliasRequest, list_models, parse_model_ref, register_model, set_model_alias, show_model,
+};
+pub use notes::{
+    AddNoteRequest, EditNoteRequest, JournalRequest, NoteInfo, NoteRef, NotesRequest, add_note,
+    delete_note, edit_note, journal, list_notes, version_subject,
 };
 pub use project::{ProjectSummary, discover_project, init_project, open_project, project_summary};
 pub use run_compare::{PairComparison, RunComparison, compare_runs};

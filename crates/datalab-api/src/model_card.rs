@@ -23,6 +23,8 @@ pub struct CardFacts<'a> {
     pub importance: Option<&'a [datalab_ml::trial::FeatureImportance]>,
     /// The trained model's decision threshold, when it has one.
     pub decision: Option<datalab_ml::threshold::Decision>,
+    /// The lab journal's notes on the experiment and on the run, oldest first.
+    pub notes: &'a [datalab_project::NoteRecord],
 }
 
 /// The card of a version.
@@ -37,6 +39,7 @@ pub fn model_card(facts: &CardFacts<'_>) -> String {
         evaluations,
         importance,
         decision,
+        notes,
     } = *facts;
     let mut out = String::new();
     let _ = writeln!(out, "# {} v{}\n", manifest.name, manifest.version);
@@ -164,6 +167,25 @@ pub fn model_card(facts: &CardFacts<'_>) -> String {
         }
     }
     vendor_table(&mut out, run, evaluations);
+    if !notes.is_empty() {
+        let _ = writeln!(out, "\n## Notes\n");
+        for note in notes {
+            let on = match note.subject {
+                datalab_project::NoteSubject::Run(id) => format!("run {id}"),
+                datalab_project::NoteSubject::Experiment(id) => format!("experiment {id}"),
+                _ => "the project".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "*{} UTC, on {on}:*\n",
+                note.created_at
+                    .get(..16)
+                    .unwrap_or(&note.created_at)
+                    .replace('T', " ")
+            );
+            let _ = writeln!(out, "{}\n", note.body.trim());
+        }
+    }
     let _ = writeln!(out, "\n## How to reproduce\n");
     let _ = writeln!(
         out,

@@ -336,6 +336,8 @@ pub fn register_model(
     };
     let vendors = crate::list_evaluations(project, Some(experiment.id))?;
     let importance = trained.feature_importance();
+    let mut notes = project.notes_on(datalab_project::NoteSubject::Experiment(experiment.id))?;
+    notes.extend(project.notes_on(datalab_project::NoteSubject::Run(run.id))?);
     let card = crate::model_card::model_card(&crate::model_card::CardFacts {
         manifest: &manifest,
         description: &request.description,
@@ -346,6 +348,7 @@ pub fn register_model(
         evaluations: &vendors,
         importance: importance.as_deref(),
         decision: trained.decision,
+        notes: &notes,
     });
     let run_files = files;
     let mut package = vec![

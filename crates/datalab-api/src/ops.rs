@@ -395,6 +395,16 @@ operations! {
     pull_experiment(crate::PullRequest) -> crate::PullOutcome => |cx, r| crate::pull_experiment(&cx.session.open()?, &r, &cx.jobs());
     /// Runs an experiment's spec again on its snapshot and compares the runs bit for bit.
     reproduce_experiment(ExperimentRef) -> crate::ReproduceReport => |cx, r| crate::reproduce_experiment(&cx.session.open()?, r.experiment, &cx.jobs());
+    /// Writes a note on the project, an experiment, a run or a model version.
+    add_note(crate::AddNoteRequest) -> crate::NoteInfo => |cx, r| crate::add_note(&cx.session.open()?, &r);
+    /// Changes a note's text.
+    edit_note(crate::EditNoteRequest) -> crate::NoteInfo => |cx, r| crate::edit_note(&cx.session.open()?, &r);
+    /// Removes a note.
+    delete_note(crate::NoteRef) -> Empty => |cx, r| crate::delete_note(&cx.session.open()?, r.note).map(|()| Empty {});
+    /// The notes on a subject, oldest first, with their links looked up.
+    list_notes(crate::NotesRequest) -> Vec<crate::NoteInfo> => |cx, r| crate::list_notes(&cx.session.open()?, r.subject);
+    /// The project's history, newest first.
+    journal(crate::JournalRequest) -> Vec<crate::JournalEntry> => |cx, r| crate::journal(&cx.session.open()?, &r);
     /// Adds a vendor connector (the secret's source is kept, never the secret).
     add_vendor(crate::AddVendorRequest) -> crate::VendorInfo => |cx, r| crate::add_vendor(&cx.session.open()?, &r);
     list_vendors(Empty) -> Vec<crate::VendorInfo> => |cx, _r| crate::list_vendors(&cx.session.open()?);

@@ -50,6 +50,18 @@ pub enum Command {
     /// Experiments of the project.
     #[command(subcommand)]
     Experiment(ExperimentCommand),
+    /// The lab journal's notes (Markdown) on the project, an experiment, a
+    /// run or a model version; `run 12`, `experiment 3` and `iris:3` in the
+    /// text link to those records.
+    #[command(subcommand)]
+    Note(NoteCommand),
+    /// The project's history, newest first: imports, experiments, notes,
+    /// registrations, publications, evaluations.
+    Journal {
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
     /// Runs of the project.
     #[command(subcommand)]
     Runs(RunsCommand),
@@ -158,6 +170,38 @@ pub enum TrackingCommand {
         #[arg(long)]
         no_auth: bool,
     },
+}
+
+/// What a note is about: at most one of these (none: the project).
+#[derive(Debug, clap::Args)]
+pub struct NoteSubjectArgs {
+    #[arg(long, conflicts_with_all = ["run", "model"])]
+    pub experiment: Option<i64>,
+    #[arg(long, conflicts_with = "model")]
+    pub run: Option<i64>,
+    /// A model version, `name:version`.
+    #[arg(long)]
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NoteCommand {
+    /// Write a note.
+    Add {
+        #[command(flatten)]
+        subject: NoteSubjectArgs,
+        /// The text (Markdown).
+        text: String,
+    },
+    /// The notes on a subject, with their links (a broken one says so).
+    List {
+        #[command(flatten)]
+        subject: NoteSubjectArgs,
+    },
+    /// Replace a note's text.
+    Edit { id: i64, text: String },
+    /// Remove a note.
+    Delete { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,7 +17,8 @@ mod vendors;
 
 use args::{
     Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs, ImportCommand,
-    JobsCommand, ModelCommand, RunsCommand, StorageCommand, TrackingCommand,
+    JobsCommand, ModelCommand, NoteCommand, NoteSubjectArgs, RunsCommand, StorageCommand,
+    TrackingCommand,
 };
 use clap::Parser;
 use datalab_api::{
@@ -482,6 +483,47 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
                 &api::jobs::ListJobsRequest { limit: Some(limit) },
             )?)
         }
+        Command::Note(command) => {
+            let project = open(&cli.project)?;
+            match command {
+                NoteCommand::Add { subject, text } => {
+                    let subject = note_subject(&project, &subject)?;
+                    let note = api::add_note(
+                        &project,
+                        &api::AddNoteRequest {
+                            subject,
+                            body: text,
+                        },
+                    )?;
+                    out.notes(&[note])
+                }
+                NoteCommand::List { subject } => {
+                    let subject = note_subject(&project, &subject)?;
+                    out.notes(&api::list_notes(&project, subject)?)
+                }
+                NoteCommand::Edit { id, text } => {
+                    let note = api::edit_note(
+                        &project,
+                        &api::EditNoteRequest {
+                            note: id,
+                            body: text,
+                        },
+                    )?;
+                    out.notes(&[note])
+                }
+                NoteCommand::Delete { id } => api::delete_note(&project, id),
+            }
+        }
+        Command::Journal { limit } => {
+            let project = open(&cli.project)?;
+            out.journal(&api::journal(
+                &project,
+                &api::JournalRequest {
+                    before: None,
+                    limit: Some(limit),
+                },
+            )?)
+        }
         Command::Jobs(JobsCommand::Cancel { id }) => {
             let project = open(&cli.project)?;
             let id = api::JobId::parse(&id).map_err(invalid)?;
@@ -799,4 +841,18 @@ fn head_request(args: HeadArgs) -> Result<PreviewDatasetRequest, ApiError> {
             filter_text: String::new(),
         },
     })
+}
+
+/// The subject the note flags name (none: the project).
+fn note_subject(project: &Project, args: &NoteSubjectArgs) -> Result<api::NoteSubject, ApiError> {
+    if let Some(id) = args.experiment {
+        return Ok(api::NoteSubject::Experiment(api::ExperimentId(id)));
+    }
+    if let Some(id) = args.run {
+        return Ok(api::NoteSubject::Run(api::RunId(id)));
+    }
+    if let Some(model) = &args.model {
+        return api::version_subject(project, model);
+    }
+    Ok(api::NoteSubject::Project)
 }

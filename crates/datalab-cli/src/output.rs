@@ -784,6 +784,48 @@ impl Output {
         Ok(())
     }
 
+    pub fn notes(&self, notes: &[datalab_api::NoteInfo]) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(&notes);
+        }
+        for note in notes {
+            println!(
+                "Note {} · {} UTC",
+                note.id,
+                note.created_at
+                    .get(..16)
+                    .unwrap_or(&note.created_at)
+                    .replace('T', " ")
+            );
+            println!("{}", note.body.trim_end());
+            let broken: Vec<&str> = note
+                .links
+                .iter()
+                .filter(|l| l.target.is_none())
+                .map(|l| l.text.as_str())
+                .collect();
+            if !broken.is_empty() {
+                println!("(broken links: {})", broken.join(", "));
+            }
+            println!();
+        }
+        Ok(())
+    }
+
+    pub fn journal(&self, entries: &[datalab_api::JournalEntry]) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(&entries);
+        }
+        for entry in entries {
+            let when = entry.at.get(..16).unwrap_or(&entry.at).replace('T', " ");
+            match &entry.body {
+                Some(body) => println!("{when}  note: {}", body.lines().next().unwrap_or_default()),
+                None => println!("{when}  {}", entry.title),
+            }
+        }
+        Ok(())
+    }
+
     pub fn pushed(&self, outcome: &datalab_api::PushOutcome) -> Result<(), ApiError> {
         if self.json {
             return print_json(outcome);

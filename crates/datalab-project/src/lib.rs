@@ -15,6 +15,7 @@ mod ids;
 mod jobs;
 pub mod migrations;
 pub mod names;
+mod notes;
 mod project;
 mod registry;
 mod tracking;
@@ -32,6 +33,7 @@ pub use ids::{
     VendorId,
 };
 pub use jobs::{JobKind, JobProgress, JobRecord, JobStatus, NewJob};
+pub use notes::{JournalEntry, MAX_NOTE_BYTES, NoteLink, NoteRecord, NoteSubject};
 pub use project::{DATABASE_FILE, Project};
 pub use registry::{
     ModelRecord, ModelVersionRecord, NewModelVersion, PublicationRecord, StorageTargetRecord,

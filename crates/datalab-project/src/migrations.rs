@@ -465,6 +465,27 @@ ALTER TABLE model_versions ADD COLUMN served_port INTEGER
     CHECK (served_port IS NULL OR served_port BETWEEN 1 AND 65535);
 "#,
     },
+    Migration {
+        version: 12,
+        name: "the lab journal's notes",
+        rebuilds: false,
+        sql: r#"
+-- A note in Markdown on the project (no subject id), an experiment, a run or
+-- a model version. Notes are history: one stays when what it is about is
+-- removed (its links then show as broken).
+CREATE TABLE notes (
+    id            INTEGER PRIMARY KEY,
+    subject_kind  TEXT NOT NULL
+                      CHECK (subject_kind IN ('project', 'experiment', 'run', 'model_version')),
+    subject_id    INTEGER,
+    body          TEXT NOT NULL,
+    created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    updated_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    CHECK ((subject_kind = 'project') = (subject_id IS NULL))
+);
+CREATE INDEX notes_by_subject ON notes (subject_kind, subject_id);
+"#,
+    },
 ];
 
 /// The schema version this build writes.

@@ -1476,6 +1476,109 @@ differences: Array<string>, };
 
 export type Reproduced = "identical" | "different" | "missing";
 
+export type NoteSubject = { "kind": "project" } | { "kind": "experiment", "id": ExperimentId } | { "kind": "run", "id": RunId } | { "kind": "model_version", "id": ModelVersionId };
+
+export type NoteLink = { 
+/**
+ * The words as written.
+ */
+text: string, 
+/**
+ * Where they lead, when that record exists.
+ */
+target: NoteSubject | null, };
+
+export type NoteInfo = { 
+/**
+ * Its id.
+ */
+id: number, 
+/**
+ * What it is about.
+ */
+subject: NoteSubject, 
+/**
+ * Its text, in Markdown.
+ */
+body: string, 
+/**
+ * When it was written, and last changed.
+ */
+created_at: string, 
+/**
+ * When it was last changed.
+ */
+updated_at: string, 
+/**
+ * The links its text makes (`run 12`, `experiment 3`, `iris:3`); one
+ * without a target is broken.
+ */
+links: Array<NoteLink>, };
+
+export type AddNoteRequest = { 
+/**
+ * What it is about.
+ */
+subject: NoteSubject, 
+/**
+ * Its text, in Markdown.
+ */
+body: string, };
+
+export type EditNoteRequest = { 
+/**
+ * The note.
+ */
+note: number, 
+/**
+ * Its text, in Markdown.
+ */
+body: string, };
+
+export type NoteRef = { 
+/**
+ * The note.
+ */
+note: number, };
+
+export type NotesRequest = { 
+/**
+ * What they are about.
+ */
+subject: NoteSubject, };
+
+export type JournalRequest = { 
+/**
+ * Entries before this time (ISO 8601), for the next page.
+ */
+before: string | null, 
+/**
+ * How many (at most [`MAX_JOURNAL_PAGE`]; 200 when absent).
+ */
+limit: number | null, };
+
+export type JournalEntry = { 
+/**
+ * When (ISO 8601, UTC).
+ */
+at: string, 
+/**
+ * `import`, `experiment`, `note`, `registration`, `publication` or `evaluation`.
+ */
+kind: string, 
+/**
+ * What happened, in a line.
+ */
+title: string, 
+/**
+ * The record it is about (a note's subject for a note), when it has one.
+ */
+subject: NoteSubject | null, 
+/**
+ * A note's id and text.
+ */
+note: number | null, body: string | null, };
+
 export type Series = { name: string, x: Array<number>, y: Array<number>, 
 /**
  * Points before downsampling.
@@ -1509,6 +1612,8 @@ export type Verdict = "win" | "tie" | "loss";
 export type VendorId = number;
 
 export type EvaluationId = number;
+
+export type ModelVersionId = number;
 
 export type EvaluationStatus = "running" | "succeeded" | "failed" | "cancelled" | "capped" | "interrupted";
 
@@ -2174,6 +2279,16 @@ export interface Operations {
   pull_experiment: { request: PullRequest; response: PullOutcome };
   /** Runs an experiment's spec again on its snapshot and compares the runs bit for bit. */
   reproduce_experiment: { request: ExperimentRef; response: ReproduceReport };
+  /** Writes a note on the project, an experiment, a run or a model version. */
+  add_note: { request: AddNoteRequest; response: NoteInfo };
+  /** Changes a note's text. */
+  edit_note: { request: EditNoteRequest; response: NoteInfo };
+  /** Removes a note. */
+  delete_note: { request: NoteRef; response: Empty };
+  /** The notes on a subject, oldest first, with their links looked up. */
+  list_notes: { request: NotesRequest; response: Array<NoteInfo> };
+  /** The project's history, newest first. */
+  journal: { request: JournalRequest; response: Array<JournalEntry> };
   /** Adds a vendor connector (the secret's source is kept, never the secret). */
   add_vendor: { request: AddVendorRequest; response: VendorInfo };
   list_vendors: { request: Empty; response: Array<VendorInfo> };
@@ -2216,7 +2331,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","push_experiment","list_bundles","pull_experiment","reproduce_experiment","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","push_experiment","list_bundles","pull_experiment","reproduce_experiment","add_note","edit_note","delete_note","list_notes","journal","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [

@@ -16,6 +16,7 @@ import { ExperimentList } from "./experiments/ExperimentList";
 import { LIVE_KEY, listenForRuns, LiveRuns, type LiveState } from "./experiments/LiveRuns";
 import { ModelChoices } from "./experiments/ModelChoices";
 import { SearchSettings } from "./experiments/SearchSettings";
+import { SharePanel } from "./experiments/SharePanel";
 import { Studies } from "./experiments/Studies";
 
 const NEW_FORM: SpecForm = {
@@ -283,6 +284,14 @@ export function ExperimentsPage(props: { onShowRuns: () => void; onShowVendors?:
           />
         )}
         <ExperimentList experiments={experiments} onShowVendors={props.onShowVendors} />
+        <SharePanel
+          experiments={experiments}
+          onChanged={() =>
+            void call("list_experiments", {})
+              .then(setExperiments)
+              .catch((e: unknown) => setLoadError(failureOf(e)))
+          }
+        />
         <Studies refresh={experiments.length} />
       </aside>
     </div>

@@ -39,6 +39,16 @@ fn an_experiment_pushed_to_a_folder_is_pulled_elsewhere_and_reproduces_identical
         &["storage", "add", "shared", "--folder", &shared],
     ))?;
 
+    succeeded(&datalab(
+        &lab,
+        &[
+            "note",
+            "add",
+            "--experiment",
+            &experiment,
+            "Depth 3 is enough.",
+        ],
+    ))?;
     let pushed = json(&datalab(
         &lab,
         &[
@@ -104,6 +114,14 @@ fn an_experiment_pushed_to_a_folder_is_pulled_elsewhere_and_reproduces_identical
     assert_eq!(pulled["dataset"], "iris");
     assert_eq!(pulled["dataset_known"], false);
     let there = pulled["experiment"].to_string();
+    let notes = json(&datalab(
+        &other,
+        &["--json", "note", "list", "--experiment", &there],
+    ))?;
+    assert_eq!(
+        notes[0]["body"], "Depth 3 is enough.",
+        "notes travel: {notes}"
+    );
     let (mine, theirs) = (runs_of(&lab, &experiment)?, runs_of(&other, &there)?);
     assert_eq!(accuracies(&mine), accuracies(&theirs));
     let first = theirs.first().ok_or("no runs pulled")?["id"].to_string();

@@ -10,6 +10,7 @@ mod hostile;
 mod jobs;
 mod modelling;
 mod models;
+mod notes;
 mod server_jobs;
 mod serving;
 mod serving_limits;

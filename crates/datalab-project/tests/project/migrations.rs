@@ -498,3 +498,44 @@ fn versions_registered_before_served_ports_upgrade_with_none_and_keep_one_set()
     );
     Ok(())
 }
+
+#[test]
+fn a_project_from_before_the_journal_upgrades_and_takes_notes()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(dir.path().join("datasets"))?;
+    {
+        let mut conn = Connection::open(dir.path().join(DATABASE_FILE))?;
+        migrations::migrate_to(&mut conn, 11)?;
+        conn.execute_batch(
+            "INSERT INTO experiments (id, name, dataset_sha256, spec_toml) VALUES (1, 'old', 'x', '');",
+        )?;
+    }
+    let project = Project::open(dir.path())?;
+    assert_eq!(project.schema_version()?, migrations::LATEST);
+    let subject = datalab_project::NoteSubject::Experiment(datalab_project::ExperimentId(1));
+    let note = project.add_note(subject, "Written after the upgrade, about run 1.")?;
+    assert_eq!(project.notes_on(subject)?, vec![note]);
+    let journal = project.journal(None, 10)?;
+    assert_eq!(
+        journal.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        vec!["note", "experiment"]
+    );
+    // A project note names no record; a record's note names one: the schema says so.
+    let conn = Connection::open(dir.path().join(DATABASE_FILE))?;
+    assert!(
+        conn.execute(
+            "INSERT INTO notes (subject_kind, subject_id, body) VALUES ('project', 3, 'x')",
+            []
+        )
+        .is_err()
+    );
+    assert!(
+        conn.execute(
+            "INSERT INTO notes (subject_kind, subject_id, body) VALUES ('run', NULL, 'x')",
+            []
+        )
+        .is_err()
+    );
+    Ok(())
+}

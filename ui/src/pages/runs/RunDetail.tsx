@@ -3,6 +3,7 @@
 // the files it left (relative to the project), and which features its model
 // leaned on (boosting) as bars.
 
+import { Notes } from "../../components/Notes";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ExperimentInfo, RunDetail } from "../../api/types";
 import { call } from "../../api/client";
@@ -68,6 +69,8 @@ export function RunDetailView(props: { run: number; experiment: ExperimentInfo |
           {run.error}
         </p>
       )}
+      <h3>Notes</h3>
+      <Notes subject={{ kind: "run", id: run.id }} testId="run-notes" />
       <div class="detail-columns">
         <div>
           <h3>Parameters</h3>
