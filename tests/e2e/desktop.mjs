@@ -683,6 +683,23 @@ async function main() {
     if (history[0] !== "note" || !history.includes("experiment") || !history.includes("import")) throw new Error(`the journal lists ${history.join(", ")}`);
     await session.screenshot("journal");
 
+    // 15b'. The ledger: compute time drawn by day and the vendor's spend listed; a
+    // budget of 0 over all vendors warns that it is spent, a larger one does not.
+    await session.click('[data-testid="nav-ledger"]');
+    await session.waitFor('[data-testid="ledger-compute-chart"] canvas');
+    const spendTable = await session.text('[data-testid="ledger-spend"]');
+    if (spendTable.includes("No vendor evaluated")) throw new Error(`the ledger lists no vendor spend: '${spendTable}'`);
+    const byModel = await session.text('[data-testid="ledger-by-model"]');
+    if (!byModel.includes("decision_tree") || !byModel.includes("logistic_regression")) throw new Error(`compute by model says '${byModel}'`);
+    await session.type('[data-testid="budget-limit"]', "0");
+    await session.click('[data-testid="budget-set"]');
+    const budgetSays = await waitFor("the budget's warning", () => session.textNow('[data-testid="budgets"] .error'));
+    if (!budgetSays.includes("all vendors")) throw new Error(`the budget says '${budgetSays}'`);
+    await session.screenshot("ledger");
+    await session.type('[data-testid="budget-limit"]', "1000");
+    await session.click('[data-testid="budget-set"]');
+    await waitFor("the warning gone", async () => (await session.textNow('[data-testid="budgets"] .error')) === null);
+
     // 15c. Experiment 1 pushed to the S3 target as a bundle, then reproduced: its spec
     // run again on the same snapshot, every run identical to the bit (the failed one too).
     await session.click('[data-testid="nav-experiments"]');

@@ -14,13 +14,14 @@ import { RunsPage } from "./pages/RunsPage";
 import { ModelsPage } from "./pages/ModelsPage";
 import { VendorsPage } from "./pages/VendorsPage";
 import { JournalPage } from "./pages/JournalPage";
+import { LedgerPage } from "./pages/LedgerPage";
 import { failureOf, type Failure } from "./components/ApiError";
 import { JobsPanel } from "./components/JobsPanel";
 import { SavedNotice } from "./components/SavedNotice";
 import { forgetAll } from "./lib/persist";
 import "./styles.css";
 
-type Page = "datasets" | "experiments" | "runs" | "models" | "vendors" | "journal";
+type Page = "datasets" | "experiments" | "runs" | "models" | "vendors" | "journal" | "ledger";
 
 export function rememberProject(root: string): void {
   const recent: string[] = JSON.parse(localStorage.getItem("datalab.recent") ?? "[]") as string[];
@@ -98,7 +99,7 @@ function App() {
           {name}
         </span>
         <nav>
-          {(["datasets", "experiments", "runs", "models", "vendors", "journal"] as const).map((p) => (
+          {(["datasets", "experiments", "runs", "models", "vendors", "journal", "ledger"] as const).map((p) => (
             <button class={page === p ? "tab active" : "tab"} id={`nav-${p}`} data-testid={`nav-${p}`} onClick={() => {
               // The top bar opens a page as it is: no experiment or vendor brought from elsewhere.
               if (p === "vendors") {
@@ -146,6 +147,7 @@ function App() {
         )}
         {page === "vendors" && <VendorsPage experiment={vendorExperiment} vendor={vendorName} />}
         {page === "journal" && <JournalPage />}
+        {page === "ledger" && <LedgerPage />}
       </main>
     </div>
   );

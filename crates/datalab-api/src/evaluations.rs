@@ -98,6 +98,13 @@ pub fn evaluate_vendor(
     let vendor = vendor_info(&vendor_record)?;
     let test = TestRows::of_experiment(project, request.experiment)?;
     let secret = resolve_secret(&vendor.connector)?;
+    // A monthly budget caps the evaluation at what is left of it (a spent one refuses it).
+    let (spend_cap, cap_source) = match crate::ledger::budget_cap(project, &vendor.name)? {
+        Some((left, why)) if request.spend_cap.is_none_or(|cap| left < cap) => {
+            (Some(left), Some(why))
+        }
+        _ => (request.spend_cap, None),
+    };
     let label = format!(
         "evaluate {} on experiment {}",
         vendor.name, request.experiment
@@ -110,7 +117,8 @@ pub fn evaluate_vendor(
             connector: &vendor.connector,
             secret,
             test: &test,
-            spend_cap: request.spend_cap,
+            spend_cap,
+            cap_source: cap_source.clone(),
         };
         Ok(evaluation_info(evaluation.run(project, job)?))
     })

@@ -23,6 +23,7 @@ mod error;
 pub mod evaluations;
 mod experiments;
 pub mod jobs;
+mod ledger;
 mod model_card;
 pub mod models;
 mod notes;
@@ -58,6 +59,7 @@ pub use datalab_lab::{Event, EventSink, JobInfo, NoEvents, RunInfo, params_text}
 pub use datalab_ml::spec::ExperimentSpec;
 pub use datalab_ml::stats::Verdict;
 pub use datalab_ml::trial::MeanStd;
+pub use datalab_project::{ComputeSum, SpendSum};
 pub use datalab_project::{DatasetId, Project};
 pub use datalab_project::{
     EvaluationId, EvaluationStatus, ExperimentId, JobId, JobKind, JobStatus, RunId, RunQuery,
@@ -89,6 +91,10 @@ pub use experiments::{
     run_experiment, run_queued, show_experiment,
 };
 pub use jobs::JobContext;
+pub use ledger::{
+    BudgetInfo, Ledger, RemoveBudgetRequest, SetBudgetRequest, ledger, list_budgets, remove_budget,
+    set_budget,
+};
 pub use models::{
     ModelRef, ModelVersionDetail, ModelVersionInfo, PublicationInfo, RegisterModelRequest,
     SetAliasRequest, list_models, parse_model_ref, register_model, set_model_alias, show_model,

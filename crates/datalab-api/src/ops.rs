@@ -405,6 +405,12 @@ operations! {
     list_notes(crate::NotesRequest) -> Vec<crate::NoteInfo> => |cx, r| crate::list_notes(&cx.session.open()?, r.subject);
     /// The project's history, newest first.
     journal(crate::JournalRequest) -> Vec<crate::JournalEntry> => |cx, r| crate::journal(&cx.session.open()?, &r);
+    /// Compute time, vendor spend and budgets, summed from the records.
+    ledger(Empty) -> crate::Ledger => |cx, _r| crate::ledger(&cx.session.open()?);
+    /// Sets a vendor's (or all vendors') monthly budget.
+    set_budget(crate::SetBudgetRequest) -> crate::BudgetInfo => |cx, r| crate::set_budget(&cx.session.open()?, &r);
+    /// Removes a budget.
+    remove_budget(crate::RemoveBudgetRequest) -> Empty => |cx, r| crate::remove_budget(&cx.session.open()?, &r).map(|()| Empty {});
     /// Adds a vendor connector (the secret's source is kept, never the secret).
     add_vendor(crate::AddVendorRequest) -> crate::VendorInfo => |cx, r| crate::add_vendor(&cx.session.open()?, &r);
     list_vendors(Empty) -> Vec<crate::VendorInfo> => |cx, _r| crate::list_vendors(&cx.session.open()?);

@@ -55,6 +55,17 @@ pub enum Command {
     /// text link to those records.
     #[command(subcommand)]
     Note(NoteCommand),
+    /// Compute time (wall and CPU) by experiment, model and day; vendor spend
+    /// by vendor and day or month with its tokens; the budgets this month.
+    Ledger {
+        /// Spend by day instead of by month.
+        #[arg(long)]
+        daily: bool,
+    },
+    /// Monthly budgets for vendor spend: an evaluation checks them before
+    /// it starts and stops before passing one.
+    #[command(subcommand)]
+    Budget(BudgetCommand),
     /// The project's history, newest first: imports, experiments, notes,
     /// registrations, publications, evaluations.
     Journal {
@@ -169,6 +180,29 @@ pub enum TrackingCommand {
         /// Take requests without a token (anyone on this machine can log).
         #[arg(long)]
         no_auth: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BudgetCommand {
+    /// Set the monthly budget of a vendor (or, with --all, of all vendors together).
+    Set {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        vendor: Option<String>,
+        #[arg(long)]
+        all: bool,
+        /// What may be spent in a calendar month (UTC), in the vendors' currency.
+        #[arg(long = "monthly")]
+        monthly_limit: f64,
+    },
+    /// The budgets and this month's spend against them.
+    List,
+    /// Remove a vendor's budget (or, with --all, the one over all vendors).
+    Remove {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        vendor: Option<String>,
+        #[arg(long)]
+        all: bool,
     },
 }
 

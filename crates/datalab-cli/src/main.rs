@@ -16,9 +16,9 @@ mod serve;
 mod vendors;
 
 use args::{
-    Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs, ImportCommand,
-    JobsCommand, ModelCommand, NoteCommand, NoteSubjectArgs, RunsCommand, StorageCommand,
-    TrackingCommand,
+    BudgetCommand, Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs,
+    ImportCommand, JobsCommand, ModelCommand, NoteCommand, NoteSubjectArgs, RunsCommand,
+    StorageCommand, TrackingCommand,
 };
 use clap::Parser;
 use datalab_api::{
@@ -512,6 +512,33 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
                     out.notes(&[note])
                 }
                 NoteCommand::Delete { id } => api::delete_note(&project, id),
+            }
+        }
+        Command::Ledger { daily } => {
+            let project = open(&cli.project)?;
+            out.ledger(&api::ledger(&project)?, daily)
+        }
+        Command::Budget(command) => {
+            let project = open(&cli.project)?;
+            match command {
+                BudgetCommand::Set {
+                    vendor,
+                    monthly_limit,
+                    ..
+                } => {
+                    let info = api::set_budget(
+                        &project,
+                        &api::SetBudgetRequest {
+                            vendor,
+                            monthly_limit,
+                        },
+                    )?;
+                    out.budgets(&[info])
+                }
+                BudgetCommand::List => out.budgets(&api::list_budgets(&project)?),
+                BudgetCommand::Remove { vendor, .. } => {
+                    api::remove_budget(&project, &api::RemoveBudgetRequest { vendor })
+                }
             }
         }
         Command::Journal { limit } => {

@@ -826,6 +826,88 @@ impl Output {
         Ok(())
     }
 
+    pub fn budgets(&self, budgets: &[datalab_api::BudgetInfo]) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(&budgets);
+        }
+        let mut t = table(&["vendor", "monthly", "month", "spent", "share"]);
+        for b in budgets {
+            t.add_row(vec![
+                Cell::new(if b.vendor == "*" {
+                    "all vendors"
+                } else {
+                    &b.vendor
+                }),
+                right(b.monthly_limit),
+                Cell::new(&b.month),
+                right(format!("{:.4}", b.spent)),
+                right(format!("{:.0}%", 100.0 * b.share)),
+            ]);
+        }
+        println!("{t}");
+        for b in budgets {
+            if let Some(warning) = &b.warning {
+                println!("warning: {warning}");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn ledger(&self, ledger: &datalab_api::Ledger, daily: bool) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(ledger);
+        }
+        for (title, sums) in [
+            ("Compute by experiment", &ledger.compute_by_experiment),
+            ("Compute by model", &ledger.compute_by_model),
+            ("Compute by day", &ledger.compute_by_day),
+        ] {
+            println!("{title}");
+            let mut t = table(&["", "runs", "wall", "CPU"]);
+            for s in sums {
+                t.add_row(vec![
+                    Cell::new(&s.key),
+                    right(s.runs),
+                    right(format!("{:.1} s", s.wall_ms / 1000.0)),
+                    right(format!("{:.1} s", s.cpu_ms / 1000.0)),
+                ]);
+            }
+            println!("{t}\n");
+        }
+        let spend = if daily {
+            &ledger.spend_by_day
+        } else {
+            &ledger.spend_by_month
+        };
+        println!("Vendor spend by {}", if daily { "day" } else { "month" });
+        let mut t = table(&[
+            "vendor",
+            "period",
+            "cost",
+            "input tokens",
+            "output tokens",
+            "rows",
+            "cached",
+        ]);
+        for s in spend {
+            t.add_row(vec![
+                Cell::new(&s.vendor),
+                Cell::new(&s.period),
+                right(format!("{:.4}", s.cost)),
+                right(s.input_tokens),
+                right(s.output_tokens),
+                right(s.rows),
+                right(s.cached_rows),
+            ]);
+        }
+        println!("{t}\n");
+        if !ledger.budgets.is_empty() {
+            println!("Budgets");
+            self.budgets(&ledger.budgets)?;
+        }
+        Ok(())
+    }
+
     pub fn pushed(&self, outcome: &datalab_api::PushOutcome) -> Result<(), ApiError> {
         if self.json {
             return print_json(outcome);

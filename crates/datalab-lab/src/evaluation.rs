@@ -79,6 +79,8 @@ pub struct Evaluation<'a> {
     pub secret: Option<Secret>,
     pub test: &'a TestRows,
     pub spend_cap: Option<f64>,
+    /// Where the cap comes from when it is not the caller's own (a monthly budget), in words.
+    pub cap_source: Option<String>,
 }
 
 /// Why an evaluation could not run to an end.
@@ -286,7 +288,8 @@ impl Evaluation<'_> {
             return Err(error.into());
         }
         let summary = summarize(test, &answers, tally, total, end.wall_ms);
-        let (status, message) = outcome_of(&end.stopped, &summary, total);
+        let (status, message) =
+            outcome_of(&end.stopped, &summary, total, self.cap_source.as_deref());
         let message = message.map(|m| datalab_vendors::redact(self.secret.as_ref(), &m));
         let summary_json = serde_json::to_string(&summary).ok();
         let job_status = match status {
@@ -355,13 +358,15 @@ fn outcome_of(
     stopped: &Option<Stop>,
     summary: &EvaluationSummary,
     total: u64,
+    cap_source: Option<&str>,
 ) -> (EvaluationStatus, Option<String>) {
+    let source = cap_source.map(|s| format!(" ({s})")).unwrap_or_default();
     match stopped {
         Some(Stop::Cancelled) => (EvaluationStatus::Cancelled, Some("cancelled".to_string())),
         Some(Stop::SpendCap { cap }) => (
             EvaluationStatus::Capped,
             Some(format!(
-                "stopped at the spend cap of {cap}: {:.4} spent, {} of {total} rows not sent",
+                "stopped at the spend cap of {cap}{source}: {:.4} spent, {} of {total} rows not sent",
                 summary.spent,
                 summary
                     .failures

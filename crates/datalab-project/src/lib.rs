@@ -13,6 +13,7 @@ mod error;
 mod experiments;
 mod ids;
 mod jobs;
+mod ledger;
 pub mod migrations;
 pub mod names;
 mod notes;
@@ -33,6 +34,7 @@ pub use ids::{
     VendorId,
 };
 pub use jobs::{JobKind, JobProgress, JobRecord, JobStatus, NewJob};
+pub use ledger::{ALL_VENDORS, BudgetRecord, ComputeBy, ComputeSum, SpendBy, SpendSum};
 pub use notes::{JournalEntry, MAX_NOTE_BYTES, NoteLink, NoteRecord, NoteSubject};
 pub use project::{DATABASE_FILE, Project};
 pub use registry::{

@@ -486,6 +486,21 @@ CREATE TABLE notes (
 CREATE INDEX notes_by_subject ON notes (subject_kind, subject_id);
 "#,
     },
+    Migration {
+        version: 13,
+        name: "monthly budgets for vendor spend",
+        rebuilds: false,
+        sql: r#"
+-- What may be spent on vendors in a calendar month (UTC): per vendor, or
+-- over all of them ('*'). An evaluation checks the budgets before it starts
+-- and stops before passing one.
+CREATE TABLE budgets (
+    vendor         TEXT PRIMARY KEY,
+    monthly_limit  REAL NOT NULL CHECK (monthly_limit >= 0),
+    created_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+"#,
+    },
 ];
 
 /// The schema version this build writes.

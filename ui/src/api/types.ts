@@ -1579,6 +1579,94 @@ subject: NoteSubject | null,
  */
 note: number | null, body: string | null, };
 
+export type ComputeSum = { 
+/**
+ * The experiment (`3 · name`), the model, or the day (`2026-12-08`).
+ */
+key: string, runs: number, wall_ms: number, cpu_ms: number, };
+
+export type SpendSum = { vendor: string, 
+/**
+ * `2026-12-08` (a day) or `2026-12` (a month), by when the evaluation started.
+ */
+period: string, 
+/**
+ * What was paid (answers from the cache cost nothing).
+ */
+cost: number, input_tokens: number, output_tokens: number, 
+/**
+ * Rows sent, and of those answered from the cache.
+ */
+rows: number, cached_rows: number, evaluations: number, };
+
+export type BudgetInfo = { 
+/**
+ * The vendor, or `*` for all vendors together.
+ */
+vendor: string, 
+/**
+ * What may be spent in a calendar month (UTC).
+ */
+monthly_limit: number, 
+/**
+ * This month (`2026-12`).
+ */
+month: string, 
+/**
+ * Spent so far this month.
+ */
+spent: number, 
+/**
+ * `spent / monthly_limit` (1 or more: spent).
+ */
+share: number, 
+/**
+ * Said when 80% or more is spent, or the budget is below what was spent.
+ */
+warning: string | null, };
+
+export type Ledger = { 
+/**
+ * Runs' compute time per experiment.
+ */
+compute_by_experiment: Array<ComputeSum>, 
+/**
+ * Per model kind.
+ */
+compute_by_model: Array<ComputeSum>, 
+/**
+ * Per day the runs started.
+ */
+compute_by_day: Array<ComputeSum>, 
+/**
+ * Vendor spend per vendor and day.
+ */
+spend_by_day: Array<SpendSum>, 
+/**
+ * Per vendor and month.
+ */
+spend_by_month: Array<SpendSum>, 
+/**
+ * The budgets, this month.
+ */
+budgets: Array<BudgetInfo>, };
+
+export type SetBudgetRequest = { 
+/**
+ * The vendor (none: all vendors together).
+ */
+vendor: string | null, 
+/**
+ * What may be spent in a calendar month.
+ */
+monthly_limit: number, };
+
+export type RemoveBudgetRequest = { 
+/**
+ * The vendor (none: the budget over all vendors).
+ */
+vendor: string | null, };
+
 export type Series = { name: string, x: Array<number>, y: Array<number>, 
 /**
  * Points before downsampling.
@@ -2289,6 +2377,12 @@ export interface Operations {
   list_notes: { request: NotesRequest; response: Array<NoteInfo> };
   /** The project's history, newest first. */
   journal: { request: JournalRequest; response: Array<JournalEntry> };
+  /** Compute time, vendor spend and budgets, summed from the records. */
+  ledger: { request: Empty; response: Ledger };
+  /** Sets a vendor's (or all vendors') monthly budget. */
+  set_budget: { request: SetBudgetRequest; response: BudgetInfo };
+  /** Removes a budget. */
+  remove_budget: { request: RemoveBudgetRequest; response: Empty };
   /** Adds a vendor connector (the secret's source is kept, never the secret). */
   add_vendor: { request: AddVendorRequest; response: VendorInfo };
   list_vendors: { request: Empty; response: Array<VendorInfo> };
@@ -2331,7 +2425,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","push_experiment","list_bundles","pull_experiment","reproduce_experiment","add_note","edit_note","delete_note","list_notes","journal","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","push_experiment","list_bundles","pull_experiment","reproduce_experiment","add_note","edit_note","delete_note","list_notes","journal","ledger","set_budget","remove_budget","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [

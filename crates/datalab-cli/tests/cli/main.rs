@@ -8,6 +8,7 @@ mod common;
 mod experiments;
 mod hostile;
 mod jobs;
+mod ledger;
 mod modelling;
 mod models;
 mod notes;

@@ -539,3 +539,27 @@ fn a_project_from_before_the_journal_upgrades_and_takes_notes()
     );
     Ok(())
 }
+
+#[test]
+fn a_project_from_before_budgets_upgrades_and_keeps_one() -> Result<(), Box<dyn std::error::Error>>
+{
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(dir.path().join("datasets"))?;
+    {
+        let mut conn = Connection::open(dir.path().join(DATABASE_FILE))?;
+        migrations::migrate_to(&mut conn, 12)?;
+    }
+    let project = Project::open(dir.path())?;
+    assert_eq!(project.schema_version()?, migrations::LATEST);
+    assert!(project.budgets()?.is_empty());
+    project.set_budget(datalab_project::ALL_VENDORS, 10.0)?;
+    project.set_budget(datalab_project::ALL_VENDORS, 12.5)?;
+    let budgets = project.budgets()?;
+    assert_eq!(budgets.len(), 1);
+    assert_eq!(budgets[0].monthly_limit, 12.5);
+    assert!(project.set_budget("x", -1.0).is_err());
+    assert!(project.set_budget("x", f64::NAN).is_err());
+    let month = project.this_month()?;
+    assert_eq!(project.spent_in_month("*", &month)?, 0.0);
+    Ok(())
+}

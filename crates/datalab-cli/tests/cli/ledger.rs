@@ -1,0 +1,134 @@
+//! The ledger and budgets as a user meets them: compute time and vendor
+//! spend summed from the records they come from (and equal to them), a
+//! monthly budget that stops an evaluation before it is passed, a warning
+//! from 80% on, and a budget set below what was spent said plainly.
+
+use crate::common::{TestResult, datalab, json, spec_path, stderr};
+use datalab_vendor_server::{ServerConfig, VendorServer};
+use serde_json::Value;
+
+fn sum(values: &Value, field: &str) -> f64 {
+    values
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v[field].as_f64()).sum())
+        .unwrap_or(0.0)
+}
+
+#[test]
+fn budgets_stop_evaluations_and_the_ledger_sums_its_records() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    json(&datalab(&lab, &["--json", "run", &spec_path()]))?;
+    let server = VendorServer::start(ServerConfig {
+        labels: ["setosa", "versicolor", "virginica"]
+            .map(String::from)
+            .to_vec(),
+        ..ServerConfig::default()
+    })?;
+    let url = server.url();
+    let added = datalab(
+        &lab,
+        &[
+            "vendor",
+            "add",
+            "svc",
+            "--protocol",
+            "oip",
+            "--url",
+            &url,
+            "--model",
+            "iris",
+            "--price-per-call",
+            "0.01",
+            "--concurrency",
+            "1",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+
+    // 0.055 a month: five calls of 0.01 fit, the sixth would pass it.
+    let set = json(&datalab(
+        &lab,
+        &["--json", "budget", "set", "svc", "--monthly", "0.055"],
+    ))?;
+    assert_eq!(set[0]["spent"], 0.0);
+    let capped = json(&datalab(
+        &lab,
+        &["--json", "evaluate", "--vendor", "svc", "--experiment", "1"],
+    ))?;
+    assert_eq!(capped["status"], "capped", "{capped}");
+    assert_eq!(server.requests(), 5);
+    assert!(
+        capped["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("budget of vendor 'svc'")),
+        "{capped}"
+    );
+
+    // Over all vendors, 0.06: 0.05 spent is past 80%, and the ledger warns.
+    let all = json(&datalab(
+        &lab,
+        &["--json", "budget", "set", "--all", "--monthly", "0.06"],
+    ))?;
+    let warning = all[0]["warning"].as_str().unwrap_or_default();
+    assert!(
+        warning.contains("83%") && warning.contains("all vendors"),
+        "{warning}"
+    );
+
+    // Set below what was spent: kept, and said plainly; the next evaluation is refused.
+    let below = json(&datalab(
+        &lab,
+        &["--json", "budget", "set", "svc", "--monthly", "0.04"],
+    ))?;
+    let said = below[0]["warning"].as_str().unwrap_or_default();
+    assert!(said.contains("more than this budget"), "{said}");
+    let refused = datalab(&lab, &["evaluate", "--vendor", "svc", "--experiment", "1"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("is spent"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(server.requests(), 5, "a refused evaluation makes no call");
+
+    // The ledger's sums are the sums of the records.
+    let ledger = json(&datalab(&lab, &["--json", "ledger"]))?;
+    let runs = json(&datalab(&lab, &["--json", "runs", "list"]))?;
+    let wall = sum(&runs, "wall_ms");
+    for by in [
+        "compute_by_experiment",
+        "compute_by_model",
+        "compute_by_day",
+    ] {
+        assert!(
+            (sum(&ledger[by], "wall_ms") - wall).abs() < 1e-6,
+            "{by}: {}",
+            ledger[by]
+        );
+        assert_eq!(
+            sum(&ledger[by], "runs") as usize,
+            runs.as_array().map_or(0, Vec::len)
+        );
+    }
+    let evaluations = json(&datalab(&lab, &["--json", "evaluations", "list"]))?;
+    let spent: f64 = evaluations
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e["summary"]["spent"].as_f64())
+                .sum()
+        })
+        .unwrap_or(0.0);
+    assert!((spent - 0.05).abs() < 1e-9, "{evaluations}");
+    for by in ["spend_by_month", "spend_by_day"] {
+        assert!(
+            (sum(&ledger[by], "cost") - spent).abs() < 1e-9,
+            "{by}: {}",
+            ledger[by]
+        );
+    }
+    assert_eq!(ledger["budgets"].as_array().map(Vec::len), Some(2));
+    Ok(())
+}

@@ -1,0 +1,20 @@
+// The ledger's numbers as the page draws them: spend per period stacked by
+// vendor, and hours from milliseconds.
+
+import type { SpendSum } from "../api/types";
+
+/** Periods in order, and for each vendor its cost in each period (0 where it spent nothing). */
+export function spendSeries(sums: SpendSum[]): { periods: string[]; vendors: { name: string; cost: number[] }[] } {
+  const periods = [...new Set(sums.map((s) => s.period))].sort();
+  const names = [...new Set(sums.map((s) => s.vendor))].sort();
+  const vendors = names.map((name) => ({
+    name,
+    cost: periods.map((p) => sums.filter((s) => s.vendor === name && s.period === p).reduce((total, s) => total + s.cost, 0)),
+  }));
+  return { periods, vendors };
+}
+
+/** Milliseconds as hours, rounded for a chart's axis. */
+export function hours(ms: number): number {
+  return Math.round((ms / 3_600_000) * 1000) / 1000;
+}
