@@ -10,7 +10,7 @@
 // (WebKitWebDriver), MINIBROWSER (its path), E2E_OUT, DATALAB_REPO.
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Session, request as webdriver, waitFor } from "./webdriver.mjs";
@@ -108,6 +108,19 @@ async function main() {
       throw new Error(`importing /etc/passwd says '${refused}'`);
     }
     await session.screenshot("outside-refused");
+
+    // 4. The experiment report the desktop test wrote (report.html), opened from its
+    // file as a colleague would: its tables and both charts drawn with nothing fetched.
+    const report = join(out, "report.html");
+    if (existsSync(report)) {
+      await request("POST", session.path("/url"), { url: `file://${report}` });
+      await waitFor("the report's charts", () => session.run(`return document.querySelectorAll("svg.chart rect.bar").length >= 3`));
+      const title = await session.run("return document.querySelector('h1').innerText");
+      if (!title.startsWith("Experiment 1")) throw new Error(`the report's title is '${title}'`);
+      await session.screenshot("report");
+    } else {
+      throw new Error(`the desktop test wrote no ${report}`);
+    }
     console.log("e2e (served UI): every step passed");
   } catch (error) {
     if (session) {

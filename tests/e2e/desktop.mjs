@@ -721,6 +721,8 @@ async function main() {
     if (!reproduced.includes("4 identical") || /\bnot\b/.test(reproduced)) throw new Error(`the reproduction says '${reproduced}'`);
     await session.run(`document.querySelector('[data-testid="share-report"]').scrollIntoView();`);
     await session.screenshot("reproduced");
+    // Its report, written by the CLI for the browser step to open from the file.
+    lab(["report", "experiment", "1", "--out", join(out, "report.html")]);
     console.log("e2e: a note links records, an experiment pushed to S3 reproduces identically");
 
     // 16. The app closes and starts again: the model, served again, is on the

@@ -31,6 +31,7 @@ pub mod ops;
 mod outside_models;
 pub mod places;
 mod project;
+mod report;
 mod run_compare;
 pub mod runs;
 pub mod serving;
@@ -104,6 +105,7 @@ pub use notes::{
     delete_note, edit_note, journal, list_notes, version_subject,
 };
 pub use project::{ProjectSummary, discover_project, init_project, open_project, project_summary};
+pub use report::{ReportOutcome, ReportRequest, experiment_report, write_report};
 pub use run_compare::{PairComparison, RunComparison, compare_runs};
 pub use runs::{
     ArchiveRunsRequest, RunDetail, RunPage, archive_runs, list_runs, query_runs, show_run,

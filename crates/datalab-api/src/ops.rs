@@ -411,6 +411,8 @@ operations! {
     set_budget(crate::SetBudgetRequest) -> crate::BudgetInfo => |cx, r| crate::set_budget(&cx.session.open()?, &r);
     /// Removes a budget.
     remove_budget(crate::RemoveBudgetRequest) -> Empty => |cx, r| crate::remove_budget(&cx.session.open()?, &r).map(|()| Empty {});
+    /// Writes an experiment's report: one self-contained HTML file in the project's exports.
+    write_report(crate::ReportRequest) -> crate::ReportOutcome => |cx, r| crate::write_report(&cx.session.open()?, &r, &cx.jobs());
     /// Adds a vendor connector (the secret's source is kept, never the secret).
     add_vendor(crate::AddVendorRequest) -> crate::VendorInfo => |cx, r| crate::add_vendor(&cx.session.open()?, &r);
     list_vendors(Empty) -> Vec<crate::VendorInfo> => |cx, _r| crate::list_vendors(&cx.session.open()?);

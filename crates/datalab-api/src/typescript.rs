@@ -182,6 +182,8 @@ pub fn typescript() -> String {
         declare::<crate::SpendSum>(&config),
         declare::<crate::BudgetInfo>(&config),
         declare::<crate::Ledger>(&config),
+        declare::<crate::ReportRequest>(&config),
+        declare::<crate::ReportOutcome>(&config),
         declare::<crate::SetBudgetRequest>(&config),
         declare::<crate::RemoveBudgetRequest>(&config),
         declare::<datalab_ml::charts::Series>(&config),

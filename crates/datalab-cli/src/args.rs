@@ -62,6 +62,9 @@ pub enum Command {
         #[arg(long)]
         daily: bool,
     },
+    /// Reports: one self-contained HTML file (opens offline) per experiment.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Monthly budgets for vendor spend: an evaluation checks them before
     /// it starts and stops before passing one.
     #[command(subcommand)]
@@ -180,6 +183,19 @@ pub enum TrackingCommand {
         /// Take requests without a token (anyone on this machine can log).
         #[arg(long)]
         no_auth: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// An experiment's report: the data's profile, the spec, the runs, the
+    /// comparison drawn, the significance, the vendors against the
+    /// agreements, the notes. Written to the project's exports/reports/.
+    Experiment {
+        id: i64,
+        /// Also write it here.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 

@@ -17,8 +17,8 @@ mod vendors;
 
 use args::{
     BudgetCommand, Cli, Command, DatasetCommand, ExperimentCommand, HeadArgs, ImportArgs,
-    ImportCommand, JobsCommand, ModelCommand, NoteCommand, NoteSubjectArgs, RunsCommand,
-    StorageCommand, TrackingCommand,
+    ImportCommand, JobsCommand, ModelCommand, NoteCommand, NoteSubjectArgs, ReportCommand,
+    RunsCommand, StorageCommand, TrackingCommand,
 };
 use clap::Parser;
 use datalab_api::{
@@ -513,6 +513,23 @@ fn run(cli: Cli, progress: &progress::TerminalProgress) -> Result<(), ApiError> 
                 }
                 NoteCommand::Delete { id } => api::delete_note(&project, id),
             }
+        }
+        Command::Report(ReportCommand::Experiment { id, out: copy }) => {
+            let project = open(&cli.project)?;
+            let report = api::write_report(
+                &project,
+                &api::ReportRequest {
+                    experiment: api::ExperimentId(id),
+                },
+                &progress.jobs(),
+            );
+            progress.finish();
+            let report = report?;
+            if let Some(copy) = &copy {
+                std::fs::write(copy, &report.html)
+                    .map_err(|e| ApiError::io(format!("cannot write {}: {e}", copy.display())))?;
+            }
+            out.report(&report, copy.as_deref())
         }
         Command::Ledger { daily } => {
             let project = open(&cli.project)?;

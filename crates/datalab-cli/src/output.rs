@@ -826,6 +826,25 @@ impl Output {
         Ok(())
     }
 
+    pub fn report(
+        &self,
+        report: &datalab_api::ReportOutcome,
+        copy: Option<&std::path::Path>,
+    ) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(&serde_json::json!({ "path": report.path, "bytes": report.bytes }));
+        }
+        println!(
+            "Report written to {} ({})",
+            report.path,
+            human_bytes(report.bytes)
+        );
+        if let Some(copy) = copy {
+            println!("and to {}", copy.display());
+        }
+        Ok(())
+    }
+
     pub fn budgets(&self, budgets: &[datalab_api::BudgetInfo]) -> Result<(), ApiError> {
         if self.json {
             return print_json(&budgets);

@@ -63,7 +63,12 @@ pub struct ServedModel {
     /// Where each input is in the schema: requests are matched to it by
     /// name in time linear in their size, however wide the model.
     positions: HashMap<String, usize>,
+    /// The package's MODEL_CARD.md (checked against the manifest with the rest), when it has one.
+    card: Option<String>,
 }
+
+/// The package file a served model shows as its card.
+pub const CARD_FILE: &str = "MODEL_CARD.md";
 
 impl ServedModel {
     /// Loads a package folder, refusing one whose files do not match its manifest.
@@ -100,11 +105,35 @@ impl ServedModel {
             .enumerate()
             .map(|(i, field)| (field.name.clone(), i))
             .collect();
+        // Listed in the manifest means checked above; a card the manifest does not list is not shown.
+        let card = manifest
+            .files
+            .iter()
+            .any(|f| f.path == CARD_FILE)
+            .then(|| std::fs::read_to_string(dir.join(CARD_FILE)).ok())
+            .flatten();
         Ok(ServedModel {
             manifest,
             model,
             positions,
+            card,
         })
+    }
+
+    /// The model's card (Markdown), when its package has one.
+    pub fn card(&self) -> Option<&str> {
+        self.card.as_deref()
+    }
+
+    /// The card's first paragraph of prose: what the model is, in a few lines.
+    pub fn description(&self) -> Option<String> {
+        let card = self.card()?;
+        let paragraph: Vec<&str> = card
+            .lines()
+            .skip_while(|l| l.trim().is_empty() || l.starts_with('#'))
+            .take_while(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .collect();
+        (!paragraph.is_empty()).then(|| paragraph.join(" "))
     }
 
     /// Where input `name` is in the schema, if the model takes it.

@@ -74,6 +74,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v2/health/ready", get(ready))
         .route("/v2/models/{name}", get(model_metadata))
         .route("/v2/models/{name}/ready", get(model_ready))
+        .route("/v2/models/{name}/card", get(model_card))
         .route("/v2/models/{name}/infer", post(infer))
         .route(
             "/v2/models/{name}/versions/{version}",
@@ -224,8 +225,31 @@ fn metadata(model: &ServedModel) -> Value {
             "algorithm": model.manifest.algorithm,
             "task": model.manifest.task,
             "classes": model.classes(),
+            "description": model.description(),
+            "card": model.card().map(|_| format!("/v2/models/{}/card", model.name())),
         },
     })
+}
+
+/// The model's card, as Markdown.
+async fn model_card(State(state): State<Shared>, Path(name): Path<String>) -> Response {
+    let started = Instant::now();
+    let response = match model_named(&state, &name, None) {
+        Ok(model) => match model.card() {
+            Some(card) => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+                card.to_string(),
+            )
+                .into_response(),
+            None => json_response(
+                StatusCode::NOT_FOUND,
+                json!({"error": format!("'{name}' was packaged without a {}", crate::model::CARD_FILE)}),
+            ),
+        },
+        Err(refusal) => refused(refusal),
+    };
+    observed(&state, "metadata", started, 0, response)
 }
 
 async fn model_metadata(State(state): State<Shared>, Path(name): Path<String>) -> Response {

@@ -1651,6 +1651,26 @@ spend_by_month: Array<SpendSum>,
  */
 budgets: Array<BudgetInfo>, };
 
+export type ReportRequest = { 
+/**
+ * The experiment.
+ */
+experiment: ExperimentId, };
+
+export type ReportOutcome = { 
+/**
+ * Where it was written in the project (`exports/reports/experiment-<id>.html`).
+ */
+path: string, 
+/**
+ * Its size.
+ */
+bytes: number, 
+/**
+ * The document itself, for a window to save or show.
+ */
+html: string, };
+
 export type SetBudgetRequest = { 
 /**
  * The vendor (none: all vendors together).
@@ -2383,6 +2403,8 @@ export interface Operations {
   set_budget: { request: SetBudgetRequest; response: BudgetInfo };
   /** Removes a budget. */
   remove_budget: { request: RemoveBudgetRequest; response: Empty };
+  /** Writes an experiment's report: one self-contained HTML file in the project's exports. */
+  write_report: { request: ReportRequest; response: ReportOutcome };
   /** Adds a vendor connector (the secret's source is kept, never the secret). */
   add_vendor: { request: AddVendorRequest; response: VendorInfo };
   list_vendors: { request: Empty; response: Array<VendorInfo> };
@@ -2425,7 +2447,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","push_experiment","list_bundles","pull_experiment","reproduce_experiment","add_note","edit_note","delete_note","list_notes","journal","ledger","set_budget","remove_budget","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","push_experiment","list_bundles","pull_experiment","reproduce_experiment","add_note","edit_note","delete_note","list_notes","journal","ledger","set_budget","remove_budget","write_report","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [

@@ -12,6 +12,7 @@ mod ledger;
 mod modelling;
 mod models;
 mod notes;
+mod report;
 mod server_jobs;
 mod serving;
 mod serving_limits;

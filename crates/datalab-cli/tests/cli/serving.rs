@@ -155,6 +155,19 @@ fn both_protocols_answer_check_their_inputs_count_and_stop_cleanly() -> TestResu
     let metadata: Value = serde_json::from_str(&metadata)?;
     assert_eq!(metadata["inputs"].as_array().map(Vec::len), Some(4));
     assert_eq!(get(url, "/v2/models/iris/versions/1")?.0, 200);
+    // The model says what it is and where its card is; the card is the package's.
+    assert!(
+        metadata["parameters"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("model")),
+        "{metadata}"
+    );
+    assert_eq!(metadata["parameters"]["card"], "/v2/models/iris/card");
+    let (status, card) = get(url, "/v2/models/iris/card")?;
+    assert_eq!(status, 200);
+    let packaged = std::fs::read_to_string(lab.join("models/iris/1/MODEL_CARD.md"))?;
+    assert_eq!(card, packaged);
+    assert_eq!(get(url, "/v2/models/roses/card")?.0, 404);
 
     // A setosa, a versicolor and a virginica, as every iris classifier sees them.
     let rows = [

@@ -8,6 +8,7 @@ import type { ExperimentInfo, PullOutcome, PushOutcome, ReproduceReport, Storage
 import { ApiErrorView, failureOf, plainFailure, tid, type Failure } from "../../components/ApiError";
 import { ExperimentSelect } from "../../components/ExperimentSelect";
 import { formatBytes } from "../../lib/format";
+import { saveBlob } from "../../lib/save";
 
 type Busy = "push" | "pull" | "reproduce" | null;
 
@@ -25,6 +26,7 @@ export function SharePanel(props: { experiments: ExperimentInfo[]; onChanged: ()
   const [pulled, setPulled] = useState<PullOutcome | null>(null);
   const [report, setReport] = useState<ReproduceReport | null>(null);
   const [error, setError] = useState<Failure | null>(null);
+  const [reportPath, setReportPath] = useState<string | null>(null);
 
   useEffect(() => {
     call("list_storage", {})
@@ -75,6 +77,17 @@ export function SharePanel(props: { experiments: ExperimentInfo[]; onChanged: ()
       props.onChanged();
     });
   };
+  // The report is written into the project's exports and saved where downloads go.
+  const writeReport = () => {
+    if (experiment === null) return;
+    setError(null);
+    call("write_report", { experiment })
+      .then((written) => {
+        setReportPath(written.path);
+        saveBlob(`experiment-${experiment}-report.html`, new Blob([written.html], { type: "text/html" }));
+      })
+      .catch((e: unknown) => setError(failureOf(e)));
+  };
   const listBundles = () => {
     setError(null);
     call("list_bundles", { target })
@@ -124,7 +137,15 @@ export function SharePanel(props: { experiments: ExperimentInfo[]; onChanged: ()
         <button {...tid("share-reproduce")} disabled={busy !== null || experiment === null} onClick={reproduce} title="Run the spec again on the same snapshot and compare every run">
           Reproduce
         </button>
+        <button {...tid("share-report-html")} disabled={busy !== null || experiment === null} onClick={writeReport} title="One HTML file with the data, the spec, the runs, the charts and the notes; it opens offline">
+          Report
+        </button>
       </div>
+      {reportPath && (
+        <p class="small muted" {...tid("share-report-path")}>
+          Report written to <code>{reportPath}</code>
+        </p>
+      )}
       <div class="row">
         <button {...tid("share-list")} disabled={busy !== null} onClick={listBundles}>
           Bundles in {target}
