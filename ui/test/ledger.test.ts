@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hours, spendSeries } from "../src/lib/ledger";
+import { spendSeries, timeUnit } from "../src/lib/ledger";
 import type { SpendSum } from "../src/api/types";
 
 const sum = (vendor: string, period: string, cost: number): SpendSum => ({
@@ -24,9 +24,13 @@ describe("spendSeries", () => {
   });
 });
 
-describe("hours", () => {
-  it("turns milliseconds into hours", () => {
-    expect(hours(5_400_000)).toBe(1.5);
-    expect(hours(0)).toBe(0);
+describe("timeUnit", () => {
+  it("reads seconds, minutes or hours by the longest duration", () => {
+    expect(timeUnit(1_000).name).toBe("seconds");
+    expect(timeUnit(1_000).of(1_500)).toBe(1.5);
+    expect(timeUnit(10 * 60_000).name).toBe("minutes");
+    expect(timeUnit(10 * 60_000).of(90_000)).toBe(1.5);
+    expect(timeUnit(5 * 3_600_000).name).toBe("hours");
+    expect(timeUnit(5 * 3_600_000).of(5_400_000)).toBe(1.5);
   });
 });

@@ -383,6 +383,7 @@ describe("candidates", () => {
       metric: "accuracy",
       higher_is_better: true,
       agreements: { metric: null, min_metric: null, max_p95_ms: 500, max_cost_per_1000: null, max_error_rate: null },
+      agreements_source: "project",
       candidates: [tree, forest, gpt, cheap, broken],
     };
     const points = scoreLatencyPoints(comparison);

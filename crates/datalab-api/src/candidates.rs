@@ -39,6 +39,133 @@ pub struct Agreements {
 }
 
 const AGREEMENTS_KEY: &str = "agreements";
+/// The experiment tag holding an experiment's own agreements (JSON): tags travel in bundles.
+const EXPERIMENT_AGREEMENTS_TAG: &str = "datalab.agreements";
+
+/// Whose agreements an experiment is judged by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementsSource {
+    /// Its own.
+    Experiment,
+    /// The project's, as they apply to its task.
+    Project,
+    /// None apply.
+    None,
+}
+
+/// The agreements an experiment is judged by, and whose they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ExperimentAgreements {
+    /// The experiment.
+    pub experiment: ExperimentId,
+    /// The agreements that apply.
+    pub agreements: Agreements,
+    /// Whose they are.
+    pub source: AgreementsSource,
+}
+
+/// An experiment's own agreements to set (none: it goes back to the project's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SetExperimentAgreementsRequest {
+    /// The experiment.
+    pub experiment: ExperimentId,
+    /// Its own agreements, or none to follow the project's.
+    #[serde(default)]
+    pub agreements: Option<Agreements>,
+}
+
+fn any_agreement(a: &Agreements) -> bool {
+    a.min_metric.is_some()
+        || a.max_p95_ms.is_some()
+        || a.max_cost_per_1000.is_some()
+        || a.max_error_rate.is_some()
+}
+
+/// The project's agreements as they apply to an experiment of `task`: a
+/// minimum on a metric of another task does not (an accuracy minimum says
+/// nothing of a regression); a minimum naming no metric is on accuracy,
+/// the headline it was written against, so it holds for classification only.
+fn project_agreements_for(project: &Project, task: Task) -> Result<Agreements, ApiError> {
+    let mut agreements = get_agreements(project)?;
+    if agreements.min_metric.is_some() {
+        let metric_task = match agreements.metric.as_deref() {
+            Some(metric) => datalab_ml::metric_facts::fact_of(metric).map(|f| f.task),
+            None => Some(Task::Classification),
+        };
+        // A metric the lab does not know (a script's own) is taken at its word.
+        if metric_task.is_some_and(|t| t != task) {
+            agreements.min_metric = None;
+            agreements.metric = None;
+        }
+    }
+    Ok(agreements)
+}
+
+/// The agreements experiment `id` (of `task`) is judged by: its own, else the project's.
+fn effective_agreements(
+    project: &Project,
+    id: ExperimentId,
+    task: Task,
+) -> Result<(Agreements, AgreementsSource), ApiError> {
+    let own = project
+        .experiment_tags(id)?
+        .into_iter()
+        .find(|(key, _)| key == EXPERIMENT_AGREEMENTS_TAG)
+        .and_then(|(_, text)| serde_json::from_str::<Agreements>(&text).ok());
+    if let Some(own) = own {
+        return Ok((own, AgreementsSource::Experiment));
+    }
+    let project_wide = project_agreements_for(project, task)?;
+    let source = if any_agreement(&project_wide) {
+        AgreementsSource::Project
+    } else {
+        AgreementsSource::None
+    };
+    Ok((project_wide, source))
+}
+
+fn task_of(project: &Project, experiment: ExperimentId) -> Result<Task, ApiError> {
+    Ok(
+        match TestRows::of_experiment(project, experiment)?.expected {
+            Expected::Labels(_) => Task::Classification,
+            Expected::Number => Task::Regression,
+        },
+    )
+}
+
+/// The agreements an experiment is judged by, and whose they are.
+pub fn experiment_agreements(
+    project: &Project,
+    experiment: ExperimentId,
+) -> Result<ExperimentAgreements, ApiError> {
+    let task = task_of(project, experiment)?;
+    let (agreements, source) = effective_agreements(project, experiment, task)?;
+    Ok(ExperimentAgreements {
+        experiment,
+        agreements,
+        source,
+    })
+}
+
+/// Gives an experiment agreements of its own (each checked), or, with
+/// none, returns it to the project's.
+pub fn set_experiment_agreements(
+    project: &Project,
+    request: &SetExperimentAgreementsRequest,
+) -> Result<ExperimentAgreements, ApiError> {
+    project.experiment(request.experiment)?;
+    match &request.agreements {
+        Some(agreements) => {
+            check_agreements(agreements)?;
+            let text =
+                serde_json::to_string(agreements).map_err(|e| ApiError::internal(e.to_string()))?;
+            project.set_experiment_tag(request.experiment, EXPERIMENT_AGREEMENTS_TAG, &text)?;
+        }
+        None => project.delete_experiment_tag(request.experiment, EXPERIMENT_AGREEMENTS_TAG)?,
+    }
+    experiment_agreements(project, request.experiment)
+}
 
 /// The project's agreements (none set: every field empty).
 pub fn get_agreements(project: &Project) -> Result<Agreements, ApiError> {
@@ -50,6 +177,13 @@ pub fn get_agreements(project: &Project) -> Result<Agreements, ApiError> {
 
 /// Sets the project's agreements, each checked.
 pub fn set_agreements(project: &Project, agreements: &Agreements) -> Result<Agreements, ApiError> {
+    check_agreements(agreements)?;
+    let text = serde_json::to_string(agreements).map_err(|e| ApiError::internal(e.to_string()))?;
+    project.set_meta(AGREEMENTS_KEY, &text)?;
+    Ok(agreements.clone())
+}
+
+fn check_agreements(agreements: &Agreements) -> Result<(), ApiError> {
     let numbers = [
         ("min_metric", agreements.min_metric),
         ("max_p95_ms", agreements.max_p95_ms),
@@ -70,9 +204,7 @@ pub fn set_agreements(project: &Project, agreements: &Agreements) -> Result<Agre
             "max_error_rate is a share of rows, from 0 to 1",
         ));
     }
-    let text = serde_json::to_string(agreements).map_err(|e| ApiError::internal(e.to_string()))?;
-    project.set_meta(AGREEMENTS_KEY, &text)?;
-    Ok(agreements.clone())
+    Ok(())
 }
 
 /// Where a candidate comes from.
@@ -135,6 +267,8 @@ pub struct CandidateComparison {
     pub higher_is_better: bool,
     /// The agreements they were checked against.
     pub agreements: Agreements,
+    /// Whose agreements those are.
+    pub agreements_source: AgreementsSource,
     /// The candidates.
     pub candidates: Vec<Candidate>,
 }
@@ -181,7 +315,6 @@ pub fn compare_candidates(
     project: &Project,
     experiment: ExperimentId,
 ) -> Result<CandidateComparison, ApiError> {
-    let agreements = get_agreements(project)?;
     let test = TestRows::of_experiment(project, experiment)?;
     let runs: Vec<RunInfo> = project
         .runs_of(experiment)?
@@ -193,6 +326,7 @@ pub fn compare_candidates(
         Expected::Labels(_) => Task::Classification,
         Expected::Number => Task::Regression,
     };
+    let (agreements, agreements_source) = effective_agreements(project, experiment, task)?;
     let metric = agreements
         .metric
         .clone()
@@ -251,10 +385,7 @@ pub fn compare_candidates(
             best: false,
         });
     }
-    let any_agreement = agreements.min_metric.is_some()
-        || agreements.max_p95_ms.is_some()
-        || agreements.max_cost_per_1000.is_some()
-        || agreements.max_error_rate.is_some();
+    let any_agreement = any_agreement(&agreements);
     for candidate in &mut candidates {
         let mut misses = Vec::new();
         if let Some(min) = agreements.min_metric {
@@ -323,6 +454,7 @@ pub fn compare_candidates(
         metric,
         higher_is_better: higher,
         agreements,
+        agreements_source,
         candidates,
     })
 }

@@ -46,8 +46,9 @@ pub use bundles::{
     RunReproduction, list_bundles, pull_experiment, push_experiment, reproduce_experiment,
 };
 pub use candidates::{
-    Agreements, Candidate, CandidateComparison, CandidateKind, compare_candidates, get_agreements,
-    set_agreements,
+    Agreements, AgreementsSource, Candidate, CandidateComparison, CandidateKind,
+    ExperimentAgreements, SetExperimentAgreementsRequest, compare_candidates,
+    experiment_agreements, get_agreements, set_agreements, set_experiment_agreements,
 };
 pub use datalab_data::{
     ColumnKind, ColumnProfile, ColumnSchema, Correlations, CsvDialect, DatasetProfile,

@@ -431,6 +431,10 @@ operations! {
     get_agreements(Empty) -> crate::Agreements => |cx, _r| crate::get_agreements(&cx.session.open()?);
     /// Sets what a chosen model must meet: a minimum metric, a maximum p95 latency, cost and error rate.
     set_agreements(crate::Agreements) -> crate::Agreements => |cx, r| crate::set_agreements(&cx.session.open()?, &r);
+    /// The agreements an experiment is judged by (its own, else the project's for its task), and whose they are.
+    experiment_agreements(ExperimentRef) -> crate::ExperimentAgreements => |cx, r| crate::experiment_agreements(&cx.session.open()?, r.experiment);
+    /// Gives an experiment agreements of its own, or (none) returns it to the project's.
+    set_experiment_agreements(crate::SetExperimentAgreementsRequest) -> crate::ExperimentAgreements => |cx, r| crate::set_experiment_agreements(&cx.session.open()?, &r);
     /// Serves a version on 127.0.0.1 from this process (OIP v2 and MLflow), with sample requests.
     serve_model(crate::serving::ServeRequest) -> crate::serving::ServedInfo => |cx, r| crate::serving::serve_model(&cx.session.open()?, cx.served, &r);
     /// The versions this process serves.

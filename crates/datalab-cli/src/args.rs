@@ -626,9 +626,13 @@ pub struct AgreementArgs {
     /// A share of rows, 0 to 1.
     #[arg(long)]
     pub max_error_rate: Option<f64>,
-    /// Forget every agreement.
+    /// Forget every agreement (with --experiment: its own, so the project's apply again).
     #[arg(long)]
     pub clear: bool,
+    /// This experiment's own agreements instead of the project's (which
+    /// apply to every experiment of their metric's task that has none).
+    #[arg(long)]
+    pub experiment: Option<i64>,
 }
 
 #[derive(Debug, Args)]

@@ -459,6 +459,46 @@ pub fn agreements(project: &Project, args: AgreementArgs, out: &Output) -> Resul
         || args.max_p95_ms.is_some()
         || args.max_cost_per_1000.is_some()
         || args.max_error_rate.is_some();
+    if let Some(id) = args.experiment {
+        let id = ExperimentId(id);
+        let shown = if args.clear {
+            api::set_experiment_agreements(
+                project,
+                &api::SetExperimentAgreementsRequest {
+                    experiment: id,
+                    agreements: None,
+                },
+            )?
+        } else if changes {
+            let mut current = api::experiment_agreements(project, id)?.agreements;
+            current.metric = args.metric.or(current.metric);
+            current.min_metric = args.min_metric.or(current.min_metric);
+            current.max_p95_ms = args.max_p95_ms.or(current.max_p95_ms);
+            current.max_cost_per_1000 = args.max_cost_per_1000.or(current.max_cost_per_1000);
+            current.max_error_rate = args.max_error_rate.or(current.max_error_rate);
+            api::set_experiment_agreements(
+                project,
+                &api::SetExperimentAgreementsRequest {
+                    experiment: id,
+                    agreements: Some(current),
+                },
+            )?
+        } else {
+            api::experiment_agreements(project, id)?
+        };
+        if out.json {
+            return print_json(&shown);
+        }
+        println!(
+            "Experiment {id} is judged by {}.",
+            match shown.source {
+                api::AgreementsSource::Experiment => "its own agreements",
+                api::AgreementsSource::Project => "the project's agreements",
+                api::AgreementsSource::None => "no agreements",
+            }
+        );
+        return print_agreements(&shown.agreements);
+    }
     let agreements = if args.clear {
         api::set_agreements(project, &Agreements::default())?
     } else if changes {
@@ -475,6 +515,10 @@ pub fn agreements(project: &Project, args: AgreementArgs, out: &Output) -> Resul
     if out.json {
         return print_json(&agreements);
     }
+    print_agreements(&agreements)
+}
+
+fn print_agreements(agreements: &Agreements) -> Result<(), ApiError> {
     let lines: Vec<String> = [
         agreements.min_metric.map(|v| {
             format!(

@@ -1657,6 +1657,32 @@ export type ReportRequest = {
  */
 experiment: ExperimentId, };
 
+export type AgreementsSource = "experiment" | "project" | "none";
+
+export type ExperimentAgreements = { 
+/**
+ * The experiment.
+ */
+experiment: ExperimentId, 
+/**
+ * The agreements that apply.
+ */
+agreements: Agreements, 
+/**
+ * Whose they are.
+ */
+source: AgreementsSource, };
+
+export type SetExperimentAgreementsRequest = { 
+/**
+ * The experiment.
+ */
+experiment: ExperimentId, 
+/**
+ * Its own agreements, or none to follow the project's.
+ */
+agreements: Agreements | null, };
+
 export type ReportOutcome = { 
 /**
  * Where it was written in the project (`exports/reports/experiment-<id>.html`).
@@ -2197,6 +2223,10 @@ higher_is_better: boolean,
  */
 agreements: Agreements, 
 /**
+ * Whose agreements those are.
+ */
+agreements_source: AgreementsSource, 
+/**
  * The candidates.
  */
 candidates: Array<Candidate>, };
@@ -2423,6 +2453,10 @@ export interface Operations {
   get_agreements: { request: Empty; response: Agreements };
   /** Sets what a chosen model must meet: a minimum metric, a maximum p95 latency, cost and error rate. */
   set_agreements: { request: Agreements; response: Agreements };
+  /** The agreements an experiment is judged by (its own, else the project's for its task), and whose they are. */
+  experiment_agreements: { request: ExperimentRef; response: ExperimentAgreements };
+  /** Gives an experiment agreements of its own, or (none) returns it to the project's. */
+  set_experiment_agreements: { request: SetExperimentAgreementsRequest; response: ExperimentAgreements };
   /** Serves a version on 127.0.0.1 from this process (OIP v2 and MLflow), with sample requests. */
   serve_model: { request: ServeRequest; response: ServedInfo };
   /** The versions this process serves. */
@@ -2447,7 +2481,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","push_experiment","list_bundles","pull_experiment","reproduce_experiment","add_note","edit_note","delete_note","list_notes","journal","ledger","set_budget","remove_budget","write_report","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","push_experiment","list_bundles","pull_experiment","reproduce_experiment","add_note","edit_note","delete_note","list_notes","journal","ledger","set_budget","remove_budget","write_report","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","experiment_agreements","set_experiment_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [

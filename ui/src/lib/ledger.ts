@@ -14,7 +14,8 @@ export function spendSeries(sums: SpendSum[]): { periods: string[]; vendors: { n
   return { periods, vendors };
 }
 
-/** Milliseconds as hours, rounded for a chart's axis. */
-export function hours(ms: number): number {
-  return Math.round((ms / 3_600_000) * 1000) / 1000;
+/** The unit a chart of durations up to `maxMs` reads best in (seconds, minutes or hours), and the conversion. */
+export function timeUnit(maxMs: number): { name: string; of: (ms: number) => number } {
+  const [name, per] = maxMs >= 2 * 3_600_000 ? ["hours", 3_600_000] : maxMs >= 2 * 60_000 ? ["minutes", 60_000] : ["seconds", 1000];
+  return { name, of: (ms: number) => Math.round((ms / per) * 1000) / 1000 };
 }

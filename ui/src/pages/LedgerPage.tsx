@@ -7,7 +7,7 @@ import { call } from "../api/client";
 import type { ComputeSum, Ledger, SpendSum, VendorInfo } from "../api/types";
 import { ApiErrorView, failureOf, tid, type Failure } from "../components/ApiError";
 import { Chart, type ChartOption } from "../components/Chart";
-import { hours, spendSeries } from "../lib/ledger";
+import { spendSeries, timeUnit } from "../lib/ledger";
 import { saveCsv } from "../lib/save";
 
 function ComputeTable(props: { title: string; sums: ComputeSum[]; testId: string }) {
@@ -108,13 +108,14 @@ export function LedgerPage() {
   const spend = ledger ? (daily ? ledger.spend_by_day : ledger.spend_by_month) : [];
   const computeChart = useMemo<ChartOption | null>(() => {
     if (!ledger || ledger.compute_by_day.length === 0) return null;
+    const unit = timeUnit(Math.max(...ledger.compute_by_day.map((s) => Math.max(s.wall_ms, s.cpu_ms))));
     return {
       legend: {},
       xAxis: { type: "category", data: ledger.compute_by_day.map((s) => s.key) },
-      yAxis: { type: "value", name: "hours", min: 0 },
+      yAxis: { type: "value", name: unit.name, min: 0 },
       series: [
-        { name: "wall", type: "bar", data: ledger.compute_by_day.map((s) => hours(s.wall_ms)) },
-        { name: "CPU", type: "bar", data: ledger.compute_by_day.map((s) => hours(s.cpu_ms)) },
+        { name: "wall", type: "bar", data: ledger.compute_by_day.map((s) => unit.of(s.wall_ms)) },
+        { name: "CPU", type: "bar", data: ledger.compute_by_day.map((s) => unit.of(s.cpu_ms)) },
       ],
     };
   }, [ledger]);
@@ -140,7 +141,7 @@ export function LedgerPage() {
   };
   return (
     <div class="layout">
-      <section class="content">
+      <section class="content ledger">
         <h2>Ledger</h2>
         <ApiErrorView failure={failure} testId="ledger-error" />
         {ledger && (

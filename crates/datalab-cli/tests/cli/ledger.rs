@@ -132,3 +132,83 @@ fn budgets_stop_evaluations_and_the_ledger_sums_its_records() -> TestResult {
     assert_eq!(ledger["budgets"].as_array().map(Vec::len), Some(2));
     Ok(())
 }
+
+#[test]
+fn agreements_belong_to_an_experiment_or_to_the_task_they_were_written_for() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
+    let lab = dir.path().join("lab");
+    let iris = json(&datalab(&lab, &["--json", "run", &spec_path()]))?;
+    let classification = iris["experiment_id"].to_string();
+    let spec = lab.join("wine.toml");
+    std::fs::write(
+        &spec,
+        "name = \"wine\"\n[dataset]\nname = \"winequality-red\"\n[task]\nkind = \"regression\"\n\
+         target = \"quality\"\n[validation]\nkind = \"k_fold\"\nfolds = 3\n[[models]]\n\
+         model = \"decision_tree_regressor\"\nparams = { max_depth = [2, 4] }\n",
+    )?;
+    let wine = json(&datalab(&lab, &["--json", "run", &spec.to_string_lossy()]))?;
+    let regression = wine["experiment_id"].to_string();
+
+    // The project's minimum, written against accuracy, holds for classification only.
+    let set = datalab(&lab, &["agreements", "--min-metric", "0.99"]);
+    assert!(set.status.success(), "{}", stderr(&set));
+    let iris_cmp = json(&datalab(&lab, &["--json", "compare", &classification]))?;
+    assert_eq!(iris_cmp["agreements_source"], "project");
+    assert!(
+        iris_cmp["candidates"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["meets"] == false))
+    );
+    let wine_cmp = json(&datalab(&lab, &["--json", "compare", &regression]))?;
+    assert_eq!(
+        wine_cmp["agreements_source"], "none",
+        "{}",
+        wine_cmp["agreements"]
+    );
+    assert!(
+        wine_cmp["candidates"]
+            .as_array()
+            .is_some_and(|c| c.iter().all(|c| c["meets"].is_null()))
+    );
+
+    // The regression experiment gets its own, on r2; the other keeps the project's.
+    let own = json(&datalab(
+        &lab,
+        &[
+            "--json",
+            "agreements",
+            "--experiment",
+            &regression,
+            "--metric",
+            "r2",
+            "--min-metric=-100",
+        ],
+    ))?;
+    assert_eq!(own["source"], "experiment");
+    let wine_cmp = json(&datalab(&lab, &["--json", "compare", &regression]))?;
+    assert_eq!(wine_cmp["agreements_source"], "experiment");
+    assert!(
+        wine_cmp["candidates"]
+            .as_array()
+            .is_some_and(|c| c.iter().all(|c| c["meets"] == true)),
+        "{wine_cmp}"
+    );
+    assert_eq!(
+        json(&datalab(&lab, &["--json", "compare", &classification]))?["agreements_source"],
+        "project"
+    );
+    // Cleared, it follows the project's again (which say nothing of r2).
+    let cleared = json(&datalab(
+        &lab,
+        &[
+            "--json",
+            "agreements",
+            "--experiment",
+            &regression,
+            "--clear",
+        ],
+    ))?;
+    assert_eq!(cleared["source"], "none");
+    Ok(())
+}

@@ -117,7 +117,7 @@ export function SharePanel(props: { experiments: ExperimentInfo[]; onChanged: ()
     );
   }
   return (
-    <div class="panel" {...tid("share")}>
+    <div class="panel share" {...tid("share")}>
       <h3>Share</h3>
       <div class="row">
         <label>
@@ -131,6 +131,8 @@ export function SharePanel(props: { experiments: ExperimentInfo[]; onChanged: ()
       </div>
       <div class="row">
         <ExperimentSelect experiments={props.experiments} value={experiment} onChange={setExperiment} testId="share-experiment" />
+      </div>
+      <div class="row">
         <button {...tid("share-push")} disabled={busy !== null || experiment === null} onClick={push} title="Send the experiment with its data, runs and files to the storage">
           Push
         </button>

@@ -57,6 +57,7 @@ export function ComparePanel(props: {
   const [comparison, setComparison] = useState<CandidateComparison | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [reload, setReload] = useState(0);
+  const [ownAgreements, setOwnAgreements] = useState(false);
 
   useEffect(() => {
     call("get_agreements", {})
@@ -92,7 +93,11 @@ export function ComparePanel(props: {
       return;
     }
     try {
-      const agreements = await call("set_agreements", built.agreements);
+      // For this experiment only, or the project's (which hold for experiments of their metric's task).
+      const agreements =
+        ownAgreements && props.experiment !== null
+          ? (await call("set_experiment_agreements", { experiment: props.experiment, agreements: built.agreements })).agreements
+          : await call("set_agreements", built.agreements);
       setForm(agreementsForm(agreements));
       setSaved(hasAgreements(agreements) ? "Saved." : "Saved: no agreements, every candidate is judged on its score.");
       setFailure(null);
@@ -148,9 +153,21 @@ export function ComparePanel(props: {
           {input("maxErrorRatePercent", "agreement-max-error-rate", "Error rate at most (%)", "1")}
         </div>
         <div class="row">
+          <label class="small">
+            <input type="checkbox" {...tid("agreements-own")} checked={ownAgreements} disabled={props.experiment === null} onChange={(e) => setOwnAgreements(e.currentTarget.checked)} /> for this experiment only
+          </label>
           <button class="primary" {...tid("agreements-save")} onClick={() => void save()}>
             Save agreements
           </button>
+          {comparison && (
+            <span class="small muted" {...tid("agreements-source")}>
+              {comparison.agreements_source === "experiment"
+                ? "This experiment is judged by its own agreements."
+                : comparison.agreements_source === "project"
+                  ? "This experiment is judged by the project's agreements."
+                  : "No agreements apply to this experiment (the project's are on another task's metric)."}
+            </span>
+          )}
           {saved && (
             <span class="small" {...tid("agreements-status")}>
               {saved}
