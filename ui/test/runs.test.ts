@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunInfo } from "../src/api/types";
-import { foldTable } from "../src/lib/runs";
+import { foldTable, parseTag } from "../src/lib/runs";
 
 const run = (metrics: RunInfo["metrics"]): RunInfo => ({
   id: 7,
@@ -43,5 +43,15 @@ describe("foldTable", () => {
       { metric: "r2", values: [0.5, 0.6], mean: null, std: null },
       { metric: "rmse", values: [null, 1.2], mean: null, std: null },
     ]);
+  });
+});
+
+describe("parseTag", () => {
+  it("reads key=value, a bare key, and refuses no key", () => {
+    expect(parseTag(" stage = candidate ")).toEqual({ key: "stage", value: "candidate" });
+    expect(parseTag("baseline")).toEqual({ key: "baseline", value: "" });
+    expect(parseTag("a=b=c")).toEqual({ key: "a", value: "b=c" });
+    expect(parseTag("=x")).toBeNull();
+    expect(parseTag("   ")).toBeNull();
   });
 });

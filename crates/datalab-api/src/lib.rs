@@ -22,6 +22,7 @@ mod demo;
 mod error;
 pub mod evaluations;
 mod experiments;
+mod inventory;
 pub mod jobs;
 mod ledger;
 mod model_card;
@@ -92,6 +93,7 @@ pub use experiments::{
     create_experiment, every_run_failed, list_experiments, parse_spec, resumable_experiment,
     run_experiment, run_queued, show_experiment,
 };
+pub use inventory::{Inventory, StoredBundle, StoredPackage, storage_inventory};
 pub use jobs::JobContext;
 pub use ledger::{
     BudgetInfo, Ledger, RemoveBudgetRequest, SetBudgetRequest, ledger, list_budgets, remove_budget,
@@ -109,7 +111,8 @@ pub use project::{ProjectSummary, discover_project, init_project, open_project, 
 pub use report::{ReportOutcome, ReportRequest, experiment_report, write_report};
 pub use run_compare::{PairComparison, RunComparison, compare_runs};
 pub use runs::{
-    ArchiveRunsRequest, RunDetail, RunPage, archive_runs, list_runs, query_runs, show_run,
+    ArchiveRunsRequest, RunDetail, RunPage, TagRunsRequest, archive_runs, list_runs, query_runs,
+    show_run, tag_runs,
 };
 pub use storage::{
     AddStorageRequest, FetchRequest, PublishRequest, StorageTargetInfo, add_storage, fetch_model,

@@ -407,6 +407,8 @@ operations! {
     journal(crate::JournalRequest) -> Vec<crate::JournalEntry> => |cx, r| crate::journal(&cx.session.open()?, &r);
     /// Compute time, vendor spend and budgets, summed from the records.
     ledger(Empty) -> crate::Ledger => |cx, _r| crate::ledger(&cx.session.open()?);
+    /// What a storage target holds: bytes, packages, bundles, and bundle files no index names.
+    storage_inventory(StorageName) -> crate::Inventory => |cx, r| crate::storage_inventory(&cx.session.open()?, &r.target);
     /// Sets a vendor's (or all vendors') monthly budget.
     set_budget(crate::SetBudgetRequest) -> crate::BudgetInfo => |cx, r| crate::set_budget(&cx.session.open()?, &r);
     /// Removes a budget.
@@ -452,6 +454,10 @@ operations! {
         crate::cancel_runs(&cx.session.open()?, r.experiment, &r.runs).map(|affected| Affected { affected })
     };
     /// Archives finished runs (hidden from the table, comparisons and MLflow searches; files kept), or brings them back.
+    /// Sets (or removes) a tag on runs; `tag:key` in the runs filter finds them.
+    tag_runs(crate::TagRunsRequest) -> Affected => |cx, r| {
+        crate::tag_runs(&cx.session.open()?, &r).map(|affected| Affected { affected })
+    };
     archive_runs(crate::ArchiveRunsRequest) -> Affected => |cx, r| {
         crate::archive_runs(&cx.session.open()?, &r).map(|affected| Affected { affected })
     };

@@ -59,6 +59,8 @@ pub struct RunDetail {
     pub files: Vec<String>,
     /// Gain per feature of its trained model, largest first (boosting only).
     pub importance: Option<Vec<datalab_ml::trial::FeatureImportance>>,
+    /// Its tags, by key.
+    pub tags: Vec<(String, String)>,
 }
 
 /// A run with the metrics of each of its folds and its files.
@@ -78,6 +80,7 @@ pub fn show_run(project: &Project, id: RunId) -> Result<RunDetail, ApiError> {
         folds,
         importance: files.read_json(RunFiles::IMPORTANCE).ok(),
         files: files.listed(),
+        tags: project.run_tags(id)?,
     })
 }
 
@@ -232,6 +235,54 @@ pub struct ArchiveRunsRequest {
     pub runs: Vec<RunId>,
     /// True to archive them, false to bring them back (undo).
     pub archived: bool,
+}
+
+/// Tags to set on runs (or, without a value, to remove from them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct TagRunsRequest {
+    /// The runs.
+    pub runs: Vec<RunId>,
+    /// The tag's key: letters, digits, `_`, `-` or `.`, as the runs filter's `tag:key` names it.
+    pub key: String,
+    /// Its value (none: the tag is removed).
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// Sets (or removes) a tag on runs; `tag:key` and `tag:key=value` in the
+/// runs table's filter find them. Returns how many runs changed.
+pub fn tag_runs(project: &Project, request: &TagRunsRequest) -> Result<usize, ApiError> {
+    if request.runs.is_empty() {
+        return Err(ApiError::invalid_field("runs", "choose the runs to tag"));
+    }
+    datalab_project::names::check_name("tag", &request.key)
+        .map_err(|e| ApiError::from(e).on_field("key"))?;
+    if let Some(value) = &request.value
+        && (value.len() > 500 || value.chars().any(char::is_control))
+    {
+        return Err(ApiError::invalid_field(
+            "value",
+            "a tag's value is at most 500 characters, on one line",
+        ));
+    }
+    for &id in &request.runs {
+        project.run(id)?;
+    }
+    let mut changed = 0;
+    for &id in &request.runs {
+        match &request.value {
+            Some(value) => {
+                project.set_run_tag(id, &request.key, value.trim())?;
+                changed += 1;
+            }
+            None => {
+                if project.delete_run_tag(id, &request.key)? {
+                    changed += 1;
+                }
+            }
+        }
+    }
+    Ok(changed)
 }
 
 /// Archives finished runs, or brings them back: an archived run leaves the

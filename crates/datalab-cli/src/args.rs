@@ -495,6 +495,9 @@ pub enum StorageCommand {
     List,
     /// Write, read back and delete a small object: do the target and the credentials work?
     Test { name: String },
+    /// What a target holds: bytes, model packages (and whether this project
+    /// records each), experiment bundles, and bundle files no index names.
+    Inventory { name: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -205,6 +205,9 @@ fn storage(
             )?])
         }
         StorageCommand::List => out.storage(&api::list_storage(&project)?),
+        StorageCommand::Inventory { name } => {
+            out.inventory(&api::storage_inventory(&project, &name)?)
+        }
         StorageCommand::Test { name } => {
             let info = api::test_storage(&project, &name)?;
             if out.json {

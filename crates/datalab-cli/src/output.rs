@@ -845,6 +845,47 @@ impl Output {
         Ok(())
     }
 
+    pub fn inventory(&self, inventory: &datalab_api::Inventory) -> Result<(), ApiError> {
+        if self.json {
+            return print_json(inventory);
+        }
+        println!(
+            "{}: {} objects, {}",
+            inventory.target,
+            inventory.objects,
+            human_bytes(inventory.bytes)
+        );
+        for p in &inventory.packages {
+            println!(
+                "  package {} · {}{}{}",
+                p.model,
+                human_bytes(p.bytes),
+                if p.whole { "" } else { " · incomplete" },
+                if p.recorded {
+                    ""
+                } else {
+                    " · not recorded in this project"
+                }
+            );
+        }
+        for b in &inventory.bundles {
+            println!(
+                "  bundle {} · {} files, {}",
+                b.name,
+                b.files,
+                human_bytes(b.bytes)
+            );
+        }
+        println!(
+            "  bundle files: {} ({}); {} ({}) named by no bundle",
+            inventory.blobs,
+            human_bytes(inventory.blob_bytes),
+            inventory.unreferenced_blobs,
+            human_bytes(inventory.unreferenced_bytes)
+        );
+        Ok(())
+    }
+
     pub fn budgets(&self, budgets: &[datalab_api::BudgetInfo]) -> Result<(), ApiError> {
         if self.json {
             return print_json(&budgets);

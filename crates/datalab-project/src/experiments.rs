@@ -188,13 +188,16 @@ pub struct RunQuery {
 enum RunTerm {
     /// `name=value`, as the table shows a parameter: that parameter has that value.
     Param { name: String, value: String },
+    /// `tag:key` (the run has the tag) or `tag:key=value` (with that value).
+    Tag { key: String, value: Option<String> },
     /// Anything else: within the run's id, model, status or parameters.
     Text(String),
 }
 
 /// The runs table's filter, read as the table shows runs: terms split by
 /// spaces, all of which must match, any case; `name=value` (spaces around
-/// `=` allowed) is a parameter's exact value.
+/// `=` allowed) is a parameter's exact value; `tag:key` a tag the run has,
+/// `tag:key=value` with that value.
 fn run_filter_terms(text: &str) -> Vec<RunTerm> {
     let mut squeezed = text.trim().to_lowercase();
     while squeezed.contains(" =") || squeezed.contains("= ") {
@@ -202,12 +205,26 @@ fn run_filter_terms(text: &str) -> Vec<RunTerm> {
     }
     squeezed
         .split_whitespace()
-        .map(|term| match term.split_once('=') {
-            Some((name, value)) if !name.is_empty() && !value.is_empty() => RunTerm::Param {
-                name: name.to_string(),
-                value: value.trim_matches(|c| c == '\'' || c == '"').to_string(),
-            },
-            _ => RunTerm::Text(term.to_string()),
+        .map(|term| {
+            if let Some(tag) = term.strip_prefix("tag:").filter(|t| !t.is_empty()) {
+                return match tag.split_once('=') {
+                    Some((key, value)) => RunTerm::Tag {
+                        key: key.to_string(),
+                        value: Some(value.trim_matches(|c| c == '\'' || c == '"').to_string()),
+                    },
+                    None => RunTerm::Tag {
+                        key: tag.to_string(),
+                        value: None,
+                    },
+                };
+            }
+            match term.split_once('=') {
+                Some((name, value)) if !name.is_empty() && !value.is_empty() => RunTerm::Param {
+                    name: name.to_string(),
+                    value: value.trim_matches(|c| c == '\'' || c == '"').to_string(),
+                },
+                _ => RunTerm::Text(term.to_string()),
+            }
         })
         .collect()
 }
@@ -404,6 +421,22 @@ impl Project {
         let mut filter =
             String::from("lifecycle_stage = 'active' AND (?1 IS NULL OR experiment_id = ?1)");
         for term in run_filter_terms(query.text.as_deref().unwrap_or_default()) {
+            // A tag is matched in its table (any case, as the rest of the filter).
+            if let RunTerm::Tag { key, value } = &term {
+                values.push(key.clone().into());
+                let key_at = values.len();
+                let value_test = match value {
+                    Some(value) => {
+                        values.push(value.clone().into());
+                        format!(" AND lower(t.value) = ?{}", values.len())
+                    }
+                    None => String::new(),
+                };
+                filter.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = runs.id AND lower(t.key) = ?{key_at}{value_test})"
+                ));
+                continue;
+            }
             let patterns = match &term {
                 RunTerm::Param { name, value } => {
                     let (name, value) = (like_literal(name), like_literal(value));
@@ -416,9 +449,10 @@ impl Project {
                     ]
                 }
                 RunTerm::Text(text) => vec![format!("%{}%", like_literal(text))],
+                RunTerm::Tag { .. } => continue,
             };
             let column = match term {
-                RunTerm::Param { .. } => "lower(params_json)",
+                RunTerm::Param { .. } | RunTerm::Tag { .. } => "lower(params_json)",
                 RunTerm::Text(_) => {
                     "lower(CAST(id AS TEXT) || ' ' || model || ' ' || status || ' ' || params_json)"
                 }

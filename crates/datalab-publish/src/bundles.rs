@@ -194,3 +194,25 @@ pub async fn fetch_bundle_file(
     }
     download_checked(target, &blob_path(target, &file.sha256), dest, file, cancel).await
 }
+
+/// Every object under the target's prefix: its path below the prefix (with
+/// `/`) and its size, for an inventory.
+pub async fn list_objects(target: &Target) -> Result<Vec<(String, u64)>, PublishError> {
+    use futures_util::StreamExt;
+    let prefix = target.config.prefix();
+    let depth = prefix.parts().count();
+    let mut listed = target.store.list(Some(&prefix));
+    let mut objects = Vec::new();
+    while let Some(meta) = listed.next().await {
+        let meta = meta.map_err(|e| target.error(e))?;
+        let below: Vec<String> = meta
+            .location
+            .parts()
+            .skip(depth)
+            .map(|p| p.as_ref().to_string())
+            .collect();
+        objects.push((below.join("/"), meta.size));
+    }
+    objects.sort();
+    Ok(objects)
+}

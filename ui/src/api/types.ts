@@ -812,7 +812,11 @@ files: Array<string>,
 /**
  * Gain per feature of its trained model, largest first (boosting only).
  */
-importance: Array<FeatureImportance> | null, };
+importance: Array<FeatureImportance> | null, 
+/**
+ * Its tags, by key.
+ */
+tags: Array<[string, string]>, };
 
 export type RunLogRequest = { 
 /**
@@ -1657,6 +1661,94 @@ export type ReportRequest = {
  */
 experiment: ExperimentId, };
 
+export type TagRunsRequest = { 
+/**
+ * The runs.
+ */
+runs: Array<RunId>, 
+/**
+ * The tag's key: letters, digits, `_`, `-` or `.`, as the runs filter's `tag:key` names it.
+ */
+key: string, 
+/**
+ * Its value (none: the tag is removed).
+ */
+value: string | null, };
+
+export type StoredPackage = { 
+/**
+ * `name:version`.
+ */
+model: string, 
+/**
+ * Its files' bytes.
+ */
+bytes: number, 
+/**
+ * Whether it is whole (its manifest is there).
+ */
+whole: boolean, 
+/**
+ * Whether this project records that version.
+ */
+recorded: boolean, };
+
+export type StoredBundle = { 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * The bytes of the files its index names (shared files counted in each bundle).
+ */
+bytes: number, 
+/**
+ * Files its index names.
+ */
+files: number, };
+
+export type Inventory = { 
+/**
+ * The target.
+ */
+target: string, 
+/**
+ * Objects under its prefix, and their bytes.
+ */
+objects: number, 
+/**
+ * All their bytes.
+ */
+bytes: number, 
+/**
+ * Model packages.
+ */
+packages: Array<StoredPackage>, 
+/**
+ * Experiment bundles.
+ */
+bundles: Array<StoredBundle>, 
+/**
+ * Bundle files (by content) stored, and their bytes.
+ */
+blobs: number, 
+/**
+ * Their bytes.
+ */
+blob_bytes: number, 
+/**
+ * Bundle files no index names, and their bytes: what could be removed.
+ */
+unreferenced_blobs: number, 
+/**
+ * Their bytes.
+ */
+unreferenced_bytes: number, 
+/**
+ * Objects that are none of the above (not written by Data Lab).
+ */
+other_objects: number, };
+
 export type AgreementsSource = "experiment" | "project" | "none";
 
 export type ExperimentAgreements = { 
@@ -2429,6 +2521,8 @@ export interface Operations {
   journal: { request: JournalRequest; response: Array<JournalEntry> };
   /** Compute time, vendor spend and budgets, summed from the records. */
   ledger: { request: Empty; response: Ledger };
+  /** What a storage target holds: bytes, packages, bundles, and bundle files no index names. */
+  storage_inventory: { request: StorageName; response: Inventory };
   /** Sets a vendor's (or all vendors') monthly budget. */
   set_budget: { request: SetBudgetRequest; response: BudgetInfo };
   /** Removes a budget. */
@@ -2472,6 +2566,8 @@ export interface Operations {
   /** Cancels runs: queued ones at once, running ones within a second or so (keeping their finished folds). */
   cancel_runs: { request: CancelRunsRequest; response: Affected };
   /** Archives finished runs (hidden from the table, comparisons and MLflow searches; files kept), or brings them back. */
+  /** Sets (or removes) a tag on runs; `tag:key` in the runs filter finds them. */
+  tag_runs: { request: TagRunsRequest; response: Affected };
   archive_runs: { request: ArchiveRunsRequest; response: Affected };
   /** The running and recent jobs of the project (of every process), running ones first. */
   list_jobs: { request: ListJobsRequest; response: Array<JobInfo> };
@@ -2481,7 +2577,7 @@ export interface Operations {
   cancel_job: { request: JobRef; response: JobInfo };
 }
 
-export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","push_experiment","list_bundles","pull_experiment","reproduce_experiment","add_note","edit_note","delete_note","list_notes","journal","ledger","set_budget","remove_budget","write_report","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","experiment_agreements","set_experiment_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
+export const OPERATIONS = ["current_project","create_project","open_project","list_folder","list_datasets","inspect_import","import_dataset","show_dataset","preview_dataset","profile_dataset","suggest_experiment","query_datasets","remove_dataset","model_catalog","parse_spec","spec_to_toml","create_experiment","run_experiment","list_experiments","show_experiment","list_runs","query_runs","show_run","import_mlflow","tracking_info","run_log","run_notebook","metric_history","run_charts","run_study","list_studies","compare_datasets","compare_runs","register_model","list_models","show_model","set_model_alias","add_storage","list_storage","test_storage","publish_model","list_published","fetch_model","push_experiment","list_bundles","pull_experiment","reproduce_experiment","add_note","edit_note","delete_note","list_notes","journal","ledger","storage_inventory","set_budget","remove_budget","write_report","add_vendor","list_vendors","test_vendor","remove_vendor","evaluate_vendor","cancel_evaluation","list_evaluations","show_evaluation","get_agreements","set_agreements","experiment_agreements","set_experiment_agreements","serve_model","list_served","stop_serving","send_to_served","add_served_vendor","compare_candidates","cancel_runs","tag_runs","archive_runs","list_jobs","show_job","cancel_job"] as const;
 
 /** Every metric the lab computes: its task, its direction, and whether it is its task's headline (datalab_ml::metric_facts). */
 export const METRICS: readonly MetricFact[] = [

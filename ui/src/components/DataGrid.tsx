@@ -35,7 +35,9 @@ export function DataGrid(props: GridProps) {
   const viewport = useRef<HTMLDivElement>(null);
   const cache = useMemo(() => new PageCache<JsonValue[]>(20), [props.version]);
   const [scrollTop, setScrollTop] = useState(0);
-  const [scrollLeft, setScrollLeft] = useState(0);
+  // The columns drawn change only when a column enters or leaves the margin,
+  // not at every pixel of a sideways scroll: the grid is drawn again then only.
+  const [columnWindow, setColumnWindow] = useState({ first: 0, last: 0, before: 0 });
   const [viewWidth, setViewWidth] = useState(1200);
   const [, setLoaded] = useState(0);
   const [error, setError] = useState<string | null>(null);
@@ -93,7 +95,9 @@ export function DataGrid(props: GridProps) {
   const width = index + widths.reduce((sum, w) => sum + w, 0);
   const cellStyle = (c: number) => ({ flex: `0 0 ${widths[c] ?? 110}px` });
   const rowAt = (i: number) => cache.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
-  const drawn = visibleColumns(widths, scrollLeft, viewWidth, index);
+  const scrolledLeft = () => viewport.current?.scrollLeft ?? 0;
+  const windowNow = visibleColumns(widths, scrolledLeft(), viewWidth, index);
+  const drawn = windowNow.first === columnWindow.first && windowNow.last === columnWindow.last ? columnWindow : windowNow;
   const shown: number[] = [];
   for (let c = drawn.first; c < drawn.last; c++) shown.push(c);
   const spacer = drawn.before > 0 ? <span class="grid-spacer" style={{ flex: `0 0 ${drawn.before}px` }} /> : null;
@@ -177,7 +181,8 @@ export function DataGrid(props: GridProps) {
         onScroll={(e) => {
           const view = e.currentTarget as HTMLDivElement;
           setScrollTop(view.scrollTop);
-          setScrollLeft(view.scrollLeft);
+          const next = visibleColumns(widths, view.scrollLeft, viewWidth, index);
+          setColumnWindow((current) => (current.first === next.first && current.last === next.last ? current : next));
         }}
       >
         <div class="grid-row grid-header" style={{ width: `${width}px` }}>

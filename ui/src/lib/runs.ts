@@ -27,3 +27,12 @@ export function foldTable(detail: Pick<RunDetail, "run" | "folds">): { folds: nu
   });
   return { folds: detail.folds.length, rows };
 }
+
+/** A tag as typed: `key=value`, or a bare key (an empty value); null when there is no key. */
+export function parseTag(typed: string): { key: string; value: string } | null {
+  const text = typed.trim();
+  const at = text.indexOf("=");
+  const key = (at < 0 ? text : text.slice(0, at)).trim();
+  if (key === "") return null;
+  return { key, value: at < 0 ? "" : text.slice(at + 1).trim() };
+}

@@ -4,7 +4,8 @@
 
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { call } from "../api/client";
-import type { ComputeSum, Ledger, SpendSum, VendorInfo } from "../api/types";
+import type { ComputeSum, Inventory, Ledger, SpendSum, StorageTargetInfo, VendorInfo } from "../api/types";
+import { formatBytes } from "../lib/format";
 import { ApiErrorView, failureOf, tid, type Failure } from "../components/ApiError";
 import { Chart, type ChartOption } from "../components/Chart";
 import { spendSeries, timeUnit } from "../lib/ledger";
@@ -97,11 +98,17 @@ export function LedgerPage() {
   const [budgetVendor, setBudgetVendor] = useState("");
   const [budgetLimit, setBudgetLimit] = useState("");
   const [failure, setFailure] = useState<Failure | null>(null);
+  const [targets, setTargets] = useState<StorageTargetInfo[]>([]);
+  const [target, setTarget] = useState("");
+  const [inventory, setInventory] = useState<Inventory | null>(null);
+  const [counting, setCounting] = useState(false);
   const load = () =>
-    Promise.all([call("ledger", {}), call("list_vendors", {})])
-      .then(([l, v]) => {
+    Promise.all([call("ledger", {}), call("list_vendors", {}), call("list_storage", {})])
+      .then(([l, v, t]) => {
         setLedger(l);
         setVendors(v);
+        setTargets(t);
+        setTarget((current) => current || t[0]?.name || "");
       })
       .catch((e: unknown) => setFailure(failureOf(e)));
   useEffect(() => void load(), []);
@@ -129,6 +136,16 @@ export function LedgerPage() {
       series: series.vendors.map((v) => ({ name: v.name, type: "bar", stack: "spend", data: v.cost })),
     };
   }, [ledger, daily]);
+  const takeInventory = () => {
+    setCounting(true);
+    call("storage_inventory", { target })
+      .then((i) => {
+        setInventory(i);
+        setFailure(null);
+      })
+      .catch((e: unknown) => setFailure(failureOf(e)))
+      .finally(() => setCounting(false));
+  };
   const setBudget = () => {
     const limit = Number(budgetLimit);
     call("set_budget", { vendor: budgetVendor === "" ? null : budgetVendor, monthly_limit: limit })
@@ -190,6 +207,45 @@ export function LedgerPage() {
             Set budget
           </button>
         </div>
+        <h2>Storage</h2>
+        {targets.length === 0 ? (
+          <p class="muted small">No storage targets yet (add one on the Models page).</p>
+        ) : (
+          <div class="row">
+            <select {...tid("inventory-target")} value={target} onChange={(e) => setTarget(e.currentTarget.value)}>
+              {targets.map((t) => (
+                <option value={t.name}>{t.name}</option>
+              ))}
+            </select>
+            <button {...tid("inventory-take")} disabled={counting || target === ""} onClick={takeInventory}>
+              {counting ? "Counting…" : "Take inventory"}
+            </button>
+          </div>
+        )}
+        {inventory && (
+          <div class="small" {...tid("inventory")}>
+            <p>
+              <strong>{inventory.target}</strong>: {inventory.objects} objects, {formatBytes(inventory.bytes)}
+            </p>
+            <ul>
+              {inventory.packages.map((p) => (
+                <li>
+                  package {p.model} · {formatBytes(p.bytes)}
+                  {p.whole ? "" : " · incomplete"}
+                  {p.recorded ? "" : " · not recorded in this project"}
+                </li>
+              ))}
+              {inventory.bundles.map((b) => (
+                <li>
+                  bundle {b.name} · {b.files} files, {formatBytes(b.bytes)}
+                </li>
+              ))}
+            </ul>
+            <p class={inventory.unreferenced_blobs > 0 ? "error small" : "muted"}>
+              {inventory.unreferenced_blobs} bundle files ({formatBytes(inventory.unreferenced_bytes)}) named by no bundle
+            </p>
+          </div>
+        )}
       </aside>
     </div>
   );

@@ -84,6 +84,29 @@ fn an_experiment_pushed_to_a_folder_is_pulled_elsewhere_and_reproduces_identical
         pushed["count"]["files_sent"]
     );
 
+    // The target's inventory: the bundle, its files, nothing left over; a stray
+    // file is counted as named by no bundle.
+    let inventory = json(&datalab(
+        &lab,
+        &["--json", "storage", "inventory", "shared"],
+    ))?;
+    assert_eq!(
+        inventory["bundles"][0]["name"],
+        "iris-trees-vs-logistic-regression"
+    );
+    assert_eq!(inventory["blobs"], pushed["count"]["files_sent"]);
+    assert_eq!(inventory["unreferenced_blobs"], 0);
+    std::fs::write(
+        dir.path().join("shared/blobs/stray"),
+        b"left by a push that stopped",
+    )?;
+    let inventory = json(&datalab(
+        &lab,
+        &["--json", "storage", "inventory", "shared"],
+    ))?;
+    assert_eq!(inventory["unreferenced_blobs"], 1);
+    assert_eq!(inventory["unreferenced_bytes"], 27);
+
     // A colleague's empty project pulls it: runs, numbers, files and data all arrive.
     let other = dir.path().join("other");
     succeeded(&datalab(dir.path(), &["init", "other"]))?;

@@ -91,3 +91,54 @@ fn ui_serve_prints_a_tokened_url_on_loopback() -> TestResult {
     child.wait()?;
     result
 }
+
+#[test]
+fn runs_tagged_through_the_api_are_found_by_the_runs_filter() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    assert!(datalab(dir.path(), &["demo", "lab"])?.status.success());
+    let lab = dir.path().join("lab");
+    let ran: Value = serde_json::from_slice(
+        &datalab(&lab, &["--json", "run", &crate::common::spec_path()])?.stdout,
+    )?;
+    let ids: Vec<i64> = ran["runs"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|x| x["id"].as_i64()).collect())
+        .unwrap_or_default();
+    let tag = |runs: &[i64], value: Option<&str>| -> Result<Value, Box<dyn std::error::Error>> {
+        let request = serde_json::json!({ "runs": runs, "key": "stage", "value": value });
+        let output = datalab(&lab, &["call", "tag_runs", &request.to_string()])?;
+        Ok(serde_json::from_slice(&output.stdout)?)
+    };
+    assert_eq!(tag(&ids[..3], Some("Candidate"))?["affected"], 3);
+    assert_eq!(tag(&ids[3..4], Some("baseline"))?["affected"], 1);
+    let found = |text: &str| -> Result<u64, Box<dyn std::error::Error>> {
+        let query =
+            serde_json::json!({ "text": text, "sort": { "by": "id" }, "offset": 0, "limit": 100 });
+        let output = datalab(&lab, &["call", "query_runs", &query.to_string()])?;
+        let page: Value = serde_json::from_slice(&output.stdout)?;
+        Ok(page["total"].as_u64().unwrap_or(u64::MAX))
+    };
+    assert_eq!(found("tag:stage")?, 4);
+    assert_eq!(
+        found("tag:stage=candidate")?,
+        3,
+        "values match in any case, as the filter does"
+    );
+    assert_eq!(found("TAG:Stage=baseline logistic")?, 0);
+    assert_eq!(found("tag:stage=baseline")?, 1);
+    assert_eq!(found("tag:nothing")?, 0);
+    // Removed, a tag no longer finds the run; a key the filter could not name is refused.
+    assert_eq!(tag(&ids[3..4], None)?["affected"], 1);
+    assert_eq!(found("tag:stage")?, 3);
+    let bad = datalab(
+        &lab,
+        &[
+            "call",
+            "tag_runs",
+            r#"{"runs": [1], "key": "two words", "value": "x"}"#,
+        ],
+    )?;
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("letters, digits"));
+    Ok(())
+}

@@ -4,6 +4,7 @@
 // leaned on (boosting) as bars.
 
 import { Notes } from "../../components/Notes";
+import { RunTags } from "./RunTags";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ExperimentInfo, RunDetail } from "../../api/types";
 import { call } from "../../api/client";
@@ -69,6 +70,8 @@ export function RunDetailView(props: { run: number; experiment: ExperimentInfo |
           {run.error}
         </p>
       )}
+      <h3>Tags</h3>
+      <RunTags run={run.id} tags={detail.tags} />
       <h3>Notes</h3>
       <Notes subject={{ kind: "run", id: run.id }} testId="run-notes" />
       <div class="detail-columns">
