@@ -691,6 +691,8 @@ async function main() {
     if (spendTable.includes("No vendor evaluated")) throw new Error(`the ledger lists no vendor spend: '${spendTable}'`);
     const byModel = await session.text('[data-testid="ledger-by-model"]');
     if (!byModel.includes("decision_tree") || !byModel.includes("logistic_regression")) throw new Error(`compute by model says '${byModel}'`);
+    const standings = await session.text('[data-testid="ledger-agreements"]');
+    if (!standings.includes("penguins-classifier:1")) throw new Error(`the ledger's agreements say '${standings}'`);
     await session.type('[data-testid="budget-limit"]', "0");
     await session.click('[data-testid="budget-set"]');
     const budgetSays = await waitFor("the budget's warning", () => session.textNow('[data-testid="budgets"] .error'));

@@ -515,3 +515,47 @@ pub(crate) fn newest_per_vendor(evaluations: &[EvaluationInfo]) -> Vec<&Evaluati
         })
         .collect()
 }
+
+/// Records whether a vendor evaluation (`evaluation`) or a model version
+/// made from a run (`run`, recorded as `version`) met experiment
+/// `experiment`'s agreements as they are now, for the ledger to set beside
+/// what they say later.
+pub(crate) fn record_agreement_check(
+    project: &Project,
+    experiment: ExperimentId,
+    subject: AgreementSubject,
+) -> Result<(), ApiError> {
+    let comparison = compare_candidates(project, experiment)?;
+    let candidate = comparison.candidates.iter().find(|c| match subject {
+        AgreementSubject::Evaluation(id) => c.evaluation == Some(id),
+        AgreementSubject::Version { run, .. } => c.run == Some(run),
+    });
+    let Some(candidate) = candidate else {
+        return Ok(());
+    };
+    let (kind, id) = match subject {
+        AgreementSubject::Evaluation(id) => ("evaluation", id.0),
+        AgreementSubject::Version { version, .. } => ("model_version", version.0),
+    };
+    project.record_agreement_check(&datalab_project::AgreementCheck {
+        subject_kind: kind.to_string(),
+        subject_id: id,
+        experiment_id: experiment.0,
+        met: candidate.meets,
+        misses_json: serde_json::to_string(&candidate.misses).unwrap_or_else(|_| "[]".into()),
+        agreements_json: serde_json::to_string(&comparison.agreements)
+            .unwrap_or_else(|_| "{}".into()),
+        checked_at: String::new(),
+    })?;
+    Ok(())
+}
+
+/// What an agreement check is of.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AgreementSubject {
+    Evaluation(EvaluationId),
+    Version {
+        run: RunId,
+        version: datalab_project::ModelVersionId,
+    },
+}

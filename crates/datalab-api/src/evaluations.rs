@@ -122,6 +122,14 @@ pub fn evaluate_vendor(
         };
         Ok(evaluation_info(evaluation.run(project, job)?))
     })
+    .inspect(|info| {
+        // Whether it met the agreements when it was made; the evaluation stands either way.
+        let _ = crate::candidates::record_agreement_check(
+            project,
+            request.experiment,
+            crate::candidates::AgreementSubject::Evaluation(info.id),
+        );
+    })
 }
 
 /// Asks a running evaluation to stop (through its job); the rows not sent

@@ -30,6 +30,29 @@ pub struct BudgetInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+/// A model version or a vendor evaluation against its experiment's
+/// agreements: when it was made, and now.
+pub struct AgreementStanding {
+    /// `name:version` (with its aliases), or the vendor evaluated.
+    pub name: String,
+    /// `model_version` or `evaluation`.
+    pub kind: String,
+    /// Its experiment.
+    pub experiment: i64,
+    /// When it was checked (made).
+    pub checked_at: String,
+    /// Whether it met them then (none: no agreements applied).
+    pub met_then: Option<bool>,
+    /// What it missed then.
+    pub misses_then: Vec<String>,
+    /// Whether it meets them now, under the agreements as they are and the
+    /// evaluations made since (none: no agreements apply, or it is gone).
+    pub meets_now: Option<bool>,
+    /// What it misses now.
+    pub misses_now: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 /// The project's time, money and budgets.
 pub struct Ledger {
     /// Runs' compute time per experiment.
@@ -44,6 +67,8 @@ pub struct Ledger {
     pub spend_by_month: Vec<SpendSum>,
     /// The budgets, this month.
     pub budgets: Vec<BudgetInfo>,
+    /// Model versions and evaluations against their agreements, then and now.
+    pub agreements: Vec<AgreementStanding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -126,7 +151,61 @@ pub fn ledger(project: &Project) -> Result<Ledger, ApiError> {
         spend_by_day: project.spend_sums(SpendBy::Day)?,
         spend_by_month: project.spend_sums(SpendBy::Month)?,
         budgets: list_budgets(project)?,
+        agreements: agreement_standings(project)?,
     })
+}
+
+/// Every check recorded, beside the same check made now.
+fn agreement_standings(project: &Project) -> Result<Vec<AgreementStanding>, ApiError> {
+    let mut comparisons = std::collections::BTreeMap::new();
+    let mut standings = Vec::new();
+    for check in project.agreement_checks()? {
+        let experiment = datalab_project::ExperimentId(check.experiment_id);
+        // Compared once per experiment; an experiment gone (or its data) has no "now".
+        let now = comparisons
+            .entry(check.experiment_id)
+            .or_insert_with(|| crate::compare_candidates(project, experiment).ok());
+        let (name, candidate) = if check.subject_kind == "model_version" {
+            let version = project
+                .model_version_by_id(datalab_project::ModelVersionId(check.subject_id))
+                .ok();
+            let name = version
+                .as_ref()
+                .map(|v| format!("{}:{}", v.model, v.version))
+                .unwrap_or_else(|| format!("version {} (removed)", check.subject_id));
+            let run = version.and_then(|v| v.run_id);
+            let candidate = now.as_ref().and_then(|c| {
+                c.candidates
+                    .iter()
+                    .find(|x| run.is_some() && x.run == run)
+                    .cloned()
+            });
+            (name, candidate)
+        } else {
+            let candidate = now.as_ref().and_then(|c| {
+                c.candidates
+                    .iter()
+                    .find(|x| x.evaluation.map(|e| e.0) == Some(check.subject_id))
+                    .cloned()
+            });
+            let name = candidate
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| format!("evaluation {}", check.subject_id));
+            (name, candidate)
+        };
+        standings.push(AgreementStanding {
+            name,
+            kind: check.subject_kind,
+            experiment: check.experiment_id,
+            checked_at: check.checked_at,
+            met_then: check.met,
+            misses_then: serde_json::from_str(&check.misses_json).unwrap_or_default(),
+            meets_now: candidate.as_ref().and_then(|c| c.meets),
+            misses_now: candidate.map(|c| c.misses).unwrap_or_default(),
+        });
+    }
+    Ok(standings)
 }
 
 /// Every budget, this month.

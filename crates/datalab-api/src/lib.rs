@@ -96,8 +96,8 @@ pub use experiments::{
 pub use inventory::{Inventory, StoredBundle, StoredPackage, storage_inventory};
 pub use jobs::JobContext;
 pub use ledger::{
-    BudgetInfo, Ledger, RemoveBudgetRequest, SetBudgetRequest, ledger, list_budgets, remove_budget,
-    set_budget,
+    AgreementStanding, BudgetInfo, Ledger, RemoveBudgetRequest, SetBudgetRequest, ledger,
+    list_budgets, remove_budget, set_budget,
 };
 pub use models::{
     ModelRef, ModelVersionDetail, ModelVersionInfo, PublicationInfo, RegisterModelRequest,

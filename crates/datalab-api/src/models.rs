@@ -418,6 +418,17 @@ pub(crate) fn record_registered(
     if let Some(alias) = &request.alias {
         project.set_model_alias(recorded.id, alias)?;
     }
+    // Whether the run met the agreements when it became a version; the version stands either way.
+    if let Ok(run) = project.run(request.run) {
+        let _ = crate::candidates::record_agreement_check(
+            project,
+            run.experiment_id,
+            crate::candidates::AgreementSubject::Version {
+                run: run.id,
+                version: recorded.id,
+            },
+        );
+    }
     show_model(project, &format!("{}:{version}", request.name))
 }
 

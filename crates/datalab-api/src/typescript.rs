@@ -181,6 +181,7 @@ pub fn typescript() -> String {
         declare::<crate::ComputeSum>(&config),
         declare::<crate::SpendSum>(&config),
         declare::<crate::BudgetInfo>(&config),
+        declare::<crate::AgreementStanding>(&config),
         declare::<crate::Ledger>(&config),
         declare::<crate::ReportRequest>(&config),
         declare::<crate::TagRunsRequest>(&config),

@@ -45,6 +45,22 @@ pub struct BudgetRecord {
     pub created_at: String,
 }
 
+/// Whether an evaluation or a model version met its experiment's agreements when it was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgreementCheck {
+    /// `evaluation` or `model_version`.
+    pub subject_kind: String,
+    pub subject_id: i64,
+    pub experiment_id: i64,
+    /// None when no agreement applied.
+    pub met: Option<bool>,
+    /// What it missed (a JSON array of lines, as the API writes it).
+    pub misses_json: String,
+    /// The agreements as they were (JSON).
+    pub agreements_json: String,
+    pub checked_at: String,
+}
+
 /// How compute time is grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ComputeBy {
@@ -175,6 +191,45 @@ impl Project {
             },
             "budget",
             vendor,
+        )
+    }
+
+    /// Records whether an evaluation or a model version met its agreements now, as it is made.
+    pub fn record_agreement_check(&self, check: &AgreementCheck) -> Result<(), ProjectError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO agreement_checks (subject_kind, subject_id, experiment_id, met, misses_json, agreements_json) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![
+                    check.subject_kind,
+                    check.subject_id,
+                    check.experiment_id,
+                    check.met,
+                    check.misses_json,
+                    check.agreements_json
+                ],
+            )
+            .map_err(|e| self.db_error(e))?;
+        Ok(())
+    }
+
+    /// Every recorded check, oldest first.
+    pub fn agreement_checks(&self) -> Result<Vec<AgreementCheck>, ProjectError> {
+        self.query_all(
+            "SELECT subject_kind, subject_id, experiment_id, met, misses_json, agreements_json, checked_at \
+             FROM agreement_checks ORDER BY checked_at, subject_kind, subject_id",
+            [],
+            |row| {
+                Ok(AgreementCheck {
+                    subject_kind: row.get(0)?,
+                    subject_id: row.get(1)?,
+                    experiment_id: row.get(2)?,
+                    met: row.get(3)?,
+                    misses_json: row.get(4)?,
+                    agreements_json: row.get(5)?,
+                    checked_at: row.get(6)?,
+                })
+            },
         )
     }
 

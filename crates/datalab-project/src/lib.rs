@@ -34,7 +34,9 @@ pub use ids::{
     VendorId,
 };
 pub use jobs::{JobKind, JobProgress, JobRecord, JobStatus, NewJob};
-pub use ledger::{ALL_VENDORS, BudgetRecord, ComputeBy, ComputeSum, SpendBy, SpendSum};
+pub use ledger::{
+    ALL_VENDORS, AgreementCheck, BudgetRecord, ComputeBy, ComputeSum, SpendBy, SpendSum,
+};
 pub use notes::{JournalEntry, MAX_NOTE_BYTES, NoteLink, NoteRecord, NoteSubject};
 pub use project::{DATABASE_FILE, Project};
 pub use registry::{

@@ -501,6 +501,26 @@ CREATE TABLE budgets (
 );
 "#,
     },
+    Migration {
+        version: 14,
+        name: "whether evaluations and model versions met their agreements when made",
+        rebuilds: false,
+        sql: r#"
+-- Checked once, when the evaluation ended or the version was registered,
+-- against the agreements that applied then (kept as written): the ledger
+-- sets them beside what the agreements say now.
+CREATE TABLE agreement_checks (
+    subject_kind     TEXT NOT NULL CHECK (subject_kind IN ('evaluation', 'model_version')),
+    subject_id       INTEGER NOT NULL,
+    experiment_id    INTEGER NOT NULL,
+    met              INTEGER CHECK (met IS NULL OR met IN (0, 1)),
+    misses_json      TEXT NOT NULL DEFAULT '[]',
+    agreements_json  TEXT NOT NULL,
+    checked_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (subject_kind, subject_id)
+);
+"#,
+    },
 ];
 
 /// The schema version this build writes.

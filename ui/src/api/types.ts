@@ -1629,6 +1629,41 @@ share: number,
  */
 warning: string | null, };
 
+export type AgreementStanding = { 
+/**
+ * `name:version` (with its aliases), or the vendor evaluated.
+ */
+name: string, 
+/**
+ * `model_version` or `evaluation`.
+ */
+kind: string, 
+/**
+ * Its experiment.
+ */
+experiment: number, 
+/**
+ * When it was checked (made).
+ */
+checked_at: string, 
+/**
+ * Whether it met them then (none: no agreements applied).
+ */
+met_then: boolean | null, 
+/**
+ * What it missed then.
+ */
+misses_then: Array<string>, 
+/**
+ * Whether it meets them now, under the agreements as they are and the
+ * evaluations made since (none: no agreements apply, or it is gone).
+ */
+meets_now: boolean | null, 
+/**
+ * What it misses now.
+ */
+misses_now: Array<string>, };
+
 export type Ledger = { 
 /**
  * Runs' compute time per experiment.
@@ -1653,7 +1688,11 @@ spend_by_month: Array<SpendSum>,
 /**
  * The budgets, this month.
  */
-budgets: Array<BudgetInfo>, };
+budgets: Array<BudgetInfo>, 
+/**
+ * Model versions and evaluations against their agreements, then and now.
+ */
+agreements: Array<AgreementStanding>, };
 
 export type ReportRequest = { 
 /**

@@ -171,6 +171,36 @@ export function LedgerPage() {
               <input type="checkbox" {...tid("ledger-daily")} checked={daily} onChange={(e) => setDaily(e.currentTarget.checked)} /> spend by day
             </label>
             <SpendTable sums={spend} testId="ledger-spend" />
+            <h3>Agreements, when made and now</h3>
+            <table class="small" {...tid("ledger-agreements")}>
+              <thead>
+                <tr>
+                  <th>model or vendor</th>
+                  <th class="num">experiment</th>
+                  <th>when made</th>
+                  <th>now</th>
+                </tr>
+              </thead>
+              <tbody>
+                {ledger.agreements.map((a) => (
+                  <tr>
+                    <td>{a.name}</td>
+                    <td class="num">{a.experiment}</td>
+                    <td class={a.met_then === false ? "error-text" : ""}>
+                      {a.met_then === null ? "no agreements" : a.met_then ? "met" : `missed: ${a.misses_then.join("; ")}`} <span class="muted">{a.checked_at.slice(0, 10)}</span>
+                    </td>
+                    <td class={a.meets_now === false ? "error-text" : ""}>{a.meets_now === null ? "no agreements" : a.meets_now ? "meets" : `misses: ${a.misses_now.join("; ")}`}</td>
+                  </tr>
+                ))}
+                {ledger.agreements.length === 0 && (
+                  <tr>
+                    <td colSpan={4} class="muted">
+                      No model registered or vendor evaluated yet.
+                    </td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
             <ComputeTable title="Compute by experiment" sums={ledger.compute_by_experiment} testId="ledger-by-experiment" />
             <ComputeTable title="Compute by model" sums={ledger.compute_by_model} testId="ledger-by-model" />
             <ComputeTable title="Compute by day" sums={ledger.compute_by_day} testId="ledger-by-day" />

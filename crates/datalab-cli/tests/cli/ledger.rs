@@ -198,6 +198,38 @@ fn agreements_belong_to_an_experiment_or_to_the_task_they_were_written_for() -> 
         json(&datalab(&lab, &["--json", "compare", &classification]))?["agreements_source"],
         "project"
     );
+    // A version made now met them; under stricter agreements later, the ledger
+    // shows it met them when made and misses them now.
+    let run = wine["runs"][0]["id"].to_string();
+    let registered = datalab(&lab, &["model", "register", &run, "--name", "wine"]);
+    assert!(registered.status.success(), "{}", stderr(&registered));
+    let strict = datalab(
+        &lab,
+        &[
+            "agreements",
+            "--experiment",
+            &regression,
+            "--min-metric",
+            "0.999",
+        ],
+    );
+    assert!(strict.status.success(), "{}", stderr(&strict));
+    let ledger = json(&datalab(&lab, &["--json", "ledger"]))?;
+    let standing = ledger["agreements"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["kind"] == "model_version"))
+        .cloned()
+        .ok_or("the version has no standing in the ledger")?;
+    assert_eq!(standing["name"], "wine:1");
+    assert_eq!(standing["met_then"], true, "{standing}");
+    assert_eq!(standing["meets_now"], false, "{standing}");
+    assert!(
+        standing["misses_now"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("r2")),
+        "{standing}"
+    );
+
     // Cleared, it follows the project's again (which say nothing of r2).
     let cleared = json(&datalab(
         &lab,

@@ -563,3 +563,41 @@ fn a_project_from_before_budgets_upgrades_and_keeps_one() -> Result<(), Box<dyn 
     assert_eq!(project.spent_in_month("*", &month)?, 0.0);
     Ok(())
 }
+
+#[test]
+fn a_project_from_before_agreement_checks_upgrades_and_records_one()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(dir.path().join("datasets"))?;
+    {
+        let mut conn = Connection::open(dir.path().join(DATABASE_FILE))?;
+        migrations::migrate_to(&mut conn, 13)?;
+    }
+    let project = Project::open(dir.path())?;
+    assert_eq!(project.schema_version()?, migrations::LATEST);
+    assert!(project.agreement_checks()?.is_empty());
+    let check = datalab_project::AgreementCheck {
+        subject_kind: "model_version".into(),
+        subject_id: 4,
+        experiment_id: 2,
+        met: Some(false),
+        misses_json: r#"["accuracy 0.8 < 0.9"]"#.into(),
+        agreements_json: "{}".into(),
+        checked_at: String::new(),
+    };
+    project.record_agreement_check(&check)?;
+    let recorded = project.agreement_checks()?;
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].met, Some(false));
+    assert_eq!(recorded[0].misses_json, check.misses_json);
+    // What it is of is checked by the schema.
+    let conn = Connection::open(dir.path().join(DATABASE_FILE))?;
+    assert!(
+        conn.execute(
+            "INSERT INTO agreement_checks (subject_kind, subject_id, experiment_id, agreements_json) VALUES ('run', 1, 1, '{}')",
+            []
+        )
+        .is_err()
+    );
+    Ok(())
+}
