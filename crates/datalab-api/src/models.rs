@@ -351,12 +351,26 @@ pub fn register_model(
         notes: &notes,
     });
     let run_files = files;
+    // The experiment's report travels beside the card (a profile not yet
+    // computed is computed now, as the report's own command would).
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let report = crate::report::experiment_report(
+        project,
+        experiment.id,
+        &crate::jobs::JobContext::new(&datalab_lab::NoEvents, &cancel),
+    )?;
+    let card = format!(
+        "{}\nThe experiment's full report (data, every run, the comparison, notes) is \
+         [`{REPORT_FILE}`]({REPORT_FILE}), beside this card: one HTML file that opens offline.\n",
+        card.trim_end()
+    );
     let mut package = vec![
         (
             datalab_publish::package::MODEL_FILE.to_string(),
             model_bytes,
         ),
         ("MODEL_CARD.md".to_string(), card.into_bytes()),
+        (REPORT_FILE.to_string(), report.into_bytes()),
         (
             "spec.toml".to_string(),
             experiment.spec_toml.clone().into_bytes(),
@@ -383,6 +397,9 @@ pub fn register_model(
         VersionFormat::Datalab,
     )
 }
+
+/// The experiment's report in a package, beside its card.
+pub const REPORT_FILE: &str = "REPORT.html";
 
 /// Records version `version` of `request`'s run whose package is written at
 /// `relative` (removed again when it cannot be recorded), points the

@@ -72,6 +72,7 @@ fn a_run_becomes_a_model_published_to_s3_and_fetched_into_another_project() -> T
     for file in [
         "model.bin",
         "MODEL_CARD.md",
+        "REPORT.html",
         "spec.toml",
         "evaluation/metrics.json",
     ] {
@@ -92,7 +93,10 @@ fn a_run_becomes_a_model_published_to_s3_and_fetched_into_another_project() -> T
     );
     let card = registered["model_card"].as_str().unwrap_or("");
     assert!(
-        card.contains("## How to reproduce") && card.contains("iris") && card.contains("**"),
+        card.contains("## How to reproduce")
+            && card.contains("iris")
+            && card.contains("**")
+            && card.contains("[`REPORT.html`](REPORT.html)"),
         "{card}"
     );
     let second = json(&datalab(
