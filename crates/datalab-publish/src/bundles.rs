@@ -13,12 +13,16 @@ use crate::error::PublishError;
 use crate::package::PackageFile;
 use crate::storage::Target;
 use crate::transfer::{Sent, download_checked, read_optional, upload_file};
+use futures_util::StreamExt;
 use object_store::path::Path as StorePath;
 use object_store::{ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Existence checks in flight at once during a push.
+const HEADS_IN_FLIGHT: usize = 32;
 
 /// The index's file name in a bundle's folder.
 pub const BUNDLE_INDEX: &str = "bundle.json";
@@ -97,15 +101,18 @@ pub async fn push_bundle(
         .collect();
     let mut count = PushCount::default();
     let mut missing = Vec::new();
-    for file in unique {
+    // What storage holds already, asked many at a time: a bundle of many runs
+    // is thousands of small files, and a second push should take seconds.
+    let mut heads = futures_util::stream::iter(unique.into_iter().map(|file| {
+        let path = blob_path(target, &file.file.sha256);
+        async move { (file, target.store.head(&path).await) }
+    }))
+    .buffer_unordered(HEADS_IN_FLIGHT);
+    while let Some((file, head)) = heads.next().await {
         if cancel.load(Ordering::SeqCst) {
             return Err(PublishError::Cancelled);
         }
-        match target
-            .store
-            .head(&blob_path(target, &file.file.sha256))
-            .await
-        {
+        match head {
             Ok(meta) if meta.size == file.file.bytes => {
                 count.files_present += 1;
                 count.bytes_present += file.file.bytes;
@@ -114,6 +121,7 @@ pub async fn push_bundle(
             Err(e) => return Err(target.error(e)),
         }
     }
+    drop(heads);
     let total: u64 = missing.iter().map(|f| f.file.bytes).sum();
     let mut done = 0u64;
     progress(0, total);
@@ -198,7 +206,6 @@ pub async fn fetch_bundle_file(
 /// Every object under the target's prefix: its path below the prefix (with
 /// `/`) and its size, for an inventory.
 pub async fn list_objects(target: &Target) -> Result<Vec<(String, u64)>, PublishError> {
-    use futures_util::StreamExt;
     let prefix = target.config.prefix();
     let depth = prefix.parts().count();
     let mut listed = target.store.list(Some(&prefix));
