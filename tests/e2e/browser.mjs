@@ -118,6 +118,8 @@ async function main() {
       const title = await session.run("return document.querySelector('h1').innerText");
       if (!title.startsWith("Experiment 1")) throw new Error(`the report's title is '${title}'`);
       await session.screenshot("report");
+      await session.run(`document.querySelector("svg.chart").scrollIntoView()`);
+      await session.screenshot("report-chart");
     } else {
       throw new Error(`the desktop test wrote no ${report}`);
     }
