@@ -193,12 +193,13 @@ impl Project {
         limit: u64,
     ) -> Result<Vec<JournalEntry>, ProjectError> {
         // One UNION over the records: kind, time, title, subject kind and id, note id, body.
+        // Experiment 0 is MLflow's "Default", made with the project, not by anyone.
         let sql = "SELECT * FROM (
             SELECT 'import' AS kind, created_at AS at, 'Imported dataset ' || name || ' (' || row_count || ' rows)' AS title,
                    NULL AS subject_kind, NULL AS subject_id, NULL AS note, NULL AS body FROM datasets
             UNION ALL
             SELECT 'experiment', created_at, 'Experiment ' || id || ' ''' || name || '''', 'experiment', id, NULL, NULL
-                FROM experiments WHERE lifecycle_stage = 'active'
+                FROM experiments WHERE lifecycle_stage = 'active' AND id <> 0
             UNION ALL
             SELECT 'note', created_at, 'Note', subject_kind, subject_id, id, body FROM notes
             UNION ALL
