@@ -25,6 +25,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// Files a pull downloads at once.
+const DOWNLOADS_IN_FLIGHT: usize = 16;
+
 /// The bundle format this Data Lab writes and the newest it reads.
 pub const BUNDLE_FORMAT: u32 = 1;
 
@@ -534,18 +537,32 @@ pub fn pull_experiment(
         let total: u64 = wanted.iter().map(|f| f.bytes).sum();
         let mut done = 0u64;
         let rt = runtime()?;
-        for file in &wanted {
-            job.report("downloading", done, total);
-            let dest = staging.path().join(&file.path);
-            rt.block_on(bundles::fetch_bundle_file(&target, file, &dest, job.flag()))?;
-            done += file.bytes;
-            job.emit(Event::Transfer {
-                job: job.id().clone(),
-                operation: "pull_experiment".into(),
-                done,
-                total,
-            });
-        }
+        // Many files at a time: a bundle of many runs is thousands of small files.
+        rt.block_on(async {
+            use futures_util::StreamExt;
+            let mut downloads = futures_util::stream::iter(wanted.iter().map(|file| {
+                let dest = staging.path().join(&file.path);
+                let target = &target;
+                async move {
+                    bundles::fetch_bundle_file(target, file, &dest, job.flag())
+                        .await
+                        .map(|()| file.bytes)
+                }
+            }))
+            .buffer_unordered(DOWNLOADS_IN_FLIGHT);
+            job.report("downloading", 0, total);
+            while let Some(fetched) = downloads.next().await {
+                done += fetched?;
+                job.report("downloading", done, total);
+                job.emit(Event::Transfer {
+                    job: job.id().clone(),
+                    operation: "pull_experiment".into(),
+                    done,
+                    total,
+                });
+            }
+            Ok::<(), ApiError>(())
+        })?;
         Ok((wanted.len() as u64, total))
     })?;
     // Every file is here and checked: now the records.

@@ -144,12 +144,14 @@ fn budget_info(
 
 /// The whole ledger.
 pub fn ledger(project: &Project) -> Result<Ledger, ApiError> {
+    // The rows are read once, for the days and the months.
+    let spend = project.spend_by_evaluation()?;
     Ok(Ledger {
         compute_by_experiment: project.compute_sums(ComputeBy::Experiment)?,
         compute_by_model: project.compute_sums(ComputeBy::Model)?,
         compute_by_day: project.compute_sums(ComputeBy::Day)?,
-        spend_by_day: project.spend_sums(SpendBy::Day)?,
-        spend_by_month: project.spend_sums(SpendBy::Month)?,
+        spend_by_day: datalab_project::group_spend(&spend, SpendBy::Day),
+        spend_by_month: datalab_project::group_spend(&spend, SpendBy::Month),
         budgets: list_budgets(project)?,
         agreements: agreement_standings(project)?,
     })

@@ -76,6 +76,37 @@ pub enum SpendBy {
     Month,
 }
 
+/// Evaluations' spend summed by vendor and day or month, oldest first.
+pub fn group_spend(evaluations: &[SpendSum], by: SpendBy) -> Vec<SpendSum> {
+    let width = match by {
+        SpendBy::Day => 10,
+        SpendBy::Month => 7,
+    };
+    let mut groups: std::collections::BTreeMap<(String, String), SpendSum> = Default::default();
+    for e in evaluations {
+        let period = e.period.get(..width).unwrap_or(&e.period).to_string();
+        let sum = groups
+            .entry((period.clone(), e.vendor.clone()))
+            .or_insert_with(|| SpendSum {
+                vendor: e.vendor.clone(),
+                period,
+                cost: 0.0,
+                input_tokens: 0,
+                output_tokens: 0,
+                rows: 0,
+                cached_rows: 0,
+                evaluations: 0,
+            });
+        sum.cost += e.cost;
+        sum.input_tokens += e.input_tokens;
+        sum.output_tokens += e.output_tokens;
+        sum.rows += e.rows;
+        sum.cached_rows += e.cached_rows;
+        sum.evaluations += e.evaluations;
+    }
+    groups.into_values().collect()
+}
+
 impl Project {
     /// Compute time of ended runs, summed by `by`, in key order.
     pub fn compute_sums(&self, by: ComputeBy) -> Result<Vec<ComputeSum>, ProjectError> {
@@ -106,21 +137,23 @@ impl Project {
         )
     }
 
-    /// Vendor spend summed by vendor and `by`, oldest first.
+    /// Vendor spend summed by vendor and `by`, oldest first. The rows are
+    /// summed once per evaluation (a scan of the rows in their own order),
+    /// then the evaluations by vendor and period.
     pub fn spend_sums(&self, by: SpendBy) -> Result<Vec<SpendSum>, ProjectError> {
-        let period = match by {
-            SpendBy::Day => 10,
-            SpendBy::Month => 7,
-        };
+        Ok(group_spend(&self.spend_by_evaluation()?, by))
+    }
+
+    /// Each evaluation's spend, with its vendor and the day it started.
+    pub fn spend_by_evaluation(&self) -> Result<Vec<SpendSum>, ProjectError> {
         self.query_all(
-            &format!(
-                "SELECT e.vendor_name, substr(e.started_at, 1, {period}) AS period, \
-                 COALESCE(sum(CASE WHEN r.cached THEN 0 ELSE r.cost END), 0), \
-                 COALESCE(sum(r.input_tokens), 0), COALESCE(sum(r.output_tokens), 0), \
-                 count(r.row_index), COALESCE(sum(r.cached), 0), count(DISTINCT e.id) \
-                 FROM evaluations e LEFT JOIN evaluation_rows r ON r.evaluation_id = e.id \
-                 GROUP BY e.vendor_name, period ORDER BY period, e.vendor_name"
-            ),
+            "SELECT e.vendor_name, substr(e.started_at, 1, 10), COALESCE(r.cost, 0), COALESCE(r.input_tokens, 0), \
+             COALESCE(r.output_tokens, 0), COALESCE(r.rows, 0), COALESCE(r.cached, 0) \
+             FROM evaluations e LEFT JOIN ( \
+                 SELECT evaluation_id, sum(CASE WHEN cached THEN 0 ELSE cost END) AS cost, \
+                 sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, \
+                 count(*) AS rows, sum(cached) AS cached FROM evaluation_rows GROUP BY evaluation_id \
+             ) r ON r.evaluation_id = e.id",
             [],
             |row| {
                 Ok(SpendSum {
@@ -131,7 +164,7 @@ impl Project {
                     output_tokens: row.get::<_, i64>(4)? as u64,
                     rows: row.get::<_, i64>(5)? as u64,
                     cached_rows: row.get::<_, i64>(6)? as u64,
-                    evaluations: row.get::<_, i64>(7)? as u64,
+                    evaluations: 1,
                 })
             },
         )

@@ -36,6 +36,7 @@ pub use ids::{
 pub use jobs::{JobKind, JobProgress, JobRecord, JobStatus, NewJob};
 pub use ledger::{
     ALL_VENDORS, AgreementCheck, BudgetRecord, ComputeBy, ComputeSum, SpendBy, SpendSum,
+    group_spend,
 };
 pub use notes::{JournalEntry, MAX_NOTE_BYTES, NoteLink, NoteRecord, NoteSubject};
 pub use project::{DATABASE_FILE, Project};
