@@ -39,6 +39,39 @@ fn number(value: f64) -> String {
     }
 }
 
+/// The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten at or above `value`
+/// (positive): an axis ending there has ticks a person reads at a glance.
+fn nice_ceiling(value: f64) -> f64 {
+    let power = 10f64.powf(value.log10().floor());
+    [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
+        .iter()
+        .map(|step| step * power)
+        .find(|candidate| *candidate >= value * (1.0 - 1e-12))
+        .unwrap_or(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_end_on_a_number_read_at_a_glance() {
+        assert_eq!(nice_ceiling(1.0073), 1.2);
+        assert_eq!(nice_ceiling(0.9971), 1.0);
+        assert_eq!(nice_ceiling(0.43), 0.5);
+        assert_eq!(nice_ceiling(180.0), 200.0);
+        assert_eq!(nice_ceiling(2.2), 2.5);
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}
+
 /// One bar of a chart: a label, a value and its spread (drawn as a whisker).
 struct Bar {
     label: String,
@@ -57,7 +90,7 @@ fn bar_chart(title: &str, unit: &str, bars: &[Bar]) -> String {
     let most = finite
         .map(|b| b.value + b.spread.max(0.0))
         .fold(0.0f64, f64::max);
-    let most = if most > 0.0 { most } else { 1.0 };
+    let most = nice_ceiling(if most > 0.0 { most } else { 1.0 });
     let x = |v: f64| left + width * (v.max(0.0) / most);
     let mut svg = String::new();
     let _ = write!(
@@ -83,12 +116,19 @@ fn bar_chart(title: &str, unit: &str, bars: &[Bar]) -> String {
     }
     for (i, bar) in bars.iter().enumerate() {
         let y = top + row * i as f64;
+        // A long label is cut to fit left of the bars; the whole of it is its tooltip.
+        let shown: String = if bar.label.chars().count() > 34 {
+            bar.label.chars().take(33).chain(['…']).collect()
+        } else {
+            bar.label.clone()
+        };
         let _ = write!(
             svg,
-            r#"<text x="{}" y="{}" class="label">{}</text>"#,
+            r#"<text x="{}" y="{}" class="label"><title>{}</title>{}</text>"#,
             left - 8.0,
             y + 17.0,
-            esc(&bar.label)
+            esc(&bar.label),
+            esc(&shown)
         );
         if !bar.value.is_finite() {
             continue;
