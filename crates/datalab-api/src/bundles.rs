@@ -11,8 +11,8 @@
 
 use crate::error::{ApiError, ErrorCode};
 use crate::jobs::JobContext;
-use crate::storage::{open_target, runtime};
-use datalab_lab::{Event, JobSpec, RunFiles};
+use crate::storage::{open_target, runtime, transfer_progress};
+use datalab_lab::{JobSpec, RunFiles};
 use datalab_project::{
     EvaluationCopy, EvaluationRecord, EvaluationRow, ExperimentCopy, ExperimentId,
     ExperimentOrigin, JobKind, KeyedMetric, MetricPoint, MetricValue, NewDataset, NoteRecord,
@@ -402,13 +402,7 @@ pub fn push_experiment(
     let label = format!("push experiment {} to {}", experiment.id, request.target);
     let count = jobs.run(project, JobSpec::new(JobKind::Push, label), |job| {
         let progress = |done: u64, total: u64| {
-            job.report("uploading", done, total);
-            job.emit(Event::Transfer {
-                job: job.id().clone(),
-                operation: "push_experiment".into(),
-                done,
-                total,
-            });
+            transfer_progress(job, "push_experiment", "uploading", done, total)
         };
         Ok(runtime()?.block_on(bundles::push_bundle(
             &target,
@@ -497,10 +491,8 @@ pub fn pull_experiment(
 ) -> Result<PullOutcome, ApiError> {
     names::check_name("bundle", &request.name).map_err(|e| ApiError::from(e).on_field("name"))?;
     let (_, target) = open_target(project, &request.target)?;
-    let location = {
-        // Read the index before the job: a missing or newer bundle is said at once.
-        bundles::bundle_location(&target, &request.name)
-    };
+    let location = bundles::bundle_location(&target, &request.name);
+    // The index is read before the job: a missing or newer bundle is said at once.
     let index_bytes = runtime()?.block_on(bundles::read_bundle_index(&target, &request.name))?;
     let index = parse_index(&index_bytes, &location)?;
     let name = request
@@ -553,13 +545,7 @@ pub fn pull_experiment(
             job.report("downloading", 0, total);
             while let Some(fetched) = downloads.next().await {
                 done += fetched?;
-                job.report("downloading", done, total);
-                job.emit(Event::Transfer {
-                    job: job.id().clone(),
-                    operation: "pull_experiment".into(),
-                    done,
-                    total,
-                });
+                transfer_progress(job, "pull_experiment", "downloading", done, total);
             }
             Ok::<(), ApiError>(())
         })?;

@@ -112,6 +112,24 @@ pub(crate) fn open_target(
     Ok((record, target))
 }
 
+/// A transfer's progress, as every transfer reports it: on its job (what
+/// `jobs` shows) and as a transfer event (what a window's progress bar follows).
+pub(crate) fn transfer_progress(
+    job: &datalab_lab::Job<'_>,
+    operation: &str,
+    phase: &str,
+    done: u64,
+    total: u64,
+) {
+    job.report(phase, done, total);
+    job.emit(Event::Transfer {
+        job: job.id().clone(),
+        operation: operation.into(),
+        done,
+        total,
+    });
+}
+
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ApiError> {
     // Two workers: parts go up and down while the calling task hashes and writes.
     tokio::runtime::Builder::new_multi_thread()
@@ -143,13 +161,7 @@ pub fn publish_model(
     let label = format!("publish {} to {}", request.model, request.target);
     jobs.run(project, JobSpec::new(JobKind::Publish, label), |job| {
         let progress = |done: u64, total: u64| {
-            job.report("uploading", done, total);
-            job.emit(Event::Transfer {
-                job: job.id().clone(),
-                operation: "publish_model".into(),
-                done,
-                total,
-            });
+            transfer_progress(job, "publish_model", "uploading", done, total)
         };
         let outcome =
             runtime()?.block_on(transfer::publish(&target, &dir, &progress, job.flag()))?;

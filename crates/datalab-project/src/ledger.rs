@@ -137,14 +137,9 @@ impl Project {
         )
     }
 
-    /// Vendor spend summed by vendor and `by`, oldest first. The rows are
-    /// summed once per evaluation (a scan of the rows in their own order),
-    /// then the evaluations by vendor and period.
-    pub fn spend_sums(&self, by: SpendBy) -> Result<Vec<SpendSum>, ProjectError> {
-        Ok(group_spend(&self.spend_by_evaluation()?, by))
-    }
-
-    /// Each evaluation's spend, with its vendor and the day it started.
+    /// Each evaluation's spend, with its vendor and the day it started: the
+    /// rows summed once per evaluation, in their own order ([`group_spend`]
+    /// sums these by vendor and day or month).
     pub fn spend_by_evaluation(&self) -> Result<Vec<SpendSum>, ProjectError> {
         self.query_all(
             "SELECT e.vendor_name, substr(e.started_at, 1, 10), COALESCE(r.cost, 0), COALESCE(r.input_tokens, 0), \
