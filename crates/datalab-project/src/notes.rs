@@ -98,17 +98,9 @@ fn checked_body(body: &str) -> Result<&str, ProjectError> {
 }
 
 impl Project {
-    /// Adds a note on `subject`.
+    /// Adds a note on `subject`, written now.
     pub fn add_note(&self, subject: NoteSubject, body: &str) -> Result<NoteRecord, ProjectError> {
-        let body = checked_body(body)?;
-        let (kind, id) = subject.parts();
-        self.conn
-            .execute(
-                "INSERT INTO notes (subject_kind, subject_id, body) VALUES (?1, ?2, ?3)",
-                rusqlite::params![kind, id, body],
-            )
-            .map_err(|e| self.db_error(e))?;
-        self.note(self.conn.last_insert_rowid())
+        self.insert_note(subject, body, None)
     }
 
     /// Adds a note written elsewhere (a pulled bundle's), keeping its times.
@@ -119,12 +111,26 @@ impl Project {
         created_at: &str,
         updated_at: &str,
     ) -> Result<NoteRecord, ProjectError> {
+        self.insert_note(subject, body, Some((created_at, updated_at)))
+    }
+
+    /// A note on `subject`, at `times` (written, changed), or now.
+    fn insert_note(
+        &self,
+        subject: NoteSubject,
+        body: &str,
+        times: Option<(&str, &str)>,
+    ) -> Result<NoteRecord, ProjectError> {
         let body = checked_body(body)?;
         let (kind, id) = subject.parts();
+        let now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
         self.conn
             .execute(
-                "INSERT INTO notes (subject_kind, subject_id, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![kind, id, body, created_at, updated_at],
+                &format!(
+                    "INSERT INTO notes (subject_kind, subject_id, body, created_at, updated_at) \
+                     VALUES (?1, ?2, ?3, COALESCE(?4, {now}), COALESCE(?5, {now}))"
+                ),
+                rusqlite::params![kind, id, body, times.map(|t| t.0), times.map(|t| t.1)],
             )
             .map_err(|e| self.db_error(e))?;
         self.note(self.conn.last_insert_rowid())
