@@ -35,9 +35,10 @@ export function DataGrid(props: GridProps) {
   const viewport = useRef<HTMLDivElement>(null);
   const cache = useMemo(() => new PageCache<JsonValue[]>(20), [props.version]);
   const [scrollTop, setScrollTop] = useState(0);
-  // The columns drawn change only when a column enters or leaves the margin,
-  // not at every pixel of a sideways scroll: the grid is drawn again then only.
-  const [columnWindow, setColumnWindow] = useState({ first: 0, last: 0, before: 0 });
+  // Which columns are drawn is read from the view's scroll position; this only
+  // marks when that changes (a column entering or leaving the margin), so a
+  // sideways scroll draws the grid again then, not at every pixel.
+  const [, setDrawnColumns] = useState("");
   const [viewWidth, setViewWidth] = useState(1200);
   const [, setLoaded] = useState(0);
   const [error, setError] = useState<string | null>(null);
@@ -95,9 +96,7 @@ export function DataGrid(props: GridProps) {
   const width = index + widths.reduce((sum, w) => sum + w, 0);
   const cellStyle = (c: number) => ({ flex: `0 0 ${widths[c] ?? 110}px` });
   const rowAt = (i: number) => cache.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
-  const scrolledLeft = () => viewport.current?.scrollLeft ?? 0;
-  const windowNow = visibleColumns(widths, scrolledLeft(), viewWidth, index);
-  const drawn = windowNow.first === columnWindow.first && windowNow.last === columnWindow.last ? columnWindow : windowNow;
+  const drawn = visibleColumns(widths, viewport.current?.scrollLeft ?? 0, viewWidth, index);
   const shown: number[] = [];
   for (let c = drawn.first; c < drawn.last; c++) shown.push(c);
   const spacer = drawn.before > 0 ? <span class="grid-spacer" style={{ flex: `0 0 ${drawn.before}px` }} /> : null;
@@ -182,7 +181,7 @@ export function DataGrid(props: GridProps) {
           const view = e.currentTarget as HTMLDivElement;
           setScrollTop(view.scrollTop);
           const next = visibleColumns(widths, view.scrollLeft, viewWidth, index);
-          setColumnWindow((current) => (current.first === next.first && current.last === next.last ? current : next));
+          setDrawnColumns(`${next.first}-${next.last}`);
         }}
       >
         <div class="grid-row grid-header" style={{ width: `${width}px` }}>
