@@ -8,7 +8,7 @@
 //   start and along a scripted session that visits every page, scrolls, sorts,
 //   filters, compares and profiles, for SOAK_MINUTES.
 
-import { readFileSync, readdirSync } from "node:fs";
+import { webViewMemory } from "./webview_memory.mjs";
 import { Session, request as webdriver, waitFor } from "../tests/e2e/webdriver.mjs";
 import { timedScript } from "./webdriver.mjs";
 
@@ -45,22 +45,6 @@ const percentile = (values, p) => {
 };
 
 /** The web view's memory in MiB: proportional set size (and resident) of the WebKitWebProcess. */
-function webViewMemory() {
-  const found = [];
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const command = readFileSync(`/proc/${pid}/cmdline`, "latin1");
-      if (!command.includes("WebKitWebProcess")) continue;
-      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "latin1");
-      const kib = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0);
-      found.push({ pid: Number(pid), pss: kib("Pss") / 1024, rss: kib("Rss") / 1024 });
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  // The newest one is this session's web view.
-  return found.sort((a, b) => b.pid - a.pid)[0] ?? { pid: 0, pss: Number.NaN, rss: Number.NaN };
-}
 
 async function main() {
   await waitFor("tauri-driver", async () => (await fetch(`${driver}/status`)).ok, 30_000);
