@@ -4,7 +4,7 @@
 //! push sends nothing again; an altered file, a bundle from a newer Data Lab
 //! and a name already taken are refused, saying so.
 
-use crate::common::{TestResult, accuracies, datalab, datalab_with_env, json, spec_path, stderr};
+use crate::common::{TestResult, accuracies, datalab, datalab_with_env, iris_lab, json, stderr};
 use datalab_publish::test_server::{ACCESS_KEY, S3Server, SECRET_KEY};
 use serde_json::Value;
 use std::path::Path;
@@ -29,9 +29,7 @@ fn succeeded(output: &std::process::Output) -> Result<(), String> {
 #[test]
 fn an_experiment_pushed_to_a_folder_is_pulled_elsewhere_and_reproduces_identically() -> TestResult {
     let dir = tempfile::tempdir()?;
-    succeeded(&datalab(dir.path(), &["demo", "lab"]))?;
-    let lab = dir.path().join("lab");
-    let ran = json(&datalab(&lab, &["--json", "run", &spec_path()]))?;
+    let (lab, ran) = iris_lab(dir.path())?;
     let experiment = ran["experiment_id"].to_string();
     let shared = dir.path().join("shared").to_string_lossy().to_string();
     succeeded(&datalab(
@@ -283,9 +281,7 @@ fn an_experiment_goes_through_an_s3_server_and_comes_back_whole() -> TestResult 
         "lab",
         "--path-style",
     ];
-    succeeded(&datalab(dir.path(), &["demo", "lab"]))?;
-    let lab = dir.path().join("lab");
-    let ran = json(&datalab(&lab, &["--json", "run", &spec_path()]))?;
+    let (lab, ran) = iris_lab(dir.path())?;
     let experiment = ran["experiment_id"].to_string();
     succeeded(&datalab(&lab, &add))?;
     let pushed = datalab_with_env(

@@ -151,3 +151,43 @@ pub fn run_spec(
     assert!(output.status.success(), "{}", stderr(&output));
     json(&output)
 }
+
+/// The demo project in `dir/lab` with the iris sweep run (10 runs): the
+/// project's folder and the run's outcome, as JSON.
+pub fn iris_lab(dir: &Path) -> Result<(PathBuf, Value), Box<dyn std::error::Error>> {
+    let made = datalab(dir, &["demo", "lab"]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let lab = dir.join("lab");
+    let ran = json(&datalab(&lab, &["--json", "run", &spec_path()]))?;
+    Ok((lab, ran))
+}
+
+/// A test vendor answering iris species, added to `lab` as `svc` over OIP
+/// with `extra` arguments (a price, a concurrency). Keep the server alive.
+pub fn iris_vendor(
+    lab: &Path,
+    extra: &[&str],
+) -> Result<datalab_vendor_server::VendorServer, Box<dyn std::error::Error>> {
+    let server = datalab_vendor_server::VendorServer::start(datalab_vendor_server::ServerConfig {
+        labels: ["setosa", "versicolor", "virginica"]
+            .map(String::from)
+            .to_vec(),
+        ..Default::default()
+    })?;
+    let url = server.url();
+    let mut args = vec![
+        "vendor",
+        "add",
+        "svc",
+        "--protocol",
+        "oip",
+        "--url",
+        &url,
+        "--model",
+        "iris",
+    ];
+    args.extend_from_slice(extra);
+    let added = datalab(lab, &args);
+    assert!(added.status.success(), "{}", stderr(&added));
+    Ok(server)
+}

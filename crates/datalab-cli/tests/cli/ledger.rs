@@ -3,8 +3,7 @@
 //! monthly budget that stops an evaluation before it is passed, a warning
 //! from 80% on, and a budget set below what was spent said plainly.
 
-use crate::common::{TestResult, datalab, json, spec_path, stderr};
-use datalab_vendor_server::{ServerConfig, VendorServer};
+use crate::common::{TestResult, datalab, iris_lab, iris_vendor, json, stderr};
 use serde_json::Value;
 
 fn sum(values: &Value, field: &str) -> f64 {
@@ -17,35 +16,8 @@ fn sum(values: &Value, field: &str) -> f64 {
 #[test]
 fn budgets_stop_evaluations_and_the_ledger_sums_its_records() -> TestResult {
     let dir = tempfile::tempdir()?;
-    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
-    let lab = dir.path().join("lab");
-    json(&datalab(&lab, &["--json", "run", &spec_path()]))?;
-    let server = VendorServer::start(ServerConfig {
-        labels: ["setosa", "versicolor", "virginica"]
-            .map(String::from)
-            .to_vec(),
-        ..ServerConfig::default()
-    })?;
-    let url = server.url();
-    let added = datalab(
-        &lab,
-        &[
-            "vendor",
-            "add",
-            "svc",
-            "--protocol",
-            "oip",
-            "--url",
-            &url,
-            "--model",
-            "iris",
-            "--price-per-call",
-            "0.01",
-            "--concurrency",
-            "1",
-        ],
-    );
-    assert!(added.status.success(), "{}", stderr(&added));
+    let (lab, _) = iris_lab(dir.path())?;
+    let server = iris_vendor(&lab, &["--price-per-call", "0.01", "--concurrency", "1"])?;
 
     // 0.055 a month: five calls of 0.01 fit, the sixth would pass it.
     let set = json(&datalab(
@@ -136,9 +108,7 @@ fn budgets_stop_evaluations_and_the_ledger_sums_its_records() -> TestResult {
 #[test]
 fn agreements_belong_to_an_experiment_or_to_the_task_they_were_written_for() -> TestResult {
     let dir = tempfile::tempdir()?;
-    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
-    let lab = dir.path().join("lab");
-    let iris = json(&datalab(&lab, &["--json", "run", &spec_path()]))?;
+    let (lab, iris) = iris_lab(dir.path())?;
     let classification = iris["experiment_id"].to_string();
     let spec = lab.join("wine.toml");
     std::fs::write(

@@ -3,14 +3,12 @@
 //! broken, not an error), notes in the model card, the project's history in
 //! order, and notes that are not there or empty refused clearly.
 
-use crate::common::{TestResult, datalab, json, spec_path, stderr};
+use crate::common::{TestResult, datalab, iris_lab, json, stderr};
 
 #[test]
 fn notes_link_records_show_in_the_card_and_the_journal_tells_the_history() -> TestResult {
     let dir = tempfile::tempdir()?;
-    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
-    let lab = dir.path().join("lab");
-    let ran = json(&datalab(&lab, &["--json", "run", &spec_path()]))?;
+    let (lab, ran) = iris_lab(dir.path())?;
     let experiment = ran["experiment_id"].to_string();
     let run = ran["runs"][0]["id"].to_string();
 

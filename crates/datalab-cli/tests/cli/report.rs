@@ -4,38 +4,14 @@
 //! significance, the vendor against the agreements, and the notes, with
 //! every text escaped.
 
-use crate::common::{TestResult, datalab, json, spec_path, stderr};
-use datalab_vendor_server::{ServerConfig, VendorServer};
+use crate::common::{TestResult, datalab, iris_lab, iris_vendor, json, stderr};
 
 #[test]
 fn a_report_is_one_offline_file_with_everything_an_experiment_has() -> TestResult {
     let dir = tempfile::tempdir()?;
-    assert!(datalab(dir.path(), &["demo", "lab"]).status.success());
-    let lab = dir.path().join("lab");
-    let ran = json(&datalab(&lab, &["--json", "run", &spec_path()]))?;
+    let (lab, ran) = iris_lab(dir.path())?;
     let experiment = ran["experiment_id"].to_string();
-    let server = VendorServer::start(ServerConfig {
-        labels: ["setosa", "versicolor", "virginica"]
-            .map(String::from)
-            .to_vec(),
-        ..ServerConfig::default()
-    })?;
-    let url = server.url();
-    let added = datalab(
-        &lab,
-        &[
-            "vendor",
-            "add",
-            "svc",
-            "--protocol",
-            "oip",
-            "--url",
-            &url,
-            "--model",
-            "iris",
-        ],
-    );
-    assert!(added.status.success(), "{}", stderr(&added));
+    let _server = iris_vendor(&lab, &[])?;
     let evaluated = datalab(
         &lab,
         &["evaluate", "--vendor", "svc", "--experiment", &experiment],
